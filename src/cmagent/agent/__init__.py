@@ -1,0 +1,1 @@
+"""azcmagent: the Connected Machine agent's command line."""

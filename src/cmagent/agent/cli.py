@@ -1,0 +1,398 @@
+"""Command-line parsing: argv plus ``--config`` → one ``Invocation`` with validated options.
+
+Commands and flags are declared as data (``table``). argparse only splits the words; the
+layering (command line over config file over defaults), mandatory checks and value checks are
+done here so that a value from ``--config`` is held to the same rules as one typed by hand and
+every failure maps to its AZCM code: 0101 unparsable, 0016 missing, 0023 invalid, 0019 bad
+config path.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from cmagent.errors import AzcmError
+from cmagent.errors import Localized
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
+# argparse asks gettext for a translation of each heading it builds, and gettext searches the file
+# system every time (Python ships no argparse catalogue). The agent localises its own texts
+# through the AZCM catalogue, so argparse's headings stay as written.
+argparse._ = lambda message: message  # type: ignore[attr-defined]
+
+
+# Plain slotted classes rather than dataclasses: the table is built on every run's start-up path.
+class Option:
+    """A ``--long`` flag. ``kind`` is ``bool``, ``str`` or ``int``."""
+
+    __slots__ = ("choices", "default", "help", "kind", "metavar", "name", "required", "secret",
+                 "short")
+
+    def __init__(self, name: str, help: str, short: str | None = None, kind: str = "str",
+                 metavar: str | None = None, choices: tuple[str, ...] = (),
+                 required: bool = False, secret: bool = False, default: Any = None) -> None:
+        self.name = name
+        self.help = help
+        self.short = short
+        self.kind = kind
+        self.metavar = metavar
+        self.choices = choices
+        self.required = required
+        self.secret = secret
+        self.default = default
+
+    @property
+    def flag(self) -> str:
+        return f"--{self.name}"
+
+    @property
+    def dest(self) -> str:
+        return self.name.replace("-", "_")
+
+
+class Positional:
+    """A positional argument; ``many`` takes the rest of the words."""
+
+    __slots__ = ("help", "many", "name", "required")
+
+    def __init__(self, name: str, help: str, required: bool = True, many: bool = False) -> None:
+        self.name = name
+        self.help = help
+        self.required = required
+        self.many = many
+
+    @property
+    def dest(self) -> str:
+        return self.name.replace("-", "_")
+
+
+class Command:
+    """A command or a group of subcommands."""
+
+    __slots__ = ("description", "examples", "handler", "name", "needs_root", "options",
+                 "positionals", "subcommands", "summary")
+
+    def __init__(self, name: str, summary: str, description: str = "",
+                 handler: str | None = None, options: tuple[Option, ...] = (),
+                 positionals: tuple[Positional, ...] = (),
+                 subcommands: tuple[Command, ...] = (), needs_root: bool = True,
+                 examples: tuple[str, ...] = ()) -> None:
+        self.name = name
+        self.summary = summary
+        self.description = description
+        self.handler = handler
+        self.options = options
+        self.positionals = positionals
+        self.subcommands = subcommands
+        self.needs_root = needs_root
+        self.examples = examples
+
+    def __repr__(self) -> str:
+        return f"Command({self.name})"
+
+
+COMMON_OPTIONS: tuple[Option, ...] = (
+    Option("config", "Path to a JSON or YAML file of flag values (long names without '--'); "
+           "flags given on the command line win.", metavar="FILE"),
+    Option("json", "Print the result as JSON.", short="j", kind="bool"),
+    Option("log-stderr", "Send error and verbose messages to stderr instead of stdout.",
+           kind="bool"),
+    Option("no-color", "Turn off coloured output.", kind="bool"),
+    Option("verbose", "Show verbose (debug) messages while the command runs.", short="v",
+           kind="bool"),
+)
+_NOT_IN_CONFIG_FILE = {"config"}
+
+
+class Invocation:
+    """One parsed command line: the command, its options and where each value came from."""
+
+    def __init__(self, path: tuple[str, ...], command: Command, options: dict[str, Any],
+                 help_requested: bool = False, help_text: str = "",
+                 sources: dict[str, str] | None = None) -> None:
+        self.path = path
+        self.command = command
+        self.options = options
+        self.help_requested = help_requested
+        self.help_text = help_text
+        self.sources = sources or {}
+
+    @property
+    def name(self) -> str:
+        return " ".join(self.path)
+
+    def value(self, name: str) -> Any:
+        return self.options.get(name.replace("-", "_"))
+
+    def secrets(self) -> list[str]:
+        return [str(self.options[o.dest]) for o in self._all_options()
+                if o.secret and self.options.get(o.dest)]
+
+    def loggable(self) -> dict[str, Any]:
+        """The options with secret values masked: safe for the log."""
+        secret = {o.dest for o in self._all_options() if o.secret}
+        return {k: ("***" if k in secret and v else v) for k, v in self.options.items()
+                if v not in (None, False, [])}
+
+    def _all_options(self) -> tuple[Option, ...]:
+        return self.command.options + COMMON_OPTIONS
+
+
+class _ParseFailure(Exception):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse would print and exit(2)
+        raise _ParseFailure(message)
+
+
+def parse(argv: Sequence[str], root: Command) -> Invocation:
+    """Parse ``argv`` against the command table ``root``."""
+    parser, parsers = _build(root, _typed_path(argv, root))
+    try:
+        namespace = parser.parse_args(list(argv))
+    except (argparse.ArgumentError, _ParseFailure) as failure:
+        raise AzcmError(101, _describe_parse_failure(failure)) from None
+    path, command = _selected(namespace, root)
+    given = {k: v for k, v in vars(namespace).items() if not k.startswith("_cmd")}
+    if given.pop("help", False) or command.subcommands:
+        # Formatting help is costly (textwrap and its patterns): only done when it is shown.
+        return Invocation(path, command, {}, help_requested=True,
+                          help_text=parsers[path].format_help())
+    options, sources = _layer(command, given)
+    _check(command, options)
+    return Invocation(path, command, options, sources=sources)
+
+
+def _describe_parse_failure(failure: Exception) -> str:
+    message = str(failure)
+    if "invalid choice" in message:
+        word = message.split("'")[1] if "'" in message else message
+        return f"Unknown command '{word}'."
+    return message[:1].upper() + message[1:] + "."
+
+
+def _typed_path(argv: Sequence[str], root: Command) -> tuple[str, ...]:
+    """The command words the user typed, found without parsing (``--config`` takes a value)."""
+    path: list[str] = []
+    command = root
+    words = iter(argv)
+    for word in words:
+        if word == "--config":
+            next(words, None)
+        elif not word.startswith("-"):
+            child = next((c for c in command.subcommands if c.name == word), None)
+            if child is None:
+                break
+            path.append(word)
+            command = child
+    return tuple(path)
+
+
+def _build(root: Command, typed: tuple[str, ...]) -> tuple[_Parser, dict[tuple[str, ...], _Parser]]:
+    # Only the commands on the typed path get their flags: building every parser of the table
+    # would cost more than the rest of a short command's run.
+    parsers: dict[tuple[str, ...], _Parser] = {}
+    top = _new_parser(root, "azcmagent")
+    _populate(top, root, (), parsers, typed)
+    return top, parsers
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Wraps flag help by words without textwrap, whose import and patterns cost more than the
+    rest of ``azcmagent --help``."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        lines: list[str] = []
+        for word in text.split():
+            if lines and len(lines[-1]) + 1 + len(word) <= width:
+                lines[-1] += " " + word
+            else:
+                lines.append(word)
+        return lines
+
+
+def _epilog(command: Command) -> str | None:
+    if not command.examples:
+        return None
+    return "\n".join(["Examples:", *(f"  {e}" for e in command.examples)])
+
+
+def _new_parser(command: Command, prog: str) -> _Parser:
+    return _Parser(prog=prog, description=command.description or command.summary,
+                   epilog=_epilog(command),
+                   add_help=False, exit_on_error=False, allow_abbrev=False,
+                   formatter_class=_HelpFormatter)
+
+
+def _populate(parser: _Parser, command: Command, path: tuple[str, ...],
+              parsers: dict[tuple[str, ...], _Parser], typed: tuple[str, ...]) -> None:
+    parsers[path] = parser
+    if path != typed[:len(path)]:
+        return
+    for positional in command.positionals:
+        parser.add_argument(positional.dest, metavar=positional.name, help=positional.help,
+                            nargs="*" if positional.many else "?", default=argparse.SUPPRESS)
+    if command.options:
+        _add_options(parser.add_argument_group("Flags"), command.options)
+    _add_options(parser.add_argument_group("Common flags"), COMMON_OPTIONS)
+    parser.add_argument_group("Help").add_argument(
+        "-h", "--help", action="store_true", default=argparse.SUPPRESS,
+        help="Show help for this command.")
+    if command.subcommands:
+        _add_subcommands(parser, command, path, parsers, typed)
+
+
+def _add_subcommands(parser: _Parser, command: Command, path: tuple[str, ...],
+                     parsers: dict[tuple[str, ...], _Parser], typed: tuple[str, ...]) -> None:
+    group = parser.add_subparsers(title="Commands", metavar="<command>",
+                                  dest=f"_cmd{len(path)}")
+    for sub in command.subcommands:
+        prog = " ".join(("azcmagent", *path, sub.name))
+        child = group.add_parser(sub.name, help=sub.summary, prog=prog,
+                                 description=sub.description or sub.summary,
+                                 epilog=_epilog(sub), add_help=False,
+                                 exit_on_error=False, allow_abbrev=False,
+                                 formatter_class=_HelpFormatter)
+        _populate(child, sub, (*path, sub.name), parsers, typed)
+
+
+def _add_options(group: Any, options: Sequence[Option]) -> None:
+    for option in options:
+        names = [f"-{option.short}"] if option.short else []
+        names.append(option.flag)
+        if option.kind == "bool":
+            group.add_argument(*names, dest=option.dest, action="store_true", help=option.help,
+                               default=argparse.SUPPRESS)
+        else:
+            group.add_argument(*names, dest=option.dest, help=option.help,
+                               metavar=option.metavar or option.name.upper().replace("-", "_"),
+                               default=argparse.SUPPRESS)
+
+
+def _selected(namespace: argparse.Namespace, root: Command) -> tuple[tuple[str, ...], Command]:
+    path: tuple[str, ...] = ()
+    command = root
+    while command.subcommands:
+        name = getattr(namespace, f"_cmd{len(path)}", None)
+        if name is None:
+            break
+        command = next(c for c in command.subcommands if c.name == name)
+        path = (*path, name)
+    return path, command
+
+
+def _layer(command: Command, given: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """Command line over config file over defaults; returns the values and where each came from."""
+    options = command.options + COMMON_OPTIONS
+    sources = {key: "command line" for key in given}
+    merged = dict(given)
+    if given.get("config"):
+        for key, value in _read_config_file(given["config"], options).items():
+            if key not in merged:
+                merged[key] = value
+                sources[key] = "config file"
+    for option in options:
+        if option.dest not in merged:
+            merged[option.dest] = False if option.kind == "bool" else option.default
+    for positional in command.positionals:
+        merged.setdefault(positional.dest, [] if positional.many else None)
+    return merged, sources
+
+
+def _read_config_file(path: str, options: Sequence[Option]) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read()
+    except (OSError, UnicodeDecodeError) as error:
+        raise AzcmError(19, Localized(
+            f"--config {path}: {getattr(error, 'strerror', None) or error}.",
+            f"--config {path}: {getattr(error, 'strerror', None) or error}。",
+        )) from None
+    content = _decode_config(path, text)
+    known = {o.name: o for o in options if o.name not in _NOT_IN_CONFIG_FILE}
+    values: dict[str, Any] = {}
+    for key, value in content.items():
+        option = known.get(str(key))
+        if option is None:
+            raise AzcmError(23, Localized(
+                f"--config {path}: key '{key}' is not a flag of this command; use long flag "
+                "names without '--'.",
+                f"--config {path}: キー '{key}' はこのコマンドのフラグではありません。'--' を"
+                "除いた長いフラグ名を使用してください。",
+            ))
+        values[option.dest] = _config_value(path, option, value)
+    return values
+
+
+def _decode_config(path: str, text: str) -> dict[str, Any]:
+    import json
+
+    try:
+        content = json.loads(text)
+    except ValueError:
+        content = _decode_yaml(path, text)
+    if not isinstance(content, dict):
+        raise AzcmError(23, Localized(
+            f"--config {path}: the file must hold one flat object of flag names and values.",
+            f"--config {path}: ファイルにはフラグ名と値のフラットなオブジェクトを 1 つ記述して"
+            "ください。",
+        ))
+    return content
+
+
+def _decode_yaml(path: str, text: str) -> Any:
+    import yaml  # only config files need YAML; keep it off the start-up path
+
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise AzcmError(23, Localized(
+            f"--config {path}: neither valid JSON nor valid YAML ({error}).",
+            f"--config {path}: 有効な JSON でも YAML でもありません ({error})。",
+        )) from None
+
+
+def _config_value(path: str, option: Option, value: Any) -> Any:
+    if option.kind == "bool" and isinstance(value, bool):
+        return value
+    if option.kind != "bool" and isinstance(value, str | int | float) \
+            and not isinstance(value, bool):
+        return str(value)
+    expected = "true or false" if option.kind == "bool" else "a single text value"
+    raise AzcmError(23, Localized(
+        f"--config {path}: key '{option.name}' must be {expected}.",
+        f"--config {path}: キー '{option.name}' の値は {expected} である必要があります。",
+    ))
+
+
+def _check(command: Command, options: dict[str, Any]) -> None:
+    for option in command.options:
+        value = options.get(option.dest)
+        if option.required and value in (None, ""):
+            raise AzcmError(16, option.flag)
+        if value not in (None, "", False):
+            options[option.dest] = _checked_value(option, value)
+    for positional in command.positionals:
+        if positional.required and not options.get(positional.dest):
+            raise AzcmError(16, f"<{positional.name}>")
+
+
+def _checked_value(option: Option, value: Any) -> Any:
+    if option.choices:
+        match = next((c for c in option.choices if c.lower() == str(value).lower()), None)
+        if match is None:
+            raise AzcmError(23, f"{option.flag}={value!r}: allowed values are "
+                                f"{', '.join(option.choices)}.")
+        return match
+    if option.kind == "int":
+        try:
+            return int(value)
+        except ValueError:
+            raise AzcmError(23, f"{option.flag}={value!r}: a whole number is expected.") from None
+    return value

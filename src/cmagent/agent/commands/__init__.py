@@ -1,0 +1,1 @@
+"""One module per azcmagent command; each handler takes a ``Context`` and returns a ``Result``."""

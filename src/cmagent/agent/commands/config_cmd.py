@@ -1,0 +1,93 @@
+"""``azcmagent config list|get|set|clear|info``: the agent's local settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cmagent.agent import log
+from cmagent.agent import settings
+from cmagent.agent.main import Context
+from cmagent.agent.output import Result
+from cmagent.errors import AzcmError
+from cmagent.errors import Localized
+
+_WIDTH = 54
+
+
+def list_settings(context: Context) -> Result:
+    values = settings.effective(settings.load(context.paths))
+    lines = ["Local Configuration Settings"]
+    for prop in settings.PROPERTIES:
+        lines.append(f"  {prop.label:<{_WIDTH}}: {settings.display(values[prop.name])}")
+    data = {"LocalSettings": [{"Key": p.name, "Value": settings.public(values[p.name])}
+                              for p in settings.PROPERTIES]}
+    return Result("\n".join(lines), data)
+
+
+def get_setting(context: Context) -> Result:
+    prop = settings.lookup(context.option("property"))
+    value = settings.effective(settings.load(context.paths))[prop.name]
+    return Result(settings.display(value), {"Key": prop.name, "Value": settings.public(value)})
+
+
+def set_setting(context: Context) -> Result:
+    prop = settings.lookup(context.option("property"))
+    raw = context.option("value")
+    if raw is None:
+        raise AzcmError(16, "<value>")
+    stored = settings.load(context.paths)
+    settings.check_unlocked(prop, stored)
+    new_value = _combine(prop, stored, settings.parse(prop, raw), context)
+    stored[prop.name] = new_value
+    settings.save(context.paths, _without_defaults(stored))
+    shown = settings.display(new_value)
+    log.debug("Local setting %s set to %s", prop.name, shown)
+    return Result(f"Config property {prop.name} set to value {shown}",
+                  {"status": "success", "Key": prop.name, "Value": settings.public(new_value)})
+
+
+def clear_setting(context: Context) -> Result:
+    prop = settings.lookup(context.option("property"))
+    stored = settings.load(context.paths)
+    settings.check_unlocked(prop, stored)
+    stored.pop(prop.name, None)
+    settings.save(context.paths, stored)
+    log.debug("Local setting %s cleared", prop.name)
+    default = settings.display(prop.default)
+    return Result(f"Config property {prop.name} cleared; value is now {default}",
+                  {"status": "success", "Key": prop.name, "Value": prop.default})
+
+
+def info(context: Context) -> Result:
+    name = context.option("property")
+    props = [settings.lookup(name)] if name else list(settings.PROPERTIES)
+    blocks = [f"{p.label}\n  {p.description}\n  Allowed values: {p.allowed}\n"
+              f"  Default: {settings.display(p.default)}" for p in props]
+    data = [{"DisplayName": p.name, "Description": p.description, "AllowedValues": p.allowed,
+             "DefaultValue": p.default, "MultiValued": p.multi, "Preview": p.preview}
+            for p in props]
+    return Result("\n\n".join(blocks), data)
+
+
+def _combine(prop: settings.Property, stored: dict[str, Any], values: Any,
+             context: Context) -> Any:
+    add, remove = bool(context.option("add")), bool(context.option("remove"))
+    if (add or remove) and not prop.multi:
+        raise AzcmError(23, Localized(
+            f"--add and --remove apply only to multi-valued settings; {prop.name} takes one value.",
+            f"--add と --remove は複数の値を取る設定にのみ使用できます。{prop.name} は値を 1 つ"
+            "だけ取ります。",
+        ))
+    if add and remove:
+        raise AzcmError(23, Localized("--add and --remove cannot be used together.",
+                                      "--add と --remove は同時に指定できません。"))
+    current = list(stored.get(prop.name, prop.default)) if prop.multi else None
+    if add:
+        return list(dict.fromkeys([*(current or []), *values]))
+    if remove:
+        return [item for item in current or [] if item not in values]
+    return values
+
+
+def _without_defaults(stored: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in stored.items() if v != settings.BY_NAME[k].default}

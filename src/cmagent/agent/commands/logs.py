@@ -1,0 +1,102 @@
+"""``azcmagent logs``: a ZIP of the agent's logs and settings, with every secret masked.
+
+Files keep their absolute layout inside the archive (``var/opt/azcmagent/log/azcmagent.log``).
+Key material (the certs and tokens directories, ``*.pem``, ``*.key``) is never collected, and
+every collected file passes through the redactor.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import socket
+import time
+import zipfile
+from pathlib import Path
+
+from cmagent import __version__
+from cmagent.agent import log
+from cmagent.agent.fileio import atomic_write
+from cmagent.agent.main import Context
+from cmagent.agent.output import Result
+from cmagent.agent.paths import Paths
+from cmagent.agent.redact import Redactor
+from cmagent.errors import AzcmError
+from cmagent.errors import Localized
+
+_LOGS = ("azcmagent.log", "himds.log", "arcproxy.log")
+_GUESTCONFIG_LOGS = ("arc_policy_logs/gc_agent.log", "ext_mgr_logs/gc_ext.log")
+_NEVER = (".pem", ".key", ".pfx", ".p12")
+
+
+def run(context: Context) -> Result:
+    stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+    target = _target(context.option("output"), stamp)
+    files = _collect(context.paths, bool(context.option("full")))
+    archive = _archive(context.paths, files, Redactor(), stamp)
+    try:
+        atomic_write(target, archive, 0o600)
+    except OSError as error:
+        raise AzcmError(23, f"--output {target}: {error.strerror}.") from None
+    log.debug("Collected %d files into %s", len(files), target)
+    return Result(str(target), {"status": "success", "path": str(target),
+                                "files": [_member(context.paths, f) for f in files]})
+
+
+def _target(output: str | None, stamp: str) -> Path:
+    name = f"azcmagent-{stamp}-{socket.gethostname()}.zip"
+    target = Path(output) if output else Path(name)
+    if target.is_dir():
+        target = target / name
+    target = target.absolute()
+    if not target.parent.is_dir():
+        raise AzcmError(23, Localized(
+            f"--output {target}: the directory {target.parent} does not exist.",
+            f"--output {target}: ディレクトリ {target.parent} が存在しません。",
+        ))
+    return target
+
+
+def _collect(paths: Paths, full: bool) -> list[Path]:
+    log_dir, guestconfig = Path(paths.log_dir), Path(paths.guestconfig)
+    found = [log_dir / name for name in _LOGS]
+    found += [guestconfig / name for name in _GUESTCONFIG_LOGS]
+    found += [Path(paths.agentconfig), Path(paths.localconfig), Path(paths.cloudconfig)]
+    if full:
+        found += _everything_under(log_dir)
+        found += _everything_under(guestconfig)
+    else:
+        found += _newest_per_folder(guestconfig / "extension_logs")
+    unique = dict.fromkeys(f for f in found if f.is_file() and not f.name.endswith(_NEVER))
+    return sorted(unique)
+
+
+def _everything_under(folder: Path) -> list[Path]:
+    """Every file below ``folder``."""
+    return [Path(top, name) for top, _, names in os.walk(folder) for name in names]
+
+
+def _newest_per_folder(folder: Path) -> list[Path]:
+    newest: list[Path] = []
+    for top, _, names in os.walk(folder):
+        files = [Path(top, name) for name in names]
+        if files:
+            newest.append(max(files, key=lambda f: f.stat().st_mtime))
+    return newest
+
+
+def _member(paths: Paths, file: Path) -> str:
+    return str(file.relative_to(paths.root))
+
+
+def _archive(paths: Paths, files: list[Path], redactor: Redactor, stamp: str) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for file in files:
+            text = file.read_bytes().decode("utf-8", errors="replace")
+            archive.writestr(_member(paths, file), redactor(text))
+        summary = {"collected": stamp, "host": socket.gethostname(), "cmagent": __version__,
+                   "files": [_member(paths, f) for f in files], "redacted": True}
+        archive.writestr("summary.json", json.dumps(summary, indent=2))
+    return buffer.getvalue()

@@ -1,0 +1,160 @@
+"""The agent's log: every run appends to ``azcmagent.log``; INFO (and with ``-v`` DEBUG) lines
+also go to the console as ``INFO    message``, the way the real agent prints them.
+
+This is a small writer of its own rather than the stdlib ``logging`` package, whose import alone
+costs more than the whole start-up budget of ``azcmagent version``. Commands that call libraries
+which log through ``logging`` (MSAL, HTTP clients) call ``bridge_stdlib()`` to route those
+records here. Every line passes through the run's redactor before it is written anywhere.
+
+Usage from any module: ``from cmagent.agent import log`` then ``log.debug("x %s", y)``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any
+    from typing import TextIO
+
+    from cmagent.agent.redact import Redactor
+
+DEBUG, INFO, WARNING, ERROR = 10, 20, 30, 40
+_NAMES = {DEBUG: "DEBUG", INFO: "INFO", WARNING: "WARNING", ERROR: "ERROR"}
+ROTATE_BYTES = 5 * 1024 * 1024
+KEEP_ROTATED = 5
+
+
+class RunLog:
+    """The log of one run: the file (always, when it can be opened) and the console."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        self.redactor = redactor
+        self.file_path: str | None = None
+        self._file: TextIO | None = None
+        self._console: TextIO | None = None
+        self._console_level = ERROR + 1
+
+    def open_file(self, path: str, required: bool) -> None:
+        """Append to ``path``; failing that, AZCM0005 when ``required``, else no file log."""
+        try:
+            self._file = _open_append(path)
+        except OSError as error:
+            if required:
+                from cmagent.errors import AzcmError
+                from cmagent.errors import Localized
+
+                raise AzcmError(5, Localized(f"Cannot open {path}: {error.strerror}.",
+                                             f"{path} を開けません: {error.strerror}。")) from None
+            return
+        self.file_path = path
+
+    def open_console(self, stream: TextIO, verbose: bool) -> None:
+        self._console = stream
+        self._console_level = DEBUG if verbose else INFO
+
+    def write(self, level: int, message: str, source: str = "azcmagent",
+              file_only: bool = False) -> None:
+        text = self.redactor(message)
+        name = _NAMES.get(level, "INFO")
+        if self._file is not None:
+            self._file.write(f"{_timestamp()} {name:<7} {source}: {text}\n")
+            self._file.flush()
+        if self._console is not None and not file_only and level >= self._console_level:
+            self._console.write(f"{name:<8}{text}\n")
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+        self._console = None
+
+
+_current: list[RunLog] = []
+
+
+class session:
+    """Make a ``RunLog`` the current one for the duration of a run."""
+
+    def __init__(self, redactor: Redactor) -> None:
+        self.run_log = RunLog(redactor)
+
+    def __enter__(self) -> RunLog:
+        _current.append(self.run_log)
+        return self.run_log
+
+    def __exit__(self, *exc: object) -> None:
+        _current.remove(self.run_log)
+        self.run_log.close()
+
+
+def _emit(level: int, message: str, args: tuple[Any, ...], file_only: bool = False) -> None:
+    if _current:
+        _current[-1].write(level, message % args if args else message, file_only=file_only)
+
+
+def debug(message: str, *args: Any) -> None:
+    _emit(DEBUG, message, args)
+
+
+def info(message: str, *args: Any) -> None:
+    _emit(INFO, message, args)
+
+
+def warning(message: str, *args: Any) -> None:
+    _emit(WARNING, message, args)
+
+
+def error(message: str, *args: Any, file_only: bool = False) -> None:
+    _emit(ERROR, message, args, file_only)
+
+
+def exception(message: str) -> None:
+    """Log ``message`` and the traceback being handled, to the file only."""
+    import traceback
+
+    _emit(ERROR, f"{message}\n{traceback.format_exc().rstrip()}", (), file_only=True)
+
+
+def bridge_stdlib() -> None:
+    """Route records of the stdlib ``logging`` package (library loggers) into the run log."""
+    import logging
+
+    class _Forward(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            if _current:
+                _current[-1].write(record.levelno, record.getMessage(), record.name,
+                                   file_only=record.levelno < WARNING)
+
+    root = logging.getLogger()
+    if not any(type(h).__name__ == "_Forward" for h in root.handlers):
+        root.addHandler(_Forward())
+        root.setLevel(logging.DEBUG)
+
+
+def _timestamp() -> str:
+    now = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1000):03d}Z"
+
+
+def _open_append(path: str) -> TextIO:
+    os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+    _rotate_if_large(path)
+    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    return open(descriptor, "a", encoding="utf-8")
+
+
+def _rotate_if_large(path: str) -> None:
+    # Rotation happens at the start of a run, so one run's lines stay in one file.
+    try:
+        if os.path.getsize(path) < ROTATE_BYTES:
+            return
+    except OSError:
+        return
+    for index in range(KEEP_ROTATED - 1, 0, -1):
+        older = f"{path}.{index}"
+        if os.path.exists(older):
+            os.replace(older, f"{path}.{index + 1}")
+    os.replace(path, f"{path}.1")

@@ -1,0 +1,244 @@
+"""The agent's local settings (``localconfig.json``): properties, validation and storage.
+
+The file holds only values that differ from the defaults, keyed by the dotted property names as
+the real agent writes them. Monitor mode overrides some properties and locks the extension
+lists; ``effective`` shows what the agent actually applies.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from cmagent.agent.fileio import atomic_write
+from cmagent.agent.paths import Paths
+from cmagent.agent.redact import mask_url_password
+from cmagent.errors import AzcmError
+from cmagent.errors import Localized
+
+Value = str | bool | int | list[Any]
+
+# Extensions monitor mode allows (Microsoft manages the real list; these are its monitoring and
+# security members as published in the extension docs).
+MONITOR_ALLOWLIST = (
+    "Microsoft.Azure.Monitor/AzureMonitorLinuxAgent",
+    "Microsoft.Azure.Monitor/AzureMonitorWindowsAgent",
+    "Microsoft.Azure.AzureDefenderForServers/MDE.Linux",
+    "Microsoft.Azure.AzureDefenderForServers/MDE.Windows",
+    "Microsoft.Azure.AzureDefenderForSQL/AdvancedThreatProtection.Windows",
+    "Microsoft.Azure.ChangeTrackingAndInventory/ChangeTracking-Linux",
+    "Microsoft.Azure.ChangeTrackingAndInventory/ChangeTracking-Windows",
+    "Microsoft.Azure.Monitoring.DependencyAgent/DependencyAgentLinux",
+    "Microsoft.Azure.Monitoring.DependencyAgent/DependencyAgentWindows",
+    "Qualys/LinuxAgent.AzureSecurityCenter",
+    "Qualys/WindowsAgent.AzureSecurityCenter",
+)
+BYPASS_KEYWORDS = ("AAD", "ARM", "Arc", "ArcData", "AMA")
+_EXTENSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+@dataclass(frozen=True)
+class Property:
+    """One local setting. ``parse_item`` turns one text value into a stored value."""
+
+    name: str
+    description: str
+    default: Value
+    parse_item: Callable[[str, str], Any]
+    allowed: str
+    multi: bool = False
+    preview: bool = False
+    locked_in_monitor: bool = False
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} (preview)" if self.preview else self.name
+
+
+def _invalid(name: str, raw: str, allowed: str) -> AzcmError:
+    return AzcmError(23, Localized(
+        f"'{raw}' is not a valid value for {name}: {allowed}.",
+        f"'{raw}' は {name} の有効な値ではありません: {allowed}。",
+    ))
+
+
+def _boolean(name: str, raw: str) -> bool:
+    if raw.lower() in ("true", "false"):
+        return raw.lower() == "true"
+    raise _invalid(name, raw, "true or false")
+
+
+def _one_of(*choices: str) -> Callable[[str, str], str]:
+    def parse(name: str, raw: str) -> str:
+        match = next((c for c in choices if c.lower() == raw.lower()), None)
+        if match is None:
+            raise _invalid(name, raw, "one of " + ", ".join(choices))
+        return match
+    return parse
+
+
+def _whole_number(low: int, high: int) -> Callable[[str, str], int]:
+    def parse(name: str, raw: str) -> int:
+        if raw.isdigit() and low <= int(raw) <= high:
+            return int(raw)
+        raise _invalid(name, raw, f"a whole number from {low} to {high}")
+    return parse
+
+
+def _extension(name: str, raw: str) -> str:
+    if _EXTENSION.match(raw):
+        return raw
+    raise _invalid(name, raw, "Publisher/Type, e.g. Microsoft.Azure.Monitor/AzureMonitorLinuxAgent")
+
+
+def _allowlist_item(name: str, raw: str) -> str:
+    return "Allow/None" if raw.lower() == "allow/none" else _extension(name, raw)
+
+
+def proxy_url(name: str, raw: str) -> str:
+    """An HTTP proxy: ``http://host[:port]``, a bare host or IP (taken as http), credentials
+    allowed. The agent speaks plain HTTP to the proxy, so other schemes are refused."""
+    allowed = "http://host[:port], e.g. http://proxy.contoso.corp:8080"
+    url = raw if "://" in raw else f"http://{raw}"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise _invalid(name, mask_url_password(raw), allowed) from None
+    if parts.scheme.lower() != "http" or not parts.hostname or parts.path not in ("", "/") \
+            or parts.query or parts.fragment or (port is not None and port == 0):
+        raise _invalid(name, mask_url_password(raw), allowed)
+    return url.rstrip("/")
+
+
+PROPERTIES: tuple[Property, ...] = (
+    Property("incomingconnections.enabled", "Allow remote access (SSH, Windows Admin Center) "
+             "through the Azure Arc connectivity platform.", True, _boolean, "true, false",
+             preview=True),
+    Property("incomingconnections.ports", "Local ports the connectivity platform may relay "
+             "to, e.g. 22 for SSH and 6516 for Windows Admin Center.", [],
+             _whole_number(1, 65535), "port numbers 1-65535, comma-separated", multi=True,
+             preview=True),
+    Property("connection.type", "How the agent reaches Azure: directly (or through "
+             "proxy.url), or through an Azure Arc gateway.", "direct",
+             _one_of("direct", "gateway"), "direct, gateway"),
+    Property("proxy.url", "URL of the HTTP proxy the agent uses; it takes precedence over "
+             "HTTPS_PROXY.", "", proxy_url, "http://host[:port]"),
+    Property("proxy.bypass", "Services reached without the proxy: AAD (Microsoft Entra ID), "
+             "ARM (Azure Resource Manager), Arc (Hybrid Identity and guest configuration), "
+             "ArcData (SQL Server enabled by Azure Arc), AMA (Azure Monitor Agent).", [],
+             _one_of(*BYPASS_KEYWORDS), ", ".join(BYPASS_KEYWORDS), multi=True),
+    Property("extensions.allowlist", "If not empty, only these extensions may be installed, "
+             "updated or upgraded; 'Allow/None' allows none.", [], _allowlist_item,
+             "Publisher/Type values, or Allow/None", multi=True, locked_in_monitor=True),
+    Property("extensions.blocklist", "Extensions that may not be installed, updated or "
+             "upgraded.", [], _extension, "Publisher/Type values", multi=True,
+             locked_in_monitor=True),
+    Property("guestconfiguration.enabled", "Run the machine configuration (Azure Policy) "
+             "agent.", True, _boolean, "true, false"),
+    Property("extensions.enabled", "Run the extension manager.", True, _boolean, "true, false"),
+    Property("config.mode", "full: every feature is available. monitor: only monitoring and "
+             "security extensions, no remote connections, no machine configuration.", "full",
+             _one_of("full", "monitor"), "full, monitor"),
+    Property("guestconfiguration.agent.cpulimit", "CPU limit of the machine configuration "
+             "service, in percent.", 5, _whole_number(1, 100), "1-100"),
+    Property("extensions.agent.cpulimit", "CPU limit of the extension manager, in percent.", 5,
+             _whole_number(1, 100), "1-100"),
+)
+BY_NAME: dict[str, Property] = {p.name: p for p in PROPERTIES}
+_MONITOR_OVERRIDES: dict[str, Value] = {
+    "guestconfiguration.enabled": False,
+    "incomingconnections.enabled": False,
+    "extensions.allowlist": list(MONITOR_ALLOWLIST),
+    "extensions.blocklist": [],
+}
+
+
+def lookup(name: str) -> Property:
+    prop = BY_NAME.get(name.lower())
+    if prop is None:
+        raise AzcmError(23, Localized(
+            f"'{name}' is not a local setting; 'azcmagent config info' lists them.",
+            f"'{name}' はローカル設定ではありません。'azcmagent config info' で一覧を確認"
+            "できます。",
+        ))
+    return prop
+
+
+def parse(prop: Property, raw: str) -> Value:
+    """Turn the text of ``config set`` into the stored value (a list for multi-valued ones)."""
+    if not prop.multi:
+        return prop.parse_item(prop.name, raw.strip())  # type: ignore[no-any-return]
+    items = [item.strip() for item in raw.split(",") if item.strip()]
+    values = [prop.parse_item(prop.name, item) for item in items]
+    return list(dict.fromkeys(values))
+
+
+def load(paths: Paths) -> dict[str, Value]:
+    """The stored values; AZCM0027 names the file when it is not a valid settings file."""
+    try:
+        with open(paths.localconfig, encoding="utf-8") as handle:
+            content = json.load(handle)
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as error:
+        raise _corrupt(paths, str(error)) from None
+    if not isinstance(content, dict):
+        raise _corrupt(paths, "not a JSON object")
+    return {k: v for k, v in content.items() if k in BY_NAME}
+
+
+def _corrupt(paths: Paths, why: str) -> AzcmError:
+    return AzcmError(27, Localized(
+        f"{paths.localconfig} is not a valid settings file ({why}); fix it or remove it to "
+        "return to the defaults.",
+        f"{paths.localconfig} は有効な設定ファイルではありません ({why})。修正するか、削除して"
+        "既定値に戻してください。",
+    ))
+
+
+def save(paths: Paths, values: dict[str, Value]) -> None:
+    """Write atomically; 0600 when the proxy URL carries credentials, else 0644."""
+    data = json.dumps(dict(sorted(values.items())), indent=2).encode() + b"\n"
+    secret = "@" in str(values.get("proxy.url", ""))
+    try:
+        atomic_write(paths.localconfig, data, 0o600 if secret else 0o644)
+    except OSError as error:
+        raise AzcmError(69, f"{paths.localconfig}: {error.strerror}.") from None
+
+
+def effective(values: dict[str, Value]) -> dict[str, Value]:
+    """Every property's value as the agent applies it: stored, default, monitor overrides."""
+    result = {p.name: values.get(p.name, p.default) for p in PROPERTIES}
+    if result["config.mode"] == "monitor":
+        result.update(_MONITOR_OVERRIDES)
+    return result
+
+
+def check_unlocked(prop: Property, values: dict[str, Value]) -> None:
+    """In monitor mode the extension lists are Microsoft's: refuse changes with AZCM0027."""
+    if prop.locked_in_monitor and values.get("config.mode") == "monitor":
+        raise AzcmError(27, Localized(
+            f"{prop.name} cannot be changed while config.mode is monitor; run 'azcmagent "
+            "config set config.mode full' first.",
+            f"config.mode が monitor の間は {prop.name} を変更できません。先に 'azcmagent "
+            "config set config.mode full' を実行してください。",
+        ))
+
+
+def display(value: Value) -> str:
+    """The text form used by ``config list``/``get``: ``[a b]`` lists, lower-case booleans."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return "[" + " ".join(str(item) for item in value) + "]"
+    return mask_url_password(str(value))
+
+
+def public(value: Value) -> Value:
+    """The JSON form: native types, with any proxy password masked."""
+    return mask_url_password(value) if isinstance(value, str) else value

@@ -1,0 +1,99 @@
+"""The azcmagent command table: every command, its flags and its help, as data.
+
+Handlers are named as ``module:function`` strings and imported only when their command runs,
+so that ``azcmagent version`` never loads what ``genkey`` or ``logs`` need.
+"""
+
+from __future__ import annotations
+
+from cmagent.agent.cli import Command
+from cmagent.agent.cli import Option
+from cmagent.agent.cli import Positional
+
+_CONFIG = "cmagent.agent.commands.config_cmd"
+
+CONFIG = Command(
+    "config",
+    "Manage the agent's local settings.",
+    "Read and change the agent's local settings (proxy, extension allow/block lists, agent "
+    "mode and more). Settings are kept on this machine only and can be set before the machine "
+    "is connected. 'azcmagent config info' describes every property.",
+    subcommands=(
+        Command("list", "List every local setting and its current value.",
+                handler=f"{_CONFIG}:list_settings",
+                examples=("azcmagent config list", "azcmagent config list --json")),
+        Command("get", "Print the value of one local setting.",
+                handler=f"{_CONFIG}:get_setting",
+                positionals=(Positional("property", "The setting to read, e.g. proxy.url."),),
+                examples=("azcmagent config get proxy.url",)),
+        Command("set", "Change the value of one local setting.",
+                "Change a local setting. For settings that take several values, the given "
+                "comma-separated list replaces the current one unless --add or --remove is used.",
+                handler=f"{_CONFIG}:set_setting",
+                positionals=(Positional("property", "The setting to change."),
+                             Positional("value", "The new value; a comma-separated list for "
+                                        "multi-valued settings.")),
+                options=(Option("add", "Append the values to the current list.", short="a",
+                                kind="bool"),
+                         Option("remove", "Remove the values from the current list.", short="r",
+                                kind="bool")),
+                examples=("azcmagent config set proxy.url http://proxy.contoso.corp:8080",
+                          "azcmagent config set proxy.bypass \"ARM,Arc\"",
+                          "azcmagent config set extensions.blocklist "
+                          "Microsoft.Azure.Extensions/CustomScript --add")),
+        Command("clear", "Reset one local setting to its default value.",
+                handler=f"{_CONFIG}:clear_setting",
+                positionals=(Positional("property", "The setting to reset."),),
+                examples=("azcmagent config clear proxy.url",)),
+        Command("info", "Describe the local settings and the values they accept.",
+                handler=f"{_CONFIG}:info",
+                positionals=(Positional("property", "Describe only this setting.",
+                                        required=False),),
+                examples=("azcmagent config info", "azcmagent config info proxy.bypass")),
+    ),
+)
+
+GENKEY = Command(
+    "genkey",
+    "Generate a key pair for asynchronous onboarding.",
+    "Generate an RSA-2048 key pair for asynchronous onboarding. The private key is saved under "
+    "/var/opt/azcmagent/certs (readable by root only); the public key is printed as base64 "
+    "PKCS#1 DER, ready for the machine resource's clientPublicKey. Most users should use "
+    "'azcmagent connect' instead.",
+    handler="cmagent.agent.commands.genkey:run",
+    examples=("azcmagent genkey", "azcmagent genkey --json"),
+)
+
+LOGS = Command(
+    "logs",
+    "Collect the agent's logs into a ZIP file.",
+    "Collect the agent's logs and settings into a ZIP file for troubleshooting. Secrets "
+    "(tokens, keys, passwords) are masked in every collected file. By default only the most "
+    "recent file of each log is collected.",
+    handler="cmagent.agent.commands.logs:run",
+    options=(Option("full", "Collect every log file, not only the most recent ones.", short="f",
+                    kind="bool"),
+             Option("output", "Path and name of the ZIP file. Default: "
+                    "azcmagent-<TIMESTAMP>-<HOSTNAME>.zip in the current directory.",
+                    short="o", metavar="PATH")),
+    examples=("azcmagent logs", "azcmagent logs --full --output /tmp/azcmagent-logs.zip"),
+)
+
+_INFO = "cmagent.agent.commands.info"
+VERSION = Command("version", "Print the agent's version.", handler=f"{_INFO}:version",
+                  needs_root=False, examples=("azcmagent version",))
+LICENSE = Command("license", "Print the agent's licence.", handler=f"{_INFO}:license_text",
+                  needs_root=False, examples=("azcmagent license",))
+HELP = Command("help", "Print usage and the list of commands.",
+               handler=f"{_INFO}:help_text", needs_root=False,
+               positionals=(Positional("command", "Show the help of this command.",
+                                       required=False, many=True),),
+               examples=("azcmagent help", "azcmagent help config set"))
+
+ROOT = Command(
+    "azcmagent",
+    "Azure Connected Machine agent.",
+    "azcmagent connects this server to an Azure Arc control plane and manages the agent's "
+    "local state. Run 'azcmagent <command> --help' for the syntax of each command.",
+    subcommands=(CONFIG, GENKEY, HELP, LICENSE, LOGS, VERSION),
+)

@@ -1,0 +1,203 @@
+"""Parsing, --config layering, privileges and the failure ladder, with codes in both languages."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from cmagent.agent import fileio
+from cmagent.agent.table import ROOT
+from tests.conftest import read_log
+
+
+def test_no_arguments_prints_help(azcmagent) -> None:
+    run = azcmagent()
+    assert run.status == 0
+    assert "Commands:" in run.stdout and "config" in run.stdout
+
+
+@pytest.mark.parametrize("command", [c for c in ROOT.subcommands])
+def test_every_command_has_help_naming_its_flags(azcmagent, command) -> None:
+    for sub in command.subcommands or (command,):
+        words = [command.name] + ([sub.name] if sub is not command else [])
+        run = azcmagent(*words, "--help")
+        assert run.status == 0
+        for option in sub.options:
+            assert option.flag in run.stdout
+        assert "--json" in run.stdout and "--config" in run.stdout
+
+
+def test_help_command_shows_a_subcommand(azcmagent) -> None:
+    run = azcmagent("help", "config", "set")
+    assert run.status == 0
+    assert "--add" in run.stdout and "azcmagent config set" in run.stdout
+
+
+@pytest.mark.parametrize("args", [("bogus",), ("config", "frob"), ("version", "--nope"),
+                                  ("logs", "--output"), ("help", "nothing")])
+def test_unparsable_command_lines_are_azcm0101(azcmagent, args) -> None:
+    run = azcmagent(*args)
+    assert run.status == 101
+    assert run.stdout.startswith("AZCM0101: The command could not be parsed")
+
+
+def test_unknown_command_in_japanese_and_json(azcmagent) -> None:
+    run = azcmagent("bogus", lang="ja_JP.UTF-8")
+    assert run.stdout.startswith("AZCM0101: コマンドを解析できませんでした")
+    assert "原因:" in run.stdout
+    document = azcmagent("bogus", "--json").json
+    assert document["status"] == "failed"
+    assert document["error"]["code"] == "AZCM0101"
+    assert document["error"]["remedy"]
+
+
+def test_missing_mandatory_parameter_is_azcm0016_naming_it(azcmagent) -> None:
+    run = azcmagent("config", "get")
+    assert run.status == 16
+    assert "AZCM0016" in run.stdout and "<property>" in run.stdout
+    ja = azcmagent("config", "set", "proxy.url", lang="ja_JP.UTF-8")
+    assert ja.status == 16 and "必須パラメーターがありません" in ja.stdout and "<value>" in ja.stdout
+
+
+def test_invalid_value_is_azcm0023_naming_the_allowed_form(azcmagent) -> None:
+    run = azcmagent("config", "set", "config.mode", "sleepy")
+    assert run.status == 23
+    assert "AZCM0023" in run.stdout and "config.mode" in run.stdout and "full, monitor" in run.stdout
+    ja = azcmagent("config", "set", "config.mode", "sleepy", lang="ja_JP.UTF-8")
+    assert "パラメーターに無効な値が指定されました" in ja.stdout
+
+
+def test_config_file_missing_is_azcm0019(azcmagent, tmp_path: Path) -> None:
+    run = azcmagent("logs", "--config", str(tmp_path / "absent.json"))
+    assert run.status == 19
+    assert "AZCM0019" in run.stdout and "absent.json" in run.stdout
+    assert "構成ファイルを読み取れません" in azcmagent(
+        "logs", "--config", str(tmp_path / "absent.json"), lang="ja_JP").stdout
+
+
+@pytest.mark.parametrize("content,named", [
+    ('{"outptu": "x.zip"}', "outptu"),
+    ('{"full": "yes"}', "full"),
+    ("[1, 2]", "flat object"),
+    ("key: [unclosed", "neither valid JSON nor valid YAML"),
+])
+def test_bad_config_content_is_azcm0023_naming_the_key(azcmagent, tmp_path, content, named):
+    path = tmp_path / "settings.conf"
+    path.write_text(content)
+    run = azcmagent("logs", "--config", str(path))
+    assert run.status == 23
+    assert named in run.stdout
+
+
+def test_config_file_json_and_yaml_with_command_line_winning(azcmagent, tmp_path) -> None:
+    yaml_file = tmp_path / "flags.yaml"
+    yaml_file.write_text(f"output: {tmp_path / 'from-file.zip'}\nfull: true\njson: true\n")
+    run = azcmagent("logs", "--config", str(yaml_file))
+    assert run.status == 0 and run.json["path"] == str(tmp_path / "from-file.zip")
+    json_file = tmp_path / "flags.json"
+    json_file.write_text(json.dumps({"output": str(tmp_path / "from-file.zip"), "json": True}))
+    run = azcmagent("logs", "--config", str(json_file), "--output", str(tmp_path / "cli.zip"))
+    assert run.json["path"] == str(tmp_path / "cli.zip")
+
+
+def test_admin_command_without_root_is_azcm0018(azcmagent) -> None:
+    run = azcmagent("config", "list", euid=1000)
+    assert run.status == 18 and "AZCM0018" in run.stdout
+    ja = azcmagent("genkey", euid=1000, lang="ja_JP.UTF-8")
+    assert ja.status == 18 and "root として実行する必要があります" in ja.stdout
+    assert azcmagent("version", euid=1000).status == 0
+    assert azcmagent("license", euid=1000).status == 0
+    assert azcmagent("help", euid=1000).status == 0
+
+
+def test_ctrl_c_is_azcm0011_and_leaves_no_half_written_file(azcmagent, agent_root, monkeypatch):
+    assert azcmagent("config", "set", "proxy.url", "http://old:3128").status == 0
+    settings_file = agent_root / "var/opt/azcmagent/localconfig.json"
+    before = settings_file.read_bytes()
+
+    def interrupted_fsync(descriptor: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fileio.os, "fsync", interrupted_fsync)
+    run = azcmagent("config", "set", "proxy.url", "http://new:3128")
+    assert run.status == 11
+    assert run.stdout.startswith("AZCM0011")
+    assert settings_file.read_bytes() == before
+    assert sorted(p.name for p in settings_file.parent.iterdir()) == ["localconfig.json", "log"]
+    assert "ユーザーが操作を取り消しました" in azcmagent(
+        "config", "set", "proxy.url", "http://new:3128", lang="ja_JP").stdout
+
+
+def test_unexpected_failure_is_azcm0001_with_the_log_path(azcmagent, agent_root, monkeypatch):
+    from cmagent.agent.commands import info
+
+    def broken(context):
+        raise RuntimeError("kaboom inside the handler")
+
+    monkeypatch.setattr(info, "version", broken)
+    run = azcmagent("version")
+    assert run.status == 1
+    assert run.stdout.startswith("AZCM0001: An unexpected error occurred")
+    assert "azcmagent.log" in run.stdout
+    assert "Traceback" not in run.stdout + run.stderr
+    log = read_log(agent_root)
+    assert "Traceback" in log and "kaboom inside the handler" in log
+    assert "予期しないエラー" in azcmagent("version", lang="ja_JP").stdout
+
+
+def test_unwritable_log_is_azcm0005_for_root(azcmagent, agent_root) -> None:
+    (agent_root / "var/opt/azcmagent/log/azcmagent.log").mkdir(parents=True)
+    run = azcmagent("config", "list")
+    assert run.status == 5 and run.stdout.startswith("AZCM0005")
+    assert azcmagent("version", euid=1000).status == 0  # a non-root run goes on without the file
+
+
+def test_root_that_is_not_a_directory_is_azcm0006(azcmagent, monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("AZCMAGENT_ROOT", str(tmp_path / "nowhere"))
+    run = azcmagent("version")
+    assert run.status == 6 and "AZCM0006" in run.stdout and "nowhere" in run.stdout
+
+
+def test_json_error_and_log_stderr(azcmagent) -> None:
+    run = azcmagent("config", "get", "nope", "--log-stderr")
+    assert run.stdout == "" and run.stderr.startswith("AZCM0023")
+    document = azcmagent("config", "get", "nope", "-j").json
+    assert document["error"]["exitCode"] == 23
+
+
+def test_every_run_is_logged_with_its_final_code(azcmagent, agent_root) -> None:
+    azcmagent("config", "set", "proxy.url", "http://user:hunter2secret@proxy:3128")
+    azcmagent("bogus")
+    log = read_log(agent_root)
+    assert "azcmagent config set" in log and "AZCM0000" in log and "AZCM0101" in log
+    assert "hunter2secret" not in log
+
+
+def test_verbose_shows_debug_lines_on_the_chosen_stream(azcmagent) -> None:
+    assert "DEBUG" not in azcmagent("config", "list").stdout
+    assert "DEBUG   " in azcmagent("config", "list", "-v").stdout
+    run = azcmagent("config", "list", "-v", "--log-stderr")
+    assert "DEBUG   " in run.stderr and "DEBUG" not in run.stdout
+
+
+def test_log_rotates_by_size(azcmagent, agent_root) -> None:
+    log = agent_root / "var/opt/azcmagent/log/azcmagent.log"
+    log.parent.mkdir(parents=True)
+    log.write_bytes(b"x" * (5 * 1024 * 1024 + 1))
+    for index in range(1, 6):
+        log.with_name(f"azcmagent.log.{index}").write_text("old")
+    azcmagent("version")
+    names = sorted(p.name for p in log.parent.iterdir())
+    assert names == ["azcmagent.log", *(f"azcmagent.log.{i}" for i in range(1, 6))]
+    assert log.stat().st_size < 4096
+    assert log.with_name("azcmagent.log.1").stat().st_size > 5 * 1024 * 1024
+
+
+def test_atomic_write_sets_the_mode_before_content(tmp_path: Path) -> None:
+    target = tmp_path / "secret.pem"
+    fileio.atomic_write(target, b"key", 0o600)
+    assert target.read_bytes() == b"key"
+    assert os.stat(target).st_mode & 0o777 == 0o600

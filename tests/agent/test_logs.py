@@ -1,0 +1,86 @@
+"""azcmagent logs: the ZIP's name and layout, and no secret in it."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+
+JWT = ("eyJhbGciOiJSUzI1NiIsInR5cCI6IkpXVCJ9.eyJhdWQiOiJodHRwczovL21hbmFnZW1lbnQuYXp1cmUuY29tLyJ9"
+       ".c2lnbmF0dXJlLXBsYW50ZWQtaW4tdGhlLWxvZw")
+PRIVATE_KEY = "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEAplanted\n-----END RSA PRIVATE KEY-----"
+PLANTED = {
+    "azcmagent.log": [
+        "connect --service-principal-id app --service-principal-secret Pl4nted~SpSecret.value",
+        "POST /token client_id=app&client_secret=Form~Secret~Value&scope=x",
+        "Authorization: Bearer OpaqueBearer123456",
+        f"token {JWT}",
+        '{"servicePrincipalSecret": "JsonPlantedSecret"}',
+    ],
+    "himds.log": [
+        "challenge answered with Authorization: Basic ChallengeKeyPlanted999",
+        f"loaded key {PRIVATE_KEY}",
+        "proxy http://svc:ProxyPassPlanted@proxy:3128 in use",
+    ],
+}
+SECRETS = ["Pl4nted~SpSecret.value", "Form~Secret~Value", "OpaqueBearer123456", JWT,
+           "JsonPlantedSecret", "ChallengeKeyPlanted999", "MIIEpAIBAAKCAQEAplanted",
+           "ProxyPassPlanted"]
+
+
+@pytest.fixture
+def planted(agent_root: Path) -> Path:
+    log_dir = agent_root / "var/opt/azcmagent/log"
+    log_dir.mkdir(parents=True)
+    for name, lines in PLANTED.items():
+        (log_dir / name).write_text("\n".join(lines) + "\n")
+    (log_dir / "azcmagent.log.1").write_text("older run\n")
+    certs = agent_root / "var/opt/azcmagent/certs"
+    certs.mkdir()
+    (certs / "identity.pem").write_text(PRIVATE_KEY)
+    config = agent_root / "var/opt/azcmagent/localconfig.json"
+    config.write_text('{"proxy.url": "http://svc:ProxyPassPlanted@proxy:3128"}')
+    gc = agent_root / "var/lib/GuestConfig/ext_mgr_logs"
+    gc.mkdir(parents=True)
+    (gc / "gc_ext.log").write_text("extension manager started\n")
+    return agent_root
+
+
+def _contents(path: Path) -> dict[str, str]:
+    with zipfile.ZipFile(path) as archive:
+        return {name: archive.read(name).decode() for name in archive.namelist()}
+
+
+def test_no_planted_secret_reaches_the_zip(azcmagent, planted, tmp_path) -> None:
+    target = tmp_path / "bundle.zip"
+    run = azcmagent("logs", "--full", "--output", str(target))
+    assert run.status == 0 and run.stdout.strip() == str(target)
+    everything = "\n".join(_contents(target).values())
+    for secret in SECRETS:
+        assert secret not in everything, secret
+    assert "extension manager started" in everything
+    assert "identity.pem" not in "".join(_contents(target))
+
+
+def test_layout_and_full(azcmagent, planted, tmp_path) -> None:
+    latest = _contents(Path(azcmagent("logs", "-o", str(tmp_path / "a.zip")).stdout.strip()))
+    assert "var/opt/azcmagent/log/azcmagent.log" in latest
+    assert "var/opt/azcmagent/log/azcmagent.log.1" not in latest
+    assert "var/lib/GuestConfig/ext_mgr_logs/gc_ext.log" in latest
+    assert "var/opt/azcmagent/localconfig.json" in latest and "summary.json" in latest
+    full = _contents(Path(azcmagent("logs", "--full", "-o", str(tmp_path / "b.zip")).stdout.strip()))
+    assert "var/opt/azcmagent/log/azcmagent.log.1" in full
+
+
+def test_default_name_in_the_current_directory(azcmagent, planted, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    document = azcmagent("logs", "--json").json
+    assert re.fullmatch(str(tmp_path) + r"/azcmagent-\d{8}T\d{6}-[^/]+\.zip", document["path"])
+    assert Path(document["path"]).is_file()
+
+
+def test_output_into_a_missing_directory_is_azcm0023(azcmagent, planted, tmp_path) -> None:
+    run = azcmagent("logs", "--output", str(tmp_path / "no/such/dir/x.zip"))
+    assert run.status == 23 and "does not exist" in run.stdout
