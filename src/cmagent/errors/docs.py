@@ -25,6 +25,14 @@ code's number (`AZCM0026` exits with 26). Texts are chosen from `LC_ALL`, `LC_ME
 """
 
 
+_HEADER_JA = """\
+## 日本語
+
+| コード | 終了コード | 再試行 | メッセージ | 原因 | 対処 | 出力 |
+|---|---|---|---|---|---|---|
+"""
+
+
 def _row(entry: Entry, lang: str) -> str:
     texts = entry.texts(lang)
     emitted = "yes" if entry.unused is None else f"not yet: {entry.unused}"
@@ -36,8 +44,7 @@ def _row(entry: Entry, lang: str) -> str:
 def render() -> str:
     english = "\n".join(_row(entry, "en") for entry in ENTRIES)
     japanese = "\n".join(_row(entry, "ja") for entry in ENTRIES)
-    return (f"{_HEADER}{english}\n\n## 日本語\n\n| コード | 終了コード | 再試行 | メッセージ | 原因 | 対処 "
-            f"| 出力 |\n|---|---|---|---|---|---|---|\n{japanese}\n")
+    return f"{_HEADER}{english}\n\n{_HEADER_JA}{japanese}\n"
 
 
 if __name__ == "__main__":
