@@ -1,0 +1,212 @@
+"""The ``cmagent-cloud`` command line: serve, quickstart, and management subcommands.
+
+Management subcommands find the running server, its admin key and its CA through ``--data-dir``
+alone, and print JSON (the API's answer) so that scripts can use them directly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from cmagent.cloud.adminclient import AdminClient
+from cmagent.cloud.adminclient import AdminError
+
+DEFAULT_DATA_DIR = Path.home() / ".cmagent-cloud"
+Action = Callable[[AdminClient, argparse.Namespace], Any]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.run(args) or 0)
+    except AdminError as error:
+        print(f"cmagent-cloud: {error}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="cmagent-cloud", description="A local, persistent "
+                                     "Azure Arc control plane: Entra ID, ARM and HIS.")
+    commands = parser.add_subparsers(title="commands", metavar="<command>")
+    _serve_parser(commands)
+    _quickstart_parser(commands)
+    _management_parsers(commands)
+    return parser
+
+
+def _data_dir(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR,
+                        help=f"the cloud's data directory (default {DEFAULT_DATA_DIR})")
+
+
+def _serve_parser(commands: Any) -> None:
+    serve = commands.add_parser("serve", help="run the cloud (HTTPS)")
+    _data_dir(serve)
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
+    serve.add_argument("--port", type=int, default=8443, help="port; 0 picks a free one")
+    serve.add_argument("--ready-file", type=Path, help="write {url, ca_bundle, pid} here when "
+                       "ready")
+    serve.add_argument("--hostname", action="append", default=[],
+                       help="another name the server certificate must cover (repeatable)")
+    serve.add_argument("--database", help="SQLAlchemy URL instead of SQLite in the data dir")
+    serve.add_argument("--allow-remote", action="store_true",
+                       help="allow listening on a non-loopback address")
+    serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.set_defaults(run=_serve)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from cmagent.cloud import server
+
+    _logging(args.data_dir, args.access_log)
+    options = server.ServeOptions(args.data_dir, args.host, args.port, args.ready_file,
+                                  args.hostname, args.database, args.allow_remote,
+                                  args.access_log)
+    return server.serve(options)
+
+
+def _logging(data_dir: Path, access: bool) -> None:
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr),
+                                       logging.FileHandler(data_dir / "cloud.log")]
+    for handler in handlers:
+        handler.setFormatter(formatter)
+    logging.basicConfig(level=logging.INFO, handlers=handlers, force=True)
+    logging.getLogger("cmagent.cloud.access").setLevel(logging.INFO if access else logging.WARNING)
+
+
+def _quickstart_parser(commands: Any) -> None:
+    quick = commands.add_parser("quickstart", help="create a tenant, subscription, group and "
+                                "onboarding service principal; print the connect command")
+    _data_dir(quick)
+    quick.add_argument("--location", default="westeurope")
+    quick.add_argument("--resource-group", default="arc-servers")
+    quick.add_argument("--role", action="append", default=[],
+                       help="another role for the service principal on the group")
+    quick.add_argument("--json", action="store_true", help="print the result as JSON")
+    quick.set_defaults(run=_quickstart)
+
+
+def _quickstart(args: argparse.Namespace) -> int:
+    from cmagent.cloud import quickstart
+
+    result = quickstart.run(args.data_dir, args.location, args.resource_group, args.role)
+    print(json.dumps(result, indent=2) if args.json else quickstart.describe(result, args.data_dir))
+    return 0
+
+
+# --- management subcommands: (group, verb, method, path template, flags→body) -----------------
+
+_MANAGEMENT: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
+    ("info", "show", "GET", "/info", ()),
+    ("tenant", "create", "POST", "/tenants", ("domain", "display-name", "tenant-id")),
+    ("tenant", "list", "GET", "/tenants", ()),
+    ("subscription", "create", "POST", "/subscriptions",
+     ("tenant-id", "display-name", "subscription-id", "state")),
+    ("subscription", "list", "GET", "/subscriptions", ()),
+    ("subscription", "update", "PATCH", "/subscriptions/{subscription_id}",
+     ("subscription-id", "state", "display-name")),
+    ("group", "create", "POST", "/resourceGroups", ("subscription-id", "name", "location")),
+    ("group", "list", "GET", "/resourceGroups", ()),
+    ("group", "delete", "DELETE", "/resourceGroups/{subscription_id}/{name}",
+     ("subscription-id", "name")),
+    ("user", "create", "POST", "/users", ("tenant-id", "user-principal-name", "password",
+                                          "display-name")),
+    ("user", "list", "GET", "/users", ()),
+    ("app", "create", "POST", "/applications", ("tenant-id", "display-name", "app-id",
+                                                "public-client")),
+    ("app", "list", "GET", "/applications", ()),
+    ("app", "delete", "DELETE", "/applications/{app_id}", ("app-id",)),
+    ("secret", "add", "POST", "/applications/{app_id}/secrets",
+     ("app-id", "end-date-time", "duration-days")),
+    ("cert", "add", "POST", "/applications/{app_id}/certificates",
+     ("app-id", "certificate-file")),
+    ("credential", "list", "GET", "/applications/{app_id}/credentials", ("app-id",)),
+    ("role", "definitions", "GET", "/roleDefinitions", ()),
+    ("role", "assign", "POST", "/roleAssignments", ("principal-id", "role", "scope")),
+    ("role", "list", "GET", "/roleAssignments", ()),
+    ("role", "remove", "DELETE", "/roleAssignments/{assignment_id}", ("assignment-id",)),
+    ("provider", "list", "GET", "/providers/{subscription_id}", ("subscription-id",)),
+    ("provider", "set", "PUT", "/providers/{subscription_id}/{namespace}",
+     ("subscription-id", "namespace", "registration-state")),
+    ("clock", "show", "GET", "/clock", ()),
+    ("clock", "advance", "POST", "/clock", ("seconds",)),
+    ("clock", "set", "POST", "/clock", ("time",)),
+    ("clock", "reset", "POST", "/clock", ()),
+    ("settings", "set", "PATCH", "/settings", ("device-code-interval",)),
+    ("token", "user", "POST", "/tokens", ("user-principal-name", "resource")),
+    ("reset", "all", "POST", "/reset", ()),
+)
+_NUMBERS: dict[str, type] = {"duration-days": float, "seconds": float,
+                             "device-code-interval": int}
+_FLAGS_TO_BODY = {"seconds": "advanceSeconds", "time": "set"}
+
+
+def _management_parsers(commands: Any) -> None:
+    groups: dict[str, Any] = {}
+    for group, verb, method, path, flags in _MANAGEMENT:
+        if group not in groups:
+            groups[group] = commands.add_parser(group, help=f"manage {group}s").add_subparsers(
+                title="actions", metavar="<action>")
+        action = groups[group].add_parser(verb, help=f"{method} /_admin{path}")
+        _data_dir(action)
+        for flag in flags:
+            action.add_argument(f"--{flag}", required=flag in _path_flags(path) or
+                                (method == "POST" and flag not in _OPTIONAL),
+                                type=_NUMBERS.get(flag, str))
+        action.set_defaults(run=_management_call(group, verb, method, path, flags))
+
+
+_OPTIONAL = {"domain", "display-name", "tenant-id", "subscription-id", "state", "app-id",
+             "public-client", "end-date-time", "duration-days", "resource", "location"}
+
+
+def _path_flags(path: str) -> set[str]:
+    return {part[1:-1].replace("_", "-") for part in path.split("/") if part.startswith("{")}
+
+
+def _management_call(group: str, verb: str, method: str, path: str,
+                     flags: tuple[str, ...]) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        values = {f: getattr(args, f.replace("-", "_")) for f in flags}
+        in_path = _path_flags(path)
+        url = path.format(**{k.replace("-", "_"): v for k, v in values.items() if k in in_path})
+        body = _body(group, verb, values, in_path) if method != "GET" else None
+        result = AdminClient(args.data_dir).call(method, url, body)
+        print(json.dumps(result, indent=2))
+        return 0
+    return run
+
+
+def _body(group: str, verb: str, values: dict[str, Any], in_path: set[str]) -> dict[str, Any]:
+    if group == "clock" and verb == "reset":
+        return {"reset": True}
+    body: dict[str, Any] = {}
+    for flag, value in values.items():
+        if value is None or (flag in in_path and group not in ("subscription",)):
+            continue
+        if flag == "certificate-file":
+            body["certificatePem"] = Path(value).read_text()
+        elif flag == "public-client":
+            body["publicClient"] = value.lower() in ("1", "true", "yes")
+        else:
+            body[_FLAGS_TO_BODY.get(flag) or _camel(flag)] = value
+    if group == "subscription" and verb == "update":
+        body.pop("subscriptionId", None)
+    return body
+
+
+def _camel(flag: str) -> str:
+    head, *rest = flag.split("-")
+    return head + "".join(part.capitalize() for part in rest)

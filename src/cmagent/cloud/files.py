@@ -1,0 +1,31 @@
+"""Small file helpers of the cloud: private files and atomic JSON."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` readable by the owner only (0600 from the first byte), atomically."""
+    _atomic(path, data, 0o600)
+
+
+def write_json(path: Path, data: Any, mode: int = 0o644) -> None:
+    _atomic(path, json.dumps(data, indent=2).encode() + b"\n", mode)
+
+
+def _atomic(path: Path, data: bytes, mode: int) -> None:
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise

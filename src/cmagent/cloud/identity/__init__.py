@@ -1,0 +1,1 @@
+"""The Microsoft Entra ID-compatible identity service: discovery, keys, tokens, device login."""

@@ -1,0 +1,186 @@
+"""The token endpoints (v1 ``/oauth2/token``, v2 ``/oauth2/v2.0/token``): client credentials
+with a secret or a certificate assertion, and the device code grant.
+
+Refresh tokens are not issued: every client used with the agent gets a new token by its grant.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+from typing import TYPE_CHECKING
+from urllib.parse import unquote
+
+from sqlalchemy.orm import Session
+
+from cmagent.cloud import models
+from cmagent.cloud.http import Request
+from cmagent.cloud.http import Response
+from cmagent.cloud.identity import assertion
+from cmagent.cloud.identity import directory
+from cmagent.cloud.identity import errors
+from cmagent.cloud.identity import tokens
+from cmagent.cloud.identity.errors import OAuthError
+from cmagent.cloud.identity.tokens import Principal
+
+if TYPE_CHECKING:
+    from cmagent.cloud.app import Cloud
+
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+DEVICE_GRANT_V2 = "urn:ietf:params:oauth:grant-type:device_code"
+
+
+def token_endpoint(cloud: Cloud, request: Request, version: str) -> Response:
+    try:
+        form = _token_form(request)
+        return _grant(cloud, request, form, version)
+    except OAuthError as error:
+        return error.response(request)
+
+
+def _token_form(request: Request) -> dict[str, str]:
+    if request.method != "POST":
+        raise errors.post_only()
+    form = request.form()
+    if not form.get("grant_type"):
+        raise errors.missing_parameter("grant_type")
+    return form
+
+
+def _grant(cloud: Cloud, request: Request, form: dict[str, str], version: str) -> Response:
+    grant = form["grant_type"]
+    tenant_name = request.params["tenant"]
+    if grant == "client_credentials":
+        return _client_credentials(cloud, request, form, tenant_name, version)
+    if (version == "v2" and grant == DEVICE_GRANT_V2) or \
+            (version == "v1" and grant in ("device_code", DEVICE_GRANT_V2)):
+        return _device_code(cloud, request, form, tenant_name, version)
+    raise errors.unsupported_grant(grant)
+
+
+def _client_credentials(cloud: Cloud, request: Request, form: dict[str, str], tenant_name: str,
+                        version: str) -> Response:
+    if tenant_name.lower() in ("common", "consumers"):
+        raise errors.common_endpoint_grant()
+    now = cloud.clock.now()
+    with cloud.store.session() as session:
+        tenant = directory.tenant_or_error(session, tenant_name)
+        principal = authenticate_client(session, request, form, tenant, tenant_name, now)
+        audience, _ = _audience(session, form, tenant, version, client_credentials=True)
+    token, expires = tokens.access_token(cloud.keys, principal, audience, now)
+    if version == "v1":
+        return Response.json(200, tokens.v1_response(token, expires, now, audience))
+    return Response.json(200, tokens.v2_response(token, expires, now))
+
+
+def authenticate_client(session: Session, request: Request, form: dict[str, str],
+                        tenant: models.Tenant, tenant_name: str, now: float) -> Principal:
+    """Identify the confidential client by its secret or its certificate assertion."""
+    basic_id, basic_secret = _basic_credentials(request)
+    client_id = (form.get("client_id") or basic_id or "").strip().lower()
+    if not client_id:
+        raise errors.missing_parameter("client_id")
+    app = directory.application(session, tenant.id, client_id)
+    if app is None:
+        raise errors.application_not_found(client_id, tenant_name)
+    if form.get("client_assertion"):
+        if form.get("client_assertion_type") != ASSERTION_TYPE:
+            raise errors.missing_parameter("client_assertion_type")
+        assertion.verify(session, app, form["client_assertion"], now, _token_paths(tenant))
+        credential = "2"
+    elif form.get("client_secret") or basic_secret:
+        _check_secret(session, app, form.get("client_secret") or basic_secret, now)
+        credential = "1"
+    else:
+        raise errors.missing_credential()
+    return Principal(tenant.id, app.sp_object_id, app.app_id, display_name=app.display_name,
+                     credential=credential, managed_identity=app.kind == "managedIdentity")
+
+
+def _basic_credentials(request: Request) -> tuple[str, str]:
+    scheme, _, value = request.header("authorization").partition(" ")
+    if scheme.lower() != "basic" or not value:
+        return "", ""
+    try:
+        decoded = base64.b64decode(value, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return "", ""
+    user, _, password = decoded.partition(":")
+    return unquote(user), unquote(password)
+
+
+def _token_paths(tenant: models.Tenant) -> tuple[str, ...]:
+    names = (tenant.id, tenant.domain.lower())
+    return tuple(f"/{name}/oauth2{suffix}" for name in names
+                 for suffix in ("/v2.0/token", "/token"))
+
+
+def _check_secret(session: Session, app: models.Application, secret: str, now: float) -> None:
+    secrets = session.query(models.Credential).filter_by(app_id=app.app_id, kind="secret")
+    for credential in secrets:
+        if credential.secret_hash and directory.secret_matches(secret, credential.secret_hash):
+            if now >= credential.expires_at:
+                raise errors.expired_secret(app.app_id)
+            return
+    raise errors.invalid_secret(app.app_id)
+
+
+def _audience(session: Session, form: dict[str, str], tenant: models.Tenant, version: str,
+              client_credentials: bool) -> tuple[str, list[str]]:
+    """The token's ``aud``: the v1 ``resource``, or the resource of the v2 ``scope``."""
+    if version == "v1":
+        resource = form.get("resource", "")
+        if not resource:
+            raise errors.missing_parameter("resource")
+        scopes = [f"{resource.rstrip('/')}/user_impersonation"]
+    else:
+        if not form.get("scope"):
+            raise errors.missing_parameter("scope")
+        resource, scopes = directory.resource_from_scopes(form["scope"])
+        if client_credentials and not all(s.endswith("/.default") for s in scopes):
+            raise OAuthError(400, "invalid_scope", 1002012,
+                             f"The provided value for scope {form['scope']} is not valid. Client "
+                             "credential flows must have a scope value with /.default suffixed "
+                             "to the resource identifier (application ID URI).")
+    if not directory.known_resource(session, tenant.id, resource):
+        raise errors.resource_not_found(resource, tenant.id)
+    return resource, scopes
+
+
+def _device_code(cloud: Cloud, request: Request, form: dict[str, str], tenant_name: str,
+                 version: str) -> Response:
+    code = form.get("device_code") or form.get("code") or ""
+    if not code:
+        raise errors.missing_parameter("device_code")
+    now = cloud.clock.now()
+    with cloud.store.writing() as session:
+        row = session.get(models.DeviceCode, hashlib.sha256(code.encode()).hexdigest())
+        if row is None or row.client_id != form.get("client_id", "").lower():
+            raise errors.bad_device_code()
+        principal = _approved_user(session, row, now)
+        session.delete(row)
+    audience = row.resource
+    token, expires = tokens.access_token(cloud.keys, principal, audience, now)
+    user_extra = {"id_token": tokens.id_token(cloud.keys, principal, row.client_id,
+                                              request.base_url, now),
+                  "client_info": tokens.client_info(principal)}
+    if version == "v1" or row.version == "v1":
+        return Response.json(200, tokens.v1_response(token, expires, now, audience, user_extra))
+    return Response.json(200, tokens.v2_response(token, expires, now, row.scope.split(),
+                                                 user_extra))
+
+
+def _approved_user(session: Session, row: models.DeviceCode, now: float) -> Principal:
+    if now > row.expires_at:
+        raise errors.device_code_expired()
+    row.last_poll_at = now
+    if row.state == "declined":
+        raise errors.authorization_declined()
+    if row.state != "approved" or row.user_object_id is None:
+        raise errors.authorization_pending()
+    user = session.get(models.User, row.user_object_id)
+    if user is None:
+        raise errors.bad_device_code()
+    return Principal(user.tenant_id, user.object_id, row.client_id, user_upn=user.upn,
+                     display_name=user.display_name, credential="0")

@@ -1,0 +1,165 @@
+"""The cloud's keys and certificates: its own CA, the HTTPS server certificate, token-signing keys.
+
+All are created on first start in the data directory and reused afterwards, so clients keep
+trusting the same CA across restarts.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import hashlib
+import ipaddress
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID
+from cryptography.x509.oid import NameOID
+
+from cmagent.cloud.files import write_private
+
+DEFAULT_NAMES = ("localhost", "127.0.0.1", "::1")
+_CA_DAYS = 3650
+_SERVER_DAYS = 825
+
+
+def new_key() -> rsa.RSAPrivateKey:
+    return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+def key_pem(key: rsa.RSAPrivateKey) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+def load_key(pem: bytes) -> rsa.RSAPrivateKey:
+    key = serialization.load_pem_private_key(pem, password=None)
+    assert isinstance(key, rsa.RSAPrivateKey)
+    return key
+
+
+def cert_pem(cert: x509.Certificate) -> bytes:
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def thumbprints(cert: x509.Certificate) -> tuple[str, str]:
+    """SHA-1 and SHA-256 thumbprints of the DER certificate, upper-case hex."""
+    der = cert.public_bytes(serialization.Encoding.DER)
+    return hashlib.sha1(der).hexdigest().upper(), hashlib.sha256(der).hexdigest().upper()
+
+
+def _name(common_name: str) -> x509.Name:
+    return x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "cmagent local cloud"),
+                      x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def new_ca() -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+    key = new_key()
+    name = _name("cmagent local cloud CA")
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(_now() - datetime.timedelta(days=1))
+            .not_valid_after(_now() + datetime.timedelta(days=_CA_DAYS))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True,
+                                         crl_sign=True, content_commitment=False,
+                                         key_encipherment=False, data_encipherment=False,
+                                         key_agreement=False, encipher_only=False,
+                                         decipher_only=False), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()),
+                           critical=False)
+            .sign(key, hashes.SHA256()))
+    return key, cert
+
+
+def _san(names: list[str]) -> x509.SubjectAlternativeName:
+    entries: list[x509.GeneralName] = []
+    for name in names:
+        try:
+            entries.append(x509.IPAddress(ipaddress.ip_address(name)))
+        except ValueError:
+            entries.append(x509.DNSName(name))
+    return x509.SubjectAlternativeName(entries)
+
+
+def issue_server_cert(ca_key: rsa.RSAPrivateKey, ca_cert: x509.Certificate,
+                      names: list[str]) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+    key = new_key()
+    cert = (x509.CertificateBuilder().subject_name(_name(names[0]))
+            .issuer_name(ca_cert.subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(_now() - datetime.timedelta(days=1))
+            .not_valid_after(_now() + datetime.timedelta(days=_SERVER_DAYS))
+            .add_extension(_san(names), critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
+                           critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                ca_key.public_key()), critical=False)
+            .sign(ca_key, hashes.SHA256()))
+    return key, cert
+
+
+def self_signed(key: rsa.RSAPrivateKey, common_name: str, days: int) -> x509.Certificate:
+    """A self-signed certificate for a token-signing key (published in JWKS ``x5c``)."""
+    name = _name(common_name)
+    return (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(_now() - datetime.timedelta(days=1))
+            .not_valid_after(_now() + datetime.timedelta(days=days))
+            .sign(key, hashes.SHA256()))
+
+
+class ServerTLS:
+    """The CA and server certificate files of a data directory."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.ca_cert_path = data_dir / "ca.pem"
+        self.ca_key_path = data_dir / "ca.key"
+        self.cert_path = data_dir / "server.pem"
+        self.key_path = data_dir / "server.key"
+
+    def ensure(self, extra_names: list[str]) -> None:
+        """Create the CA once; (re)issue the server certificate when it lacks a wanted name."""
+        if not self.ca_cert_path.exists():
+            ca_key, ca_cert = new_ca()
+            write_private(self.ca_key_path, key_pem(ca_key))
+            self.ca_cert_path.write_bytes(cert_pem(ca_cert))
+        names = list(dict.fromkeys([*DEFAULT_NAMES, *extra_names]))
+        if self._covers(names):
+            return
+        ca_cert = x509.load_pem_x509_certificate(self.ca_cert_path.read_bytes())
+        key, cert = issue_server_cert(load_key(self.ca_key_path.read_bytes()), ca_cert, names)
+        write_private(self.key_path, key_pem(key))
+        self.cert_path.write_bytes(cert_pem(cert))
+
+    def _covers(self, names: list[str]) -> bool:
+        if not self.cert_path.exists() or not self.key_path.exists():
+            return False
+        cert = x509.load_pem_x509_certificate(self.cert_path.read_bytes())
+        if cert.not_valid_after_utc < _now() + datetime.timedelta(days=30):
+            return False
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        present = {str(v) for v in san.get_values_for_type(x509.IPAddress)}
+        present |= set(san.get_values_for_type(x509.DNSName))
+        return all(str(ipaddress.ip_address(n)) in present if _is_ip(n) else n in present
+                   for n in names)
+
+
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,95 @@
+"""The store: one SQLAlchemy engine and short sessions, one per request or command.
+
+SQLite in the data directory by default (WAL, foreign keys on); any SQLAlchemy URL (for example
+``postgresql+psycopg://...``) can be given instead.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine
+from sqlalchemy import event
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+from sqlalchemy.orm import sessionmaker
+
+from cmagent.cloud import models
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = _engine(url)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_lock = threading.RLock()
+        models.Base.metadata.create_all(self.engine)
+
+    @classmethod
+    def in_data_dir(cls, data_dir: Path, url: str | None = None) -> Store:
+        return cls(url or f"sqlite:///{data_dir / 'cloud.db'}")
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session committed on success and rolled back on any failure."""
+        session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """A session for read-modify-write sequences that must not interleave (SQLite allows
+        one writer; serialising here avoids 'database is locked' under concurrent requests)."""
+        with self._write_lock, self.session() as session:
+            yield session
+
+    def setting(self, key: str, default: str | None = None) -> str | None:
+        with self.session() as session:
+            row = session.get(models.Setting, key)
+            return row.value if row else default
+
+    def set_setting(self, key: str, value: str) -> None:
+        with self.writing() as session:
+            session.merge(models.Setting(key=key, value=value))
+
+    def reset(self) -> None:
+        """Remove every tenant, principal, resource and setting; keys and certificates stay."""
+        with self.writing() as session:
+            for table in reversed(models.Base.metadata.sorted_tables):
+                if table.name != "signing_keys":
+                    session.execute(table.delete())
+
+    def all(self, session: Session, model: type[Any], **filters: Any) -> list[Any]:
+        query = select(model).filter_by(**filters)
+        return list(session.scalars(query))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def _engine(url: str) -> Engine:
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                           pool_size=16, max_overflow=16)
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(connection: Any, record: Any) -> None:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    return engine

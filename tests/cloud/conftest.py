@@ -1,0 +1,62 @@
+"""A real cmagent-cloud (HTTPS, SQLite) per test module, served from a thread on a free port."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from cmagent.cloud import quickstart
+from cmagent.cloud import server
+from cmagent.cloud.adminclient import AdminClient
+from cmagent.cloud.files import write_json
+
+
+class RunningCloud:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        options = server.ServeOptions(data_dir, port=0)
+        self.server, self.app, ready = server.start(options)
+        write_json(data_dir / "server.json", ready, 0o600)
+        self.url: str = ready["url"]  # type: ignore[assignment]
+        self.ca = str(ready["ca_bundle"])
+        self._thread = threading.Thread(target=self.server.serve_forever,
+                                        kwargs={"poll_interval": 0.1}, daemon=True)
+        self._thread.start()
+        self.admin = AdminClient(data_dir)
+
+    def session(self) -> requests.Session:
+        """A requests session that trusts only this cloud's CA (environment bundles ignored)."""
+        session = requests.Session()
+        session.trust_env = False
+        session.verify = self.ca
+        return session
+
+    def quickstart(self, *roles: str) -> dict[str, Any]:
+        return quickstart.run(self.data_dir, "westeurope", "arc-servers", list(roles))
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.app.store.close()
+
+
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory: pytest.TempPathFactory):
+    running = RunningCloud(tmp_path_factory.mktemp("cloud") / "data")
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def http(cloud: RunningCloud) -> requests.Session:
+    return cloud.session()
+
+
+@pytest.fixture
+def onboarding(cloud: RunningCloud) -> dict[str, Any]:
+    """A fresh tenant, subscription, group and onboarding service principal with a secret."""
+    return cloud.quickstart()
