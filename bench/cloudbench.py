@@ -3,8 +3,10 @@ concurrent load loop (threads with keep-alive sessions), bounded in time."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import signal
+import ssl
 import statistics
 import subprocess
 import sys
@@ -13,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -23,7 +26,10 @@ class Server:
     def __init__(self) -> None:
         self._tmp = tempfile.TemporaryDirectory()
         self.data = Path(self._tmp.name) / "data"
-        ready = Path(self._tmp.name) / "ready.json"
+        self._start()
+
+    def _start(self) -> None:
+        ready = Path(self._tmp.name) / f"ready-{time.monotonic_ns()}.json"
         self.process = subprocess.Popen([CLOUD, "serve", "--data-dir", str(self.data),
                                          "--port", "0", "--ready-file", str(ready)],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -32,10 +38,25 @@ class Server:
         info = json.loads(ready.read_text())
         self.url, self.ca = info["url"], info["ca_bundle"]
 
+    def stop_keep_data(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=30)
+
+    def restart(self) -> None:
+        self._start()
+
+    def call_admin(self, method: str, path: str, body: object = None) -> object:
+        from cmagent.cloud.adminclient import AdminClient
+
+        return AdminClient(self.data).call(method, path, body)
+
     def cli(self, *args: str) -> dict:
         out = subprocess.run([CLOUD, *args, "--data-dir", str(self.data)], check=True,
                              capture_output=True, text=True).stdout
         return json.loads(out)
+
+    def connection(self) -> LeanClient:
+        return LeanClient(self.url, self.ca)
 
     def session(self) -> requests.Session:
         session = requests.Session()
@@ -44,19 +65,34 @@ class Server:
         return session
 
     def stop(self) -> None:
-        self.process.send_signal(signal.SIGTERM)
-        self.process.wait(timeout=30)
+        self.stop_keep_data()
         self._tmp.cleanup()
 
 
-def load(call: Callable[[requests.Session], None], sessions: list[requests.Session],
+class LeanClient:
+    """One keep-alive HTTPS connection (``http.client``): a load generator that spends little
+    CPU itself, so that on a 2-core machine the server, not the client, sets the pace."""
+
+    def __init__(self, url: str, ca: str) -> None:
+        host, port = url.removeprefix("https://").rsplit(":", 1)
+        self._connection = http.client.HTTPSConnection(
+            host, int(port), context=ssl.create_default_context(cafile=ca), timeout=30)
+
+    def request(self, method: str, path: str, body: bytes | None = None,
+                headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+        self._connection.request(method, path, body=body, headers=headers or {})
+        response = self._connection.getresponse()
+        return response.status, response.read()
+
+
+def load(call: Callable[[Any], None], sessions: list[Any],
          seconds: float) -> tuple[float, list[float]]:
     """Run ``call`` from one thread per session for ``seconds``; (requests/s, latencies)."""
     latencies: list[float] = []
     lock = threading.Lock()
     stop = time.monotonic() + seconds
 
-    def worker(session: requests.Session) -> None:
+    def worker(session: Any) -> None:
         mine: list[float] = []
         while time.monotonic() < stop:
             started = time.perf_counter()

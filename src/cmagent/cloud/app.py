@@ -8,7 +8,13 @@ from pathlib import Path
 
 from cmagent.cloud import management
 from cmagent.cloud import metadata
+from cmagent.cloud.arm import routes as arm_routes
+from cmagent.cloud.arm.throttle import Throttle
 from cmagent.cloud.clock import Clock
+from cmagent.cloud.faults import Faults
+from cmagent.cloud.his import routes as his_routes
+from cmagent.cloud.his.identity_ca import IdentityCA
+from cmagent.cloud.his.service import Challenges
 from cmagent.cloud.http import HttpError
 from cmagent.cloud.http import Request
 from cmagent.cloud.http import Response
@@ -33,6 +39,10 @@ class Cloud:
         self.clock = Clock(float(store.setting(CLOCK_OFFSET, "0") or 0))
         self.keys = SigningKeys(store, self.clock)
         self.consents = device.ConsentSessions()
+        self.throttle = Throttle(self.clock)
+        self.identity_ca = IdentityCA(data_dir)
+        self.challenges = Challenges()
+        self.faults = Faults()
         self.admin_key = (data_dir / "admin.key").read_text().strip()
         self.router = Router()
         self.started_at = time.time()
@@ -41,6 +51,8 @@ class Cloud:
     def _register(self) -> None:
         management.register(self.router, self)
         self.router.add("GET", "/metadata/endpoints", lambda r: metadata.endpoints(self, r))
+        arm_routes.register(self.router, self)
+        his_routes.register(self.router, self)
         identity_routes.register(self.router, self)
 
     def device_interval(self) -> int:
@@ -51,6 +63,9 @@ class Cloud:
         self.clock.set_offset(offset)
 
     def __call__(self, request: Request) -> Response:
+        injected = self.faults.apply(request)
+        if injected is not None:
+            return injected
         handler, allowed = self.router.resolve(request)
         if handler is None:
             raise HttpError(_unrouted(request, allowed))

@@ -147,9 +147,16 @@ _MANAGEMENT: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
     ("settings", "set", "PATCH", "/settings", ("device-code-interval",)),
     ("token", "user", "POST", "/tokens", ("user-principal-name", "resource")),
     ("reset", "all", "POST", "/reset", ()),
+    ("fault", "add", "POST", "/faults", ("service", "action", "status", "path-pattern", "method",
+                                         "latency-ms", "retry-after", "probability", "count")),
+    ("fault", "list", "GET", "/faults", ()),
+    ("fault", "clear", "DELETE", "/faults", ()),
+    ("fault", "remove", "DELETE", "/faults/{fault_id}", ("fault-id",)),
+    ("machine", "list", "GET", "/machines", ()),
 )
 _NUMBERS: dict[str, type] = {"duration-days": float, "seconds": float,
-                             "device-code-interval": int}
+                             "device-code-interval": int, "status": int, "latency-ms": float,
+                             "retry-after": int, "probability": float, "count": int}
 _FLAGS_TO_BODY = {"seconds": "advanceSeconds", "time": "set"}
 
 
@@ -169,7 +176,9 @@ def _management_parsers(commands: Any) -> None:
 
 
 _OPTIONAL = {"domain", "display-name", "tenant-id", "subscription-id", "state", "app-id",
-             "public-client", "end-date-time", "duration-days", "resource", "location"}
+             "public-client", "end-date-time", "duration-days", "resource", "location",
+             "action", "status", "path-pattern", "method", "latency-ms", "retry-after",
+             "probability", "count"}
 
 
 def _path_flags(path: str) -> set[str]:

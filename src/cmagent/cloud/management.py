@@ -24,8 +24,10 @@ from cmagent import __version__
 from cmagent.cloud import models
 from cmagent.cloud import pki
 from cmagent.cloud import roles
+from cmagent.cloud import status as machine_status
 from cmagent.cloud.clock import iso
 from cmagent.cloud.clock import parse_iso
+from cmagent.cloud.faults import FaultError
 from cmagent.cloud.http import HttpError
 from cmagent.cloud.http import Request
 from cmagent.cloud.http import Response
@@ -71,6 +73,10 @@ def register(router: Router, cloud: Cloud) -> None:
         ("GET", "/clock", _get_clock), ("POST", "/clock", _move_clock),
         ("GET", "/settings", _get_settings), ("PATCH", "/settings", _set_settings),
         ("POST", "/tokens", _user_token),
+        ("GET", "/faults", _list_faults), ("POST", "/faults", _add_fault),
+        ("DELETE", "/faults", _clear_faults), ("DELETE", "/faults/{fault}", _remove_fault),
+        ("GET", "/throttling", _get_throttling), ("PATCH", "/throttling", _set_throttling),
+        ("GET", "/machines", _list_machines),
         ("POST", "/reset", _reset),
     ]
     for method, path, handler in table:
@@ -514,8 +520,59 @@ def _user_token(cloud: Cloud, request: Request, session: Session) -> dict[str, A
             "tenant": user.tenant_id, "resource": resource}
 
 
+def _list_faults(cloud: Cloud, request: Request, session: Session) -> list[Any]:
+    return cloud.faults.list()
+
+
+def _add_fault(cloud: Cloud, request: Request, session: Session) -> dict[str, Any]:
+    try:
+        return cloud.faults.add(_body(request)).to_json()
+    except (FaultError, ValueError, TypeError) as error:
+        raise fail(400, "InvalidFault", str(error)) from None
+
+
+def _clear_faults(cloud: Cloud, request: Request, session: Session) -> dict[str, Any]:
+    cloud.faults.clear()
+    return {"cleared": True}
+
+
+def _remove_fault(cloud: Cloud, request: Request, session: Session) -> dict[str, Any]:
+    if not cloud.faults.remove(request.params["fault"]):
+        raise fail(404, "FaultNotFound", "No such fault.")
+    return {"deleted": request.params["fault"]}
+
+
+def _get_throttling(cloud: Cloud, request: Request, session: Session) -> dict[str, Any]:
+    return {kind: {"capacity": capacity, "refillPerSecond": refill}
+            for kind, (capacity, refill) in cloud.throttle.limits.items()}
+
+
+def _set_throttling(cloud: Cloud, request: Request, session: Session) -> dict[str, Any]:
+    for kind, limits in _body(request).items():
+        valid = isinstance(limits, dict) and kind in cloud.throttle.limits and all(
+            isinstance(limits.get(k), int | float) and limits[k] >= 0
+            for k in ("capacity", "refillPerSecond"))
+        if not valid:
+            raise fail(400, "InvalidParameter", "Give {kind: {capacity, refillPerSecond}} for "
+                                                "reads, writes or deletes.")
+        cloud.throttle.configure(kind, float(limits["capacity"]), float(limits["refillPerSecond"]))
+    return _get_throttling(cloud, request, session)
+
+
+def _list_machines(cloud: Cloud, request: Request, session: Session) -> list[Any]:
+    """Machines with their status as the service derives it (for tests and operators)."""
+    now = cloud.clock.now()
+    rows = cloud.store.all(session, models.Machine)
+    return [{"name": m.name, "vmId": m.vm_id, "subscriptionId": m.subscription_id,
+             "status": machine_status.effective(m, now)[0],
+             "statusReason": (m.reported or {}).get("statusReason"),
+             "identityAppId": m.identity_app_id, "lastHeartbeat": m.last_heartbeat}
+            for m in rows]
+
+
 def _reset(cloud: Cloud, request: Request, session: Session) -> dict[str, Any]:
     session.commit()
     cloud.store.reset()
     cloud.clock.set_offset(0.0)
+    cloud.faults.clear()
     return {"reset": True}

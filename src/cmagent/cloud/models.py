@@ -164,6 +164,7 @@ class Machine(Base):
     vm_id: Mapped[str] = mapped_column(String(36))
     identity_app_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     body: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    reported: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(32), default="AwaitingConnection")
     last_status_change: Mapped[float] = mapped_column(Float)
     last_heartbeat: Mapped[float | None] = mapped_column(Float, nullable=True)

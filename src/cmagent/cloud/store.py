@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import create_engine
 from sqlalchemy import event
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import sessionmaker
@@ -53,6 +54,12 @@ class Store:
         one writer; serialising here avoids 'database is locked' under concurrent requests)."""
         with self._write_lock, self.session() as session:
             yield session
+
+    @contextmanager
+    def writing_connection(self) -> Iterator[Connection]:
+        """A plain connection in a transaction, for prebuilt Core statements on hot paths."""
+        with self._write_lock, self.engine.begin() as connection:
+            yield connection
 
     def setting(self, key: str, default: str | None = None) -> str | None:
         with self.session() as session:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -27,11 +28,16 @@ _ALGORITHMS = ("RS256", "PS256")
 
 def verify(session: Session, app: models.Application, assertion: str, now: float,
            token_paths: tuple[str, ...]) -> None:
-    """Check the assertion of ``app``; raise the Entra error that explains a refusal."""
+    """Check the assertion of ``app``; raise the Entra error that explains a refusal.
+
+    ``now`` is the cloud's clock, which decides whether the certificate credential has expired.
+    The assertion's own times were written by the client's clock, so they are compared with
+    real time: moving the management clock ages the cloud's state, not its clients' clocks.
+    """
     header = _header(assertion)
     credential = _credential(session, app, header)
     claims = _verified_claims(assertion, credential, header["alg"])
-    _check_claims(claims, app.app_id, now, token_paths)
+    _check_claims(claims, app.app_id, time.time(), token_paths)
     if now > credential.expires_at:
         raise errors.bad_assertion("The key used is expired.")
 

@@ -32,6 +32,7 @@ WELL_KNOWN_RESOURCES = (
     "https://storage.azure.com",
     "https://database.windows.net",
     "https://monitor.azure.com",
+    "https://his.arc.azure.com",
 )
 ARM_AUDIENCES = ("https://management.azure.com", "https://management.core.windows.net")
 MULTI_TENANT = ("common", "organizations", "consumers")

@@ -1,0 +1,129 @@
+"""ARM's front door: what every ARM request goes through before its handler, in ARM's order.
+
+Request ids → authentication (401) → api-version (400) → subscription (404) and its tenant (401)
+→ throttling (429) → the handler (which checks RBAC, registration and the resource itself).
+Every answer, errors included, carries ``x-ms-request-id``, ``x-ms-correlation-request-id``,
+``x-ms-routing-request-id`` and the remaining-budget headers.
+"""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from sqlalchemy.orm import Session
+
+from cmagent.cloud import models
+from cmagent.cloud.arm import auth
+from cmagent.cloud.arm import throttle
+from cmagent.cloud.arm.errors import arm_error
+from cmagent.cloud.arm.errors import subscription_not_found
+from cmagent.cloud.http import HttpError
+from cmagent.cloud.http import Request
+from cmagent.cloud.http import Response
+
+if TYPE_CHECKING:
+    from cmagent.cloud.app import Cloud
+
+RESOURCES_API = ("2014-04-01", "2015-01-01", "2016-02-01", "2016-06-01", "2016-09-01",
+                 "2017-05-10", "2018-05-01", "2019-05-01", "2019-10-01", "2020-01-01",
+                 "2020-06-01", "2021-01-01", "2021-04-01", "2022-01-01", "2022-09-01",
+                 "2022-12-01", "2023-07-01", "2024-03-01", "2024-07-01", "2024-11-01",
+                 "2025-01-01", "2025-03-01", "2025-04-01")
+MACHINES_API = ("2019-12-12", "2020-08-02", "2021-05-20", "2022-03-10", "2022-11-10",
+                "2022-12-27", "2024-07-10", "2025-01-13", "2026-07-15", "2026-09-01")
+ROUTING_REGION = "WESTEUROPE"
+
+
+class ArmRequest:
+    """One authenticated ARM request on its way to a handler."""
+
+    def __init__(self, cloud: Cloud, request: Request, caller: auth.Caller, session: Session,
+                 subscription: models.Subscription | None, api_version: str) -> None:
+        self.cloud = cloud
+        self.request = request
+        self.caller = caller
+        self.session = session
+        self.subscription = subscription
+        self.api_version = api_version
+
+    @property
+    def params(self) -> dict[str, str]:
+        return self.request.params
+
+    def subscription_row(self) -> models.Subscription:
+        assert self.subscription is not None
+        return self.subscription
+
+
+ArmHandler = Callable[[ArmRequest], Response]
+
+
+def serve(cloud: Cloud, request: Request, versions: tuple[str, ...],
+          handler: ArmHandler) -> Response:
+    headers = _ids(request)
+    try:
+        response = _pipeline(cloud, request, versions, handler, headers)
+    except HttpError as error:
+        response = error.response
+    response.headers.update(headers)
+    return response
+
+
+def _ids(request: Request) -> dict[str, str]:
+    request_id = str(uuid.uuid4())
+    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+    return {"x-ms-request-id": request_id,
+            "x-ms-correlation-request-id":
+                request.header("x-ms-correlation-request-id") or str(uuid.uuid4()),
+            "x-ms-routing-request-id": f"{ROUTING_REGION}:{stamp}:{request_id}",
+            "Cache-Control": "no-cache", "Pragma": "no-cache", "Expires": "-1",
+            "X-Content-Type-Options": "nosniff",
+            "Strict-Transport-Security": "max-age=31536000; includeSubDomains"}
+
+
+def _pipeline(cloud: Cloud, request: Request, versions: tuple[str, ...], handler: ArmHandler,
+              headers: dict[str, str]) -> Response:
+    if request.header("x-ms-return-client-request-id").lower() == "true":
+        headers["x-ms-client-request-id"] = request.header("x-ms-client-request-id")
+    caller = auth.authenticate(cloud, request)
+    api_version = _api_version(request, versions)
+    subscription_id = request.params.get("subscription", "")
+    kind = throttle.kind_of(request.method)
+    headers.update(cloud.throttle.take(caller.object_id, subscription_id.lower(), kind))
+    with cloud.store.writing() if kind != "reads" else cloud.store.session() as session:
+        subscription = _subscription(session, caller, subscription_id, kind)
+        return handler(ArmRequest(cloud, request, caller, session, subscription, api_version))
+
+
+def _api_version(request: Request, versions: tuple[str, ...]) -> str:
+    version = request.query.get("api-version", "")
+    if not version:
+        raise arm_error(400, "MissingApiVersionParameter",
+                        "The api-version query parameter (?api-version=) is required for all "
+                        "requests.")
+    if version not in versions:
+        raise arm_error(400, "InvalidApiVersionParameter" if versions is RESOURCES_API
+                        else "NoRegisteredProviderFound",
+                        f"No registered resource provider found for API version '{version}'. "
+                        f"The supported api-versions are '{', '.join(versions)}'.")
+    return version
+
+
+def _subscription(session: Session, caller: auth.Caller, subscription_id: str,
+                  kind: str) -> models.Subscription | None:
+    if not subscription_id:
+        return None
+    row = session.get(models.Subscription, subscription_id.lower()) \
+        if auth.is_guid(subscription_id) else None
+    if row is None or row.state == "Deleted":
+        raise subscription_not_found(subscription_id)
+    auth.check_tenant(caller, row.tenant_id)
+    if row.state == "Disabled" and kind != "reads":
+        raise arm_error(409, "ReadOnlyDisabledSubscription",
+                        f"The subscription '{row.id}' is disabled and therefore marked as read "
+                        "only. You cannot perform any write actions on this subscription until "
+                        "it is re-enabled.")
+    return row

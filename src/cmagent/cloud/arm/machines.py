@@ -1,0 +1,327 @@
+"""Microsoft.HybridCompute/machines: PUT, GET, PATCH, DELETE and list, as the RP answers them.
+
+A PUT with a SystemAssigned identity creates the machine's managed identity (a service principal
+in the subscription's tenant); DELETE removes it, so its certificate stops working at once.
+Properties the agent reports (agentVersion, osName, ...) arrive through heartbeats, not PUT.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime
+import uuid
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from sqlalchemy import select
+
+from cmagent.cloud import models
+from cmagent.cloud import status as machine_status
+from cmagent.cloud.arm import rbac
+from cmagent.cloud.arm.errors import arm_error
+from cmagent.cloud.arm.errors import group_not_found
+from cmagent.cloud.arm.errors import invalid_body
+from cmagent.cloud.arm.errors import resource_not_found
+from cmagent.cloud.arm.frontdoor import ArmRequest
+from cmagent.cloud.arm.names import check_machine_name
+from cmagent.cloud.arm.names import check_tags
+from cmagent.cloud.arm.resources import find_group
+from cmagent.cloud.arm.resources import require_registered
+from cmagent.cloud.clock import iso
+from cmagent.cloud.http import Response
+from cmagent.cloud.identity import directory
+from cmagent.cloud.management import create_application
+
+NAMESPACE = "Microsoft.HybridCompute"
+TYPE = "Microsoft.HybridCompute/machines"
+PAGE_SIZE = 100
+ASYNC_DELETE_FROM = "2025-01-13"
+READ_ONLY = {"provisioningState", "status", "statusReason", "lastStatusChange", "errorDetails",
+             "agentVersion", "displayName", "machineFqdn", "osName", "osVersion", "osSku",
+             "osEdition", "vmUuid", "domainName", "adFqdn", "dnsFqdn", "detectedProperties",
+             "networkProfile", "hardwareProfile", "storageProfile", "firmwareProfile",
+             "agentConfiguration"}
+PATCHABLE = {"locationData", "osProfile", "cloudMetadata", "agentUpgrade", "licenseProfile",
+             "parentClusterResourceId", "privateLinkScopeResourceId", "identityKeyStore",
+             "tpmEkCertificate", "mssqlDiscovered", "serviceStatuses", "extensions"}
+
+
+def _scope(arm: ArmRequest, name: str | None = None) -> str:
+    scope = f"/subscriptions/{arm.subscription_row().id}/resourceGroups/{arm.params['group']}"
+    return f"{scope}/providers/{TYPE}/{name}" if name else scope
+
+
+def _find(arm: ArmRequest, group: str, name: str) -> models.Machine | None:
+    return arm.session.scalars(select(models.Machine).filter_by(
+        subscription_id=arm.subscription_row().id, group_key=group.lower(),
+        name_key=name.lower())).first()
+
+
+def _checked(arm: ArmRequest, action: str) -> models.ResourceGroup:
+    """RBAC, provider registration and the resource group: the checks of every machine call."""
+    name = arm.params.get("name")
+    rbac.require(arm.session, arm.caller, f"{TYPE}/{action}", _scope(arm, name))
+    require_registered(arm, NAMESPACE)
+    group = find_group(arm, arm.params["group"])
+    if group is None:
+        raise group_not_found(arm.params["group"])
+    return group
+
+
+def get(arm: ArmRequest) -> Response:
+    group = _checked(arm, "read")
+    machine = _find(arm, group.name, arm.params["name"])
+    if machine is None:
+        raise resource_not_found(TYPE, arm.params["name"], group.name)
+    return Response.json(200, to_json(arm, machine, group.name))
+
+
+def put(arm: ArmRequest) -> Response:
+    group = _checked(arm, "write")
+    name = arm.params["name"]
+    check_machine_name(name)
+    body = _body(arm)
+    machine = _find(arm, group.name, name)
+    if machine is None:
+        machine = _create(arm, group, name, body)
+    else:
+        _replace(arm, machine, body)
+    arm.session.flush()
+    return Response.json(200, to_json(arm, machine, group.name))
+
+
+def patch(arm: ArmRequest) -> Response:
+    group = _checked(arm, "write")
+    machine = _find(arm, group.name, arm.params["name"])
+    if machine is None:
+        raise resource_not_found(TYPE, arm.params["name"], group.name)
+    body = arm.request.json()
+    if not isinstance(body, dict):
+        raise invalid_body("The request body must be a JSON object.")
+    stored = dict(machine.body)
+    if "tags" in body:
+        stored["tags"] = check_tags(body["tags"])
+    properties = body.get("properties") or {}
+    unknown = set(properties) - PATCHABLE
+    if unknown:
+        raise arm_error(400, "HCRP400", f"These properties cannot be updated: "
+                                        f"{', '.join(sorted(unknown))}.")
+    stored["properties"] = {**stored.get("properties", {}), **properties}
+    machine.body = stored
+    _stamp(arm, machine, created=False)
+    if isinstance(body.get("identity"), dict):
+        _apply_identity(arm, machine, body["identity"])
+    return Response.json(200, to_json(arm, machine, group.name))
+
+
+def delete(arm: ArmRequest) -> Response:
+    group = _checked(arm, "delete")
+    machine = _find(arm, group.name, arm.params["name"])
+    if machine is None:
+        return Response(204, b"")
+    if machine.identity_app_id:
+        identity = arm.session.get(models.Application, machine.identity_app_id)
+        if identity is not None:
+            arm.session.delete(identity)
+    arm.session.delete(machine)
+    if arm.api_version >= ASYNC_DELETE_FROM:
+        return _accepted(arm, machine.location)
+    return Response(200, b"")
+
+
+def _accepted(arm: ArmRequest, location: str) -> Response:
+    operation = str(uuid.uuid4())
+    base = (f"{arm.request.base_url}/subscriptions/{arm.subscription_row().id}/providers/"
+            f"{NAMESPACE}/locations/{location}")
+    query = f"?api-version={arm.api_version}"
+    return Response(202, b"", headers={
+        "Azure-AsyncOperation": f"{base}/operationStatuses/{operation}{query}",
+        "Location": f"{base}/operationResults/{operation}{query}", "Retry-After": "1"})
+
+
+def operation_status(arm: ArmRequest) -> Response:
+    """Deletes finish before they are answered: every operation has Succeeded."""
+    now = iso(arm.cloud.clock.utcnow())
+    return Response.json(200, {"id": arm.request.path, "name": arm.params["operation"],
+                               "status": "Succeeded", "startTime": now, "endTime": now})
+
+
+def operation_result(arm: ArmRequest) -> Response:
+    return Response(204, b"")
+
+
+def list_in_group(arm: ArmRequest) -> Response:
+    group = _checked(arm, "read")
+    query = select(models.Machine).filter_by(subscription_id=arm.subscription_row().id,
+                                             group_key=group.name_key)
+    return _page(arm, query)
+
+
+def list_in_subscription(arm: ArmRequest) -> Response:
+    """ARM filters collection reads: the machines of the groups the caller may read, and 403
+    only when it may read none."""
+    subscription = f"/subscriptions/{arm.subscription_row().id}"
+    query = select(models.Machine).filter_by(subscription_id=arm.subscription_row().id)
+    if not rbac.allowed(arm.session, arm.caller.object_id, f"{TYPE}/read", subscription):
+        readable = [key for key, name in _group_names(arm).items() if rbac.allowed(
+            arm.session, arm.caller.object_id, f"{TYPE}/read",
+            f"{subscription}/resourceGroups/{name}")]
+        if not readable:
+            rbac.require(arm.session, arm.caller, f"{TYPE}/read", subscription)
+        query = query.where(models.Machine.group_key.in_(readable))
+    require_registered(arm, NAMESPACE)
+    return _page(arm, query)
+
+
+def _page(arm: ArmRequest, query: Any) -> Response:
+    skip = int(arm.request.query.get("$skiptoken", "0") or 0)
+    rows = list(arm.session.scalars(query.order_by(models.Machine.id).offset(skip)
+                                    .limit(PAGE_SIZE + 1)))
+    names = _group_names(arm)
+    body: dict[str, Any] = {"value": [to_json(arm, m, names.get(m.group_key, m.group_key))
+                                      for m in rows[:PAGE_SIZE]]}
+    if len(rows) > PAGE_SIZE:
+        body["nextLink"] = (f"{arm.request.base_url}{arm.request.path}?api-version="
+                            f"{arm.api_version}&$skiptoken={skip + PAGE_SIZE}")
+    return Response.json(200, body)
+
+
+def _group_names(arm: ArmRequest) -> dict[str, str]:
+    rows = arm.session.execute(select(models.ResourceGroup.name_key, models.ResourceGroup.name)
+                               .filter_by(subscription_id=arm.subscription_row().id))
+    return {key: name for key, name in rows}
+
+
+def _body(arm: ArmRequest) -> dict[str, Any]:
+    body = arm.request.json()
+    if not isinstance(body, dict):
+        raise invalid_body("The request content was invalid and could not be deserialized: the "
+                           "body must be a JSON object.")
+    if not isinstance(body.get("location"), str) or not body["location"].strip():
+        raise arm_error(400, "LocationRequired",
+                        "The location property is required for this definition.")
+    properties = body.get("properties") or {}
+    if not isinstance(properties, dict):
+        raise invalid_body("'properties' must be an object.")
+    _check_properties(properties)
+    return body
+
+
+def _check_properties(properties: dict[str, Any]) -> None:
+    vm_id = properties.get("vmId")
+    if vm_id is not None and (not isinstance(vm_id, str) or not directory.is_guid(vm_id)):
+        raise arm_error(400, "HCRP400", "Missing or invalid properties: VmId")
+    key = properties.get("clientPublicKey")
+    if key is not None and not _valid_public_key(key):
+        raise arm_error(400, "HCRP400", "Missing or invalid properties: ClientPublicKey")
+
+
+def _valid_public_key(value: Any) -> bool:
+    """Base64 of a DER RSA public key (PKCS#1, as the agent sends it, or SubjectPublicKeyInfo)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        der = base64.b64decode(value, validate=True)
+        serialization.load_der_public_key(der)
+    except (binascii.Error, ValueError):
+        return False
+    return True
+
+
+def _create(arm: ArmRequest, group: models.ResourceGroup, name: str,
+            body: dict[str, Any]) -> models.Machine:
+    properties = {k: v for k, v in (body.get("properties") or {}).items() if k not in READ_ONLY}
+    properties.setdefault("vmId", str(uuid.uuid4()))
+    now = arm.cloud.clock.now()
+    machine = models.Machine(subscription_id=arm.subscription_row().id, group_key=group.name_key,
+                             name=name, name_key=name.lower(), location=body["location"].strip(),
+                             vm_id=properties["vmId"].lower(), body={}, created_at=now,
+                             status="AwaitingConnection", last_status_change=now)
+    machine.body = {"tags": check_tags(body.get("tags")), "kind": body.get("kind"),
+                    "properties": properties}
+    machine.reported = {}
+    _stamp(arm, machine, created=True)
+    arm.session.add(machine)
+    _apply_identity(arm, machine, body.get("identity"))
+    return machine
+
+
+def _replace(arm: ArmRequest, machine: models.Machine, body: dict[str, Any]) -> None:
+    properties = {k: v for k, v in (body.get("properties") or {}).items() if k not in READ_ONLY}
+    if properties.get("vmId", machine.vm_id).lower() != machine.vm_id:
+        raise arm_error(400, "HCRP400", "Missing or invalid properties: VmId (a machine's vmId "
+                                        "cannot change)")
+    properties["vmId"] = machine.vm_id
+    if body["location"].strip().lower() != machine.location.lower():
+        raise arm_error(400, "LocationNotAvailableForResourceGroup",
+                        f"The machine exists in '{machine.location}'; its location cannot "
+                        "change.")
+    stored = dict(machine.body)
+    stored.update({"tags": check_tags(body.get("tags")), "kind": body.get("kind"),
+                   "properties": properties})
+    machine.body = stored
+    _stamp(arm, machine, created=False)
+    _apply_identity(arm, machine, body.get("identity"))
+
+
+def _apply_identity(arm: ArmRequest, machine: models.Machine, identity: Any) -> None:
+    kind = (identity or {}).get("type", "None") if isinstance(identity, dict) else "None"
+    if kind not in ("SystemAssigned", "None"):
+        raise arm_error(400, "InvalidIdentityType",
+                        f"Identity type '{kind}' is not supported; use SystemAssigned or None.")
+    if kind == "SystemAssigned" and not machine.identity_app_id:
+        app = create_application(arm.session, arm.subscription_row().tenant_id, machine.name,
+                                 kind="managedIdentity")
+        machine.identity_app_id = app.app_id
+    elif kind == "None" and machine.identity_app_id:
+        identity_app = arm.session.get(models.Application, machine.identity_app_id)
+        if identity_app is not None:
+            arm.session.delete(identity_app)
+        machine.identity_app_id = None
+
+
+def _stamp(arm: ArmRequest, machine: models.Machine, created: bool) -> None:
+    by_type = "User" if "upn" in arm.caller.claims else "Application"
+    now = iso(arm.cloud.clock.utcnow())
+    system = dict((machine.body or {}).get("systemData") or {})
+    if created:
+        system.update({"createdBy": arm.caller.name, "createdByType": by_type, "createdAt": now})
+    system.update({"lastModifiedBy": arm.caller.name, "lastModifiedByType": by_type,
+                   "lastModifiedAt": now})
+    machine.body = {**machine.body, "systemData": system}
+
+
+def resource_id(subscription_id: str, group: str, name: str) -> str:
+    return (f"/subscriptions/{subscription_id}/resourceGroups/{group}/providers/{TYPE}/"
+            f"{name}")
+
+
+def to_json(arm: ArmRequest, machine: models.Machine, group: str) -> dict[str, Any]:
+    body = machine.body or {}
+    now = arm.cloud.clock.now()
+    state, changed = machine_status.effective(machine, now)
+    reported = dict(machine.reported or {})
+    properties = {**body.get("properties", {}), **reported,
+                  "provisioningState": "Succeeded", "status": state,
+                  "lastStatusChange": iso(datetime.datetime.fromtimestamp(changed,
+                                                                          datetime.UTC)),
+                  "errorDetails": reported.get("errorDetails", []),
+                  "vmId": machine.vm_id}
+    document: dict[str, Any] = {
+        "id": resource_id(machine.subscription_id, group, machine.name), "name": machine.name,
+        "type": TYPE, "location": machine.location, "tags": body.get("tags") or {},
+        "properties": properties, "systemData": body.get("systemData", {})}
+    if body.get("kind"):
+        document["kind"] = body["kind"]
+    document["identity"] = _identity_json(arm, machine)
+    return document
+
+
+def _identity_json(arm: ArmRequest, machine: models.Machine) -> dict[str, Any]:
+    if not machine.identity_app_id:
+        return {"type": "None"}
+    app = arm.session.get(models.Application, machine.identity_app_id)
+    if app is None:
+        return {"type": "None"}
+    return {"type": "SystemAssigned", "principalId": app.sp_object_id, "tenantId": app.tenant_id}

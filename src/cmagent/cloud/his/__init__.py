@@ -1,0 +1,1 @@
+"""The Hybrid Identity Service (HIS): machine identity certificates and heartbeats."""

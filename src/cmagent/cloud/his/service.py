@@ -1,0 +1,258 @@
+"""The Hybrid Identity Service: discovery, the machine identity certificate, heartbeats.
+
+The protocol is cmagent's own (the real one is not public); docs/his-protocol.md describes it
+with examples. In short: the agent proves it holds the private key whose public key is the
+machine resource's ``clientPublicKey`` (challenge → signature), receives a 90-day X.509
+certificate for the machine's managed identity, gets Entra tokens with it (certificate
+assertion at the ordinary token endpoint), and heartbeats with such a token.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets
+import threading
+from typing import TYPE_CHECKING
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import padding
+from cryptography.hazmat.primitives.asymmetric import rsa
+from sqlalchemy import Table
+from sqlalchemy import bindparam
+from sqlalchemy import func
+from sqlalchemy import select
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from cmagent.cloud import models
+from cmagent.cloud import status as machine_status
+from cmagent.cloud.arm import auth
+from cmagent.cloud.arm.machines import resource_id
+from cmagent.cloud.clock import iso
+from cmagent.cloud.http import HttpError
+from cmagent.cloud.http import Request
+from cmagent.cloud.http import Response
+
+if TYPE_CHECKING:
+    from cmagent.cloud.app import Cloud
+
+HIS_AUDIENCES = ("https://his.arc.azure.com", "https://his.arc.azure.com/")
+CERTIFICATE_DAYS = 90
+RENEW_WITHIN_DAYS = 45
+CHALLENGE_SECONDS = 300
+HEARTBEAT_SECONDS = 300
+REPORTED = ("agentVersion", "osName", "osType", "osVersion", "osSku", "osEdition",
+            "machineFqdn", "displayName", "domainName", "dnsFqdn", "adFqdn", "vmUuid",
+            "detectedProperties", "errorDetails", "agentConfiguration")
+# Short geography codes of the regional HIS host names (weu.his.arc.azure.com, ...).
+GEOGRAPHIES = {"westeurope": "weu", "northeurope": "neu", "eastus": "eus", "eastus2": "eus2",
+               "westus": "wus", "westus2": "wus2", "westus3": "wus3", "centralus": "cus",
+               "uksouth": "uks", "japaneast": "jpe", "australiaeast": "ae",
+               "southeastasia": "sea", "usgovvirginia": "usgv"}
+
+
+def his_error(status: int, code: str, message: str,
+              headers: dict[str, str] | None = None) -> HttpError:
+    return HttpError(Response.json(status, {"error": {"code": code, "message": message}},
+                                   headers))
+
+
+class Challenges:
+    """Nonces handed out for proof of possession: short-lived and single-use."""
+
+    def __init__(self) -> None:
+        self._open: dict[str, tuple[str, bytes, float]] = {}
+        self._lock = threading.Lock()
+
+    def open(self, vm_id: str, now: float) -> tuple[str, bytes]:
+        challenge_id, nonce = secrets.token_urlsafe(16), secrets.token_bytes(32)
+        with self._lock:
+            self._open = {k: v for k, v in self._open.items() if v[2] > now}
+            self._open[challenge_id] = (vm_id, nonce, now + CHALLENGE_SECONDS)
+        return challenge_id, nonce
+
+    def take(self, challenge_id: str, vm_id: str, now: float) -> bytes | None:
+        with self._lock:
+            entry = self._open.pop(challenge_id, None)
+        if entry is None or entry[0] != vm_id or entry[2] < now:
+            return None
+        return entry[1]
+
+
+def regional_base(request: Request, location: str) -> str:
+    """In the lab every real name points here: answer with the regional HIS host name when the
+    request came by a *.his.arc.azure.com name, else with this origin."""
+    host = request.host.split(":")[0]
+    if host.endswith(".his.arc.azure.com"):
+        return f"https://{GEOGRAPHIES.get(location.lower(), 'gbl')}.his.arc.azure.com"
+    return request.base_url
+
+
+def discovery(cloud: Cloud, request: Request) -> Response:
+    location = request.query.get("location", "")
+    if not location:
+        raise his_error(400, "MissingLocation", "The 'location' query parameter is required.")
+    base = regional_base(request, location)
+    return Response.json(200, {"location": location,
+                               "geography": GEOGRAPHIES.get(location.lower(), "gbl"),
+                               "endpoints": {"hybridIdentityService": base,
+                                             "identityAuthority": request.base_url,
+                                             "resourceManager": request.base_url}})
+
+
+def _json(request: Request) -> dict[str, Any]:
+    body = request.json()
+    if not isinstance(body, dict):
+        raise his_error(400, "InvalidRequestContent", "The body must be a JSON object.")
+    return body
+
+
+def _machine(session: Session, vm_id: Any) -> models.Machine:
+    machine = session.scalars(select(models.Machine).where(
+        models.Machine.vm_id == str(vm_id).lower())).first() if isinstance(vm_id, str) else None
+    if machine is None or not machine.identity_app_id:
+        raise his_error(404, "MachineNotFound", f"No machine with vmId '{vm_id}' and a "
+                                                "system-assigned identity exists.")
+    return machine
+
+
+def challenge(cloud: Cloud, request: Request) -> Response:
+    body = _json(request)
+    with cloud.store.session() as session:
+        machine = _machine(session, body.get("vmId"))
+    challenge_id, nonce = cloud.challenges.open(machine.vm_id, cloud.clock.now())
+    return Response.json(201, {"challengeId": challenge_id,
+                               "nonce": base64.b64encode(nonce).decode(),
+                               "expiresInSeconds": CHALLENGE_SECONDS})
+
+
+def certificate(cloud: Cloud, request: Request) -> Response:
+    body = _json(request)
+    now = cloud.clock.now()
+    with cloud.store.writing() as session:
+        machine = _machine(session, body.get("vmId"))
+        nonce = cloud.challenges.take(str(body.get("challengeId", "")), machine.vm_id, now)
+        if nonce is None:
+            raise his_error(400, "InvalidChallenge", "The challenge is unknown, expired or "
+                                                     "already used; ask for a new one.")
+        _verify_possession(machine, nonce, body.get("signature"))
+        app = session.get(models.Application, machine.identity_app_id)
+        assert app is not None
+        _check_renewal_due(session, app, now)
+        issued = cloud.identity_ca.issue(machine, app, now, CERTIFICATE_DAYS)
+        session.add(issued.credential)
+        group = _group_name(session, machine)
+    return Response.json(201, {
+        "certificate": issued.cert_pem, "caCertificate": cloud.identity_ca.ca_pem,
+        "notBefore": iso(issued.not_before), "notAfter": iso(issued.not_after),
+        "renewAfter": iso(issued.renew_after), "clientId": app.app_id,
+        "principalId": app.sp_object_id, "tenantId": app.tenant_id,
+        "resourceId": resource_id(machine.subscription_id, group, machine.name),
+        "authority": f"{request.base_url}/{app.tenant_id}", "audience": HIS_AUDIENCES[0]})
+
+
+def _group_name(session: Session, machine: models.Machine) -> str:
+    group = session.scalars(select(models.ResourceGroup).filter_by(
+        subscription_id=machine.subscription_id, name_key=machine.group_key)).first()
+    return group.name if group else machine.group_key
+
+
+def _verify_possession(machine: models.Machine, nonce: bytes, signature: Any) -> None:
+    key_text = machine.body.get("properties", {}).get("clientPublicKey")
+    if not key_text:
+        raise his_error(400, "NoClientPublicKey", "The machine resource has no clientPublicKey.")
+    try:
+        key = serialization.load_der_public_key(base64.b64decode(key_text))
+        proof = base64.b64decode(str(signature), validate=True)
+    except (binascii.Error, ValueError):
+        raise his_error(400, "InvalidSignature", "The signature is not base64.") from None
+    assert isinstance(key, rsa.RSAPublicKey)
+    try:
+        key.verify(proof, nonce + machine.vm_id.encode(), padding.PKCS1v15(), hashes.SHA256())
+    except InvalidSignature:
+        raise his_error(403, "ProofOfPossessionFailed",
+                        "The signature does not match the machine's clientPublicKey.") from None
+
+
+def _check_renewal_due(session: Session, app: models.Application, now: float) -> None:
+    certificates = session.scalars(select(models.Credential).filter_by(
+        app_id=app.app_id, kind="certificate"))
+    latest = max((c.expires_at for c in certificates), default=0.0)
+    if latest - now > RENEW_WITHIN_DAYS * 86400:
+        raise his_error(409, "CertificateRenewalNotDue",
+                        f"The identity certificate is valid for more than {RENEW_WITHIN_DAYS} "
+                        "more days; renew it once 45 days or fewer remain.")
+
+
+def heartbeat(cloud: Cloud, request: Request) -> Response:
+    caller = auth.authenticate(cloud, request, audiences=HIS_AUDIENCES)
+    body = _json(request)
+    now = cloud.clock.now()
+    # Prebuilt Core statements on a plain connection: this is the service's hottest path.
+    with cloud.store.writing_connection() as connection:
+        row = connection.execute(_HEARTBEAT_QUERY,
+                                 {"vm_id": request.params["vm"].lower()}).first()
+        if row is None or not row.identity_app_id:
+            raise his_error(404, "MachineNotFound", f"No machine with vmId "
+                                                    f"'{request.params['vm']}' and a "
+                                                    "system-assigned identity exists.")
+        if caller.app_id != row.identity_app_id:
+            raise his_error(403, "IdentityMismatch", "The token is not the machine's identity.")
+        clone = _clone_detected(row, body, now)
+        changes = _cloned_changes(row) if clone else _heartbeat_changes(row, body, now)
+        connection.execute(_HEARTBEAT_UPDATE, {"machine_id": row.id, **changes})
+    if clone is not None:
+        raise clone
+    renew = (row.latest_certificate or 0.0) - now <= RENEW_WITHIN_DAYS * 86400
+    return Response.json(200, {"status": changes["status"],
+                               "heartbeatIntervalSeconds": HEARTBEAT_SECONDS,
+                               "renewCertificate": renew})
+
+
+_MACHINES: Table = models.Machine.__table__  # type: ignore[assignment]
+_CREDENTIALS: Table = models.Credential.__table__  # type: ignore[assignment]
+_LATEST_CERTIFICATE = (select(func.max(_CREDENTIALS.c.expires_at))
+                       .where(_CREDENTIALS.c.app_id == _MACHINES.c.identity_app_id,
+                              _CREDENTIALS.c.kind == "certificate")
+                       .scalar_subquery().label("latest_certificate"))
+_HEARTBEAT_QUERY = select(_MACHINES.c.id, _MACHINES.c.identity_app_id, _MACHINES.c.status,
+                          _MACHINES.c.last_status_change, _MACHINES.c.last_heartbeat,
+                          _MACHINES.c.fingerprint, _MACHINES.c.reported,
+                          _LATEST_CERTIFICATE).where(_MACHINES.c.vm_id == bindparam("vm_id"))
+_HEARTBEAT_UPDATE = (update(_MACHINES).where(_MACHINES.c.id == bindparam("machine_id"))
+                     .values({name: bindparam(name) for name in
+                              ("status", "last_heartbeat", "last_status_change", "fingerprint",
+                               "reported")}))
+
+
+def _clone_detected(row: Any, body: dict[str, Any], now: float) -> HttpError | None:
+    fingerprint = str(body.get("fingerprint") or "")
+    recent = row.last_heartbeat is not None and \
+        now - row.last_heartbeat < machine_status.DISCONNECTED_AFTER
+    if not (fingerprint and row.fingerprint and fingerprint != row.fingerprint and recent):
+        return None
+    return his_error(429, "DuplicateMachineIdentity",
+                     "Heartbeats for this machine come from more than one host: it was probably "
+                     "cloned from a connected image. On each clone run 'azcmagent disconnect "
+                     "--force-local-only', then 'azcmagent connect'.",
+                     {"Retry-After": str(HEARTBEAT_SECONDS)})
+
+
+def _cloned_changes(row: Any) -> dict[str, Any]:
+    return {"status": row.status, "last_heartbeat": row.last_heartbeat,
+            "last_status_change": row.last_status_change, "fingerprint": row.fingerprint,
+            "reported": {**(row.reported or {}), "statusReason": "Cloned"}}
+
+
+def _heartbeat_changes(row: Any, body: dict[str, Any], now: float) -> dict[str, Any]:
+    previous, _ = machine_status.derive(row.status, row.last_status_change, row.last_heartbeat,
+                                        now)
+    current = "Error" if body.get("errorDetails") else "Connected"
+    return {"status": current, "last_heartbeat": now,
+            "last_status_change": now if previous != current else row.last_status_change,
+            "fingerprint": str(body.get("fingerprint") or "") or row.fingerprint,
+            "reported": {key: body[key] for key in REPORTED if key in body}}

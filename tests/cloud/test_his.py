@@ -1,0 +1,191 @@
+"""The Hybrid Identity Service: proof of possession, the identity certificate, managed-identity
+tokens, renewal, heartbeats and status, clone detection, and deletion."""
+
+from __future__ import annotations
+
+import base64
+import uuid
+
+import msal
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import padding
+
+from tests.cloud.arm_helpers import ADMINISTRATOR
+from tests.cloud.arm_helpers import call
+from tests.cloud.arm_helpers import machine_body
+from tests.cloud.arm_helpers import machine_key
+from tests.cloud.arm_helpers import machine_url
+from tests.cloud.arm_helpers import onboarding_token
+from tests.cloud.helpers import validate
+
+DAY = 86400
+
+
+class Enrolled:
+    def __init__(self, cloud, http, onboarding, name="his01"):
+        self.cloud, self.http, self.onboarding = cloud, http, onboarding
+        self.key, public_key = machine_key()
+        self.vm_id = str(uuid.uuid4())
+        self.url = machine_url(onboarding, name)
+        self.arm_token = onboarding_token(http, onboarding)
+        response = call(http, "PUT", self.url, self.arm_token,
+                        machine_body(public_key, self.vm_id))
+        assert response.status_code == 200, response.text
+        self.machine = response.json()
+        self.certificate = self.fetch_certificate().json()
+
+    def prove(self, key=None):
+        challenge = self.http.post(f"{self.cloud.url}/his/v1/challenges",
+                                   json={"vmId": self.vm_id}).json()
+        nonce = base64.b64decode(challenge["nonce"])
+        signature = (key or self.key).sign(nonce + self.vm_id.encode(), padding.PKCS1v15(),
+                                           hashes.SHA256())
+        return challenge["challengeId"], base64.b64encode(signature).decode()
+
+    def fetch_certificate(self, key=None, challenge_id=None):
+        proved_id, signature = self.prove(key)
+        return self.http.post(f"{self.cloud.url}/his/v1/certificates", json={
+            "vmId": self.vm_id, "challengeId": challenge_id or proved_id,
+            "signature": signature})
+
+    def token(self, resource="https://his.arc.azure.com"):
+        key_pem = self.key.private_bytes(serialization.Encoding.PEM,
+                                         serialization.PrivateFormat.PKCS8,
+                                         serialization.NoEncryption()).decode()
+        app = msal.ConfidentialClientApplication(
+            self.certificate["clientId"], authority=self.certificate["authority"],
+            client_credential={"private_key": key_pem,
+                               "public_certificate": self.certificate["certificate"]},
+            instance_discovery=False, http_client=self.http)
+        return app.acquire_token_for_client([f"{resource}/.default"])
+
+    def heartbeat(self, fingerprint="host-a", **reported):
+        token = self.token()["access_token"]
+        body = {"agentVersion": "0.1.0", "osName": "linux", "osType": "linux",
+                "osVersion": "6.1", "osSku": "Debian GNU/Linux 12", "machineFqdn": "his01.lab",
+                "displayName": "his01", "fingerprint": fingerprint, **reported}
+        return self.http.post(f"{self.cloud.url}/his/v1/machines/{self.vm_id}/heartbeat",
+                              json=body, headers={"Authorization": f"Bearer {token}"})
+
+    def arm(self):
+        token = onboarding_token(self.http, self.onboarding)  # the clock may have moved on
+        return call(self.http, "GET", self.url, token).json()
+
+
+@pytest.fixture
+def clock(cloud):
+    yield lambda seconds: cloud.admin.call("POST", "/clock", {"advanceSeconds": seconds})
+    cloud.admin.call("POST", "/clock", {"reset": True})
+
+
+def test_discovery_names_the_regional_service(cloud, http) -> None:
+    answer = http.get(f"{cloud.url}/discovery?location=westeurope&api-version=2.1").json()
+    assert answer["endpoints"]["hybridIdentityService"] == cloud.url
+    assert answer["geography"] == "weu"
+
+
+def test_identity_certificate_binds_the_machine_key(cloud, http, onboarding) -> None:
+    enrolled = Enrolled(cloud, http, onboarding)
+    cert = x509.load_pem_x509_certificate(enrolled.certificate["certificate"].encode())
+    assert cert.public_key().public_numbers() == enrolled.key.public_key().public_numbers()
+    lifetime = cert.not_valid_after_utc - cert.not_valid_before_utc
+    assert 89.9 < lifetime.total_seconds() / DAY < 90.1
+    assert enrolled.certificate["principalId"] == enrolled.machine["identity"]["principalId"]
+    assert enrolled.certificate["resourceId"] == enrolled.machine["id"]
+
+
+def test_managed_identity_tokens_for_known_resources(cloud, http, onboarding) -> None:
+    enrolled = Enrolled(cloud, http, onboarding)
+    for resource in ("https://management.azure.com", "https://vault.azure.net"):
+        result = enrolled.token(resource)
+        assert "access_token" in result, result
+        claims = validate(http, cloud.url, onboarding["tenantId"], result["access_token"],
+                          audience=resource)
+        assert claims["oid"] == enrolled.machine["identity"]["principalId"]
+        assert claims["appidacr"] == "2" and claims["xms_mirid"] == "his01"
+    unknown = enrolled.token("https://unknown.example")
+    assert unknown["error"] == "invalid_resource"
+
+
+def test_possession_must_be_proven(cloud, http, onboarding) -> None:
+    enrolled = Enrolled(cloud, http, onboarding)
+    stranger, _ = machine_key()
+    refused = enrolled.fetch_certificate(key=stranger)
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "ProofOfPossessionFailed"
+    reused = enrolled.fetch_certificate(challenge_id="not-a-challenge")
+    assert reused.status_code == 400 and reused.json()["error"]["code"] == "InvalidChallenge"
+    unknown = http.post(f"{cloud.url}/his/v1/challenges", json={"vmId": str(uuid.uuid4())})
+    assert unknown.status_code == 404
+
+
+def test_renewal_only_within_45_days(cloud, http, onboarding, clock) -> None:
+    enrolled = Enrolled(cloud, http, onboarding)
+    early = enrolled.fetch_certificate()
+    assert early.status_code == 409
+    assert early.json()["error"]["code"] == "CertificateRenewalNotDue"
+    assert enrolled.heartbeat().json()["renewCertificate"] is False
+    clock(46 * DAY)
+    assert enrolled.heartbeat().json()["renewCertificate"] is True
+    renewed = enrolled.fetch_certificate()
+    assert renewed.status_code == 201
+    assert renewed.json()["notAfter"] > enrolled.certificate["notAfter"]
+
+
+def test_heartbeats_drive_the_status(cloud, http, onboarding, clock) -> None:
+    enrolled = Enrolled(cloud, http, onboarding)
+    assert enrolled.arm()["properties"]["status"] == "AwaitingConnection"
+    assert enrolled.heartbeat().status_code == 200
+    properties = enrolled.arm()["properties"]
+    assert properties["status"] == "Connected"
+    assert properties["agentVersion"] == "0.1.0" and properties["osSku"] == "Debian GNU/Linux 12"
+    clock(16 * 60)
+    properties = enrolled.arm()["properties"]
+    assert properties["status"] == "Disconnected"
+    assert enrolled.heartbeat().status_code == 200
+    assert enrolled.arm()["properties"]["status"] == "Connected"
+    error = {"code": "AZCM0026", "message": "network"}
+    enrolled.heartbeat(errorDetails=[error])
+    assert enrolled.arm()["properties"]["status"] == "Error"
+    assert enrolled.arm()["properties"]["errorDetails"] == [error]
+    clock(46 * DAY)
+    assert enrolled.arm()["properties"]["status"] == "Expired"
+
+
+def test_a_clone_heartbeating_is_answered_429(cloud, http, onboarding) -> None:
+    enrolled = Enrolled(cloud, http, onboarding)
+    assert enrolled.heartbeat(fingerprint="host-a").status_code == 200
+    clone = enrolled.heartbeat(fingerprint="host-b")
+    assert clone.status_code == 429 and int(clone.headers["Retry-After"]) > 0
+    assert clone.json()["error"]["code"] == "DuplicateMachineIdentity"
+    assert "--force-local-only" in clone.json()["error"]["message"]
+    listed = {m["vmId"]: m for m in cloud.admin.call("GET", "/machines")}
+    assert listed[enrolled.vm_id]["statusReason"] == "Cloned"
+
+
+def test_heartbeat_needs_the_machines_own_identity(cloud, http, onboarding) -> None:
+    enrolled = Enrolled(cloud, http, onboarding)
+    other = Enrolled(cloud, http, onboarding, name="his02")
+    token = other.token()["access_token"]
+    response = http.post(f"{cloud.url}/his/v1/machines/{enrolled.vm_id}/heartbeat", json={},
+                         headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 403
+    arm_token = enrolled.arm_token
+    wrong_audience = http.post(f"{cloud.url}/his/v1/machines/{enrolled.vm_id}/heartbeat",
+                               json={}, headers={"Authorization": f"Bearer {arm_token}"})
+    assert wrong_audience.status_code == 401
+
+
+def test_deleting_the_machine_retires_its_identity(cloud, http) -> None:
+    admin_sp = cloud.quickstart(ADMINISTRATOR)
+    enrolled = Enrolled(cloud, http, admin_sp)
+    assert "access_token" in enrolled.token()
+    assert call(http, "DELETE", enrolled.url, enrolled.arm_token).status_code == 200
+    refused = enrolled.token()
+    assert refused["error"] == "unauthorized_client" and 700016 in refused["error_codes"]
+    heartbeat = http.post(f"{cloud.url}/his/v1/machines/{enrolled.vm_id}/heartbeat", json={},
+                          headers={"Authorization": "Bearer x.y.z"})
+    assert heartbeat.status_code == 401
