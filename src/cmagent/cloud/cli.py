@@ -41,6 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     _serve_parser(commands)
     _quickstart_parser(commands)
     _management_parsers(commands)
+    _scenario_parser(commands)
     return parser
 
 
@@ -104,6 +105,58 @@ def _quickstart(args: argparse.Namespace) -> int:
     result = quickstart.run(args.data_dir, args.location, args.resource_group, args.role)
     print(json.dumps(result, indent=2) if args.json else quickstart.describe(result, args.data_dir))
     return 0
+
+
+def _scenario_parser(commands: Any) -> None:
+    scenario = commands.add_parser("scenario", help="the seed document's failures, reproduced "
+                                   "in the network lab (needs root)")
+    actions = scenario.add_subparsers(title="actions", metavar="<action>")
+    listing = actions.add_parser("list", help="list the scenarios")
+    listing.set_defaults(run=_scenario_list)
+    runner = actions.add_parser("run", help="run scenarios in a fresh lab")
+    runner.add_argument("names", nargs="*", help="scenario names (default: all)")
+    runner.add_argument("--json", action="store_true", help="print the outcomes as JSON")
+    runner.set_defaults(run=_scenario_run)
+
+
+def _scenario_list(args: argparse.Namespace) -> int:
+    from cmagent.lab import scenarios
+
+    for scenario in scenarios.SCENARIOS:
+        expected = f"AZCM{scenario.code:04d}"
+        print(f"{scenario.name:<30} {expected}  {scenario.summary}")
+    print(f"\nNot reproduced here: {scenarios.NOT_ON_LINUX}.")
+    return 0
+
+
+def _scenario_run(args: argparse.Namespace) -> int:
+    from cmagent.lab import scenarios
+    from cmagent.lab.lab import Lab
+
+    unknown = [n for n in args.names if n not in scenarios.BY_NAME]
+    if unknown:
+        print(f"cmagent-cloud: unknown scenario {', '.join(unknown)}; see 'scenario list'",
+              file=sys.stderr)
+        return 2
+    chosen = [scenarios.BY_NAME[n] for n in args.names] or list(scenarios.SCENARIOS)
+    with Lab() as lab:
+        outcomes = [scenarios.run(lab, scenario) for scenario in chosen]
+    if args.json:
+        print(json.dumps([o.to_json() for o in outcomes], indent=2))
+    else:
+        for outcome in outcomes:
+            print(_describe(outcome))
+    return 0 if all(o.state != "mismatched" for o in outcomes) else 1
+
+
+def _describe(outcome: Any) -> str:
+    scenario = outcome.scenario
+    head = f"== {scenario.name}: {scenario.summary}\n   expect AZCM{scenario.code:04d}"
+    if outcome.state == "not-built":
+        return f"{head}\n   NOT BUILT: 'azcmagent {scenario.needs}' does not exist yet\n"
+    printed = "\n".join(f"   | {line}" for line in outcome.output.strip().splitlines()[:12])
+    verdict = "matched" if outcome.state == "matched" else "MISMATCH"
+    return f"{head}, got exit status {outcome.status}\n{printed}\n   {verdict}\n"
 
 
 # --- management subcommands: (group, verb, method, path template, flags→body) -----------------

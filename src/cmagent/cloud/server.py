@@ -73,7 +73,9 @@ def start(options: ServeOptions) -> tuple[CloudHTTPServer, Cloud, dict[str, obje
     server = CloudHTTPServer((options.host, options.port), cloud,
                              tls_context(str(tls.cert_path), str(tls.key_path)))
     port = server.server_address[1]
-    host = f"[{options.host}]" if ":" in options.host else options.host
+    # A wildcard bind is reached locally through loopback (which the certificate covers).
+    local = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(options.host, options.host)
+    host = f"[{local}]" if ":" in local else local
     ready = {"url": f"https://{host}:{port}", "ca_bundle": str(tls.ca_cert_path),
              "pid": os.getpid()}
     return server, cloud, ready

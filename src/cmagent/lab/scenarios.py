@@ -1,0 +1,259 @@
+"""The seed document's failures as named scenarios: topology and conditions, cloud data, the
+agent command, and the AZCM code and message it must end with.
+
+``cmagent-cloud scenario list`` / ``scenario run NAME`` (or ``--all``). A scenario whose agent
+command is not built yet is reported as such and never counts as passed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from cmagent.lab.lab import BIN
+from cmagent.lab.lab import Lab
+
+ONBOARDING_ROLE = "Azure Connected Machine Onboarding"
+Setup = Callable[[Lab, "Context"], None]
+
+
+class Context:
+    """One scenario's agent root, connect flags and command-line words."""
+
+    def __init__(self, lab: Lab, name: str) -> None:
+        self.root = lab.dir / "agents" / name
+        if self.root.exists():
+            shutil.rmtree(self.root)
+        self.root.mkdir(parents=True)
+        self.flags: dict[str, str] = {}
+        self.env_extra: dict[str, str] = {}
+        self.prefix: list[str] = []
+
+    def write_config(self) -> Path:
+        path = self.root / "connect.json"
+        path.write_text(json.dumps(self.flags))
+        path.chmod(0o600)
+        return path
+
+
+class Scenario:
+    def __init__(self, name: str, seed: str, summary: str, command: list[str], code: int,
+                 message: tuple[str, ...] = (), setup: Setup | None = None,
+                 needs: str = "") -> None:
+        self.name = name
+        self.seed = seed
+        self.summary = summary
+        self.command = command
+        self.code = code
+        self.message = message
+        self.setup = setup
+        self.needs = needs or command[0]
+
+
+# --- setups ------------------------------------------------------------------------------------
+
+def _sp(lab: Lab, context: Context, *roles: str) -> None:
+    onboarding = lab.quickstart(*roles)
+    context.flags = {"service-principal-id": onboarding["servicePrincipalId"],
+                     "service-principal-secret": onboarding["servicePrincipalSecret"],
+                     "tenant-id": onboarding["tenantId"],
+                     "subscription-id": onboarding["subscriptionId"],
+                     "resource-group": onboarding["resourceGroup"],
+                     "location": onboarding["location"]}
+
+
+def _device(lab: Lab, context: Context) -> None:
+    _sp(lab, context)
+    for key in ("service-principal-id", "service-principal-secret"):
+        context.flags.pop(key)
+
+
+def _with(*steps: Setup) -> Setup:
+    def setup(lab: Lab, context: Context) -> None:
+        for step in steps:
+            step(lab, context)
+    return setup
+
+
+def _proxy(deny: tuple[str, ...] = ()) -> Setup:
+    def setup(lab: Lab, context: Context) -> None:
+        context.env_extra["HTTPS_PROXY"] = lab.proxy(deny=deny)
+    return setup
+
+
+def _no_route(*names: str) -> Setup:
+    return lambda lab, context: lab.no_route(*names)
+
+
+def _flags(**changes: str) -> Setup:
+    def setup(lab: Lab, context: Context) -> None:
+        context.flags.update({k.replace("_", "-"): v for k, v in changes.items()})
+    return setup
+
+
+def _unregistered(lab: Lab, context: Context) -> None:
+    lab.cloud_cli("provider", "set", "--subscription-id", context.flags["subscription-id"],
+                  "--namespace", "Microsoft.HybridCompute", "--registration-state",
+                  "NotRegistered")
+
+
+def _no_role(lab: Lab, context: Context) -> None:
+    for assignment in lab.cloud_cli("role", "list"):
+        if assignment["principalId"] and assignment["roleName"] == ONBOARDING_ROLE:
+            lab.cloud_cli("role", "remove", "--assignment-id", assignment["id"])
+
+
+def _cloud_fault(service: str, path: str, status: int) -> Setup:
+    def setup(lab: Lab, context: Context) -> None:
+        lab.cloud_cli("fault", "add", "--service", service, "--path-pattern", path,
+                      "--status", str(status))
+    return setup
+
+
+def _as_nobody(lab: Lab, context: Context) -> None:
+    context.root.chmod(0o755)
+    context.prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+
+def _blocked_certs_dir(lab: Lab, context: Context) -> None:
+    certs = context.root / "var/opt/azcmagent/certs"
+    certs.parent.mkdir(parents=True)
+    certs.write_text("a file where the certificate directory belongs\n")
+
+
+CONNECT = ["connect", "--config", "{config}"]
+SEED_TABLE_2 = "seed table 2 (known connection errors)"
+SEED_TABLE_1 = "seed table 1 (AZCM codes)"
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario("device-flow-no-route", SEED_TABLE_2,
+             "Entra ID's login names have no route; device login cannot start.",
+             [*CONNECT, "--ignore-network-check"], 26,
+             ("Failed to acquire authorization token device flow", "network is unreachable"),
+             _with(_device, _no_route("login.microsoftonline.com", "login.windows.net"))),
+    Scenario("device-flow-proxy-forbidden", SEED_TABLE_2,
+             "The proxy refuses the login endpoint (403).",
+             [*CONNECT, "--ignore-network-check"], 26,
+             ("Failed to acquire authorization token device flow", "Forbidden"),
+             _with(_device, _proxy(deny=("login.microsoftonline.com", "login.windows.net")))),
+    Scenario("spn-token-proxy-forbidden", SEED_TABLE_2,
+             "Service principal sign-in through a proxy that refuses the login endpoint.",
+             [*CONNECT, "--ignore-network-check"], 26,
+             ("Failed to acquire authorization token from SPN", "Forbidden"),
+             _with(_sp, _proxy(deny=("login.microsoftonline.com", "login.windows.net")))),
+    Scenario("spn-invalid-secret", SEED_TABLE_2, "The service principal secret is wrong.",
+             CONNECT, 41, ("Failed to acquire authorization token from SPN",
+                           "Invalid client secret"),
+             _with(_sp, _flags(service_principal_secret="not-the-secret"))),
+    Scenario("spn-unknown-application", SEED_TABLE_2,
+             "The application id is not in the tenant.", CONNECT, 41,
+             ("Failed to acquire authorization token from SPN", "not found in the directory"),
+             _with(_sp, _flags(service_principal_id="00000000-0000-4000-8000-000000000001"))),
+    Scenario("arm-missing-role", SEED_TABLE_2,
+             "The principal holds no Azure Connected Machine Onboarding role.", CONNECT, 42,
+             ("Get ARM Resource Response", "does not have authorization to perform action "
+              "'Microsoft.HybridCompute/machines/read'"),
+             _with(_sp, _no_role)),
+    Scenario("provider-not-registered", SEED_TABLE_2,
+             "Microsoft.HybridCompute is not registered and the principal cannot register it.",
+             CONNECT, 42, ("Failed to AzcmagentConnect ARM resource",
+                           "registered to use namespace 'Microsoft.HybridCompute'"),
+             _with(_sp, _unregistered)),
+    Scenario("arm-proxy-forbidden", SEED_TABLE_2,
+             "The proxy refuses management.azure.com.", [*CONNECT, "--ignore-network-check"],
+             26, ("Failed to AzcmagentConnect ARM resource", "Forbidden"),
+             _with(_sp, _proxy(deny=("management.azure.com",)))),
+    Scenario("onboarding-succeeds", SEED_TABLE_1, "AZCM0000: a healthy onboarding.", CONNECT,
+             0, ("Connected machine to Azure",), _sp),
+    Scenario("network-precheck-fails", SEED_TABLE_1,
+             "AZCM0026: the pre-connect check finds ARM unreachable.", CONNECT, 26,
+             ("management.azure.com",), _with(_sp, _no_route("management.azure.com"))),
+    Scenario("access-token-invalid", SEED_TABLE_1, "AZCM0012: a malformed access token.",
+             [*CONNECT, "--access-token", "not-a-token"], 12, (),
+             _with(_device)),
+    Scenario("missing-parameter", SEED_TABLE_1, "AZCM0016: a mandatory value is missing.",
+             ["config", "set", "proxy.url"], 16, ("<value>",)),
+    Scenario("not-root", SEED_TABLE_1, "AZCM0018: an admin command run by an ordinary user.",
+             ["config", "list"], 18, ("needs root",), _as_nobody),
+    Scenario("config-file-missing", SEED_TABLE_1, "AZCM0019: --config names no file.",
+             ["logs", "--config", "/nonexistent/connect.json"], 19, ("/nonexistent",)),
+    Scenario("invalid-value", SEED_TABLE_1, "AZCM0023: a value of the wrong form.",
+             ["config", "set", "config.mode", "sleepy"], 23, ("full, monitor",)),
+    Scenario("delete-without-permission", SEED_TABLE_1,
+             "AZCM0043: the Onboarding role cannot delete the machine.",
+             ["disconnect", "--config", "{config}"], 43, ("Microsoft.HybridCompute/machines/"
+                                                         "delete",), _sp, needs="disconnect"),
+    Scenario("resource-exists", SEED_TABLE_1,
+             "AZCM0044: a machine of that name already exists.", CONNECT, 44, (), _sp),
+    Scenario("already-connected", SEED_TABLE_1, "AZCM0067: connect twice.", CONNECT, 67, (),
+             _sp),
+    Scenario("subscription-name-unknown", SEED_TABLE_1,
+             "AZCM0068: a subscription display name that matches nothing.", CONNECT, 68, (),
+             _with(_sp, _flags(subscription_id="No Such Subscription"))),
+    Scenario("himds-not-running", SEED_TABLE_1,
+             "AZCM0061-0070: the agent service is not running.", CONNECT, 64, (), _sp),
+    Scenario("identity-certificate-fails", SEED_TABLE_1,
+             "AZCM0081: the Hybrid Identity Service cannot issue the certificate.", CONNECT,
+             81, (), _with(_sp, _cloud_fault("his", "/his/v1/certificates", 503))),
+    Scenario("signed-message-fails", SEED_TABLE_1,
+             "AZCM0105: the proof-of-possession challenge fails.", CONNECT, 105, (),
+             _with(_sp, _cloud_fault("his", "/his/v1/challenges", 503))),
+    Scenario("cancelled", SEED_TABLE_1, "AZCM0011: Ctrl+C while waiting for device login.",
+             CONNECT, 11, (), _device),
+    Scenario("connect-error", SEED_TABLE_1,
+             "AZCM0062: ARM fails after the resource was created.", CONNECT, 62, (),
+             _with(_sp, _cloud_fault("arm", "/machines/.*", 500))),
+    Scenario("disconnect-error", SEED_TABLE_1, "AZCM0063: the cloud fails the disconnect.",
+             ["disconnect", "--config", "{config}"], 63, (), _sp, needs="disconnect"),
+    Scenario("hostname-unusable", SEED_TABLE_1,
+             "AZCM0102: the host name is not a valid resource name.", CONNECT, 102, (), _sp),
+    Scenario("command-not-parsed", SEED_TABLE_1, "AZCM0101: an unknown command.",
+             ["onboard"], 101, ("Unknown command 'onboard'",), needs="version"),
+    Scenario("rsa-key-fails", SEED_TABLE_1,
+             "AZCM0103: the key pair cannot be stored.", ["genkey"], 103,
+             ("Cannot save the private key",), _blocked_certs_dir),
+)
+BY_NAME = {scenario.name: scenario for scenario in SCENARIOS}
+NOT_ON_LINUX = ("AZCM0127-0160, 0171: installer codes (the installer is not part of cmagent); "
+                "AZCM0001: an unexpected agent failure has no network or data condition that "
+                "provokes it (tests/agent covers it in-process)")
+
+
+class Outcome:
+    def __init__(self, scenario: Scenario, state: str, status: int | None = None,
+                 output: str = "") -> None:
+        self.scenario = scenario
+        self.state = state  # matched, mismatched or not-built
+        self.status = status
+        self.output = output
+
+    def to_json(self) -> dict[str, Any]:
+        return {"scenario": self.scenario.name, "state": self.state, "exitStatus": self.status,
+                "expected": self.scenario.code, "output": self.output}
+
+
+def built(lab: Lab, command: str) -> bool:
+    help_run = lab.agent(str(BIN / "azcmagent"), command, "--help")
+    return help_run.returncode == 0
+
+
+def run(lab: Lab, scenario: Scenario) -> Outcome:
+    if not built(lab, scenario.needs):
+        return Outcome(scenario, "not-built")
+    lab.clear()
+    context = Context(lab, scenario.name)
+    if scenario.setup:
+        scenario.setup(lab, context)
+    config = context.write_config()
+    words = [w.replace("{config}", str(config)) for w in scenario.command]
+    env = {"PATH": f"{BIN}:/usr/sbin:/usr/bin:/sbin:/bin", "AZCMAGENT_ROOT": str(context.root),
+           "LANG": "C.UTF-8", **context.env_extra}
+    result = lab.agent(*context.prefix, str(BIN / "azcmagent"), *words, env=env)
+    output = result.stdout + result.stderr
+    matched = result.returncode == scenario.code and all(m in output for m in scenario.message)
+    if scenario.code:
+        matched = matched and f"AZCM{scenario.code:04d}" in output
+    return Outcome(scenario, "matched" if matched else "mismatched", result.returncode, output)
