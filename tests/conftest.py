@@ -55,5 +55,15 @@ def azcmagent(agent_root: Path):
     return run
 
 
+@pytest.fixture(scope="module")
+def cloud(tmp_path_factory: pytest.TempPathFactory):
+    """A real cmagent-cloud served from a thread (see tests/cloud/conftest.py)."""
+    from tests.cloud.conftest import RunningCloud
+
+    running = RunningCloud(tmp_path_factory.mktemp("cloud") / "data")
+    yield running
+    running.stop()
+
+
 def read_log(root: Path) -> str:
     return (root / "var/opt/azcmagent/log/azcmagent.log").read_text(encoding="utf-8")

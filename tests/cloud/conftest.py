@@ -44,13 +44,6 @@ class RunningCloud:
         self.app.store.close()
 
 
-@pytest.fixture(scope="module")
-def cloud(tmp_path_factory: pytest.TempPathFactory):
-    running = RunningCloud(tmp_path_factory.mktemp("cloud") / "data")
-    yield running
-    running.stop()
-
-
 @pytest.fixture
 def http(cloud: RunningCloud) -> requests.Session:
     return cloud.session()

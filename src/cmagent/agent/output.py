@@ -72,9 +72,12 @@ class Output:
 
     def error(self, error: AzcmError, log_stderr: bool) -> None:
         lang = self.env.lang
+        report = error.report if isinstance(error.report, Result) else None
         if self.as_json:
-            self._json(render_json(error, lang))
+            self._json({**(report.data if report else {}), **render_json(error, lang)})
             return
+        if report is not None:
+            self.result(report)
         stream = self.env.stderr if log_stderr else self.env.stdout
         text = render_text(error, lang)
         if self._colored(stream):

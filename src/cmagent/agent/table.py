@@ -79,6 +79,26 @@ LOGS = Command(
     examples=("azcmagent logs", "azcmagent logs --full --output /tmp/azcmagent-logs.zip"),
 )
 
+CHECK = Command(
+    "check",
+    "Check connectivity to the endpoints the agent needs.",
+    "Test every endpoint this machine needs for the chosen cloud and region, layer by layer "
+    "(name resolution, TCP or proxy CONNECT, TLS, HTTP), through the same proxy and trust store "
+    "the agent uses, and say what blocks any that fail. Exits 0 when every required endpoint is "
+    "reachable, 26 (AZCM0026) otherwise; optional endpoints never fail the run.",
+    handler="cmagent.agent.commands.check:run",
+    options=(Option("location", "Region to check, e.g. westeurope. Default: the connected "
+                    "machine's region.", short="l"),
+             Option("cloud", "AzureCloud, AzureUSGovernment, AzureChinaCloud, or the https URL "
+                    "of a cloud. Default: the connected cloud, else AzureCloud."),
+             Option("enable-pls-check", "Also require the private-link endpoints to resolve to "
+                    "private addresses.", short="p", kind="bool"),
+             Option("extensions", "Also check extension endpoints: all or sql.", short="e",
+                    choices=("all", "sql"))),
+    examples=("azcmagent check --location westeurope",
+              "azcmagent check -l eastus --enable-pls-check --json"),
+)
+
 _INFO = "cmagent.agent.commands.info"
 VERSION = Command("version", "Print the agent's version.", handler=f"{_INFO}:version",
                   needs_root=False, examples=("azcmagent version",))
@@ -95,5 +115,5 @@ ROOT = Command(
     "Azure Connected Machine agent.",
     "azcmagent connects this server to an Azure Arc control plane and manages the agent's "
     "local state. Run 'azcmagent <command> --help' for the syntax of each command.",
-    subcommands=(CONFIG, GENKEY, HELP, LICENSE, LOGS, VERSION),
+    subcommands=(CHECK, CONFIG, GENKEY, HELP, LICENSE, LOGS, VERSION),
 )

@@ -201,7 +201,8 @@ _MANAGEMENT: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
     ("token", "user", "POST", "/tokens", ("user-principal-name", "resource")),
     ("reset", "all", "POST", "/reset", ()),
     ("fault", "add", "POST", "/faults", ("service", "action", "status", "path-pattern", "method",
-                                         "latency-ms", "retry-after", "probability", "count")),
+                                         "latency-ms", "retry-after", "probability", "count",
+                                         "body")),
     ("fault", "list", "GET", "/faults", ()),
     ("fault", "clear", "DELETE", "/faults", ()),
     ("fault", "remove", "DELETE", "/faults/{fault_id}", ("fault-id",)),
@@ -231,7 +232,7 @@ def _management_parsers(commands: Any) -> None:
 _OPTIONAL = {"domain", "display-name", "tenant-id", "subscription-id", "state", "app-id",
              "public-client", "end-date-time", "duration-days", "resource", "location",
              "action", "status", "path-pattern", "method", "latency-ms", "retry-after",
-             "probability", "count"}
+             "probability", "count", "body"}
 
 
 def _path_flags(path: str) -> set[str]:

@@ -59,6 +59,7 @@ class AzcmError(Exception):
 
         self.entry = catalogue.BY_NAME[code] if isinstance(code, str) else catalogue.BY_CODE[code]
         self.detail = detail
+        self.report: Any = extra.pop("report", None)  # a result to print before the error
         self.extra = extra
         super().__init__(self.message("en"))
 

@@ -253,8 +253,7 @@ _AGENT: tuple[Entry, ...] = (
         "エージェントに必要なエンドポイントに到達できません。名前が解決できない、ファイアウォール"
         "やプロキシが遮断している、または TLS が傍受されています。",
         "'azcmagent check' を実行して、対象のエンドポイントと原因を特定してください。プライベート "
-        "リンク スコープを使う場合は、そのリソース ID を --private-link-scope で指定してください。"),
-       ONBOARDING),
+        "リンク スコープを使う場合は、そのリソース ID を --private-link-scope で指定してください。")),
     _e(27, "CONFIG_CONFLICT", False,
        ("The agent configuration has a conflict.",
         "A setting cannot be changed in the current state, or the settings file is not valid.",

@@ -205,7 +205,8 @@ class Lab:
         self._refresh_agent_hosts()
 
     def clear(self) -> None:
-        """Back to a healthy network (the cloud's data stays)."""
+        """Back to a healthy network and a cloud without faults (the cloud's data stays)."""
+        self.cloud_cli("fault", "clear")
         for process in self.processes[1:]:
             if process.poll() is None:
                 process.kill()

@@ -1,0 +1,97 @@
+"""The clouds the agent knows, and the endpoints ``check`` tests for a cloud, a region and a mode.
+
+Built-in clouds carry the public host names of Microsoft's documentation; any other cloud is
+given by the https URL of a service that answers ``/metadata/endpoints`` (the local cloud).
+Check ids are stable: scripts can key on them.
+"""
+
+from __future__ import annotations
+
+GEOGRAPHIES = {"westeurope": "weu", "northeurope": "neu", "eastus": "eus", "eastus2": "eus2",
+               "westus": "wus", "westus2": "wus2", "westus3": "wus3", "centralus": "cus",
+               "uksouth": "uks", "japaneast": "jpe", "australiaeast": "ae",
+               "southeastasia": "sea", "usgovvirginia": "usgv", "usgovarizona": "usga",
+               "chinaeast2": "cne2", "chinanorth3": "cnn3"}
+
+
+class Cloud:
+    def __init__(self, name: str, login: str, arm: str, his_suffix: str, gc_suffix: str,
+                 extra: tuple[tuple[str, str, bool], ...]) -> None:
+        self.name = name
+        self.login = login
+        self.arm = arm
+        self.his_suffix = his_suffix
+        self.gc_suffix = gc_suffix
+        self.extra = extra  # (check id, url, required)
+
+    @property
+    def his_global(self) -> str:
+        return f"https://gbl.{self.his_suffix}"
+
+
+BUILT_IN = {
+    "AzureCloud": Cloud("AzureCloud", "https://login.microsoftonline.com",
+                        "https://management.azure.com", "his.arc.azure.com",
+                        "guestconfiguration.azure.com",
+                        (("aad.pas", "https://pas.windows.net", True),
+                         ("aad.legacy", "https://login.windows.net", False),
+                         ("notification", "https://guestnotificationservice.azure.com", False))),
+    "AzureUSGovernment": Cloud("AzureUSGovernment", "https://login.microsoftonline.us",
+                               "https://management.usgovcloudapi.net", "his.arc.azure.us",
+                               "guestconfiguration.azure.us",
+                               (("aad.pas", "https://pasff.usgovcloudapi.net", True),)),
+    "AzureChinaCloud": Cloud("AzureChinaCloud", "https://login.chinacloudapi.cn",
+                             "https://management.chinacloudapi.cn", "his.arc.azure.cn",
+                             "guestconfiguration.azure.cn",
+                             (("aad.pas", "https://pas.chinacloudapi.cn", True),
+                              ("notification", "https://guestnotificationservice.azure.cn",
+                               False))),
+}
+
+
+class Endpoint:
+    def __init__(self, check_id: str, url: str, required: bool, private_capable: bool = False,
+                 path: str = "/") -> None:
+        self.check_id = check_id
+        self.url = url
+        self.required = required
+        self.private_capable = private_capable
+        self.path = path  # asked in the HTTP layer; answers JSON on the real service
+
+    @property
+    def host(self) -> str:
+        return self.url.removeprefix("https://").split("/")[0].split(":")[0]
+
+    @property
+    def port(self) -> int:
+        authority = self.url.removeprefix("https://").split("/")[0]
+        return int(authority.rsplit(":", 1)[1]) if ":" in authority else 443
+
+
+def endpoints(cloud: Cloud, location: str, extensions: str | None = None) -> list[Endpoint]:
+    region = location.lower().replace(" ", "")
+    geo = GEOGRAPHIES.get(region, "gbl")
+    listed = [
+        Endpoint("aad.login", cloud.login, True, path="/common/discovery/keys"),
+        Endpoint("arm", cloud.arm, True, path="/metadata/endpoints?api-version=2022-09-01"),
+        Endpoint("arc.his.global", cloud.his_global, True, True,
+                 path=f"/discovery?location={region}&api-version=2.1"),
+        Endpoint("arc.his.regional", f"https://{geo}.{cloud.his_suffix}", True, True),
+        Endpoint("arc.gc.agentservice", f"https://agentserviceapi.{cloud.gc_suffix}", True, True),
+        Endpoint("arc.gc.regional", f"https://{region}-gas.{cloud.gc_suffix}", True, True),
+    ]
+    listed += [Endpoint(check_id, url, required) for check_id, url, required in cloud.extra]
+    if extensions in ("sql", "all") and cloud.name != "AzureChinaCloud":
+        suffix = "arcdataservices.com" if cloud.name == "AzureCloud" else \
+            "arcdataservices.azure.us"
+        listed.append(Endpoint("ext.sql", f"https://{region}.{suffix}", False))
+    return listed
+
+
+def custom_endpoints(base: str) -> list[Endpoint]:
+    """A cloud given by URL (the local cloud) serves every service on its own origin."""
+    base = base.rstrip("/")
+    return [Endpoint("aad.login", base, True, path="/common/discovery/keys"),
+            Endpoint("arm", base, True, path="/metadata/endpoints?api-version=2022-09-01"),
+            Endpoint("arc.his.global", base, True,
+                     path="/discovery?location=westeurope&api-version=2.1")]

@@ -1,0 +1,110 @@
+"""``azcmagent check``: can this machine reach every endpoint the agent needs, and if not,
+what stands in the way. Exit 0 when every required endpoint passes, AZCM0026 otherwise;
+optional endpoints never fail the run. The JSON schema is docs/check-schema.md (version 1).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from cmagent.agent import clouds
+from cmagent.agent import log
+from cmagent.agent import netcheck
+from cmagent.agent import settings
+from cmagent.agent.main import Context
+from cmagent.agent.output import Result
+from cmagent.errors import AzcmError
+from cmagent.errors import Localized
+
+SCHEMA_VERSION = 1
+TIMEOUT_VARIABLE = "AZCMAGENT_CHECK_TIMEOUT"
+_COLUMNS = ("ENDPOINT", "REACHABLE", "PRIVATE", "TLS", "PROXY")
+
+
+def run(context: Context) -> Result:
+    cloud_name, location, endpoints = _plan(context)
+    private_link = bool(context.option("enable-pls-check"))
+    started = time.monotonic()
+    results = netcheck.run(endpoints, settings.effective(settings.load(context.paths)),
+                           context.env.environ, _timeout(context), private_link)
+    for result in results:
+        log.debug("check %s: %s", result.endpoint.url, result.to_json())
+    report = _report(results, cloud_name, location, private_link, time.monotonic() - started)
+    blocked = [r for r in results if r.endpoint.required and not r.reachable]
+    if blocked:
+        names = "; ".join(f"{r.endpoint.url} ({r.layer}: {r.reason})" for r in blocked)
+        raise AzcmError(26, Localized(f"{len(blocked)} required endpoint(s) unreachable: {names}",
+                                      f"必須エンドポイント {len(blocked)} 件に到達できません: "
+                                      f"{names}"), report=report)
+    return report
+
+
+def _plan(context: Context) -> tuple[str, str, list[clouds.Endpoint]]:
+    connected = _connected_config(context)
+    location = (context.option("location") or connected.get("location") or "").replace(" ", "")
+    if not location:
+        raise AzcmError(16, "--location (the machine is not connected, so there is no region "
+                            "to default to)")
+    cloud = (context.option("cloud") or context.env.environ.get("AZCMAGENT_CLOUD")
+             or connected.get("cloud") or "AzureCloud")
+    if cloud.lower().startswith("https://"):
+        return cloud, location, clouds.custom_endpoints(cloud)
+    match = next((c for c in clouds.BUILT_IN.values() if c.name.lower() == cloud.lower()), None)
+    if match is None:
+        raise AzcmError(23, f"--cloud={cloud!r}: allowed values are "
+                            f"{', '.join(clouds.BUILT_IN)} or the https URL of a cloud.")
+    return match.name, location, clouds.endpoints(match, location, context.option("extensions"))
+
+
+def _connected_config(context: Context) -> dict[str, Any]:
+    try:
+        with open(context.paths.agentconfig, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _timeout(context: Context) -> float:
+    raw = context.env.environ.get(TIMEOUT_VARIABLE, "")
+    try:
+        return max(0.5, float(raw)) if raw else netcheck.DEFAULT_TIMEOUT
+    except ValueError:
+        raise AzcmError(23, f"{TIMEOUT_VARIABLE}={raw!r}: a number of seconds is expected.") \
+            from None
+
+
+def _report(results: list[netcheck.Result], cloud: str, location: str, private_link: bool,
+            seconds: float) -> Result:
+    ordered = sorted(results, key=lambda r: r.endpoint.url)
+    passed = all(r.reachable for r in results if r.endpoint.required)
+    data = {"schemaVersion": SCHEMA_VERSION, "status": "success" if passed else "failed",
+            "cloud": cloud, "location": location,
+            "mode": "privateLink" if private_link else "public",
+            "durationSeconds": round(seconds, 3), "checks": [r.to_json() for r in ordered]}
+    return Result(_table(ordered), data)
+
+
+def _cell(value: bool | None) -> str:
+    return "unknown" if value is None else str(value).lower()
+
+
+def _table(results: list[netcheck.Result]) -> str:
+    width = max([len(_COLUMNS[0]), *(len(r.endpoint.url) for r in results)]) + 1
+    lines = [f"{_COLUMNS[0]:<{width}}|" + "|".join(f"{c:<9}" for c in _COLUMNS[1:])]
+    for r in results:
+        cells = (_cell(r.reachable), _cell(r.private), r.tls or "unknown", r.proxy.label)
+        lines.append(f"{r.endpoint.url:<{width}}|" + "|".join(f"{c:<9}" for c in cells))
+    lines += _problems(results)
+    return "\n".join(lines)
+
+
+def _problems(results: list[netcheck.Result]) -> list[str]:
+    lines: list[str] = []
+    for required, title in ((True, "Blocked (required):"), (False, "Unreachable (optional):")):
+        failed = [r for r in results if r.endpoint.required == required and not r.reachable]
+        if failed:
+            lines += ["", title] + [f"  {r.endpoint.url}: {r.layer}: {r.reason}" for r in failed]
+    return lines

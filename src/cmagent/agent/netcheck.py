@@ -1,0 +1,267 @@
+"""The connectivity engine behind ``azcmagent check`` and connect's pre-check.
+
+Each endpoint goes through layers, stopping at the first that fails: name resolution (and
+whether the addresses are private), TCP connect — or a CONNECT through the proxy the agent would
+use — the TLS handshake against the agent's trust store (on failure: who issued the certificate,
+and whether that looks like inspection), and an HTTP request whose answer must look like the
+service rather than a block page. All endpoints run in parallel under one time bound.
+"""
+
+from __future__ import annotations
+
+import base64
+import errno
+import ipaddress
+import socket
+import ssl
+import time
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from cmagent.agent.clouds import Endpoint
+from cmagent.wire import netconfig
+
+DEFAULT_TIMEOUT = 10.0
+_BLOCK_STATUSES = {200, 403, 407, 451, 511}
+
+
+class Failure(Exception):
+    def __init__(self, layer: str, reason: str) -> None:
+        super().__init__(reason)
+        self.layer = layer
+        self.reason = reason
+
+
+class Result:
+    """What one endpoint's probe found; ``layer``/``reason`` name the blocker."""
+
+    def __init__(self, endpoint: Endpoint, proxy: netconfig.ProxyChoice) -> None:
+        self.endpoint = endpoint
+        self.proxy = proxy
+        self.addresses: list[str] = []
+        self.private: bool | None = None
+        self.tls: str | None = None
+        self.issuer: str | None = None
+        self.http_status: int | None = None
+        self.layer: str | None = None
+        self.reason: str | None = None
+        self.seconds = 0.0
+
+    @property
+    def reachable(self) -> bool:
+        return self.layer is None
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.endpoint.check_id, "endpoint": self.endpoint.url,
+                "required": self.endpoint.required,
+                "privateCapable": self.endpoint.private_capable, "reachable": self.reachable,
+                "addresses": self.addresses, "private": self.private, "tls": self.tls,
+                "tlsIssuer": self.issuer, "proxy": self.proxy.label,
+                "httpStatus": self.http_status, "layer": self.layer, "reason": self.reason,
+                "seconds": round(self.seconds, 3)}
+
+
+def run(endpoints: list[Endpoint], settings: Mapping[str, Any], environ: Mapping[str, str],
+        timeout: float = DEFAULT_TIMEOUT, private_link: bool = False) -> list[Result]:
+    """Probe every endpoint at once; no result takes longer than ``timeout`` (+ a grace)."""
+    context = netconfig.trust(environ)
+    results = [Result(e, netconfig.choose_proxy(e.host, settings, environ)) for e in endpoints]
+    deadline = time.monotonic() + timeout
+    with ThreadPoolExecutor(max_workers=max(1, len(results))) as pool:
+        for _ in pool.map(lambda r: _probe(r, context, deadline, timeout, private_link),
+                          results):
+            pass
+    return results
+
+
+def _probe(result: Result, context: ssl.SSLContext, deadline: float, timeout: float,
+           private_link: bool) -> None:
+    started = time.monotonic()
+    try:
+        _layers(result, context, deadline, timeout, private_link)
+    except Failure as failure:
+        result.layer, result.reason = failure.layer, failure.reason
+    finally:
+        result.seconds = time.monotonic() - started
+
+
+def _left(deadline: float, timeout: float, layer: str) -> float:
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise Failure(layer, f"timed out after {timeout:g}s")
+    return remaining
+
+
+def _layers(result: Result, context: ssl.SSLContext, deadline: float, timeout: float,
+            private_link: bool) -> None:
+    endpoint = result.endpoint
+    if result.proxy.url is None or private_link:
+        _resolve(result, private_link)
+    if result.proxy.url:
+        raw = _through_proxy(result.proxy.url, endpoint, deadline, timeout)
+    else:
+        raw = _connect(result.addresses, endpoint.port, deadline, timeout)
+    with raw:
+        tls = _handshake(raw, context, endpoint, result, deadline, timeout)
+        with tls:
+            _http(tls, endpoint, result, deadline, timeout)
+
+
+def _resolve(result: Result, private_link: bool) -> None:
+    endpoint = result.endpoint
+    try:
+        infos = socket.getaddrinfo(endpoint.host, endpoint.port, type=socket.SOCK_STREAM)
+    except socket.gaierror as error:
+        reason = "name not found" if error.errno in (socket.EAI_NONAME, socket.EAI_NODATA) \
+            else f"name resolution failed ({error.strerror})"
+        raise Failure("dns", reason) from None
+    result.addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
+    kinds = {ipaddress.ip_address(a).is_private for a in result.addresses}
+    result.private = kinds == {True} if len(kinds) == 1 else None
+    if private_link and endpoint.private_capable and kinds != {True}:
+        raise Failure("dns", "resolves to a mix of private and public addresses" if len(kinds) > 1
+                      else f"resolves to public address {result.addresses[0]}, not to a private "
+                           "endpoint")
+
+
+def _connect(addresses: list[str], port: int, deadline: float, timeout: float) -> socket.socket:
+    last = "no address"
+    for address in addresses:
+        try:
+            return socket.create_connection((address, port),
+                                            timeout=_left(deadline, timeout, "tcp"))
+        except OSError as error:
+            last = _socket_reason(error, timeout)
+    raise Failure("tcp", last)
+
+
+def _socket_reason(error: OSError, timeout: float) -> str:
+    if isinstance(error, TimeoutError | socket.timeout):
+        return f"timed out after {timeout:g}s"
+    return {errno.ENETUNREACH: "no route to network (network is unreachable)",
+            errno.EHOSTUNREACH: "no route to host", errno.ECONNREFUSED: "connection refused",
+            errno.ECONNRESET: "connection reset"}.get(error.errno or 0,
+                                                      error.strerror or str(error))
+
+
+def _through_proxy(proxy_url: str, endpoint: Endpoint, deadline: float,
+                   timeout: float) -> socket.socket:
+    host, port, user, password = netconfig.proxy_address(proxy_url)
+    try:
+        raw = socket.create_connection((host, port), timeout=_left(deadline, timeout, "proxy"))
+    except OSError as error:
+        raise Failure("proxy", f"proxy {host}:{port} unreachable: "
+                               f"{_socket_reason(error, timeout)}") from None
+    request = f"CONNECT {endpoint.host}:{endpoint.port} HTTP/1.1\r\nHost: {endpoint.host}\r\n"
+    if user is not None:
+        token = base64.b64encode(f"{user}:{password or ''}".encode()).decode()
+        request += f"Proxy-Authorization: Basic {token}\r\n"
+    try:
+        raw.sendall((request + "\r\n").encode())
+        status = _read_connect_status(raw)
+    except OSError as error:
+        raw.close()
+        raise Failure("proxy", f"proxy did not answer CONNECT: "
+                               f"{_socket_reason(error, timeout)}") from None
+    if status != 200:
+        raw.close()
+        raise Failure("proxy", {403: "proxy refused CONNECT (403)",
+                                407: "proxy needs credentials (407)"}.get(
+            status, f"proxy answered CONNECT with {status}"))
+    return raw
+
+
+def _read_connect_status(raw: socket.socket) -> int:
+    answer = b""
+    while b"\r\n\r\n" not in answer and len(answer) < 65536:
+        chunk = raw.recv(4096)
+        if not chunk:
+            break
+        answer += chunk
+    try:
+        return int(answer.split(b" ", 2)[1])
+    except (IndexError, ValueError):
+        return 0
+
+
+def _handshake(raw: socket.socket, context: ssl.SSLContext, endpoint: Endpoint, result: Result,
+               deadline: float, timeout: float) -> ssl.SSLSocket:
+    raw.settimeout(_left(deadline, timeout, "tls"))
+    try:
+        tls = context.wrap_socket(raw, server_hostname=endpoint.host)
+    except ssl.SSLCertVerificationError as error:
+        raise Failure("tls", _untrusted(endpoint, error, timeout)) from None
+    except (ssl.SSLError, OSError) as error:
+        raise Failure("tls", f"TLS handshake failed: {_socket_reason(error, timeout)}") from None
+    result.tls = {"TLSv1.2": "TLS 1.2", "TLSv1.3": "TLS 1.3"}.get(tls.version() or "",
+                                                                    tls.version())
+    return tls
+
+
+def _untrusted(endpoint: Endpoint, error: ssl.SSLCertVerificationError, timeout: float) -> str:
+    if "match" in str(error.verify_message or ""):
+        return f"TLS certificate is not valid for {endpoint.host}"
+    issuer = _issuer_of(endpoint, timeout)
+    return (f'TLS certificate issued by "{issuer}", not trusted: traffic is probably being '
+            "inspected")
+
+
+def _issuer_of(endpoint: Endpoint, timeout: float) -> str:
+    """Look again, without verification, to name who issued the presented certificate."""
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    try:
+        with socket.create_connection((endpoint.host, endpoint.port), timeout=timeout) as raw, \
+                context.wrap_socket(raw, server_hostname=endpoint.host) as tls:
+            der = tls.getpeercert(binary_form=True)
+    except OSError:
+        return "unknown"
+    from cryptography import x509
+
+    name = x509.load_der_x509_certificate(der or b"").issuer.rfc4514_string()
+    return name or "unknown"
+
+
+def _http(tls: ssl.SSLSocket, endpoint: Endpoint, result: Result, deadline: float,
+          timeout: float) -> None:
+    tls.settimeout(_left(deadline, timeout, "http"))
+    request = (f"GET {endpoint.path} HTTP/1.1\r\nHost: {endpoint.host}\r\n"
+               "User-Agent: azcmagent-check\r\nAccept: application/json\r\n"
+               "Connection: close\r\n\r\n")
+    try:
+        tls.sendall(request.encode())
+        head = _read_head(tls)
+    except OSError as error:
+        raise Failure("http", f"no answer: {_socket_reason(error, timeout)}") from None
+    status, content_type = _parse_head(head)
+    result.http_status = status
+    if status == 0:
+        raise Failure("http", "the answer is not HTTP")
+    if "text/html" in content_type and status in _BLOCK_STATUSES:
+        raise Failure("http", f"the answer is an HTML page (status {status}), not the service: "
+                              "probably a proxy or firewall block page")
+
+
+def _read_head(tls: ssl.SSLSocket) -> bytes:
+    head = b""
+    while b"\r\n\r\n" not in head and len(head) < 65536:
+        chunk = tls.recv(4096)
+        if not chunk:
+            break
+        head += chunk
+    return head
+
+
+def _parse_head(head: bytes) -> tuple[int, str]:
+    lines = head.split(b"\r\n")
+    try:
+        status = int(lines[0].split(b" ", 2)[1])
+    except (IndexError, ValueError):
+        return 0, ""
+    for line in lines[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-type":
+            return status, value.strip().decode("latin-1").lower()
+    return status, ""
