@@ -73,14 +73,14 @@ class Positional:
 class Command:
     """A command or a group of subcommands."""
 
-    __slots__ = ("description", "examples", "handler", "name", "needs_root", "options",
-                 "positionals", "subcommands", "summary")
+    __slots__ = ("config_ignores", "description", "examples", "handler", "name", "needs_root",
+                 "options", "positionals", "subcommands", "summary")
 
     def __init__(self, name: str, summary: str, description: str = "",
                  handler: str | None = None, options: tuple[Option, ...] = (),
                  positionals: tuple[Positional, ...] = (),
                  subcommands: tuple[Command, ...] = (), needs_root: bool = True,
-                 examples: tuple[str, ...] = ()) -> None:
+                 examples: tuple[str, ...] = (), config_ignores: tuple[str, ...] = ()) -> None:
         self.name = name
         self.summary = summary
         self.description = description
@@ -90,6 +90,7 @@ class Command:
         self.subcommands = subcommands
         self.needs_root = needs_root
         self.examples = examples
+        self.config_ignores = config_ignores  # --config keys accepted and ignored
 
     def __repr__(self) -> str:
         return f"Command({self.name})"
@@ -293,7 +294,8 @@ def _layer(command: Command, given: dict[str, Any]) -> tuple[dict[str, Any], dic
     sources = {key: "command line" for key in given}
     merged = dict(given)
     if given.get("config"):
-        for key, value in _read_config_file(given["config"], options).items():
+        content = _read_config_file(given["config"], options, command.config_ignores)
+        for key, value in content.items():
             if key not in merged:
                 merged[key] = value
                 sources[key] = "config file"
@@ -305,7 +307,8 @@ def _layer(command: Command, given: dict[str, Any]) -> tuple[dict[str, Any], dic
     return merged, sources
 
 
-def _read_config_file(path: str, options: Sequence[Option]) -> dict[str, Any]:
+def _read_config_file(path: str, options: Sequence[Option],
+                      ignored: tuple[str, ...] = ()) -> dict[str, Any]:
     try:
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
@@ -319,6 +322,8 @@ def _read_config_file(path: str, options: Sequence[Option]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key, value in content.items():
         option = known.get(str(key))
+        if option is None and key in ignored:
+            continue
         if option is None:
             raise AzcmError(23, Localized(
                 f"--config {path}: key '{key}' is not a flag of this command; use long flag "

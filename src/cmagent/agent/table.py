@@ -99,6 +99,93 @@ CHECK = Command(
               "azcmagent check -l eastus --enable-pls-check --json"),
 )
 
+_AUTH_OPTIONS = (
+    Option("access-token", "A Microsoft Entra access token for Azure Resource Manager.",
+           secret=True),
+    Option("service-principal-id", "Application (client) id of the service principal.",
+           short="i"),
+    Option("service-principal-secret", "Secret of the service principal (prefer --config to "
+           "keep it off the command line).", short="p", secret=True),
+    Option("service-principal-cert", "Path of a PEM or unencrypted PFX file with the service "
+           "principal's certificate and private key.", metavar="PATH"),
+    Option("tenant-id", "Tenant of the subscription (GUID).", short="t"),
+    Option("use-device-code", "Sign in with a device code in a browser (the default on Linux).",
+           kind="bool"),
+    Option("use-azcli", "Use the signed-in Azure CLI's credentials.", kind="bool"),
+    Option("user-tenant-id", "Tenant of the signing-in account when it differs from the "
+           "resource's tenant (Azure Lighthouse)."),
+)
+
+CONNECT = Command(
+    "connect",
+    "Connect this server to Azure Arc.",
+    "Create the Azure Arc-enabled server resource for this machine and bind the agent to it: "
+    "sign in, check the network, create the resource with a system-assigned identity, fetch the "
+    "identity certificate and hand the connection to the himds service. A failure after the "
+    "resource was created deletes it again.",
+    handler="cmagent.agent.commands.connect:run",
+    options=(*_AUTH_OPTIONS,
+             Option("location", "Azure region of the resource, e.g. westeurope.", short="l",
+                    required=True),
+             Option("resource-group", "Resource group of the resource (created if missing).",
+                    short="g", required=True),
+             Option("subscription-id", "Subscription GUID or display name.", short="s",
+                    required=True),
+             Option("resource-name", "Name of the resource. Default: the host name.",
+                    short="n"),
+             Option("tags", "Tags: 'Name=Value,Name2=Value2'; single-quote values with "
+                    "spaces."),
+             Option("cloud", "AzureCloud, AzureUSGovernment, AzureChinaCloud, or the https URL "
+                    "of a cloud. Default: AZCMAGENT_CLOUD, else AzureCloud."),
+             Option("correlation-id", "A GUID that tags this onboarding for tracking."),
+             Option("private-link-scope", "Resource ID of an Azure Arc private link scope."),
+             Option("ignore-network-check", "Go on even if the network pre-check fails.",
+                    kind="bool"),
+             Option("skip-network-check", "Old name of --ignore-network-check.", kind="bool"),
+             Option("enable-automatic-upgrade", "Turn on automatic agent upgrade.",
+                    kind="bool"),
+             Option("gateway-id", "Resource ID of an Azure Arc gateway (not supported)."),
+             Option("automanage-profile", "Automanage profile (not supported)."),
+             Option("identity-key-store", "Where the identity key lives: Default."),
+             Option("use-aws-ec2-hostname", "Name the resource after the host name on AWS "
+                    "(always the case here).", kind="bool")),
+    examples=("azcmagent connect --config /root/onboarding.json",
+              "azcmagent connect -i APP_ID -p SECRET -t TENANT -s SUBSCRIPTION -g arc -l "
+              "westeurope"),
+)
+
+DISCONNECT = Command(
+    "disconnect",
+    "Disconnect this server from Azure Arc.",
+    "Delete the Azure Arc-enabled server resource (and its managed identity) and clear the "
+    "agent's connection: key, certificate and resource identifiers. Local settings stay. "
+    "Deleting needs a role such as 'Azure Connected Machine Resource Administrator'.",
+    handler="cmagent.agent.commands.disconnect:run",
+    options=(*_AUTH_OPTIONS,
+             Option("force-local-only", "Only clear the local state; do not call Azure.",
+                    short="f", kind="bool"),
+             Option("cloud", "The cloud, when it differs from the connected one.")),
+    examples=("azcmagent disconnect --config /root/onboarding.json",
+              "azcmagent disconnect --force-local-only"),
+    # The file used for connect serves for disconnect: its resource keys are not needed here.
+    config_ignores=("subscription-id", "resource-group", "location", "resource-name", "tags",
+                    "correlation-id", "private-link-scope"),
+)
+
+SHOW = Command(
+    "show",
+    "Show the agent's status and the machine's resource.",
+    "Print the connection (resource identifiers, cloud, location), the agent's status and last "
+    "heartbeat, proxy settings and the dependent services. Filter with property names, as "
+    "shown or as JSON keys.",
+    handler="cmagent.agent.commands.show:run",
+    positionals=(Positional("property", "Show only these properties.", required=False,
+                            many=True),),
+    options=(Option("os", "Also show operating system details.", kind="bool"),),
+    needs_root=False,
+    examples=("azcmagent show", "azcmagent show status lastHeartbeat", "azcmagent show -j"),
+)
+
 _INFO = "cmagent.agent.commands.info"
 VERSION = Command("version", "Print the agent's version.", handler=f"{_INFO}:version",
                   needs_root=False, examples=("azcmagent version",))
@@ -115,5 +202,6 @@ ROOT = Command(
     "Azure Connected Machine agent.",
     "azcmagent connects this server to an Azure Arc control plane and manages the agent's "
     "local state. Run 'azcmagent <command> --help' for the syntax of each command.",
-    subcommands=(CHECK, CONFIG, GENKEY, HELP, LICENSE, LOGS, VERSION),
+    subcommands=(CHECK, CONFIG, CONNECT, DISCONNECT, GENKEY, HELP, LICENSE, LOGS, SHOW,
+                 VERSION),
 )

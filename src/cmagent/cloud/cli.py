@@ -207,6 +207,8 @@ _MANAGEMENT: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
     ("fault", "clear", "DELETE", "/faults", ()),
     ("fault", "remove", "DELETE", "/faults/{fault_id}", ("fault-id",)),
     ("machine", "list", "GET", "/machines", ()),
+    ("machine", "create", "POST", "/machines", ("subscription-id", "resource-group", "name",
+                                                "location")),
 )
 _NUMBERS: dict[str, type] = {"duration-days": float, "seconds": float,
                              "device-code-interval": int, "status": int, "latency-ms": float,

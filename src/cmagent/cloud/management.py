@@ -76,7 +76,7 @@ def register(router: Router, cloud: Cloud) -> None:
         ("GET", "/faults", _list_faults), ("POST", "/faults", _add_fault),
         ("DELETE", "/faults", _clear_faults), ("DELETE", "/faults/{fault}", _remove_fault),
         ("GET", "/throttling", _get_throttling), ("PATCH", "/throttling", _set_throttling),
-        ("GET", "/machines", _list_machines),
+        ("GET", "/machines", _list_machines), ("POST", "/machines", _create_machine),
         ("POST", "/reset", _reset),
     ]
     for method, path, handler in table:
@@ -568,6 +568,21 @@ def _list_machines(cloud: Cloud, request: Request, session: Session) -> list[Any
              "statusReason": (m.reported or {}).get("statusReason"),
              "identityAppId": m.identity_app_id, "lastHeartbeat": m.last_heartbeat}
             for m in rows]
+
+
+def _create_machine(cloud: Cloud, request: Request, session: Session) -> dict[str, Any]:
+    """Seed a machine resource (no identity): 'the name is taken' as data, for scenarios."""
+    body = _body(request)
+    subscription = _subscription(session, _text(body, "subscriptionId"))
+    name, group = _text(body, "name"), _text(body, "resourceGroup")
+    now = cloud.clock.now()
+    row = models.Machine(subscription_id=subscription.id, group_key=group.lower(), name=name,
+                         name_key=name.lower(), location=_text(body, "location", "westeurope"),
+                         vm_id=str(uuid.uuid4()), body={"properties": {}, "tags": {}},
+                         reported={}, status="AwaitingConnection", last_status_change=now,
+                         created_at=now)
+    session.add(row)
+    return {"name": name, "resourceGroup": group, "vmId": row.vm_id}
 
 
 def _reset(cloud: Cloud, request: Request, session: Session) -> dict[str, Any]:

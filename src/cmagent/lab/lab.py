@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,14 @@ RELAY_ADDRESS = "10.77.2.3"
 
 class LabError(RuntimeError):
     pass
+
+
+def wait_for(condition: Callable[[], bool], seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise LabError("timed out waiting for the lab")
+        time.sleep(0.1)
 
 
 class Lab:
@@ -109,6 +118,13 @@ class Lab:
         return self.onboarding
 
     # --- processes and files ---------------------------------------------------------------
+
+    def spawn_env(self, role: str, env: dict[str, str], *command: str) -> None:
+        """Start a long-running process (himds) with its own environment on a host."""
+        with (self.dir / f"{Path(command[0]).name}-{len(self.processes)}.err").open("wb") as log:
+            self.processes.append(subprocess.Popen(
+                ["ip", "netns", "exec", self.topology.ns(role), *command], env=env, stdout=log,
+                stderr=subprocess.STDOUT))
 
     def spawn(self, role: str, *command: str) -> subprocess.Popen[bytes]:
         program = Path(command[0]).name

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import json
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from cmagent.lab.lab import BIN
 from cmagent.lab.lab import Lab
+from cmagent.lab.lab import wait_for
+from cmagent.lab.topology import AGENT
 
 ONBOARDING_ROLE = "Azure Connected Machine Onboarding"
 Setup = Callable[[Lab, "Context"], None]
@@ -31,6 +34,11 @@ class Context:
         self.flags: dict[str, str] = {}
         self.env_extra: dict[str, str] = {}
         self.prefix: list[str] = []
+        self.himds = True
+
+    def env(self) -> dict[str, str]:
+        return {"PATH": f"{BIN}:/usr/sbin:/usr/bin:/sbin:/bin", "AZCMAGENT_ROOT": str(self.root),
+                "LANG": "C.UTF-8", **self.env_extra}
 
     def write_config(self) -> Path:
         path = self.root / "connect.json"
@@ -113,6 +121,46 @@ def _cloud_fault(service: str, path: str, status: int) -> Setup:
     return setup
 
 
+def _connected_once(lab: Lab, context: Context) -> None:
+    """A first, successful connect of this machine (its own himds is started for it)."""
+    _start_himds(lab, context)
+    first = lab.agent(str(BIN / "azcmagent"), "connect", "--config",
+                      str(context.write_config()), env=context.env())
+    if first.returncode != 0:
+        raise RuntimeError(f"the first connect failed: {first.stdout}{first.stderr}")
+
+
+def _name_taken(lab: Lab, context: Context) -> None:
+    lab.cloud_cli("machine", "create", "--subscription-id", context.flags["subscription-id"],
+                  "--resource-group", context.flags["resource-group"], "--name", "web01")
+    context.flags["resource-name"] = "web01"
+
+
+def _no_himds(lab: Lab, context: Context) -> None:
+    context.himds = False
+
+
+def _bad_hostname(lab: Lab, context: Context) -> None:
+    # Its own UTS namespace: the host name changes for the agent only.
+    # (The hostname tool refuses '_'; the kernel does not, and neither does a real machine.)
+    rename = f"{sys.executable} -c \"import socket; socket.sethostname('web_01_')\""
+    context.prefix = ["unshare", "--uts", "sh", "-c", f'{rename} && exec "$@"', "sh"]
+
+
+def _interrupt_after(seconds: int) -> Setup:
+    def setup(lab: Lab, context: Context) -> None:
+        context.prefix = ["timeout", "--preserve-status", "-s", "INT", str(seconds)]
+    return setup
+
+
+def _start_himds(lab: Lab, context: Context) -> None:
+    if getattr(context, "himds_started", False):
+        return
+    lab.spawn_env(AGENT, context.env(), str(BIN / "himds"), "serve")
+    wait_for(lambda: (context.root / "var/opt/azcmagent/socks/himds.sock").exists(), 15)
+    context.himds_started = True  # type: ignore[attr-defined]
+
+
 def _as_nobody(lab: Lab, context: Context) -> None:
     context.root.chmod(0o755)
     context.prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
@@ -172,7 +220,7 @@ SCENARIOS: tuple[Scenario, ...] = (
              "AZCM0026: the pre-connect check finds ARM unreachable.", CONNECT, 26,
              ("management.azure.com",), _with(_sp, _no_route("management.azure.com"))),
     Scenario("access-token-invalid", SEED_TABLE_1, "AZCM0012: a malformed access token.",
-             [*CONNECT, "--access-token", "not-a-token"], 12, (),
+             [*CONNECT, "--access-token", "not-a-token"], 12, ("not a JSON Web Token",),
              _with(_device)),
     Scenario("missing-parameter", SEED_TABLE_1, "AZCM0016: a mandatory value is missing.",
              ["config", "set", "proxy.url"], 16, ("<value>",)),
@@ -185,31 +233,40 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario("delete-without-permission", SEED_TABLE_1,
              "AZCM0043: the Onboarding role cannot delete the machine.",
              ["disconnect", "--config", "{config}"], 43, ("Microsoft.HybridCompute/machines/"
-                                                         "delete",), _sp, needs="disconnect"),
+                                                         "delete",),
+             _with(_sp, _connected_once), needs="disconnect"),
     Scenario("resource-exists", SEED_TABLE_1,
-             "AZCM0044: a machine of that name already exists.", CONNECT, 44, (), _sp),
-    Scenario("already-connected", SEED_TABLE_1, "AZCM0067: connect twice.", CONNECT, 67, (),
-             _sp),
+             "AZCM0044: a machine of that name already exists.", CONNECT, 44,
+             ("machines/web01 already exists",), _with(_sp, _name_taken)),
+    Scenario("already-connected", SEED_TABLE_1, "AZCM0067: connect twice.", CONNECT, 67,
+             ("already connected",), _with(_sp, _connected_once)),
     Scenario("subscription-name-unknown", SEED_TABLE_1,
-             "AZCM0068: a subscription display name that matches nothing.", CONNECT, 68, (),
+             "AZCM0068: a subscription display name that matches nothing.", CONNECT, 68,
+             ("No Such Subscription",),
              _with(_sp, _flags(subscription_id="No Such Subscription"))),
     Scenario("himds-not-running", SEED_TABLE_1,
-             "AZCM0061-0070: the agent service is not running.", CONNECT, 64, (), _sp),
+             "AZCM0061-0070: the agent service is not running.", CONNECT, 64,
+             ("himds serve",), _with(_sp, _no_himds)),
     Scenario("identity-certificate-fails", SEED_TABLE_1,
              "AZCM0081: the Hybrid Identity Service cannot issue the certificate.", CONNECT,
-             81, (), _with(_sp, _cloud_fault("his", "/his/v1/certificates", 503))),
+             81, ("could not be deleted", "az resource delete --ids"),
+             _with(_sp, _cloud_fault("his", "/his/v1/certificates", 403))),
     Scenario("signed-message-fails", SEED_TABLE_1,
-             "AZCM0105: the proof-of-possession challenge fails.", CONNECT, 105, (),
-             _with(_sp, _cloud_fault("his", "/his/v1/challenges", 503))),
+             "AZCM0105: the proof-of-possession challenge fails.", CONNECT, 105,
+             ("challenge",), _with(_sp, _cloud_fault("his", "/his/v1/challenges", 403))),
     Scenario("cancelled", SEED_TABLE_1, "AZCM0011: Ctrl+C while waiting for device login.",
-             CONNECT, 11, (), _device),
+             CONNECT, 11, ("To sign in, use a web browser",), _with(_device,
+                                                                    _interrupt_after(4))),
     Scenario("connect-error", SEED_TABLE_1,
-             "AZCM0062: ARM fails after the resource was created.", CONNECT, 62, (),
-             _with(_sp, _cloud_fault("arm", "/machines/.*", 500))),
+             "AZCM0062: the resource manager keeps failing.", CONNECT, 62,
+             ("Status Code=500",), _with(_sp, _cloud_fault("arm", "/machines/.*", 500))),
     Scenario("disconnect-error", SEED_TABLE_1, "AZCM0063: the cloud fails the disconnect.",
-             ["disconnect", "--config", "{config}"], 63, (), _sp, needs="disconnect"),
+             ["disconnect", "--config", "{config}"], 63, ("Deleting",),
+             _with(_sp, _connected_once, _cloud_fault("arm", "/machines/.*", 500)),
+             needs="disconnect"),
     Scenario("hostname-unusable", SEED_TABLE_1,
-             "AZCM0102: the host name is not a valid resource name.", CONNECT, 102, (), _sp),
+             "AZCM0102: the host name is not a valid resource name.", CONNECT, 102,
+             ("web_01_",), _with(_sp, _bad_hostname)),
     Scenario("command-not-parsed", SEED_TABLE_1, "AZCM0101: an unknown command.",
              ["onboard"], 101, ("Unknown command 'onboard'",), needs="version"),
     Scenario("rsa-key-fails", SEED_TABLE_1,
@@ -247,11 +304,11 @@ def run(lab: Lab, scenario: Scenario) -> Outcome:
     context = Context(lab, scenario.name)
     if scenario.setup:
         scenario.setup(lab, context)
+    if context.himds and scenario.needs in ("connect", "disconnect"):
+        _start_himds(lab, context)
     config = context.write_config()
     words = [w.replace("{config}", str(config)) for w in scenario.command]
-    env = {"PATH": f"{BIN}:/usr/sbin:/usr/bin:/sbin:/bin", "AZCMAGENT_ROOT": str(context.root),
-           "LANG": "C.UTF-8", **context.env_extra}
-    result = lab.agent(*context.prefix, str(BIN / "azcmagent"), *words, env=env)
+    result = lab.agent(*context.prefix, str(BIN / "azcmagent"), *words, env=context.env())
     output = result.stdout + result.stderr
     matched = result.returncode == scenario.code and all(m in output for m in scenario.message)
     if scenario.code:

@@ -1,0 +1,252 @@
+"""``azcmagent connect``: turn this server into an Azure Arc-enabled server.
+
+Steps, in order, each with its code on failure: flags (0016/0023/0020/0102) → not yet connected
+(0067) → himds reachable (0064) → network pre-check (0026) → sign in (0041/0012/0026) →
+subscription name (0068) → providers → resource group → RSA key (0103) → the name is free (0044)
+→ create the resource (0042) → identity certificate (0105/0081) → local configuration (0069).
+Once the resource exists, any failure or Ctrl+C deletes it again; if that fails too, the error
+names the one command that cleans up.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+import uuid
+from typing import Any
+
+from cmagent import __version__
+from cmagent.agent import connection
+from cmagent.agent import himdsclient
+from cmagent.agent import log
+from cmagent.agent import state
+from cmagent.agent.commands import connect_flags
+from cmagent.agent.main import Context
+from cmagent.agent.output import Result
+from cmagent.errors import AzcmError
+from cmagent.errors import Localized
+
+STEPS = ("validate", "state", "himds", "cloud", "network-check", "authenticate", "subscription",
+         "providers", "resource-group", "rsa-key", "resource-exists", "create",
+         "identity-certificate", "local-configuration")
+
+
+class Onboarding:
+    """One connect run: what it knows so far and what it created (for the rollback)."""
+
+    def __init__(self, context: Context) -> None:
+        self.context = context
+        self.started = time.monotonic()
+        self.correlation_id = context.option("correlation-id") or str(uuid.uuid4())
+        self.phase = "validate"
+        self.resource_id = ""
+        self.created = False
+        self.saved_locally = False
+        self.arm: Any = None
+
+    def step(self, phase: str, message: str = "") -> None:
+        self.phase = phase
+        if message:
+            log.info("%s", message)
+        self._progress(phase)
+
+    def _progress(self, phase: str) -> None:
+        """On a terminal (and not with --json) a bar shows the current step, as the real agent
+        draws it; elsewhere the INFO lines are the progress."""
+        stream = self.context.env.stdout
+        if self.context.option("json") or not getattr(stream, "isatty", lambda: False)():
+            return
+        done = (STEPS.index(phase) + 1) * 100 // len(STEPS) if phase in STEPS else 0
+        bar = ("=" * (done // 5)).ljust(20)
+        stream.write(f"\r{done:3d}% [{bar}] {phase:<22}" + ("\n" if done == 100 else ""))
+        stream.flush()
+
+    def run(self) -> Result:
+        flags = connect_flags.validate(self.context)
+        self.step("state")
+        _not_connected(self.context)
+        self.step("himds")
+        himdsclient.ask(self.context.paths, "ping")
+        http = connection.session(self.context, self.started + connection.DEADLINE_SECONDS)
+        self.step("cloud", "Connecting machine to Azure... This might take a few minutes.")
+        cloud = connection.resolve_cloud(self.context, flags.cloud, http)
+        log.info("Cloud: %s", cloud.name)
+        self._precheck(cloud, flags)
+        self.step("authenticate")
+        token = connection.sign_in(self.context, cloud, http, flags.tenant)
+        return self._onboard(flags, cloud, http, token)
+
+    def _precheck(self, cloud: connection.CloudEndpoints, flags: Any) -> None:
+        if self.context.option("ignore-network-check") or \
+                self.context.option("skip-network-check"):
+            log.debug("Network pre-check skipped (--ignore-network-check)")
+            return
+        self.step("network-check", "Testing connectivity to endpoints that are needed to "
+                                   "connect to Azure... This might take a few minutes.")
+        connect_flags.network_precheck(self.context, cloud, flags)
+
+    def _onboard(self, flags: Any, cloud: connection.CloudEndpoints, http: Any,
+                 token: str) -> Result:
+        from cmagent.wire.arm import Arm
+
+        self.arm = Arm(http, cloud.arm, token, self.correlation_id)
+        self.step("subscription")
+        subscription = connect_flags.subscription_id(self.arm, flags.subscription)
+        self.step("providers")
+        connect_flags.register_providers(self.arm, subscription)
+        self.step("resource-group")
+        connect_flags.ensure_group(self.arm, subscription, flags.group, flags.location)
+        self.step("rsa-key")
+        key_pem, public_key = _new_key()
+        return self._create(flags, cloud, http, subscription, key_pem, public_key)
+
+    def _create(self, flags: Any, cloud: connection.CloudEndpoints, http: Any,
+                subscription: str, key_pem: bytes, public_key: str) -> Result:
+        from cmagent.wire.arm import ArmError
+        from cmagent.wire.arm import machine_id
+
+        self.resource_id = machine_id(subscription, flags.group, flags.name)
+        self.step("resource-exists")
+        try:
+            if self.arm.machine(self.resource_id) is not None:
+                raise AzcmError(44, f"{self.resource_id} already exists.")
+            self.step("create", f"Creating resource in Azure...   Correlation ID="
+                                f"{self.correlation_id} Resource ID={self.resource_id}")
+            vm_id = str(uuid.uuid4())
+            created = self.arm.put_machine(self.resource_id, _body(flags, vm_id, public_key))
+        except ArmError as error:
+            raise connection.arm_failure(error, "get" if self.phase == "resource-exists"
+                                         else "create") from None
+        self.created = True
+        return self._finish(flags, cloud, http, subscription, created, vm_id, key_pem)
+
+    def _finish(self, flags: Any, cloud: connection.CloudEndpoints, http: Any,
+                subscription: str, created: dict[str, Any], vm_id: str,
+                key_pem: bytes) -> Result:
+        self.step("identity-certificate")
+        his_base = connect_flags.regional_his(http, cloud, flags.location)
+        certificate = connect_flags.identity_certificate(http, his_base, vm_id, key_pem)
+        self.step("local-configuration")
+        config = _configuration(flags, cloud, subscription, created, vm_id, his_base,
+                                certificate, self.correlation_id)
+        self.saved_locally = True
+        state.save_identity(self.context.paths, key_pem, certificate["certificate"])
+        state.save(self.context.paths, config)
+        first = himdsclient.ask(self.context.paths, "reload")
+        if first.get("error") and not isinstance(first["error"], dict):
+            raise AzcmError(64, f"The agent service (himds) refused the new connection: "
+                                f"{first['error']}")
+        if isinstance(first.get("error"), dict):
+            log.warning("The first heartbeat failed: %s", first["error"].get("message"))
+        log.info("Connected machine to Azure")
+        portal = f"{cloud.portal}/#@{config['tenantId']}/resource{self.resource_id}/overview"
+        log.info("Machine overview page: %s", portal)
+        data = {"status": "success", "resourceId": self.resource_id,
+                "correlationId": self.correlation_id, "portalPage": portal,
+                "agentStatus": first.get("status", "")}
+        return Result(f"Connected machine to Azure: {self.resource_id}", data)
+
+    def rollback(self) -> str:
+        """Delete the resource this run created; the sentence to add to the error."""
+        if self.saved_locally:
+            state.clear(self.context.paths)
+        if not self.created:
+            return ""
+        from cmagent.wire.arm import ArmError
+
+        try:
+            self.arm.delete_machine(self.resource_id)
+        except ArmError as error:
+            log.error("Could not delete %s: %s", self.resource_id, error.message)
+            return (f" The resource {self.resource_id} was created but could not be deleted "
+                    f"({error.code or error.message}); delete it with: az resource delete "
+                    f"--ids {self.resource_id}")
+        log.info("Deleted %s, created by this run", self.resource_id)
+        return f" The resource {self.resource_id} created by this run was deleted again."
+
+
+def run(context: Context) -> Result:
+    onboarding = Onboarding(context)
+    try:
+        result = onboarding.run()
+    except AzcmError as error:
+        _record(context, onboarding, error.exit_status)
+        raise _with_rollback(error, onboarding) from None
+    except KeyboardInterrupt:
+        _record(context, onboarding, 11)
+        raise _with_rollback(AzcmError(11, f"Interrupted at step '{onboarding.phase}'."),
+                             onboarding) from None
+    _record(context, onboarding, 0)
+    return result
+
+
+def _with_rollback(error: AzcmError, onboarding: Onboarding) -> AzcmError:
+    cleanup = onboarding.rollback()
+    if not cleanup:
+        return error
+    return AzcmError(error.entry.code, Localized(error.detail_text("en") + cleanup,
+                                                 error.detail_text("ja") + cleanup),
+                     **error.extra)
+
+
+def _record(context: Context, onboarding: Onboarding, code: int) -> None:
+    state.write_result(context.paths, "connect", {
+        "command": "connect", "code": f"AZCM{code:04d}", "exitStatus": code,
+        "phase": onboarding.phase, "resourceId": onboarding.resource_id,
+        "correlationId": onboarding.correlation_id, "resourceLeftBehind":
+            onboarding.created and code != 0,
+        "durationSeconds": round(time.monotonic() - onboarding.started, 3),
+        "finishedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "agentVersion": __version__})
+
+
+def _not_connected(context: Context) -> None:
+    current = state.load(context.paths)
+    if state.connected(current):
+        raise AzcmError(67, Localized(
+            f"It is connected to {current['resourceId']}.",
+            f"接続先は {current['resourceId']} です。"))
+
+
+def _new_key() -> tuple[bytes, str]:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    try:
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    except Exception as error:  # the backend reports failures with several exception types
+        raise AzcmError(103, f"RSA key generation failed: {error}.") from None
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                            serialization.NoEncryption())
+    der = key.public_key().public_bytes(serialization.Encoding.DER,
+                                        serialization.PublicFormat.PKCS1)
+    return pem, base64.b64encode(der).decode()
+
+
+def _body(flags: Any, vm_id: str, public_key: str) -> dict[str, Any]:
+    properties: dict[str, Any] = {"vmId": vm_id, "clientPublicKey": public_key,
+                                  "osType": "linux"}
+    if flags.private_link_scope:
+        properties["privateLinkScopeResourceId"] = flags.private_link_scope
+    if flags.automatic_upgrade:
+        properties["agentUpgrade"] = {"enableAutomaticUpgrade": True}
+    return {"location": flags.location, "identity": {"type": "SystemAssigned"},
+            "tags": flags.tags, "properties": properties}
+
+
+def _configuration(flags: Any, cloud: connection.CloudEndpoints, subscription: str,
+                   created: dict[str, Any], vm_id: str, his_base: str,
+                   certificate: dict[str, Any], correlation_id: str) -> dict[str, Any]:
+    identity = created.get("identity") or {}
+    return {"resourceName": flags.name, "resourceGroup": flags.group,
+            "subscriptionId": subscription, "tenantId": identity.get("tenantId", flags.tenant),
+            "location": flags.location, "vmId": vm_id, "resourceId": created["id"],
+            "correlationId": correlation_id, "cloud": cloud.to_json(),
+            "hybridIdentityService": his_base,
+            "privateLinkScope": flags.private_link_scope or "",
+            "identity": {"clientId": certificate["clientId"],
+                         "principalId": certificate["principalId"],
+                         "tenantId": certificate["tenantId"],
+                         "authority": certificate["authority"],
+                         "certificateNotAfter": certificate["notAfter"]},
+            "connectedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}

@@ -1,0 +1,141 @@
+"""``azcmagent show``: the connection and the agent's status, for people and for scripts.
+Works without root; correct on a machine that was never connected. JSON keys are documented in
+docs/show-fields.md."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from cmagent import __version__
+from cmagent.agent import himdsclient
+from cmagent.agent import settings
+from cmagent.agent import state
+from cmagent.agent.main import Context
+from cmagent.agent.output import Result
+from cmagent.agent.redact import mask_url_password
+from cmagent.errors import AzcmError
+
+# (display name, JSON key), in the real agent's order.
+FIELDS = (
+    ("Resource Name", "resourceName"), ("Resource Group Name", "resourceGroup"),
+    ("Resource Namespace", "resourceNamespace"), ("Resource Id", "resourceId"),
+    ("Subscription ID", "subscriptionId"), ("Tenant ID", "tenantId"), ("VM ID", "vmId"),
+    ("Correlation ID", "correlationId"), ("VM UUID", "vmUuid"), ("Location", "location"),
+    ("Cloud", "cloud"), ("Identity Key Store", "identityKeyStore"),
+    ("Agent Version", "agentVersion"), ("Agent Logfile", "agentLogfile"),
+    ("Agent Status", "status"), ("Agent Last Heartbeat", "lastHeartbeat"),
+    ("Agent Error Code", "errorCode"), ("Agent Error Details", "errorDetails"),
+    ("Agent Error Timestamp", "errorTimestamp"), ("Using HTTPS Proxy", "httpsProxy"),
+    ("Proxy Bypass List", "proxyBypassList"), ("Upstream Proxy", "upstreamProxy"),
+    ("Gateway URL", "gatewayUrl"), ("Cloud Provider", "cloudProvider"),
+    ("Manufacturer", "manufacturer"), ("Model", "model"),
+    ("MSSQL Server Detected", "mssqlDetected"), ("MySQL Server Detected", "mysqlDetected"),
+    ("PGSQL Server Detected", "pgsqlDetected"),
+    ("Portal Page", "portalPage"), ("Disabled Features", "disabledFeatures"),
+    ("Agent Auto Upgrade Task Status", "autoUpgradeTaskStatus"),
+)
+SERVICES = (("Agent Service (himdsd)", "himdsd"), ("Azure Arc Proxy (arcproxyd)", "arcproxyd"),
+            ("Extension Service (extd)", "extd"), ("GC Service (gcad)", "gcad"))
+OS_FIELDS = (("OS Name", "osName"), ("OS Version", "osVersion"), ("OS Kernel", "osKernel"))
+
+
+def run(context: Context) -> Result:
+    saved = state.load(context.paths)
+    service = himdsclient.status(context.paths) if state.connected(saved) or \
+        os.path.exists(himdsclient.socket_path(context.paths)) else None
+    values = _values(context, saved, service)
+    wanted = list(context.option("property") or [])
+    fields = _selected(wanted, FIELDS + (OS_FIELDS if context.option("os") else ()))
+    data = {key: values.get(key, "") for _, key in fields}
+    if not wanted:
+        data["services"] = values["services"]
+    return Result(_text(fields, values, with_services=not wanted), data)
+
+
+def _selected(wanted: list[str], fields: tuple[tuple[str, str], ...]) -> list[tuple[str, str]]:
+    if not wanted:
+        return list(fields)
+    chosen = []
+    for name in wanted:
+        match = next((f for f in fields if name.lower() in (f[0].lower(), f[1].lower())), None)
+        if match is None:
+            raise AzcmError(23, f"'{name}' is not a property of show; use a display name or a "
+                                "JSON key from 'azcmagent show --json'.")
+        chosen.append(match)
+    return chosen
+
+
+def _values(context: Context, saved: dict[str, Any], service: dict[str, Any] | None,
+            ) -> dict[str, Any]:
+    connected = state.connected(saved)
+    cloud = saved.get("cloud", {})
+    values: dict[str, Any] = {key: str(saved.get(key, "")) for key in (
+        "resourceName", "resourceGroup", "resourceId", "subscriptionId", "tenantId", "vmId",
+        "correlationId", "location")}
+    values.update({
+        "resourceNamespace": "Microsoft.HybridCompute" if connected else "",
+        "vmUuid": _read("/sys/class/dmi/id/product_uuid"), "cloud": cloud.get("name", ""),
+        "identityKeyStore": "Default", "agentVersion": __version__,
+        "agentLogfile": os.path.join(context.paths.log_dir, "himds.log"),
+        "cloudProvider": "N/A", "manufacturer": _read("/sys/class/dmi/id/sys_vendor"),
+        "model": _read("/sys/class/dmi/id/product_name"), "mssqlDetected": "false",
+        "mysqlDetected": "false", "pgsqlDetected": "false", "disabledFeatures": "",
+        "autoUpgradeTaskStatus": "disabled", "upstreamProxy": "", "gatewayUrl": "",
+        "portalPage": f"{cloud.get('portal', '')}/#@{saved.get('tenantId', '')}/resource"
+                      f"{saved.get('resourceId', '')}/overview" if connected else "",
+    })
+    values.update(_agent_status(connected, service))
+    values.update(_proxy(context))
+    values.update(_os())
+    values["services"] = {key: "active" if key == "himdsd" and service else "inactive"
+                          for _, key in SERVICES}
+    return values
+
+
+def _agent_status(connected: bool, service: dict[str, Any] | None) -> dict[str, str]:
+    if not connected:
+        return {"status": "Disconnected", "lastHeartbeat": "", "errorCode": "",
+                "errorDetails": "", "errorTimestamp": ""}
+    if service is None:
+        return {"status": "Disconnected", "lastHeartbeat": "", "errorCode": "AZCM0064",
+                "errorDetails": "The agent service (himds) is not running.",
+                "errorTimestamp": ""}
+    error = service.get("error") or {}
+    return {"status": str(service.get("status", "Disconnected")),
+            "lastHeartbeat": str(service.get("lastHeartbeat") or ""),
+            "errorCode": str(error.get("code", "")), "errorDetails": str(error.get("message", "")),
+            "errorTimestamp": str(error.get("time", ""))}
+
+
+def _proxy(context: Context) -> dict[str, str]:
+    values = settings.effective(settings.load(context.paths))
+    url = str(values["proxy.url"] or context.env.environ.get("HTTPS_PROXY")
+              or context.env.environ.get("https_proxy") or "")
+    return {"httpsProxy": mask_url_password(url),
+            "proxyBypassList": ",".join(str(k) for k in values["proxy.bypass"])}  # type: ignore[union-attr]
+
+
+def _os() -> dict[str, str]:
+    release = {}
+    for line in _read("/etc/os-release").splitlines():
+        key, _, value = line.partition("=")
+        release[key] = value.strip('"')
+    return {"osName": release.get("NAME", "Linux"), "osVersion": release.get("VERSION_ID", ""),
+            "osKernel": os.uname().release}
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read().strip()
+    except OSError:
+        return ""
+
+
+def _text(fields: list[tuple[str, str]], values: dict[str, Any], with_services: bool) -> str:
+    lines = [f"{name:<40}: {values.get(key, '')}".rstrip() for name, key in fields]
+    if with_services:
+        lines.append("Dependent Service Status")
+        lines += [f"  {name:<38}: {values['services'][key]}" for name, key in SERVICES]
+    return "\n".join(lines)

@@ -1,0 +1,108 @@
+"""The heartbeat: every few minutes, tell the Hybrid Identity Service the machine is alive and
+what it is; keep the outcome for ``azcmagent show``."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import platform
+import socket
+import threading
+import time
+from typing import Any
+
+from cmagent import __version__
+from cmagent.himds.identity import Identity
+from cmagent.wire import his
+
+logger = logging.getLogger("cmagent.himds")
+DEFAULT_INTERVAL = 300.0
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            return handle.read().strip()
+    except OSError:
+        return ""
+
+
+def fingerprint() -> str:
+    """Stable facts of this host; a clone of a connected image differs in at least one."""
+    facts = [_read("/etc/machine-id"), _read("/sys/class/dmi/id/product_uuid"),
+             socket.gethostname()]
+    return hashlib.sha256("|".join(facts).encode()).hexdigest()
+
+
+def report(settings: dict[str, Any], error: dict[str, Any] | None) -> dict[str, Any]:
+    release = dict(line.split("=", 1) for line in _read("/etc/os-release").splitlines()
+                   if "=" in line)
+    host = socket.gethostname()
+    return {"agentVersion": __version__, "osName": "linux", "osType": "linux",
+            "osVersion": platform.release(), "osSku": release.get("PRETTY_NAME", "Linux")
+            .strip('"'), "machineFqdn": host, "displayName": host,
+            "vmUuid": _read("/sys/class/dmi/id/product_uuid"),
+            "detectedProperties": {"cloudprovider": "N/A", "cpuArchitecture":
+                                   platform.machine(), "processorCount": str(os.cpu_count())},
+            "errorDetails": [error] if error else [],
+            "agentConfiguration": {"proxyUrl": str(settings.get("proxy.url", "")).split("@")[-1],
+                                   "configMode": str(settings.get("config.mode", "full"))},
+            "fingerprint": fingerprint()}
+
+
+class Heartbeat:
+    def __init__(self, identity: Identity, settings: dict[str, Any], interval: float) -> None:
+        self.identity = identity
+        self.settings = settings
+        self.interval = interval
+        self.status: dict[str, Any] = {"status": "Disconnected", "lastHeartbeat": None,
+                                       "error": None}
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+
+    def beat(self) -> dict[str, Any]:
+        """Send one heartbeat now; the status it leaves."""
+        with self._lock:
+            if not self.identity.connected:
+                self.status = {"status": "Disconnected", "lastHeartbeat": None, "error": None}
+                return self.status
+            try:
+                self._send()
+            except his.HisError as error:
+                self._failed(error.code or "AZCM0026", error.message)
+            except (OSError, ValueError, KeyError) as error:  # files or answers not as expected
+                self._failed("AZCM0001", f"{type(error).__name__}: {error}")
+            return dict(self.status)
+
+    def _failed(self, code: str, message: str) -> None:
+        logger.warning("Heartbeat failed: %s", message)
+        self.status = {**self.status, "status": "Error",
+                       "error": {"code": code, "message": message, "time": _now()}}
+
+    def _send(self) -> None:
+        token, _ = self.identity.token(his.HIS_AUDIENCE)
+        base = self.identity.config["hybridIdentityService"]
+        answer = his.His(self.identity.http, base).heartbeat(
+            self.identity.config["vmId"], token, report(self.settings, None))
+        self.status = {"status": answer.get("status", "Connected"), "lastHeartbeat": _now(),
+                       "error": None}
+        logger.info("Heartbeat accepted: %s", self.status["status"])
+        if answer.get("renewCertificate"):
+            logger.info("Renewing the identity certificate")
+            self.identity.renew_certificate()
+
+    def loop(self) -> None:
+        while not self._stop.is_set():
+            self.beat()
+            self._wake.wait(self.interval)
+            self._wake.clear()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -1,0 +1,109 @@
+"""The few Azure Resource Manager calls the agent makes, and ARM's errors as ``ArmError``."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from cmagent.wire import neterrors
+
+MACHINES_API = "2024-07-10"
+RESOURCES_API = "2022-09-01"
+SUBSCRIPTIONS_API = "2022-12-01"
+PROVIDERS = ("Microsoft.HybridCompute", "Microsoft.GuestConfiguration",
+             "Microsoft.HybridConnectivity", "Microsoft.AzureArcData")
+
+
+class ArmError(Exception):
+    """An ARM refusal (``status``, ``code``, ``message``) or a network failure (status 0)."""
+
+    def __init__(self, method: str, url: str, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.method = method
+        self.url = url
+        self.status = status
+        self.code = code
+        self.message = message
+
+    @property
+    def network(self) -> bool:
+        return self.status == 0
+
+
+class Arm:
+    def __init__(self, session: requests.Session, base: str, token: str,
+                 correlation_id: str) -> None:
+        self._session = session
+        self._base = base.rstrip("/")
+        self._headers = {"Authorization": f"Bearer {token}",
+                         "x-ms-correlation-request-id": correlation_id}
+
+    def _call(self, method: str, path: str, api: str, body: Any = None) -> requests.Response:
+        url = f"{self._base}{path}?api-version={api}"
+        try:
+            response = self._session.request(method, url, json=body, headers=self._headers)
+        except requests.RequestException as error:
+            raise ArmError(method, url, 0, "NetworkError",
+                           neterrors.describe(method, url, error)) from None
+        if response.status_code >= 400:
+            raise _error(method, url, response)
+        return response
+
+    def subscriptions(self) -> list[dict[str, Any]]:
+        return list(self._call("GET", "/subscriptions", SUBSCRIPTIONS_API).json()["value"])
+
+    def registration(self, subscription: str, namespace: str) -> str:
+        path = f"/subscriptions/{subscription}/providers/{namespace}"
+        return str(self._call("GET", path, RESOURCES_API).json().get("registrationState"))
+
+    def register(self, subscription: str, namespace: str) -> None:
+        self._call("POST", f"/subscriptions/{subscription}/providers/{namespace}/register",
+                   RESOURCES_API)
+
+    def group_exists(self, subscription: str, group: str) -> bool:
+        try:
+            self._call("GET", f"/subscriptions/{subscription}/resourceGroups/{quote(group)}",
+                       RESOURCES_API)
+        except ArmError as error:
+            if error.status == 404:
+                return False
+            raise
+        return True
+
+    def create_group(self, subscription: str, group: str, location: str) -> None:
+        self._call("PUT", f"/subscriptions/{subscription}/resourceGroups/{quote(group)}",
+                   RESOURCES_API, {"location": location})
+
+    def machine(self, resource_id: str) -> dict[str, Any] | None:
+        try:
+            return dict(self._call("GET", resource_id, MACHINES_API).json())
+        except ArmError as error:
+            if error.status == 404:
+                return None
+            raise
+
+    def put_machine(self, resource_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        return dict(self._call("PUT", resource_id, MACHINES_API, body).json())
+
+    def delete_machine(self, resource_id: str) -> None:
+        try:
+            self._call("DELETE", resource_id, MACHINES_API)
+        except ArmError as error:
+            if error.status != 404:
+                raise
+
+
+def _error(method: str, url: str, response: requests.Response) -> ArmError:
+    try:
+        detail = response.json()["error"]
+        code, message = str(detail["code"]), str(detail["message"])
+    except (ValueError, KeyError, TypeError):
+        code, message = f"HTTP{response.status_code}", response.reason or "error"
+    return ArmError(method, url, response.status_code, code, message)
+
+
+def machine_id(subscription: str, group: str, name: str) -> str:
+    return (f"/subscriptions/{subscription}/resourceGroups/{group}/providers/"
+            f"Microsoft.HybridCompute/machines/{name}")

@@ -1,0 +1,440 @@
+"""connect, disconnect and show against the real local cloud, with a real himds."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
+
+from cmagent.agent.commands import connect as connect_module
+from tests.cloud.arm_helpers import call
+from tests.cloud.arm_helpers import machine_url
+from tests.cloud.arm_helpers import onboarding_token
+from tests.cloud.helpers import approve_device_code
+from tests.cloud.helpers import certificate
+from tests.cloud.helpers import new_user
+
+BIN = Path(sys.executable).parent
+ADMINISTRATOR = "Azure Connected Machine Resource Administrator"
+ONBOARDING = "Azure Connected Machine Onboarding"
+
+
+@pytest.fixture
+def trusting(cloud, monkeypatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", cloud.ca)
+    return cloud
+
+
+@pytest.fixture
+def himds(agent_root, trusting, tmp_path):
+    """A running himds for the test's machine root."""
+    log = (tmp_path / "himds.err").open("wb")
+    process = subprocess.Popen([str(BIN / "himds"), "serve"], stdout=log, stderr=log,
+                               env={**os.environ, "AZCMAGENT_ROOT": str(agent_root)})
+    marker = agent_root / "var/opt/azcmagent/socks/himds.sock"
+    deadline = time.monotonic() + 20
+    while not marker.exists():
+        assert process.poll() is None and time.monotonic() < deadline, \
+            (tmp_path / "himds.err").read_text()
+        time.sleep(0.05)
+    yield process
+    process.terminate()
+    process.wait(timeout=20)
+    log.close()
+
+
+def flags_file(tmp_path: Path, onboarding: dict, **changes) -> str:
+    flags = {"cloud": onboarding["cloud"], "tenant-id": onboarding["tenantId"],
+             "subscription-id": onboarding["subscriptionId"],
+             "resource-group": onboarding["resourceGroup"], "location": onboarding["location"],
+             "service-principal-id": onboarding["servicePrincipalId"],
+             "service-principal-secret": onboarding["servicePrincipalSecret"],
+             "resource-name": "web01"}
+    flags.update({k.replace("_", "-"): v for k, v in changes.items()})
+    path = tmp_path / f"flags-{time.monotonic_ns()}.json"
+    path.write_text(json.dumps({k: v for k, v in flags.items() if v is not None}))
+    return str(path)
+
+
+def machines(cloud, onboarding) -> list[dict]:
+    return [m for m in cloud.admin.call("GET", "/machines")
+            if m["subscriptionId"] == onboarding["subscriptionId"]]
+
+
+def test_connect_show_disconnect(azcmagent, agent_root, himds, trusting, tmp_path) -> None:
+    onboarding = trusting.quickstart(ADMINISTRATOR)
+    azcmagent("config", "set", "proxy.bypass", "AAD")
+    run = azcmagent("connect", "--config", flags_file(tmp_path, onboarding), "--json")
+    assert run.status == 0, run.stdout
+    assert run.json["resourceId"].endswith("/machines/web01")
+    assert "Connected machine to Azure" in run.stderr or run.json["status"] == "success"
+    show = azcmagent("show", "--json").json
+    assert show["status"] == "Connected" and show["lastHeartbeat"]
+    assert show["resourceName"] == "web01" and show["services"]["himdsd"] == "active"
+    assert machines(trusting, onboarding)[0]["status"] == "Connected"
+    var = agent_root / "var/opt/azcmagent"
+    assert os.stat(var / "certs/identity.key").st_mode & 0o777 == 0o600
+    result = json.loads((var / "result/connect.json").read_text())
+    assert result["code"] == "AZCM0000" and result["phase"] == "local-configuration"
+    down = azcmagent("disconnect", "--config", flags_file(tmp_path, onboarding))
+    assert down.status == 0, down.stdout
+    assert machines(trusting, onboarding) == []
+    assert azcmagent("show", "status").stdout.strip().endswith("Disconnected")
+    assert not (var / "certs/identity.key").exists()
+    assert azcmagent("config", "get", "proxy.bypass").stdout.strip() == "[AAD]"
+
+
+def test_show_without_root_on_a_never_connected_machine(azcmagent) -> None:
+    run = azcmagent("show", "--json", euid=1000)
+    assert run.status == 0 and run.json["status"] == "Disconnected"
+    assert run.json["resourceId"] == "" and run.json["services"]["himdsd"] == "inactive"
+    assert azcmagent("show", "nonsense").status == 23
+    text = azcmagent("show", "Agent Status", "lastHeartbeat").stdout.splitlines()
+    assert [line.split(":")[0].strip() for line in text] == ["Agent Status",
+                                                             "Agent Last Heartbeat"]
+
+
+@pytest.mark.parametrize("form", ["pem", "pfx"])
+def test_connect_with_a_certificate(azcmagent, himds, trusting, tmp_path, form) -> None:
+    onboarding = trusting.quickstart()
+    key_pem, cert_pem, _ = certificate()
+    trusting.admin.call("POST", f"/applications/{onboarding['servicePrincipalId']}/certificates",
+                        {"certificatePem": cert_pem})
+    path = tmp_path / f"sp.{form}"
+    if form == "pem":
+        path.write_text(key_pem + cert_pem)
+    else:
+        from cryptography import x509
+
+        path.write_bytes(pkcs12.serialize_key_and_certificates(
+            b"sp", serialization.load_pem_private_key(key_pem.encode(), None),
+            x509.load_pem_x509_certificate(cert_pem.encode()), None,
+            serialization.NoEncryption()))
+    flags = flags_file(tmp_path, onboarding, service_principal_secret=None)
+    run = azcmagent("connect", "--config", flags, "--service-principal-cert", str(path))
+    assert run.status == 0, run.stdout
+
+
+def test_device_code_connect(agent_root, himds, trusting, tmp_path) -> None:
+    onboarding = trusting.quickstart()
+    trusting.admin.call("PATCH", "/settings", {"deviceCodeInterval": 1})
+    user = new_user(trusting, onboarding["tenantId"])
+    trusting.admin.call("POST", "/roleAssignments", {
+        "principalId": user["userPrincipalName"], "role": ONBOARDING,
+        "scope": f"/subscriptions/{onboarding['subscriptionId']}"})
+    flags = flags_file(tmp_path, onboarding, service_principal_id=None,
+                       service_principal_secret=None)
+    agent = subprocess.Popen([str(BIN / "azcmagent"), "connect", "--config", flags],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             env={**os.environ, "AZCMAGENT_ROOT": str(agent_root)})
+    assert agent.stdout is not None
+    lines = []
+    for line in agent.stdout:
+        lines.append(line)
+        code = re.search(r"enter the code (\w+) to authenticate", line)
+        if code:
+            break
+    assert code, lines
+    approve_device_code(trusting.session(), trusting.url, code.group(1),
+                        user["userPrincipalName"], user["password"])
+    output = agent.stdout.read()
+    assert agent.wait(timeout=60) == 0, "".join(lines) + output
+    agent.stdout.close()
+
+
+def test_access_token(azcmagent, himds, trusting, tmp_path) -> None:
+    onboarding = trusting.quickstart()
+    user = new_user(trusting, onboarding["tenantId"])
+    trusting.admin.call("POST", "/roleAssignments", {
+        "principalId": user["userPrincipalName"], "role": ONBOARDING,
+        "scope": f"/subscriptions/{onboarding['subscriptionId']}"})
+    token = trusting.admin.call("POST", "/tokens", {"userPrincipalName":
+                                                    user["userPrincipalName"]})["accessToken"]
+    flags = flags_file(tmp_path, onboarding, service_principal_id=None,
+                       service_principal_secret=None)
+    bad = azcmagent("connect", "--config", flags, "--access-token", "not.a.token")
+    assert bad.status == 12 and "AZCM0012" in bad.stdout
+    assert azcmagent("connect", "--config", flags, "--access-token", token).status == 0
+
+
+def test_expired_access_token_is_azcm0012(azcmagent, himds, trusting, tmp_path) -> None:
+    onboarding = trusting.quickstart()
+    user = new_user(trusting, onboarding["tenantId"])
+    trusting.admin.call("POST", "/clock", {"advanceSeconds": -7200})
+    try:
+        token = trusting.admin.call("POST", "/tokens", {
+            "userPrincipalName": user["userPrincipalName"]})["accessToken"]
+    finally:
+        trusting.admin.call("POST", "/clock", {"reset": True})
+    flags = flags_file(tmp_path, onboarding, service_principal_id=None,
+                       service_principal_secret=None)
+    run = azcmagent("connect", "--config", flags, "--access-token", token)
+    assert run.status == 12 and "expired" in run.stdout
+
+
+def test_use_azcli_without_az(azcmagent, himds, trusting, tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("PATH", "/nonexistent")
+    onboarding = trusting.quickstart()
+    flags = flags_file(tmp_path, onboarding, service_principal_id=None,
+                       service_principal_secret=None)
+    run = azcmagent("connect", "--config", flags, "--use-azcli")
+    assert run.status == 41 and "Azure CLI ('az')" in run.stdout
+
+
+@pytest.mark.parametrize("extra,changes,label,words", [
+    ((), {"location": None}, "AZCM0016", "--location"),
+    (("--service-principal-cert", "/x.pem"), {}, "AZCM0023", "not both"),
+    (("--use-device-code",), {}, "AZCM0023", "Choose one authentication method"),
+    (("--correlation-id", "nope"), {}, "AZCM0023", "GUID"),
+    (("--tags", "a=b=c"), {}, "AZCM0023", "--tags"),
+    ((), {"location": "atlantis", "cloud": None}, "AZCM0020", "atlantis"),
+    ((), {"resource_name": "bad name"}, "AZCM0023", "--resource-name"),
+    (("--gateway-id", "/subscriptions/x"), {}, "AZCM0003", "--gateway-id"),
+    ((), {"service_principal_secret": None, "service_principal_cert": "/no/such.pem"},
+     "AZCM0107", "no such file"),
+    ((), {"tenant_id": None}, "AZCM0016", "--tenant-id"),
+])
+def test_flag_validation(azcmagent, trusting, tmp_path, extra, changes, label, words) -> None:
+    onboarding = trusting.quickstart()
+    run = azcmagent("connect", "--config", flags_file(tmp_path, onboarding, **changes), *extra)
+    assert run.status == int(label[4:]) and run.stdout.startswith(f"{label}:")
+    assert words in run.stdout
+
+
+def test_tags_and_name_reach_the_resource(azcmagent, himds, trusting, tmp_path) -> None:
+    onboarding = trusting.quickstart()
+    tags = "Datacenter=NY3,Owner='Shared Infrastructure Services',Note=a\\,b"
+    assert azcmagent("connect", "--config", flags_file(tmp_path, onboarding), "--tags",
+                     tags).status == 0
+    machine = call(trusting.session(), "GET", machine_url(onboarding, "web01"),
+                   onboarding_token(trusting.session(), onboarding)).json()
+    assert machine["tags"] == {"Datacenter": "NY3", "Owner": "Shared Infrastructure Services",
+                               "Note": "a,b"}
+    assert machine["properties"]["status"] == "Connected"
+    assert machine["properties"]["osType"] == "linux" and machine["properties"]["agentVersion"]
+
+
+def test_unusable_hostname_is_azcm0102(azcmagent, trusting, tmp_path, monkeypatch) -> None:
+    from cmagent.agent.commands import connect_flags
+
+    monkeypatch.setattr(connect_flags.socket, "gethostname", lambda: "web_01_")
+    run = azcmagent("connect", "--config", flags_file(tmp_path, trusting.quickstart(),
+                                                      resource_name=None))
+    assert run.status == 102 and run.stdout.startswith("AZCM0102:") and "web_01_" in run.stdout
+
+
+@pytest.mark.parametrize("change,words", [
+    ({"service_principal_secret": "wrong"}, "Invalid client secret"),
+    ({"service_principal_id": "00000000-0000-4000-8000-000000000009"},
+     "not found in the directory"),
+    ({"tenant_id": "11111111-1111-4111-8111-111111111111"}, "tenant"),
+])
+def test_credentials_are_azcm0041(azcmagent, himds, trusting, tmp_path, change, words) -> None:
+    run = azcmagent("connect", "--config", flags_file(tmp_path, trusting.quickstart(), **change))
+    assert run.status == 41, run.stdout
+    assert "Failed to acquire authorization token from SPN" in run.stdout and words in run.stdout
+
+
+def test_expired_secret_is_azcm0041(azcmagent, himds, trusting, tmp_path) -> None:
+    onboarding = trusting.quickstart()
+    past = "2020-01-01T00:00:00Z"
+    expired = trusting.admin.call("POST", f"/applications/{onboarding['servicePrincipalId']}"
+                                          "/secrets", {"endDateTime": past})
+    run = azcmagent("connect", "--config", flags_file(
+        tmp_path, onboarding, service_principal_secret=expired["secretText"]))
+    assert run.status == 41 and "expired" in run.stdout
+
+
+def test_arm_refusals(azcmagent, himds, trusting, tmp_path) -> None:
+    onboarding = trusting.quickstart()
+    for assignment in trusting.admin.call("GET", "/roleAssignments"):
+        if assignment["principalId"] and assignment["roleName"] == ONBOARDING:
+            trusting.admin.call("DELETE", f"/roleAssignments/{assignment['id']}")
+    denied = azcmagent("connect", "--config", flags_file(tmp_path, onboarding))
+    assert denied.status == 42 and denied.stdout.startswith("AZCM0042:")
+    assert "Get ARM Resource Response" in denied.stdout
+    assert "Microsoft.HybridCompute/machines/read" in denied.stdout
+    other = trusting.quickstart()
+    trusting.admin.call("PUT", f"/providers/{other['subscriptionId']}/Microsoft.HybridCompute",
+                        {"registrationState": "NotRegistered"})
+    unregistered = azcmagent("connect", "--config", flags_file(tmp_path, other))
+    assert unregistered.status == 42
+    assert "registered to use namespace 'Microsoft.HybridCompute'" in unregistered.stdout
+
+
+def test_name_taken_subscription_names_and_retries(azcmagent, himds, trusting, tmp_path):
+    onboarding = trusting.quickstart()
+    trusting.admin.call("POST", "/machines", {"subscriptionId": onboarding["subscriptionId"],
+                                              "resourceGroup": onboarding["resourceGroup"],
+                                              "name": "taken"})
+    taken = azcmagent("connect", "--config", flags_file(tmp_path, onboarding,
+                                                        resource_name="taken"))
+    assert taken.status == 44 and taken.stdout.startswith("AZCM0044:")
+    assert "already exists" in taken.stdout
+    unknown = azcmagent("connect", "--config", flags_file(tmp_path, onboarding,
+                                                          subscription_id="Nope"))
+    assert unknown.status == 68 and "AZCM0068" in unknown.stdout
+    trusting.admin.call("POST", "/faults", {"service": "arm", "action": "throttle", "count": 1,
+                                            "retryAfter": 1, "pathPattern": "machines/web01"})
+    by_name = azcmagent("connect", "--config", flags_file(
+        tmp_path, onboarding, subscription_id=onboarding["subscriptionName"]))
+    assert by_name.status == 0, by_name.stdout  # the 429 was retried after Retry-After
+
+
+def test_failing_resource_manager_is_azcm0062(azcmagent, himds, trusting, tmp_path) -> None:
+    onboarding = trusting.quickstart()
+    trusting.admin.call("POST", "/faults", {"service": "arm", "status": 500, "count": 4,
+                                            "pathPattern": "machines/web01"})
+    run = azcmagent("connect", "--config", flags_file(tmp_path, onboarding))
+    assert run.status == 62 and run.stdout.startswith("AZCM0062:") and "Status Code=500" in run.stdout
+
+
+def test_himds_not_running_is_azcm0064(azcmagent, trusting, tmp_path) -> None:
+    run = azcmagent("connect", "--config", flags_file(tmp_path, trusting.quickstart()))
+    assert run.status == 64 and run.stdout.startswith("AZCM0064:") and "himds serve" in run.stdout
+
+
+def test_already_connected_is_azcm0067(azcmagent, himds, trusting, tmp_path) -> None:
+    onboarding = trusting.quickstart()
+    assert azcmagent("connect", "--config", flags_file(tmp_path, onboarding)).status == 0
+    again = azcmagent("connect", "--config", flags_file(tmp_path, onboarding))
+    assert again.status == 67 and again.stdout.startswith("AZCM0067:")
+    assert "/machines/web01" in again.stdout
+
+
+@pytest.mark.parametrize("path,label", [("/his/v1/certificates", "AZCM0081"),
+                                        ("/his/v1/challenges", "AZCM0105")])
+def test_identity_failures_roll_back(azcmagent, agent_root, himds, trusting, tmp_path, path,
+                                     label) -> None:
+    onboarding = trusting.quickstart(ADMINISTRATOR)
+    trusting.admin.call("POST", "/faults", {"service": "his", "status": 403, "pathPattern": path})
+    run = azcmagent("connect", "--config", flags_file(tmp_path, onboarding))
+    trusting.admin.call("DELETE", "/faults")
+    assert run.status == int(label[4:]) and run.stdout.startswith(f"{label}:")
+    assert "was deleted again" in run.stdout
+    assert machines(trusting, onboarding) == []
+    assert not (agent_root / "var/opt/azcmagent/agentconfig.json").exists()
+
+
+def test_failed_rollback_names_the_cleanup(azcmagent, himds, trusting, tmp_path) -> None:
+    onboarding = trusting.quickstart()  # the Onboarding role cannot delete
+    trusting.admin.call("POST", "/faults", {"service": "his", "status": 403,
+                                            "pathPattern": "/his/v1/certificates"})
+    run = azcmagent("connect", "--config", flags_file(tmp_path, onboarding))
+    trusting.admin.call("DELETE", "/faults")
+    assert run.status == 81 and "could not be deleted" in run.stdout
+    assert "az resource delete --ids /subscriptions/" in run.stdout
+
+
+STEPS = ["himds", "cloud", "network-check", "authenticate", "subscription", "providers",
+         "resource-group", "rsa-key", "resource-exists", "create", "identity-certificate",
+         "local-configuration"]
+
+
+@pytest.mark.parametrize("interrupted_at", STEPS)
+def test_ctrl_c_at_every_step_leaves_no_half_state(azcmagent, agent_root, himds, trusting,
+                                                   tmp_path, monkeypatch, interrupted_at):
+    onboarding = trusting.quickstart(ADMINISTRATOR)
+    original = connect_module.Onboarding.step
+    passed = []
+
+    def step(self, phase, message=""):
+        passed.append(phase)
+        if phase == interrupted_at:  # Ctrl+C arrives while this step runs
+            self.phase = phase
+            raise KeyboardInterrupt
+        original(self, phase, message)
+
+    passed_create = interrupted_at in ("identity-certificate", "local-configuration")
+    monkeypatch.setattr(connect_module.Onboarding, "step", step)
+    run = azcmagent("connect", "--config", flags_file(tmp_path, onboarding))
+    assert run.status == 11 and run.stdout.count("AZCM0011") == 1, run.stdout
+    assert interrupted_at in passed
+    assert machines(trusting, onboarding) == []
+    assert not (agent_root / "var/opt/azcmagent/agentconfig.json").exists()
+    assert not (agent_root / "var/opt/azcmagent/certs/identity.key").exists()
+    assert ("was deleted again" in run.stdout) == passed_create
+    result = json.loads((agent_root / "var/opt/azcmagent/result/connect.json").read_text())
+    assert result["code"] == "AZCM0011" and result["phase"] == interrupted_at
+
+
+def test_local_configuration_failure_is_azcm0069(azcmagent, agent_root, himds, trusting,
+                                                 tmp_path, monkeypatch) -> None:
+    from cmagent.agent import state
+
+    onboarding = trusting.quickstart(ADMINISTRATOR)
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(state, "atomic_write", full_disk)
+    run = azcmagent("connect", "--config", flags_file(tmp_path, onboarding))
+    assert run.status == 69 and "was deleted again" in run.stdout
+    assert machines(trusting, onboarding) == []
+
+
+def test_unreadable_connection_state_is_azcm0070(azcmagent, agent_root) -> None:
+    config = agent_root / "var/opt/azcmagent/agentconfig.json"
+    config.parent.mkdir(parents=True)
+    config.write_text("{broken")
+    run = azcmagent("show")
+    assert run.status == 70 and run.stdout.startswith("AZCM0070:") and "agentconfig.json" in run.stdout
+
+
+def test_unreachable_cloud_description_is_azcm0075(azcmagent, himds, trusting, tmp_path):
+    import socket
+
+    with socket.socket() as spare:
+        spare.bind(("127.0.0.1", 0))
+        port = spare.getsockname()[1]
+    run = azcmagent("connect", "--config", flags_file(
+        tmp_path, trusting.quickstart(), cloud=f"https://127.0.0.1:{port}"))
+    assert run.status == 75 and run.stdout.startswith("AZCM0075:")
+    assert "connection refused" in run.stdout
+
+
+def test_disconnect_cases(azcmagent, agent_root, himds, trusting, tmp_path) -> None:
+    onboarding = trusting.quickstart()
+    not_connected = azcmagent("disconnect")
+    assert not_connected.status == 63 and not_connected.stdout.startswith("AZCM0063:")
+    assert azcmagent("connect", "--config", flags_file(tmp_path, onboarding)).status == 0
+    denied = azcmagent("disconnect", "--config", flags_file(tmp_path, onboarding))
+    assert denied.status == 43 and denied.stdout.startswith("AZCM0043:")
+    assert "--force-local-only" in denied.stdout
+    local = azcmagent("disconnect", "--force-local-only")
+    assert local.status == 0 and "locally only" in local.stdout
+    assert len(machines(trusting, onboarding)) == 1  # Azure was not touched
+    assert azcmagent("show", "status", "-j").json["status"] == "Disconnected"
+
+
+def test_no_secret_reaches_any_output(azcmagent, agent_root, himds, trusting, tmp_path):
+    onboarding = trusting.quickstart(ADMINISTRATOR)
+    secret = onboarding["servicePrincipalSecret"]
+    outputs = [azcmagent("connect", "--config", flags_file(tmp_path, onboarding), "-v"),
+               azcmagent("show", "-j"),
+               azcmagent("connect", "--service-principal-secret", secret, "-i",
+                         onboarding["servicePrincipalId"], "-t", onboarding["tenantId"],
+                         "-s", onboarding["subscriptionId"], "-g", "x", "-l", "westeurope",
+                         "--cloud", onboarding["cloud"], "-v"),
+               azcmagent("disconnect", "--config", flags_file(tmp_path, onboarding), "-v")]
+    bundle = tmp_path / "logs.zip"
+    assert azcmagent("logs", "--full", "-o", str(bundle)).status == 0
+    texts = [o.stdout + o.stderr for o in outputs]
+    var = agent_root / "var/opt/azcmagent"
+    texts += [p.read_text(errors="replace") for p in var.rglob("*") if p.is_file()
+              and p.suffix in (".json", ".log")]
+    with zipfile.ZipFile(bundle) as archive:
+        texts += [archive.read(name).decode(errors="replace") for name in archive.namelist()]
+    everything = "\n".join(texts)
+    assert secret not in everything
+    assert not re.search(r"eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.", everything)
+    assert "-----BEGIN PRIVATE KEY-----\n" not in everything
