@@ -65,6 +65,11 @@ def flags_file(tmp_path: Path, onboarding: dict, **changes) -> str:
     return str(path)
 
 
+def printed(run, label: str) -> bool:
+    """The run's output has the error line ``AZCMnnnn: ...`` (after any INFO lines)."""
+    return f"\n{label}: " in "\n" + run.stdout
+
+
 def machines(cloud, onboarding) -> list[dict]:
     return [m for m in cloud.admin.call("GET", "/machines")
             if m["subscriptionId"] == onboarding["subscriptionId"]]
@@ -206,7 +211,7 @@ def test_use_azcli_without_az(azcmagent, himds, trusting, tmp_path, monkeypatch)
 def test_flag_validation(azcmagent, trusting, tmp_path, extra, changes, label, words) -> None:
     onboarding = trusting.quickstart()
     run = azcmagent("connect", "--config", flags_file(tmp_path, onboarding, **changes), *extra)
-    assert run.status == int(label[4:]) and run.stdout.startswith(f"{label}:")
+    assert run.status == int(label[4:]) and printed(run, label)
     assert words in run.stdout
 
 
@@ -229,7 +234,7 @@ def test_unusable_hostname_is_azcm0102(azcmagent, trusting, tmp_path, monkeypatc
     monkeypatch.setattr(connect_flags.socket, "gethostname", lambda: "web_01_")
     run = azcmagent("connect", "--config", flags_file(tmp_path, trusting.quickstart(),
                                                       resource_name=None))
-    assert run.status == 102 and run.stdout.startswith("AZCM0102:") and "web_01_" in run.stdout
+    assert run.status == 102 and printed(run, "AZCM0102") and "web_01_" in run.stdout
 
 
 @pytest.mark.parametrize("change,words", [
@@ -260,7 +265,7 @@ def test_arm_refusals(azcmagent, himds, trusting, tmp_path) -> None:
         if assignment["principalId"] and assignment["roleName"] == ONBOARDING:
             trusting.admin.call("DELETE", f"/roleAssignments/{assignment['id']}")
     denied = azcmagent("connect", "--config", flags_file(tmp_path, onboarding))
-    assert denied.status == 42 and denied.stdout.startswith("AZCM0042:")
+    assert denied.status == 42 and printed(denied, "AZCM0042")
     assert "Get ARM Resource Response" in denied.stdout
     assert "Microsoft.HybridCompute/machines/read" in denied.stdout
     other = trusting.quickstart()
@@ -278,7 +283,7 @@ def test_name_taken_subscription_names_and_retries(azcmagent, himds, trusting, t
                                               "name": "taken"})
     taken = azcmagent("connect", "--config", flags_file(tmp_path, onboarding,
                                                         resource_name="taken"))
-    assert taken.status == 44 and taken.stdout.startswith("AZCM0044:")
+    assert taken.status == 44 and printed(taken, "AZCM0044")
     assert "already exists" in taken.stdout
     unknown = azcmagent("connect", "--config", flags_file(tmp_path, onboarding,
                                                           subscription_id="Nope"))
@@ -295,19 +300,19 @@ def test_failing_resource_manager_is_azcm0062(azcmagent, himds, trusting, tmp_pa
     trusting.admin.call("POST", "/faults", {"service": "arm", "status": 500, "count": 4,
                                             "pathPattern": "machines/web01"})
     run = azcmagent("connect", "--config", flags_file(tmp_path, onboarding))
-    assert run.status == 62 and run.stdout.startswith("AZCM0062:") and "Status Code=500" in run.stdout
+    assert run.status == 62 and printed(run, "AZCM0062") and "Status Code=500" in run.stdout
 
 
 def test_himds_not_running_is_azcm0064(azcmagent, trusting, tmp_path) -> None:
     run = azcmagent("connect", "--config", flags_file(tmp_path, trusting.quickstart()))
-    assert run.status == 64 and run.stdout.startswith("AZCM0064:") and "himds serve" in run.stdout
+    assert run.status == 64 and printed(run, "AZCM0064") and "himds serve" in run.stdout
 
 
 def test_already_connected_is_azcm0067(azcmagent, himds, trusting, tmp_path) -> None:
     onboarding = trusting.quickstart()
     assert azcmagent("connect", "--config", flags_file(tmp_path, onboarding)).status == 0
     again = azcmagent("connect", "--config", flags_file(tmp_path, onboarding))
-    assert again.status == 67 and again.stdout.startswith("AZCM0067:")
+    assert again.status == 67 and printed(again, "AZCM0067")
     assert "/machines/web01" in again.stdout
 
 
@@ -319,7 +324,7 @@ def test_identity_failures_roll_back(azcmagent, agent_root, himds, trusting, tmp
     trusting.admin.call("POST", "/faults", {"service": "his", "status": 403, "pathPattern": path})
     run = azcmagent("connect", "--config", flags_file(tmp_path, onboarding))
     trusting.admin.call("DELETE", "/faults")
-    assert run.status == int(label[4:]) and run.stdout.startswith(f"{label}:")
+    assert run.status == int(label[4:]) and printed(run, label)
     assert "was deleted again" in run.stdout
     assert machines(trusting, onboarding) == []
     assert not (agent_root / "var/opt/azcmagent/agentconfig.json").exists()
@@ -387,7 +392,7 @@ def test_unreadable_connection_state_is_azcm0070(azcmagent, agent_root) -> None:
     config.parent.mkdir(parents=True)
     config.write_text("{broken")
     run = azcmagent("show")
-    assert run.status == 70 and run.stdout.startswith("AZCM0070:") and "agentconfig.json" in run.stdout
+    assert run.status == 70 and printed(run, "AZCM0070") and "agentconfig.json" in run.stdout
 
 
 def test_unreachable_cloud_description_is_azcm0075(azcmagent, himds, trusting, tmp_path):
@@ -398,17 +403,17 @@ def test_unreachable_cloud_description_is_azcm0075(azcmagent, himds, trusting, t
         port = spare.getsockname()[1]
     run = azcmagent("connect", "--config", flags_file(
         tmp_path, trusting.quickstart(), cloud=f"https://127.0.0.1:{port}"))
-    assert run.status == 75 and run.stdout.startswith("AZCM0075:")
+    assert run.status == 75 and printed(run, "AZCM0075")
     assert "connection refused" in run.stdout
 
 
 def test_disconnect_cases(azcmagent, agent_root, himds, trusting, tmp_path) -> None:
     onboarding = trusting.quickstart()
     not_connected = azcmagent("disconnect")
-    assert not_connected.status == 63 and not_connected.stdout.startswith("AZCM0063:")
+    assert not_connected.status == 63 and printed(not_connected, "AZCM0063")
     assert azcmagent("connect", "--config", flags_file(tmp_path, onboarding)).status == 0
     denied = azcmagent("disconnect", "--config", flags_file(tmp_path, onboarding))
-    assert denied.status == 43 and denied.stdout.startswith("AZCM0043:")
+    assert denied.status == 43 and printed(denied, "AZCM0043")
     assert "--force-local-only" in denied.stdout
     local = azcmagent("disconnect", "--force-local-only")
     assert local.status == 0 and "locally only" in local.stdout

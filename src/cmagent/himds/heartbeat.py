@@ -82,10 +82,22 @@ class Heartbeat:
                        "error": {"code": code, "message": message, "time": _now()}}
 
     def _send(self) -> None:
+        try:
+            answer = self._post()
+        except his.HisError as error:
+            if error.status != 401:
+                raise
+            self.identity.forget(his.HIS_AUDIENCE)  # refused token: get a new one, once
+            answer = self._post()
+        self._accepted(answer)
+
+    def _post(self) -> dict[str, Any]:
         token, _ = self.identity.token(his.HIS_AUDIENCE)
         base = self.identity.config["hybridIdentityService"]
-        answer = his.His(self.identity.http, base).heartbeat(
+        return his.His(self.identity.http, base).heartbeat(
             self.identity.config["vmId"], token, report(self.settings, None))
+
+    def _accepted(self, answer: dict[str, Any]) -> None:
         self.status = {"status": answer.get("status", "Connected"), "lastHeartbeat": _now(),
                        "error": None}
         logger.info("Heartbeat accepted: %s", self.status["status"])

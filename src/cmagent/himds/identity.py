@@ -47,22 +47,40 @@ class Identity:
             cached = self._tokens.get(resource)
             if cached and cached[1] - REFRESH_MARGIN > time.time():
                 return cached
+        try:
+            fresh = self._fetch(resource)
+        except his.HisError:
+            # Unreachable cloud: a cached token still valid keeps being served until it expires.
+            if cached and cached[1] > time.time():
+                return cached
+            raise
+        with self._lock:
+            self._tokens[resource] = fresh
+        return fresh
+
+    def _fetch(self, resource: str) -> tuple[str, float]:
         key_pem, cert_pem = self._pems()
         identity = self.config["identity"]
         url = f"{identity['authority']}/oauth2/v2.0/token"
+        import msal
+
         try:
             result = his.identity_token(self.http, identity["authority"], identity["clientId"],
                                         key_pem, cert_pem, resource)
         except requests.RequestException as error:
             raise his.HisError("token", 0, neterrors.describe("POST", url, error),
                                "AZCM0026") from None
+        except msal.exceptions.MsalServiceError as error:  # Entra answered a server error
+            raise his.HisError("token", 0, f"Post {url}: {error}", "AZCM0026") from None
         if "access_token" not in result:
             raise his.HisError("token", 0, str(result.get("error_description", result))
                                .splitlines()[0], str(result.get("error", "")))
-        fresh = (str(result["access_token"]), time.time() + float(result["expires_in"]))
+        return str(result["access_token"]), time.time() + float(result["expires_in"])
+
+    def forget(self, resource: str) -> None:
+        """Drop a cached token the service refused (it expired or was revoked early)."""
         with self._lock:
-            self._tokens[resource] = fresh
-        return fresh
+            self._tokens.pop(resource, None)
 
     def renew_certificate(self) -> None:
         from cryptography.hazmat.primitives import hashes

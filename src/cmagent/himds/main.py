@@ -18,6 +18,7 @@ from cmagent.agent import settings
 from cmagent.agent.himdsclient import socket_address
 from cmagent.agent.himdsclient import socket_path
 from cmagent.agent.redact import Redactor
+from cmagent.himds import metadata
 from cmagent.himds.heartbeat import DEFAULT_INTERVAL
 from cmagent.himds.heartbeat import Heartbeat
 from cmagent.himds.identity import Identity
@@ -48,10 +49,14 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="run the service in the foreground")
     serve.add_argument("--heartbeat-seconds", type=float, default=DEFAULT_INTERVAL,
                        help="seconds between heartbeats (default 300)")
+    serve.add_argument("--port", type=int, default=40342,
+                       help="port of the local metadata and token service (default 40342)")
+    serve.add_argument("--tokens-dir", help="where challenge files go (default: the tokens "
+                       "directory under the root; SDKs expect /var/opt/azcmagent/tokens)")
     args = parser.parse_args(argv)
     paths = agent_paths.from_environ(os.environ)
     _logging(paths.log_dir)
-    return _serve(paths, args.heartbeat_seconds)
+    return _serve(paths, args.heartbeat_seconds, args.port, args.tokens_dir or paths.tokens)
 
 
 def _logging(log_dir: str) -> None:
@@ -64,11 +69,18 @@ def _logging(log_dir: str) -> None:
     logging.basicConfig(level=logging.INFO, handlers=handlers, force=True)
 
 
-def _serve(paths: agent_paths.Paths, interval: float) -> int:
+def _serve(paths: agent_paths.Paths, interval: float, port: int, tokens_dir: str) -> int:
     values = settings.effective(settings.load(paths))
     identity = Identity(paths, AgentSession(values, os.environ))
     identity.reload()
     heartbeat = Heartbeat(identity, values, interval)
+    challenges = metadata.Challenges(tokens_dir)
+    try:
+        servers = metadata.start(metadata.Service(identity, challenges,
+                                                  lambda: dict(heartbeat.status)), port)
+    except OSError as error:
+        logger.error("Cannot listen on localhost:%d: %s", port, error)
+        return 3
     channel = Channel(socket_path(paths), socket_address(paths), {
         "ping": lambda: {"ok": True, "pid": os.getpid(), "version": __version__},
         "status": lambda: dict(heartbeat.status),
@@ -80,10 +92,14 @@ def _serve(paths: agent_paths.Paths, interval: float) -> int:
         signal.signal(signum, lambda s, f: _stop(stop, s, f))
     threading.Thread(target=channel.serve, daemon=True).start()
     threading.Thread(target=heartbeat.loop, daemon=True).start()
-    logger.info("himds %s serving %s (heartbeat every %.0f s)", __version__, channel.path,
-                interval)
+    logger.info("himds %s serving %s and http://localhost:%d (heartbeat every %.0f s)",
+                __version__, channel.path, servers[0].server_address[1], interval)
     stop.wait()
     heartbeat.stop()
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+    challenges.close()
     channel.close()
     logger.info("himds stopped")
     return 0

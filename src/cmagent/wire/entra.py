@@ -82,11 +82,18 @@ def service_principal(sign_in: SignIn, client_id: str, secret: str | None = None
                client_credential=credential)
     try:
         result = app.acquire_token_for_client([sign_in.scope])
-    except requests.RequestException as error:
-        cause = neterrors.describe("POST", sign_in.token_url(), error)
+    except (requests.RequestException, msal.exceptions.MsalServiceError) as error:
+        cause = _service_cause("POST", sign_in.token_url(), error)
         raise EntraError("network", f"{SPN}: Failed to execute the refresh request. "
                                     f"Error = '{cause}'") from None
     return _result(result, SPN)
+
+
+def _service_cause(method: str, url: str, error: Exception) -> str:
+    """A network failure, or Entra answering with a server error (MSAL raises for 5xx)."""
+    if isinstance(error, requests.RequestException):
+        return neterrors.describe(method, url, error)
+    return f"{method.capitalize()} {url}: {error}"
 
 
 def _certificate_credential(path: Path | None) -> dict[str, str]:
@@ -120,8 +127,8 @@ def device_code(sign_in: SignIn, announce: Callable[[str], None]) -> str:
     url = f"{sign_in.authority}/oauth2/v2.0/devicecode"
     try:
         flow = app.initiate_device_flow(scopes=[sign_in.scope])
-    except requests.RequestException as error:
-        raise EntraError("network", f"{prefix}: {neterrors.describe('POST', url, error)}") \
+    except (requests.RequestException, msal.exceptions.MsalServiceError) as error:
+        raise EntraError("network", f"{prefix}: {_service_cause('POST', url, error)}") \
             from None
     if "user_code" not in flow:
         return _result(flow, DEVICE)
@@ -129,8 +136,8 @@ def device_code(sign_in: SignIn, announce: Callable[[str], None]) -> str:
     flow["expires_at"] = min(float(flow["expires_at"]), time.time() + DEVICE_LOGIN_SECONDS)
     try:
         result = app.acquire_token_by_device_flow(flow)
-    except requests.RequestException as error:
-        cause = neterrors.describe("POST", sign_in.token_url(), error)
+    except (requests.RequestException, msal.exceptions.MsalServiceError) as error:
+        cause = _service_cause("POST", sign_in.token_url(), error)
         raise EntraError("network", f"{DEVICE}: {cause}") from None
     if result.get("error") == "authorization_pending":
         raise EntraError("credentials", f"{DEVICE}: nobody completed the sign-in within "

@@ -243,7 +243,7 @@ def _configuration(flags: Any, cloud: connection.CloudEndpoints, subscription: s
             "location": flags.location, "vmId": vm_id, "resourceId": created["id"],
             "correlationId": correlation_id, "cloud": cloud.to_json(),
             "hybridIdentityService": his_base,
-            "privateLinkScope": flags.private_link_scope or "",
+            "privateLinkScope": flags.private_link_scope or "", "tags": flags.tags,
             "identity": {"clientId": certificate["clientId"],
                          "principalId": certificate["principalId"],
                          "tenantId": certificate["tenantId"],
