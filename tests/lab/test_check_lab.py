@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 
 import pytest
 
 from cmagent.lab.lab import BIN
 from cmagent.lab.lab import Lab
+from tests.lab.conftest import ROOT
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0 and not os.environ.get("CI"),
-                                reason="the lab needs root (CI runs as root)")
+pytestmark = ROOT
 TIMEOUT = "2"
-
-
-@pytest.fixture(scope="module")
-def lab():
-    with Lab() as running:
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def healthy(lab):
-    lab.clear()
-    yield
 
 
 def check(lab: Lab, *extra: str, **env: str) -> tuple[int, str, dict]:

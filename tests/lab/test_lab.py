@@ -8,28 +8,13 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 from cmagent.lab import scenarios
 from cmagent.lab.lab import Lab
 from cmagent.lab.topology import leftovers
+from tests.lab.conftest import ROOT
 
-pytestmark = pytest.mark.skipif(os.geteuid() != 0 and not os.environ.get("CI"),
-                                reason="the lab needs root (CI runs as root)")
+pytestmark = ROOT
 METADATA = "https://management.azure.com/metadata/endpoints?api-version=2022-09-01"
-
-
-@pytest.fixture(scope="module")
-def lab():
-    with Lab() as running:
-        running.quickstart()
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def healthy(lab):
-    lab.clear()
-    yield
 
 
 def probe(lab: Lab, url: str, proxy: str | None = None) -> dict:

@@ -173,16 +173,7 @@ def _through_proxy(proxy_url: str, endpoint: Endpoint, deadline: float,
 
 
 def _read_connect_status(raw: socket.socket) -> int:
-    answer = b""
-    while b"\r\n\r\n" not in answer and len(answer) < 65536:
-        chunk = raw.recv(4096)
-        if not chunk:
-            break
-        answer += chunk
-    try:
-        return int(answer.split(b" ", 2)[1])
-    except (IndexError, ValueError):
-        return 0
+    return _parse_head(_read_head(raw))[0]
 
 
 def _handshake(raw: socket.socket, context: ssl.SSLContext, endpoint: Endpoint, result: Result,
@@ -244,10 +235,11 @@ def _http(tls: ssl.SSLSocket, endpoint: Endpoint, result: Result, deadline: floa
                               "probably a proxy or firewall block page")
 
 
-def _read_head(tls: ssl.SSLSocket) -> bytes:
+def _read_head(channel: socket.socket) -> bytes:
+    """An HTTP answer's status line and headers (a proxy's, or the service's over TLS)."""
     head = b""
     while b"\r\n\r\n" not in head and len(head) < 65536:
-        chunk = tls.recv(4096)
+        chunk = channel.recv(4096)
         if not chunk:
             break
         head += chunk

@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 from cmagent import __version__
+from cmagent.agent import hostinfo
 from cmagent.himds.identity import Identity
 from cmagent.wire import his
 
@@ -20,29 +21,20 @@ logger = logging.getLogger("cmagent.himds")
 DEFAULT_INTERVAL = 300.0
 
 
-def _read(path: str) -> str:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read().strip()
-    except OSError:
-        return ""
-
-
 def fingerprint() -> str:
     """Stable facts of this host; a clone of a connected image differs in at least one."""
-    facts = [_read("/etc/machine-id"), _read("/sys/class/dmi/id/product_uuid"),
+    facts = [hostinfo.read("/etc/machine-id"), hostinfo.read("/sys/class/dmi/id/product_uuid"),
              socket.gethostname()]
     return hashlib.sha256("|".join(facts).encode()).hexdigest()
 
 
 def report(settings: dict[str, Any], error: dict[str, Any] | None) -> dict[str, Any]:
-    release = dict(line.split("=", 1) for line in _read("/etc/os-release").splitlines()
-                   if "=" in line)
+    release = hostinfo.os_release()
     host = socket.gethostname()
     return {"agentVersion": __version__, "osName": "linux", "osType": "linux",
-            "osVersion": platform.release(), "osSku": release.get("PRETTY_NAME", "Linux")
-            .strip('"'), "machineFqdn": host, "displayName": host,
-            "vmUuid": _read("/sys/class/dmi/id/product_uuid"),
+            "osVersion": platform.release(), "osSku": release.get("PRETTY_NAME", "Linux"),
+            "machineFqdn": host, "displayName": host,
+            "vmUuid": hostinfo.read("/sys/class/dmi/id/product_uuid"),
             "detectedProperties": {"cloudprovider": "N/A", "cpuArchitecture":
                                    platform.machine(), "processorCount": str(os.cpu_count())},
             "errorDetails": [error] if error else [],

@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import parse_qs
 from urllib.parse import urlsplit
 
+from cmagent.agent import hostinfo
 from cmagent.himds.identity import Identity
 from cmagent.wire import his
 
@@ -211,7 +212,7 @@ def _api_version(query: dict[str, str]) -> None:
 
 def instance_document(config: dict[str, Any]) -> dict[str, Any]:
     tags = config.get("tags") or {}
-    release = _os_release()
+    release = hostinfo.os_release()
     cloud = config.get("cloud", {}).get("name", "")
     return {"compute": {
         "azEnvironment": ENVIRONMENTS.get(cloud, cloud), "isHostCompatibilityLayerVm": "",
@@ -228,15 +229,6 @@ def instance_document(config: dict[str, Any]) -> dict[str, Any]:
         "tagsList": [{"name": k, "value": v} for k, v in tags.items()],
         "version": os.uname().release, "vmId": config.get("vmId", ""), "vmScaleSetName": "",
         "vmSize": "", "zone": ""}, "network": {}}
-
-
-def _os_release() -> dict[str, str]:
-    try:
-        with open("/etc/os-release", encoding="utf-8") as handle:
-            return {k: v.strip().strip('"') for k, _, v in
-                    (line.partition("=") for line in handle) if v}
-    except OSError:
-        return {}
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -9,6 +9,7 @@ from typing import Any
 
 from cmagent import __version__
 from cmagent.agent import himdsclient
+from cmagent.agent import hostinfo
 from cmagent.agent import settings
 from cmagent.agent import state
 from cmagent.agent.main import Context
@@ -75,11 +76,11 @@ def _values(context: Context, saved: dict[str, Any], service: dict[str, Any] | N
         "correlationId", "location")}
     values.update({
         "resourceNamespace": "Microsoft.HybridCompute" if connected else "",
-        "vmUuid": _read("/sys/class/dmi/id/product_uuid"), "cloud": cloud.get("name", ""),
+        "vmUuid": hostinfo.read("/sys/class/dmi/id/product_uuid"), "cloud": cloud.get("name", ""),
         "identityKeyStore": "Default", "agentVersion": __version__,
         "agentLogfile": os.path.join(context.paths.log_dir, "himds.log"),
-        "cloudProvider": "N/A", "manufacturer": _read("/sys/class/dmi/id/sys_vendor"),
-        "model": _read("/sys/class/dmi/id/product_name"), "mssqlDetected": "false",
+        "cloudProvider": "N/A", "manufacturer": hostinfo.read("/sys/class/dmi/id/sys_vendor"),
+        "model": hostinfo.read("/sys/class/dmi/id/product_name"), "mssqlDetected": "false",
         "mysqlDetected": "false", "pgsqlDetected": "false", "disabledFeatures": "",
         "autoUpgradeTaskStatus": "disabled", "upstreamProxy": "", "gatewayUrl": "",
         "portalPage": f"{cloud.get('portal', '')}/#@{saved.get('tenantId', '')}/resource"
@@ -117,20 +118,9 @@ def _proxy(context: Context) -> dict[str, str]:
 
 
 def _os() -> dict[str, str]:
-    release = {}
-    for line in _read("/etc/os-release").splitlines():
-        key, _, value = line.partition("=")
-        release[key] = value.strip('"')
+    release = hostinfo.os_release()
     return {"osName": release.get("NAME", "Linux"), "osVersion": release.get("VERSION_ID", ""),
             "osKernel": os.uname().release}
-
-
-def _read(path: str) -> str:
-    try:
-        with open(path, encoding="utf-8", errors="replace") as handle:
-            return handle.read().strip()
-    except OSError:
-        return ""
 
 
 def _text(fields: list[tuple[str, str]], values: dict[str, Any], with_services: bool) -> str:

@@ -6,6 +6,7 @@ client reached the cloud as 127.0.0.1:8443 or as login.microsoftonline.com in th
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 from typing import Any
 
@@ -29,13 +30,25 @@ def _tenant_segment(cloud: Cloud, name: str) -> tuple[str, str]:
 
 
 def openid_v2(cloud: Cloud, request: Request) -> Response:
+    return _document(cloud, request, _v2)
+
+
+def openid_v1(cloud: Cloud, request: Request) -> Response:
+    return _document(cloud, request, _v1)
+
+
+def _document(cloud: Cloud, request: Request,
+              build: Callable[[Request, str, str], dict[str, Any]]) -> Response:
     try:
         segment, tenant_id = _tenant_segment(cloud, request.params["tenant"])
     except OAuthError as error:
         return error.response(request)
+    return Response.json(200, {**_common(request), **build(request, segment, tenant_id)})
+
+
+def _v2(request: Request, segment: str, tenant_id: str) -> dict[str, Any]:
     base = f"{request.base_url}/{segment}"
-    return Response.json(200, {
-        **_common(request),
+    return {
         "issuer": f"{request.base_url}/{tenant_id}/v2.0",
         "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
         "token_endpoint": f"{base}/oauth2/v2.0/token",
@@ -43,17 +56,12 @@ def openid_v2(cloud: Cloud, request: Request) -> Response:
         "end_session_endpoint": f"{base}/oauth2/v2.0/logout",
         "jwks_uri": f"{base}/discovery/v2.0/keys",
         "scopes_supported": ["openid", "profile", "email", "offline_access"],
-    })
+    }
 
 
-def openid_v1(cloud: Cloud, request: Request) -> Response:
-    try:
-        segment, tenant_id = _tenant_segment(cloud, request.params["tenant"])
-    except OAuthError as error:
-        return error.response(request)
+def _v1(request: Request, segment: str, tenant_id: str) -> dict[str, Any]:
     base = f"{request.base_url}/{segment}"
-    return Response.json(200, {
-        **_common(request),
+    return {
         "issuer": tokens.issuer_v1(tenant_id),
         "authorization_endpoint": f"{base}/oauth2/authorize",
         "token_endpoint": f"{base}/oauth2/token",
@@ -61,7 +69,7 @@ def openid_v1(cloud: Cloud, request: Request) -> Response:
         "end_session_endpoint": f"{base}/oauth2/logout",
         "jwks_uri": f"{request.base_url}/common/discovery/keys",
         "microsoft_multi_refresh_token": True,
-    })
+    }
 
 
 def _common(request: Request) -> dict[str, Any]:
