@@ -98,6 +98,15 @@ def test_connect_show_disconnect(azcmagent, agent_root, himds, trusting, tmp_pat
     assert azcmagent("config", "get", "proxy.bypass").stdout.strip() == "[AAD]"
 
 
+def test_check_on_a_connected_machine_uses_its_cloud_and_region(azcmagent, himds, trusting,
+                                                                 tmp_path) -> None:
+    onboarding = trusting.quickstart()
+    assert azcmagent("connect", "--config", flags_file(tmp_path, onboarding)).status == 0
+    document = azcmagent("check", "--json").json
+    assert document["status"] == "success" and document["cloud"] == onboarding["cloud"]
+    assert document["location"] == "westeurope"
+
+
 def test_show_without_root_on_a_never_connected_machine(azcmagent) -> None:
     run = azcmagent("show", "--json", euid=1000)
     assert run.status == 0 and run.json["status"] == "Disconnected"

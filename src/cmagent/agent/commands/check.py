@@ -47,8 +47,10 @@ def _plan(context: Context) -> tuple[str, str, list[clouds.Endpoint]]:
     if not location:
         raise AzcmError(16, "--location (the machine is not connected, so there is no region "
                             "to default to)")
+    saved_cloud = connected.get("cloud") or {}
     cloud = (context.option("cloud") or context.env.environ.get("AZCMAGENT_CLOUD")
-             or connected.get("cloud") or "AzureCloud")
+             or (saved_cloud.get("name") if isinstance(saved_cloud, dict) else saved_cloud)
+             or "AzureCloud")
     if cloud.lower().startswith("https://"):
         return cloud, location, clouds.custom_endpoints(cloud)
     match = next((c for c in clouds.BUILT_IN.values() if c.name.lower() == cloud.lower()), None)
