@@ -182,7 +182,7 @@ def _handshake(raw: socket.socket, context: ssl.SSLContext, endpoint: Endpoint, 
     try:
         tls = context.wrap_socket(raw, server_hostname=endpoint.host)
     except ssl.SSLCertVerificationError as error:
-        raise Failure("tls", _untrusted(endpoint, error, timeout)) from None
+        raise Failure("tls", _untrusted(result, error, deadline, timeout)) from None
     except (ssl.SSLError, OSError) as error:
         raise Failure("tls", f"TLS handshake failed: {_socket_reason(error, timeout)}") from None
     result.tls = {"TLSv1.2": "TLS 1.2", "TLSv1.3": "TLS 1.3"}.get(tls.version() or "",
@@ -190,24 +190,28 @@ def _handshake(raw: socket.socket, context: ssl.SSLContext, endpoint: Endpoint, 
     return tls
 
 
-def _untrusted(endpoint: Endpoint, error: ssl.SSLCertVerificationError, timeout: float) -> str:
+def _untrusted(result: Result, error: ssl.SSLCertVerificationError, deadline: float,
+               timeout: float) -> str:
     if "match" in str(error.verify_message or ""):
-        return f"TLS certificate is not valid for {endpoint.host}"
-    issuer = _issuer_of(endpoint, timeout)
-    return (f'TLS certificate issued by "{issuer}", not trusted: traffic is probably being '
-            "inspected")
+        return f"TLS certificate is not valid for {result.endpoint.host}"
+    result.issuer = _issuer_of(result, deadline, timeout)
+    return (f'TLS certificate issued by "{result.issuer}", not trusted: traffic is probably '
+            "being inspected")
 
 
-def _issuer_of(endpoint: Endpoint, timeout: float) -> str:
-    """Look again, without verification, to name who issued the presented certificate."""
+def _issuer_of(result: Result, deadline: float, timeout: float) -> str:
+    """Look again, by the same path (proxy or not) and without verification, to name who
+    issued the presented certificate."""
     context = ssl.create_default_context()
     context.check_hostname = False
     context.verify_mode = ssl.CERT_NONE
+    endpoint = result.endpoint
     try:
-        with socket.create_connection((endpoint.host, endpoint.port), timeout=timeout) as raw, \
-                context.wrap_socket(raw, server_hostname=endpoint.host) as tls:
+        raw = _through_proxy(result.proxy.url, endpoint, deadline, timeout) if result.proxy.url \
+            else _connect(result.addresses, endpoint.port, deadline, timeout)
+        with raw, context.wrap_socket(raw, server_hostname=endpoint.host) as tls:
             der = tls.getpeercert(binary_form=True)
-    except OSError:
+    except (OSError, Failure):
         return "unknown"
     from cryptography import x509
 
