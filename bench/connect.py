@@ -34,7 +34,7 @@ def main() -> int:
     config = server.data / "onboarding.json"
     with tempfile.TemporaryDirectory() as root:
         env = {**os.environ, "AZCMAGENT_ROOT": root, "REQUESTS_CA_BUNDLE": server.ca}
-        himds = subprocess.Popen([str(BIN / "himds"), "serve"], env=env,
+        himds = subprocess.Popen([str(BIN / "himds"), "serve", "--port", "0"], env=env,
                                  stderr=subprocess.DEVNULL)
         while not Path(root, "var/opt/azcmagent/socks/himds.sock").exists():
             time.sleep(0.05)

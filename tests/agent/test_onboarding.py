@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -38,8 +39,11 @@ def trusting(cloud, monkeypatch):
 def himds(agent_root, trusting, tmp_path):
     """A running himds for the test's machine root."""
     log = (tmp_path / "himds.err").open("wb")
-    process = subprocess.Popen([str(BIN / "himds"), "serve"], stdout=log, stderr=log,
-                               env={**os.environ, "AZCMAGENT_ROOT": str(agent_root)})
+    with socket.socket() as spare:  # never the real 40342: a HIMDS may run on this machine
+        spare.bind(("127.0.0.1", 0))
+        port = spare.getsockname()[1]
+    process = subprocess.Popen([str(BIN / "himds"), "serve", "--port", str(port)], stdout=log,
+                               stderr=log, env={**os.environ, "AZCMAGENT_ROOT": str(agent_root)})
     marker = agent_root / "var/opt/azcmagent/socks/himds.sock"
     deadline = time.monotonic() + 20
     while not marker.exists():
@@ -202,6 +206,29 @@ def test_use_azcli_without_az(azcmagent, himds, trusting, tmp_path, monkeypatch)
                        service_principal_secret=None)
     run = azcmagent("connect", "--config", flags, "--use-azcli")
     assert run.status == 41 and "Azure CLI ('az')" in run.stdout
+
+
+def test_use_azcli_with_an_az_session(azcmagent, himds, trusting, tmp_path, monkeypatch) -> None:
+    """Our side of the az contract: 'az account get-access-token --resource R -o json' prints
+    {"accessToken": ...}. The az here is a script answering with a token the cloud issued."""
+    onboarding = trusting.quickstart()
+    user = new_user(trusting, onboarding["tenantId"])
+    trusting.admin.call("POST", "/roleAssignments", {
+        "principalId": user["userPrincipalName"], "role": ONBOARDING,
+        "scope": f"/subscriptions/{onboarding['subscriptionId']}"})
+    token = trusting.admin.call("POST", "/tokens", {"userPrincipalName":
+                                                    user["userPrincipalName"]})["accessToken"]
+    fake = tmp_path / "bin" / "az"
+    fake.parent.mkdir()
+    fake.write_text("#!/bin/sh\n"
+                    'case "$*" in *"account get-access-token"*"--resource"*) ;; *) exit 2 ;; esac\n'
+                    f"echo '{{\"accessToken\": \"{token}\", \"tokenType\": \"Bearer\"}}'\n")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake.parent}:{os.environ['PATH']}")
+    flags = flags_file(tmp_path, onboarding, service_principal_id=None,
+                       service_principal_secret=None)
+    run = azcmagent("connect", "--config", flags, "--use-azcli")
+    assert run.status == 0, run.stdout
 
 
 @pytest.mark.parametrize("extra,changes,label,words", [

@@ -156,7 +156,8 @@ def _interrupt_after(seconds: int) -> Setup:
 def _start_himds(lab: Lab, context: Context) -> None:
     if getattr(context, "himds_started", False):
         return
-    lab.spawn_env(AGENT, context.env(), str(BIN / "himds"), "serve")
+    # Port 0: several scenario machines share the agent host's loopback.
+    lab.spawn_env(AGENT, context.env(), str(BIN / "himds"), "serve", "--port", "0")
     wait_for(lambda: (context.root / "var/opt/azcmagent/socks/himds.sock").exists(), 15)
     context.himds_started = True  # type: ignore[attr-defined]
 
