@@ -111,6 +111,18 @@ def test_check_on_a_connected_machine_uses_its_cloud_and_region(azcmagent, himds
     assert document["location"] == "westeurope"
 
 
+def test_show_reports_an_expired_identity(azcmagent, agent_root, himds, trusting,
+                                          tmp_path) -> None:
+    assert azcmagent("connect", "--config", flags_file(tmp_path, trusting.quickstart())) \
+        .status == 0
+    config_path = agent_root / "var/opt/azcmagent/agentconfig.json"
+    config = json.loads(config_path.read_text())
+    config["identity"]["certificateNotAfter"] = "2020-01-01T00:00:00Z"
+    config_path.write_text(json.dumps(config))
+    shown = azcmagent("show", "--json").json
+    assert shown["status"] == "Expired" and "disconnect" in shown["errorDetails"]
+
+
 def test_show_without_root_on_a_never_connected_machine(azcmagent) -> None:
     run = azcmagent("show", "--json", euid=1000)
     assert run.status == 0 and run.json["status"] == "Disconnected"

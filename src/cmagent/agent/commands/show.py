@@ -5,6 +5,7 @@ docs/show-fields.md."""
 from __future__ import annotations
 
 import os
+import time
 from typing import Any
 
 from cmagent import __version__
@@ -87,6 +88,10 @@ def _values(context: Context, saved: dict[str, Any], service: dict[str, Any] | N
                       f"{saved.get('resourceId', '')}/overview" if connected else "",
     })
     values.update(_agent_status(connected, service))
+    if connected and _certificate_expired(saved):
+        values.update({"status": "Expired", "errorCode": "AZCM0081", "errorDetails":
+                       "The identity certificate has expired: run 'azcmagent disconnect' "
+                       "then 'azcmagent connect' to onboard the machine again."})
     values.update(_proxy(context))
     values.update(_os())
     values["services"] = {key: "active" if key == "himdsd" and service else "inactive"
@@ -107,6 +112,11 @@ def _agent_status(connected: bool, service: dict[str, Any] | None) -> dict[str, 
             "lastHeartbeat": str(service.get("lastHeartbeat") or ""),
             "errorCode": str(error.get("code", "")), "errorDetails": str(error.get("message", "")),
             "errorTimestamp": str(error.get("time", ""))}
+
+
+def _certificate_expired(saved: dict[str, Any]) -> bool:
+    not_after = str(saved.get("identity", {}).get("certificateNotAfter", ""))
+    return bool(not_after) and not_after < time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def _proxy(context: Context) -> dict[str, str]:
