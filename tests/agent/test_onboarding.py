@@ -69,6 +69,26 @@ def flags_file(tmp_path: Path, onboarding: dict, **changes) -> str:
     return str(path)
 
 
+def user_flags(tmp_path: Path, onboarding: dict) -> str:
+    """Flags without a service principal: the run signs in as a user some other way."""
+    return flags_file(tmp_path, onboarding, service_principal_id=None,
+                      service_principal_secret=None)
+
+
+def onboarding_user(cloud, onboarding: dict) -> dict:
+    """A new user of the tenant holding the Onboarding role on the subscription."""
+    user = new_user(cloud, onboarding["tenantId"])
+    cloud.admin.call("POST", "/roleAssignments", {
+        "principalId": user["userPrincipalName"], "role": ONBOARDING,
+        "scope": f"/subscriptions/{onboarding['subscriptionId']}"})
+    return user
+
+
+def user_token(cloud, user: dict) -> str:
+    return cloud.admin.call("POST", "/tokens", {
+        "userPrincipalName": user["userPrincipalName"]})["accessToken"]
+
+
 def printed(run, label: str) -> bool:
     """The run's output has the error line ``AZCMnnnn: ...`` (after any INFO lines)."""
     return f"\n{label}: " in "\n" + run.stdout
@@ -157,12 +177,8 @@ def test_connect_with_a_certificate(azcmagent, himds, trusting, tmp_path, form) 
 def test_device_code_connect(agent_root, himds, trusting, tmp_path) -> None:
     onboarding = trusting.quickstart()
     trusting.admin.call("PATCH", "/settings", {"deviceCodeInterval": 1})
-    user = new_user(trusting, onboarding["tenantId"])
-    trusting.admin.call("POST", "/roleAssignments", {
-        "principalId": user["userPrincipalName"], "role": ONBOARDING,
-        "scope": f"/subscriptions/{onboarding['subscriptionId']}"})
-    flags = flags_file(tmp_path, onboarding, service_principal_id=None,
-                       service_principal_secret=None)
+    user = onboarding_user(trusting, onboarding)
+    flags = user_flags(tmp_path, onboarding)
     agent = subprocess.Popen([str(BIN / "azcmagent"), "connect", "--config", flags],
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                              env={**os.environ, "AZCMAGENT_ROOT": str(agent_root)})
@@ -183,14 +199,9 @@ def test_device_code_connect(agent_root, himds, trusting, tmp_path) -> None:
 
 def test_access_token(azcmagent, himds, trusting, tmp_path) -> None:
     onboarding = trusting.quickstart()
-    user = new_user(trusting, onboarding["tenantId"])
-    trusting.admin.call("POST", "/roleAssignments", {
-        "principalId": user["userPrincipalName"], "role": ONBOARDING,
-        "scope": f"/subscriptions/{onboarding['subscriptionId']}"})
-    token = trusting.admin.call("POST", "/tokens", {"userPrincipalName":
-                                                    user["userPrincipalName"]})["accessToken"]
-    flags = flags_file(tmp_path, onboarding, service_principal_id=None,
-                       service_principal_secret=None)
+    user = onboarding_user(trusting, onboarding)
+    token = user_token(trusting, user)
+    flags = user_flags(tmp_path, onboarding)
     bad = azcmagent("connect", "--config", flags, "--access-token", "not.a.token")
     assert bad.status == 12 and "AZCM0012" in bad.stdout
     assert azcmagent("connect", "--config", flags, "--access-token", token).status == 0
@@ -201,12 +212,10 @@ def test_expired_access_token_is_azcm0012(azcmagent, himds, trusting, tmp_path) 
     user = new_user(trusting, onboarding["tenantId"])
     trusting.admin.call("POST", "/clock", {"advanceSeconds": -7200})
     try:
-        token = trusting.admin.call("POST", "/tokens", {
-            "userPrincipalName": user["userPrincipalName"]})["accessToken"]
+        token = user_token(trusting, user)
     finally:
         trusting.admin.call("POST", "/clock", {"reset": True})
-    flags = flags_file(tmp_path, onboarding, service_principal_id=None,
-                       service_principal_secret=None)
+    flags = user_flags(tmp_path, onboarding)
     run = azcmagent("connect", "--config", flags, "--access-token", token)
     assert run.status == 12 and "expired" in run.stdout
 
@@ -214,8 +223,7 @@ def test_expired_access_token_is_azcm0012(azcmagent, himds, trusting, tmp_path) 
 def test_use_azcli_without_az(azcmagent, himds, trusting, tmp_path, monkeypatch) -> None:
     monkeypatch.setenv("PATH", "/nonexistent")
     onboarding = trusting.quickstart()
-    flags = flags_file(tmp_path, onboarding, service_principal_id=None,
-                       service_principal_secret=None)
+    flags = user_flags(tmp_path, onboarding)
     run = azcmagent("connect", "--config", flags, "--use-azcli")
     assert run.status == 41 and "Azure CLI ('az')" in run.stdout
 
@@ -224,12 +232,8 @@ def test_use_azcli_with_an_az_session(azcmagent, himds, trusting, tmp_path, monk
     """Our side of the az contract: 'az account get-access-token --resource R -o json' prints
     {"accessToken": ...}. The az here is a script answering with a token the cloud issued."""
     onboarding = trusting.quickstart()
-    user = new_user(trusting, onboarding["tenantId"])
-    trusting.admin.call("POST", "/roleAssignments", {
-        "principalId": user["userPrincipalName"], "role": ONBOARDING,
-        "scope": f"/subscriptions/{onboarding['subscriptionId']}"})
-    token = trusting.admin.call("POST", "/tokens", {"userPrincipalName":
-                                                    user["userPrincipalName"]})["accessToken"]
+    user = onboarding_user(trusting, onboarding)
+    token = user_token(trusting, user)
     fake = tmp_path / "bin" / "az"
     fake.parent.mkdir()
     fake.write_text("#!/bin/sh\n"
@@ -237,8 +241,7 @@ def test_use_azcli_with_an_az_session(azcmagent, himds, trusting, tmp_path, monk
                     f"echo '{{\"accessToken\": \"{token}\", \"tokenType\": \"Bearer\"}}'\n")
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", f"{fake.parent}:{os.environ['PATH']}")
-    flags = flags_file(tmp_path, onboarding, service_principal_id=None,
-                       service_principal_secret=None)
+    flags = user_flags(tmp_path, onboarding)
     run = azcmagent("connect", "--config", flags, "--use-azcli")
     assert run.status == 0, run.stdout
 

@@ -7,6 +7,9 @@ Check ids are stable: scripts can key on them.
 
 from __future__ import annotations
 
+from cmagent.errors import AzcmError
+
+METADATA_PATH = "/metadata/endpoints?api-version=2022-09-01"
 GEOGRAPHIES = {"westeurope": "weu", "northeurope": "neu", "eastus": "eus", "eastus2": "eus2",
                "westus": "wus", "westus2": "wus2", "westus3": "wus3", "centralus": "cus",
                "uksouth": "uks", "japaneast": "jpe", "australiaeast": "ae",
@@ -15,11 +18,12 @@ GEOGRAPHIES = {"westeurope": "weu", "northeurope": "neu", "eastus": "eus", "east
 
 
 class Cloud:
-    def __init__(self, name: str, login: str, arm: str, his_suffix: str, gc_suffix: str,
-                 extra: tuple[tuple[str, str, bool], ...]) -> None:
+    def __init__(self, name: str, login: str, arm: str, portal: str, his_suffix: str,
+                 gc_suffix: str, extra: tuple[tuple[str, str, bool], ...]) -> None:
         self.name = name
         self.login = login
         self.arm = arm
+        self.portal = portal
         self.his_suffix = his_suffix
         self.gc_suffix = gc_suffix
         self.extra = extra  # (check id, url, required)
@@ -31,22 +35,34 @@ class Cloud:
 
 BUILT_IN = {
     "AzureCloud": Cloud("AzureCloud", "https://login.microsoftonline.com",
-                        "https://management.azure.com", "his.arc.azure.com",
+                        "https://management.azure.com", "https://portal.azure.com",
+                        "his.arc.azure.com",
                         "guestconfiguration.azure.com",
                         (("aad.pas", "https://pas.windows.net", True),
                          ("aad.legacy", "https://login.windows.net", False),
                          ("notification", "https://guestnotificationservice.azure.com", False))),
     "AzureUSGovernment": Cloud("AzureUSGovernment", "https://login.microsoftonline.us",
-                               "https://management.usgovcloudapi.net", "his.arc.azure.us",
+                               "https://management.usgovcloudapi.net",
+                               "https://portal.azure.us", "his.arc.azure.us",
                                "guestconfiguration.azure.us",
                                (("aad.pas", "https://pasff.usgovcloudapi.net", True),)),
     "AzureChinaCloud": Cloud("AzureChinaCloud", "https://login.chinacloudapi.cn",
-                             "https://management.chinacloudapi.cn", "his.arc.azure.cn",
+                             "https://management.chinacloudapi.cn",
+                             "https://portal.azure.cn", "his.arc.azure.cn",
                              "guestconfiguration.azure.cn",
                              (("aad.pas", "https://pas.chinacloudapi.cn", True),
                               ("notification", "https://guestnotificationservice.azure.cn",
                                False))),
 }
+
+
+def built_in(name: str) -> Cloud:
+    """The built-in cloud called ``name`` (any case); AZCM0023 names the choices otherwise."""
+    cloud = next((c for c in BUILT_IN.values() if c.name.lower() == name.lower()), None)
+    if cloud is None:
+        raise AzcmError(23, f"--cloud={name!r}: allowed values are {', '.join(BUILT_IN)} or the "
+                            "https URL of a cloud.")
+    return cloud
 
 
 class Endpoint:
@@ -73,7 +89,7 @@ def endpoints(cloud: Cloud, location: str, extensions: str | None = None) -> lis
     geo = GEOGRAPHIES.get(region, "gbl")
     listed = [
         Endpoint("aad.login", cloud.login, True, path="/common/discovery/keys"),
-        Endpoint("arm", cloud.arm, True, path="/metadata/endpoints?api-version=2022-09-01"),
+        Endpoint("arm", cloud.arm, True, path=METADATA_PATH),
         Endpoint("arc.his.global", cloud.his_global, True, True,
                  path=f"/discovery?location={region}&api-version=2.1"),
         Endpoint("arc.his.regional", f"https://{geo}.{cloud.his_suffix}", True, True),
@@ -92,6 +108,6 @@ def custom_endpoints(base: str) -> list[Endpoint]:
     """A cloud given by URL (the local cloud) serves every service on its own origin."""
     base = base.rstrip("/")
     return [Endpoint("aad.login", base, True, path="/common/discovery/keys"),
-            Endpoint("arm", base, True, path="/metadata/endpoints?api-version=2022-09-01"),
+            Endpoint("arm", base, True, path=METADATA_PATH),
             Endpoint("arc.his.global", base, True,
                      path="/discovery?location=westeurope&api-version=2.1")]

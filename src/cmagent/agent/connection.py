@@ -10,7 +10,6 @@ from typing import Any
 
 from cmagent.agent import clouds
 from cmagent.agent import log
-from cmagent.agent import settings
 from cmagent.errors import AzcmError
 from cmagent.errors import Localized
 
@@ -20,8 +19,6 @@ if TYPE_CHECKING:
     from cmagent.wire.http import AgentSession
 
 DEADLINE_SECONDS = 600
-PORTALS = {"AzureCloud": "https://portal.azure.com", "AzureUSGovernment":
-           "https://portal.azure.us", "AzureChinaCloud": "https://portal.azure.cn"}
 CHECK_HINT = Localized("Run 'azcmagent check' to find what blocks the endpoint.",
                        "'azcmagent check' を実行して、エンドポイントを遮断しているものを"
                        "確認してください。")
@@ -67,24 +64,23 @@ def session(context: Context, deadline: float | None = None) -> AgentSession:
     from cmagent.wire.http import AgentSession
 
     log.bridge_stdlib()
-    values = settings.effective(settings.load(context.paths))
-    return AgentSession(values, context.env.environ, deadline)
+    return AgentSession(context.settings(), context.env.environ, deadline)
 
 
 def cloud_name(context: Context, saved: dict[str, Any]) -> str:
+    """--cloud, else AZCMAGENT_CLOUD, else the connected cloud, else AzureCloud."""
+    saved_cloud = saved.get("cloud")
     return str(context.option("cloud") or context.env.environ.get("AZCMAGENT_CLOUD")
-               or saved.get("cloud", {}).get("name") or "AzureCloud")
+               or (saved_cloud.get("name") if isinstance(saved_cloud, dict) else saved_cloud)
+               or "AzureCloud")
 
 
 def resolve_cloud(context: Context, name: str, http: AgentSession) -> CloudEndpoints:
     if name.lower().startswith("https://"):
         return _discover(name.rstrip("/"), http)
-    cloud = next((c for c in clouds.BUILT_IN.values() if c.name.lower() == name.lower()), None)
-    if cloud is None:
-        raise AzcmError(23, f"--cloud={name!r}: allowed values are {', '.join(clouds.BUILT_IN)}"
-                            " or the https URL of a cloud.")
-    return CloudEndpoints(cloud.name, cloud.login, cloud.arm, cloud.his_global,
-                          PORTALS[cloud.name], (f"{cloud.arm}/",))
+    cloud = clouds.built_in(name)
+    return CloudEndpoints(cloud.name, cloud.login, cloud.arm, cloud.his_global, cloud.portal,
+                          (f"{cloud.arm}/",))
 
 
 def _discover(url: str, http: AgentSession) -> CloudEndpoints:
@@ -92,7 +88,7 @@ def _discover(url: str, http: AgentSession) -> CloudEndpoints:
 
     from cmagent.wire import neterrors
 
-    address = f"{url}/metadata/endpoints?api-version=2022-09-01"
+    address = f"{url}{clouds.METADATA_PATH}"
     try:
         response = http.get(address)
         document = response.json()

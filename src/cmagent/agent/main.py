@@ -30,13 +30,15 @@ if TYPE_CHECKING:
     from types import FrameType
     from typing import Any
 
+    from cmagent.agent.settings import Value
+
     Handler = Callable[["Context"], Result]
 
 
 class Context:
     """What a command handler gets: the parsed invocation and the machine around it."""
 
-    __slots__ = ("env", "invocation", "paths", "redactor")
+    __slots__ = ("_settings", "env", "invocation", "paths", "redactor")
 
     def __init__(self, invocation: cli.Invocation, env: Environment, paths: agent_paths.Paths,
                  redactor: Redactor) -> None:
@@ -44,6 +46,7 @@ class Context:
         self.env = env
         self.paths = paths
         self.redactor = redactor
+        self._settings: dict[str, Value] | None = None
 
     @property
     def lang(self) -> str:
@@ -51,6 +54,14 @@ class Context:
 
     def option(self, name: str) -> Any:
         return self.invocation.value(name)
+
+    def settings(self) -> dict[str, Value]:
+        """The effective local settings, read once a run (commands that change them re-read)."""
+        if self._settings is None:
+            from cmagent.agent import settings
+
+            self._settings = settings.effective(settings.load(self.paths))
+        return self._settings
 
 
 def entry() -> None:

@@ -8,8 +8,10 @@ import contextlib
 import json
 import os
 import shutil
+import time
 from typing import Any
 
+from cmagent import __version__
 from cmagent.agent.fileio import atomic_write
 from cmagent.agent.paths import Paths
 from cmagent.errors import AzcmError
@@ -61,9 +63,18 @@ def clear(paths: Paths) -> None:
     shutil.rmtree(os.path.join(paths.var, "identity"), ignore_errors=True)
 
 
-def write_result(paths: Paths, command: str, result: dict[str, Any]) -> None:
+def timestamp() -> str:
+    """Now in UTC, to the second, as every state and result file writes it."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def write_result(paths: Paths, command: str, code: int, started: float,
+                 details: dict[str, Any]) -> None:
     """``<root>/var/opt/azcmagent/result/<command>.json``: what fleet scripts read instead of
     scraping logs. Best effort: a failure here never changes the command's outcome."""
+    result = {"command": command, "code": f"AZCM{code:04d}", "exitStatus": code, **details,
+              "durationSeconds": round(time.monotonic() - started, 3),
+              "finishedAt": timestamp(), "agentVersion": __version__}
     with contextlib.suppress(OSError):
         atomic_write(os.path.join(paths.var, "result", f"{command}.json"),
                      json.dumps(result, indent=2).encode() + b"\n", 0o644)

@@ -9,11 +9,11 @@ import os
 import platform
 import socket
 import threading
-import time
 from typing import Any
 
 from cmagent import __version__
 from cmagent.agent import hostinfo
+from cmagent.agent import state
 from cmagent.himds.identity import Identity
 from cmagent.wire import his
 
@@ -71,7 +71,7 @@ class Heartbeat:
     def _failed(self, code: str, message: str) -> None:
         logger.warning("Heartbeat failed: %s", message)
         self.status = {**self.status, "status": "Error",
-                       "error": {"code": code, "message": message, "time": _now()}}
+                       "error": {"code": code, "message": message, "time": state.timestamp()}}
 
     def _send(self) -> None:
         try:
@@ -90,8 +90,8 @@ class Heartbeat:
             self.identity.config["vmId"], token, report(self.settings, None))
 
     def _accepted(self, answer: dict[str, Any]) -> None:
-        self.status = {"status": answer.get("status", "Connected"), "lastHeartbeat": _now(),
-                       "error": None}
+        self.status = {"status": answer.get("status", "Connected"),
+                       "lastHeartbeat": state.timestamp(), "error": None}
         logger.info("Heartbeat accepted: %s", self.status["status"])
         if answer.get("renewCertificate"):
             logger.info("Renewing the identity certificate")
@@ -107,6 +107,3 @@ class Heartbeat:
         self._stop.set()
         self._wake.set()
 
-
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

@@ -83,15 +83,9 @@ class Identity:
             self._tokens.pop(resource, None)
 
     def renew_certificate(self) -> None:
-        from cryptography.hazmat.primitives import hashes
-        from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric import padding
-
         key_pem, _ = self._pems()
-        key = serialization.load_pem_private_key(key_pem.encode(), password=None)
         answer = his.His(self.http, self.config["hybridIdentityService"]).certificate(
-            self.config["vmId"], lambda data: key.sign(  # type: ignore[union-attr,call-arg]
-                data, padding.PKCS1v15(), hashes.SHA256()))  # type: ignore[arg-type]
+            self.config["vmId"], his.rsa_signer(key_pem.encode()))
         state.save_identity(self.paths, key_pem.encode(), answer["certificate"])
         self.config["identity"]["certificateNotAfter"] = answer["notAfter"]
         state.save(self.paths, self.config)

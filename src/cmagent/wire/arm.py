@@ -96,11 +96,8 @@ class Arm:
 
 
 def _error(method: str, url: str, response: requests.Response) -> ArmError:
-    try:
-        detail = response.json()["error"]
-        code, message = str(detail["code"]), str(detail["message"])
-    except (ValueError, KeyError, TypeError):
-        code, message = f"HTTP{response.status_code}", response.reason or "error"
+    code, message = neterrors.azure_error(response) or (f"HTTP{response.status_code}",
+                                                         response.reason or "error")
     return ArmError(method, url, response.status_code, code, message)
 
 

@@ -4,6 +4,7 @@ certificate by proof of possession, heartbeats, and tokens for the machine's ide
 from __future__ import annotations
 
 import base64
+from collections.abc import Callable
 from typing import Any
 
 import requests
@@ -35,16 +36,12 @@ class His:
         except requests.RequestException as error:
             raise HisError(step, 0, neterrors.describe("POST", url, error)) from None
         if response.status_code >= 400:
-            try:
-                detail = response.json()["error"]
-                code, message = str(detail["code"]), str(detail["message"])
-            except (ValueError, KeyError, TypeError):
-                code, message = "", f"HTTP {response.status_code}"
+            code, message = neterrors.azure_error(response) or ("", f"HTTP {response.status_code}")
             raise HisError(step, response.status_code, f"{code}: {message}" if code else message,
                            code)
         return dict(response.json())
 
-    def certificate(self, vm_id: str, sign: Any) -> dict[str, Any]:
+    def certificate(self, vm_id: str, sign: Callable[[bytes], bytes]) -> dict[str, Any]:
         """Prove possession of the machine key (``sign(data) -> signature``) and receive the
         identity certificate."""
         challenge = self._post("challenge", "/his/v1/challenges", {"vmId": vm_id})
@@ -56,6 +53,19 @@ class His:
     def heartbeat(self, vm_id: str, token: str, report: dict[str, Any]) -> dict[str, Any]:
         return self._post("heartbeat", f"/his/v1/machines/{vm_id}/heartbeat", report,
                           {"Authorization": f"Bearer {token}"})
+
+
+def rsa_signer(key_pem: bytes) -> Callable[[bytes], bytes]:
+    """``sign(data)`` with the machine's RSA key, as the service verifies: PKCS#1 v1.5, SHA-256."""
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import padding
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = serialization.load_pem_private_key(key_pem, password=None)
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise TypeError("the machine key is not an RSA key")
+    return lambda data: key.sign(data, padding.PKCS1v15(), hashes.SHA256())
 
 
 def identity_token(session: requests.Session, authority: str, client_id: str, key_pem: str,

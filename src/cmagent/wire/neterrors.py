@@ -1,11 +1,13 @@
 """Network failures in the words the real agent prints (the seed quotes them): ``Post <url>:
-dial tcp <host>:443: connect: network is unreachable``, ``... Forbidden`` for a proxy's refusal.
+dial tcp <host>:443: connect: network is unreachable``, ``... Forbidden`` for a proxy's refusal;
+and the error body Azure's services answer with.
 """
 
 from __future__ import annotations
 
 import errno
 import re
+from typing import Any
 
 _ERRNO = {errno.ENETUNREACH: "connect: network is unreachable",
           errno.EHOSTUNREACH: "connect: no route to host",
@@ -63,3 +65,12 @@ def describe(method: str, url: str, error: BaseException) -> str:
     dial = f"dial tcp {host if ':' in host else host + ':443'}: " \
         if cause.startswith(("connect:", "i/o")) else ""
     return f"{method.capitalize()} {url}: {dial}{cause}"
+
+
+def azure_error(response: Any) -> tuple[str, str] | None:
+    """(code, message) of an Azure error body ``{"error": {"code", "message"}}``, if it is one."""
+    try:
+        detail = response.json()["error"]
+        return str(detail["code"]), str(detail["message"])
+    except (ValueError, KeyError, TypeError):
+        return None

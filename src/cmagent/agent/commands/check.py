@@ -5,14 +5,14 @@ optional endpoints never fail the run. The JSON schema is docs/check-schema.md (
 
 from __future__ import annotations
 
-import json
 import time
 from typing import Any
 
 from cmagent.agent import clouds
+from cmagent.agent import connection
 from cmagent.agent import log
 from cmagent.agent import netcheck
-from cmagent.agent import settings
+from cmagent.agent import state
 from cmagent.agent.main import Context
 from cmagent.agent.output import Result
 from cmagent.errors import AzcmError
@@ -27,7 +27,7 @@ def run(context: Context) -> Result:
     cloud_name, location, endpoints = _plan(context)
     private_link = bool(context.option("enable-pls-check"))
     started = time.monotonic()
-    results = netcheck.run(endpoints, settings.effective(settings.load(context.paths)),
+    results = netcheck.run(endpoints, context.settings(),
                            context.env.environ, _timeout(context), private_link)
     for result in results:
         log.debug("check %s: %s", result.endpoint.url, result.to_json())
@@ -47,26 +47,19 @@ def _plan(context: Context) -> tuple[str, str, list[clouds.Endpoint]]:
     if not location:
         raise AzcmError(16, "--location (the machine is not connected, so there is no region "
                             "to default to)")
-    saved_cloud = connected.get("cloud") or {}
-    cloud = (context.option("cloud") or context.env.environ.get("AZCMAGENT_CLOUD")
-             or (saved_cloud.get("name") if isinstance(saved_cloud, dict) else saved_cloud)
-             or "AzureCloud")
+    cloud = connection.cloud_name(context, connected)
     if cloud.lower().startswith("https://"):
         return cloud, location, clouds.custom_endpoints(cloud)
-    match = next((c for c in clouds.BUILT_IN.values() if c.name.lower() == cloud.lower()), None)
-    if match is None:
-        raise AzcmError(23, f"--cloud={cloud!r}: allowed values are "
-                            f"{', '.join(clouds.BUILT_IN)} or the https URL of a cloud.")
+    match = clouds.built_in(cloud)
     return match.name, location, clouds.endpoints(match, location, context.option("extensions"))
 
 
 def _connected_config(context: Context) -> dict[str, Any]:
+    """The connection, if readable: check diagnoses a broken machine rather than refusing."""
     try:
-        with open(context.paths.agentconfig, encoding="utf-8") as handle:
-            data = json.load(handle)
-    except (OSError, ValueError):
+        return state.load(context.paths)
+    except AzcmError:
         return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _timeout(context: Context) -> float:

@@ -13,9 +13,9 @@ from __future__ import annotations
 import base64
 import time
 import uuid
+from typing import TYPE_CHECKING
 from typing import Any
 
-from cmagent import __version__
 from cmagent.agent import connection
 from cmagent.agent import himdsclient
 from cmagent.agent import log
@@ -25,6 +25,10 @@ from cmagent.agent.main import Context
 from cmagent.agent.output import Result
 from cmagent.errors import AzcmError
 from cmagent.errors import Localized
+
+if TYPE_CHECKING:
+    from cmagent.wire.arm import Arm
+    from cmagent.wire.http import AgentSession
 
 STEPS = ("validate", "state", "himds", "cloud", "network-check", "authenticate", "subscription",
          "providers", "resource-group", "rsa-key", "resource-exists", "create",
@@ -42,7 +46,10 @@ class Onboarding:
         self.resource_id = ""
         self.created = False
         self.saved_locally = False
-        self.arm: Any = None
+        self.flags: connect_flags.Flags
+        self.http: AgentSession
+        self.cloud: connection.CloudEndpoints
+        self.arm: Arm
 
     def step(self, phase: str, message: str = "") -> None:
         self.phase = phase
@@ -62,72 +69,72 @@ class Onboarding:
         stream.flush()
 
     def run(self) -> Result:
-        flags = connect_flags.validate(self.context)
+        self.flags = connect_flags.validate(self.context)
         self.step("state")
         _not_connected(self.context)
         self.step("himds")
         himdsclient.ask(self.context.paths, "ping")
-        http = connection.session(self.context, self.started + connection.DEADLINE_SECONDS)
+        self.http = connection.session(self.context,
+                                       self.started + connection.DEADLINE_SECONDS)
         self.step("cloud", "Connecting machine to Azure... This might take a few minutes.")
-        cloud = connection.resolve_cloud(self.context, flags.cloud, http)
-        log.info("Cloud: %s", cloud.name)
-        self._precheck(cloud, flags)
+        self.cloud = connection.resolve_cloud(self.context, self.flags.cloud, self.http)
+        log.info("Cloud: %s", self.cloud.name)
+        self._precheck()
         self.step("authenticate")
-        token = connection.sign_in(self.context, cloud, http, flags.tenant)
-        return self._onboard(flags, cloud, http, token)
+        token = connection.sign_in(self.context, self.cloud, self.http, self.flags.tenant)
+        return self._onboard(token)
 
-    def _precheck(self, cloud: connection.CloudEndpoints, flags: Any) -> None:
+    def _precheck(self) -> None:
         if self.context.option("ignore-network-check") or \
                 self.context.option("skip-network-check"):
             log.debug("Network pre-check skipped (--ignore-network-check)")
             return
         self.step("network-check", "Testing connectivity to endpoints that are needed to "
                                    "connect to Azure... This might take a few minutes.")
-        connect_flags.network_precheck(self.context, cloud, flags)
+        connect_flags.network_precheck(self.context, self.cloud, self.flags)
 
-    def _onboard(self, flags: Any, cloud: connection.CloudEndpoints, http: Any,
-                 token: str) -> Result:
+    def _onboard(self, token: str) -> Result:
         from cmagent.wire.arm import Arm
 
-        self.arm = Arm(http, cloud.arm, token, self.correlation_id)
+        self.arm = Arm(self.http, self.cloud.arm, token, self.correlation_id)
         self.step("subscription")
-        subscription = connect_flags.subscription_id(self.arm, flags.subscription)
+        subscription = connect_flags.subscription_id(self.arm, self.flags.subscription)
         self.step("providers")
         connect_flags.register_providers(self.arm, subscription)
         self.step("resource-group")
-        connect_flags.ensure_group(self.arm, subscription, flags.group, flags.location)
+        connect_flags.ensure_group(self.arm, subscription, self.flags.group, self.flags.location)
         self.step("rsa-key")
         key_pem, public_key = _new_key()
-        return self._create(flags, cloud, http, subscription, key_pem, public_key)
+        vm_id = str(uuid.uuid4())
+        created = self._create(subscription, vm_id, public_key)
+        return self._finish(subscription, created, vm_id, key_pem)
 
-    def _create(self, flags: Any, cloud: connection.CloudEndpoints, http: Any,
-                subscription: str, key_pem: bytes, public_key: str) -> Result:
+    def _create(self, subscription: str, vm_id: str, public_key: str) -> dict[str, Any]:
         from cmagent.wire.arm import ArmError
         from cmagent.wire.arm import machine_id
 
-        self.resource_id = machine_id(subscription, flags.group, flags.name)
+        self.resource_id = machine_id(subscription, self.flags.group, self.flags.name)
         self.step("resource-exists")
         try:
             if self.arm.machine(self.resource_id) is not None:
                 raise AzcmError(44, f"{self.resource_id} already exists.")
             self.step("create", f"Creating resource in Azure...   Correlation ID="
                                 f"{self.correlation_id} Resource ID={self.resource_id}")
-            vm_id = str(uuid.uuid4())
-            created = self.arm.put_machine(self.resource_id, _body(flags, vm_id, public_key))
+            created = self.arm.put_machine(self.resource_id,
+                                           _body(self.flags, vm_id, public_key))
         except ArmError as error:
             raise connection.arm_failure(error, "get" if self.phase == "resource-exists"
                                          else "create") from None
         self.created = True
-        return self._finish(flags, cloud, http, subscription, created, vm_id, key_pem)
+        return created
 
-    def _finish(self, flags: Any, cloud: connection.CloudEndpoints, http: Any,
-                subscription: str, created: dict[str, Any], vm_id: str,
+    def _finish(self, subscription: str, created: dict[str, Any], vm_id: str,
                 key_pem: bytes) -> Result:
         self.step("identity-certificate")
-        his_base = connect_flags.regional_his(http, cloud, flags.location)
-        certificate = connect_flags.identity_certificate(http, his_base, vm_id, key_pem)
+        his_base = connect_flags.regional_his(self.http, self.cloud, self.flags.location)
+        certificate = connect_flags.identity_certificate(self.http, his_base, vm_id, key_pem)
         self.step("local-configuration")
-        config = _configuration(flags, cloud, subscription, created, vm_id, his_base,
+        config = _configuration(self.flags, self.cloud, subscription, created, vm_id, his_base,
                                 certificate, self.correlation_id)
         self.saved_locally = True
         state.save_identity(self.context.paths, key_pem, certificate["certificate"])
@@ -139,7 +146,7 @@ class Onboarding:
         if isinstance(first.get("error"), dict):
             log.warning("The first heartbeat failed: %s", first["error"].get("message"))
         log.info("Connected machine to Azure")
-        portal = f"{cloud.portal}/#@{config['tenantId']}/resource{self.resource_id}/overview"
+        portal = f"{self.cloud.portal}/#@{config['tenantId']}/resource{self.resource_id}/overview"
         log.info("Machine overview page: %s", portal)
         data = {"status": "success", "resourceId": self.resource_id,
                 "correlationId": self.correlation_id, "portalPage": portal,
@@ -190,14 +197,10 @@ def _with_rollback(error: AzcmError, onboarding: Onboarding) -> AzcmError:
 
 
 def _record(context: Context, onboarding: Onboarding, code: int) -> None:
-    state.write_result(context.paths, "connect", {
-        "command": "connect", "code": f"AZCM{code:04d}", "exitStatus": code,
+    state.write_result(context.paths, "connect", code, onboarding.started, {
         "phase": onboarding.phase, "resourceId": onboarding.resource_id,
-        "correlationId": onboarding.correlation_id, "resourceLeftBehind":
-            onboarding.created and code != 0,
-        "durationSeconds": round(time.monotonic() - onboarding.started, 3),
-        "finishedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "agentVersion": __version__})
+        "correlationId": onboarding.correlation_id,
+        "resourceLeftBehind": onboarding.created and code != 0})
 
 
 def _not_connected(context: Context) -> None:
@@ -223,7 +226,7 @@ def _new_key() -> tuple[bytes, str]:
     return pem, base64.b64encode(der).decode()
 
 
-def _body(flags: Any, vm_id: str, public_key: str) -> dict[str, Any]:
+def _body(flags: connect_flags.Flags, vm_id: str, public_key: str) -> dict[str, Any]:
     properties: dict[str, Any] = {"vmId": vm_id, "clientPublicKey": public_key,
                                   "osType": "linux"}
     if flags.private_link_scope:
@@ -234,7 +237,7 @@ def _body(flags: Any, vm_id: str, public_key: str) -> dict[str, Any]:
             "tags": flags.tags, "properties": properties}
 
 
-def _configuration(flags: Any, cloud: connection.CloudEndpoints, subscription: str,
+def _configuration(flags: connect_flags.Flags, cloud: connection.CloudEndpoints, subscription: str,
                    created: dict[str, Any], vm_id: str, his_base: str,
                    certificate: dict[str, Any], correlation_id: str) -> dict[str, Any]:
     identity = created.get("identity") or {}
@@ -249,4 +252,4 @@ def _configuration(flags: Any, cloud: connection.CloudEndpoints, subscription: s
                          "tenantId": certificate["tenantId"],
                          "authority": certificate["authority"],
                          "certificateNotAfter": certificate["notAfter"]},
-            "connectedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+            "connectedAt": state.timestamp()}

@@ -10,7 +10,6 @@ from cmagent.agent import clouds
 from cmagent.agent import connection
 from cmagent.agent import log
 from cmagent.agent import netcheck
-from cmagent.agent import settings
 from cmagent.agent.main import Context
 from cmagent.errors import AzcmError
 from cmagent.errors import Localized
@@ -132,7 +131,7 @@ def network_precheck(context: Context, cloud: connection.CloudEndpoints, flags: 
     planned = clouds.endpoints(builtin, flags.location) if builtin else \
         clouds.custom_endpoints(cloud.arm)
     required = [e for e in planned if e.required]
-    results = netcheck.run(required, settings.effective(settings.load(context.paths)),
+    results = netcheck.run(required, context.settings(),
                            context.env.environ, private_link=bool(flags.private_link_scope))
     blocked = [r for r in results if not r.reachable]
     if blocked:
@@ -196,21 +195,12 @@ def regional_his(http: Any, cloud: connection.CloudEndpoints, location: str) -> 
 
 
 def identity_certificate(http: Any, his_base: str, vm_id: str, key_pem: bytes) -> Any:
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import padding
-
     from cmagent.wire.his import His
     from cmagent.wire.his import HisError
-
-    key = serialization.load_pem_private_key(key_pem, password=None)
-
-    def sign(data: bytes) -> bytes:
-        return key.sign(data, padding.PKCS1v15(), hashes.SHA256())  # type: ignore[union-attr,call-arg,arg-type]
+    from cmagent.wire.his import rsa_signer
 
     try:
-        return His(http, his_base).certificate(vm_id, sign)
+        return His(http, his_base).certificate(vm_id, rsa_signer(key_pem))
     except HisError as error:
         code = 105 if error.step == "challenge" else 81
         raise AzcmError(code, f"{error.step}: {error.message}") from None
-

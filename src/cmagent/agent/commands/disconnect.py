@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from cmagent import __version__
 from cmagent.agent import connection
 from cmagent.agent import himdsclient
 from cmagent.agent import log
@@ -78,11 +77,7 @@ def _forget(context: Context) -> None:
 
 
 def _record(context: Context, saved: dict[str, Any], code: int, started: float) -> None:
-    state.write_result(context.paths, "disconnect", {
-        "command": "disconnect", "code": f"AZCM{code:04d}", "exitStatus": code,
-        "resourceId": saved.get("resourceId", ""), "correlationId":
-            saved.get("correlationId", ""), "forceLocalOnly":
-            bool(context.option("force-local-only")),
-        "durationSeconds": round(time.monotonic() - started, 3),
-        "finishedAt": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "agentVersion": __version__})
+    state.write_result(context.paths, "disconnect", code, started, {
+        "resourceId": saved.get("resourceId", ""),
+        "correlationId": saved.get("correlationId", ""),
+        "forceLocalOnly": bool(context.option("force-local-only"))})

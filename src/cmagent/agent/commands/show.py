@@ -5,13 +5,11 @@ docs/show-fields.md."""
 from __future__ import annotations
 
 import os
-import time
 from typing import Any
 
 from cmagent import __version__
 from cmagent.agent import himdsclient
 from cmagent.agent import hostinfo
-from cmagent.agent import settings
 from cmagent.agent import state
 from cmagent.agent.main import Context
 from cmagent.agent.output import Result
@@ -116,11 +114,11 @@ def _agent_status(connected: bool, service: dict[str, Any] | None) -> dict[str, 
 
 def _certificate_expired(saved: dict[str, Any]) -> bool:
     not_after = str(saved.get("identity", {}).get("certificateNotAfter", ""))
-    return bool(not_after) and not_after < time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return bool(not_after) and not_after < state.timestamp()
 
 
 def _proxy(context: Context) -> dict[str, str]:
-    values = settings.effective(settings.load(context.paths))
+    values = context.settings()
     url = str(values["proxy.url"] or context.env.environ.get("HTTPS_PROXY")
               or context.env.environ.get("https_proxy") or "")
     return {"httpsProxy": mask_url_password(url),
