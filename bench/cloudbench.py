@@ -20,6 +20,20 @@ from typing import Any
 import requests
 
 CLOUD = str(Path(sys.executable).with_name("cmagent-cloud"))
+HIMDS = str(Path(sys.executable).with_name("himds"))
+
+
+def start_himds(root: str, env: dict[str, str], port: int = 0) -> subprocess.Popen[bytes]:
+    """A ``himds serve`` for the machine root ``root``, once its channel listens."""
+    process = subprocess.Popen([HIMDS, "serve", "--port", str(port)], env=env,
+                               stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while not Path(root, "var/opt/azcmagent/socks/himds.sock").exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            raise RuntimeError(f"himds did not start (exit {process.poll()})")
+        time.sleep(0.05)
+    return process
 
 
 class Server:

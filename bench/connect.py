@@ -15,6 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 
 from cloudbench import Server
+from cloudbench import start_himds
 
 RUNS = 9
 BIN = Path(sys.executable).parent
@@ -34,10 +35,7 @@ def main() -> int:
     config = server.data / "onboarding.json"
     with tempfile.TemporaryDirectory() as root:
         env = {**os.environ, "AZCMAGENT_ROOT": root, "REQUESTS_CA_BUNDLE": server.ca}
-        himds = subprocess.Popen([str(BIN / "himds"), "serve", "--port", "0"], env=env,
-                                 stderr=subprocess.DEVNULL)
-        while not Path(root, "var/opt/azcmagent/socks/himds.sock").exists():
-            time.sleep(0.05)
+        himds = start_himds(root, env)
         try:
             baseline = [_timed(str(BIN / "azcmagent"), "version", env=env) for _ in range(RUNS)]
             connects = []

@@ -23,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from cloudbench import Server
 from cloudbench import load
 from cloudbench import p99
+from cloudbench import start_himds
 
 BIN = Path(sys.executable).parent
 THREADS = 8
@@ -62,11 +63,8 @@ def main() -> int:
     port = _free_port()
     with tempfile.TemporaryDirectory() as root:
         env = {**os.environ, "AZCMAGENT_ROOT": root, "REQUESTS_CA_BUNDLE": server.ca}
-        himds = subprocess.Popen([str(BIN / "himds"), "serve", "--port", str(port)], env=env,
-                                 stderr=subprocess.DEVNULL)
+        himds = start_himds(root, env, port)
         try:
-            while not Path(root, "var/opt/azcmagent/socks/himds.sock").exists():
-                time.sleep(0.05)
             subprocess.run([str(BIN / "azcmagent"), "connect", "--config",
                             str(server.data / "onboarding.json")], env=env, check=True,
                            capture_output=True)
