@@ -9,6 +9,7 @@ import pytest
 from cmagent.agent import clouds
 from cmagent.agent import netcheck
 from cmagent.wire import netconfig
+from tests.net import free_port
 
 
 def test_azure_cloud_plan_has_stable_ids_and_required_flags() -> None:
@@ -67,9 +68,7 @@ def test_check_against_the_local_cloud_by_url(azcmagent, cloud, monkeypatch) -> 
 
 
 def test_refused_port_is_azcm0026_with_the_reason(azcmagent) -> None:
-    with socket.socket() as spare:
-        spare.bind(("127.0.0.1", 0))
-        port = spare.getsockname()[1]
+    port = free_port()
     run = azcmagent("check", "--cloud", f"https://127.0.0.1:{port}", "-l", "westeurope")
     assert run.status == 26
     assert "tcp: connection refused" in run.stdout and "AZCM0026" in run.stdout

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import time
@@ -23,6 +22,7 @@ from tests.cloud.arm_helpers import onboarding_token
 from tests.cloud.helpers import approve_device_code
 from tests.cloud.helpers import certificate
 from tests.cloud.helpers import new_user
+from tests.net import free_port
 
 BIN = Path(sys.executable).parent
 ADMINISTRATOR = "Azure Connected Machine Resource Administrator"
@@ -39,9 +39,7 @@ def trusting(cloud, monkeypatch):
 def himds(agent_root, trusting, tmp_path):
     """A running himds for the test's machine root."""
     log = (tmp_path / "himds.err").open("wb")
-    with socket.socket() as spare:  # never the real 40342: a HIMDS may run on this machine
-        spare.bind(("127.0.0.1", 0))
-        port = spare.getsockname()[1]
+    port = free_port()  # never the real 40342: a HIMDS may run on this machine
     process = subprocess.Popen([str(BIN / "himds"), "serve", "--port", str(port)], stdout=log,
                                stderr=log, env={**os.environ, "AZCMAGENT_ROOT": str(agent_root)})
     marker = agent_root / "var/opt/azcmagent/socks/himds.sock"
@@ -447,13 +445,8 @@ def test_unreadable_connection_state_is_azcm0070(azcmagent, agent_root) -> None:
 
 
 def test_unreachable_cloud_description_is_azcm0075(azcmagent, himds, trusting, tmp_path):
-    import socket
-
-    with socket.socket() as spare:
-        spare.bind(("127.0.0.1", 0))
-        port = spare.getsockname()[1]
     run = azcmagent("connect", "--config", flags_file(
-        tmp_path, trusting.quickstart(), cloud=f"https://127.0.0.1:{port}"))
+        tmp_path, trusting.quickstart(), cloud=f"https://127.0.0.1:{free_port()}"))
     assert run.status == 75 and printed(run, "AZCM0075")
     assert "connection refused" in run.stdout
 

@@ -20,17 +20,12 @@ from tests.agent.test_onboarding import flags_file
 from tests.cloud.arm_helpers import call
 from tests.cloud.arm_helpers import machine_url
 from tests.cloud.helpers import validate
+from tests.net import free_port
 
 BIN = Path(sys.executable).parent
 ARM = "https://management.azure.com"
 SDK_TOKENS = Path("/var/opt/azcmagent/tokens")  # azure-identity accepts no other directory
 ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (CI runs as root)")
-
-
-def free_port() -> int:
-    with socket.socket() as spare:
-        spare.bind(("127.0.0.1", 0))
-        return int(spare.getsockname()[1])
 
 
 class Machine:

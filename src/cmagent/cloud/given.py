@@ -1,0 +1,75 @@
+"""What a management API request gives: its JSON body, required fields, the rows they name.
+Each helper raises the management API's error (``{"error": {"code", "message"}}``) that says
+what is missing or wrong."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from cmagent.cloud import models
+from cmagent.cloud.http import HttpError
+from cmagent.cloud.http import Request
+from cmagent.cloud.http import Response
+from cmagent.cloud.identity import directory
+
+
+def fail(status: int, code: str, message: str) -> HttpError:
+    """The management API's refusal, to raise."""
+    return HttpError(Response.json(status, {"error": {"code": code, "message": message}}))
+
+
+def body(request: Request) -> dict[str, Any]:
+    data = request.json()
+    if data is None and not request.body:
+        return {}
+    if not isinstance(data, dict):
+        raise fail(400, "InvalidRequestContent", "The body must be a JSON object.")
+    return data
+
+
+def text(body: dict[str, Any], key: str, default: str | None = None) -> str:
+    value = body.get(key, default)
+    if not isinstance(value, str) or not value.strip():
+        raise fail(400, "MissingParameter", f"'{key}' is required and must be a non-empty "
+                                            "string.")
+    return value.strip()
+
+
+def tenant(session: Session, name: str) -> models.Tenant:
+    row = directory.find_tenant(session, name)
+    if row is None:
+        raise fail(404, "TenantNotFound", f"Tenant '{name}' does not exist.")
+    return row
+
+
+def subscription(session: Session, subscription_id: str) -> models.Subscription:
+    row = session.get(models.Subscription, subscription_id.lower())
+    if row is None:
+        raise fail(404, "SubscriptionNotFound", f"Subscription '{subscription_id}' does not "
+                                                "exist.")
+    return row
+
+
+def application(session: Session, app_id: str) -> models.Application:
+    row = session.get(models.Application, app_id.lower())
+    if row is None:
+        raise fail(404, "ApplicationNotFound", f"Application '{app_id}' does not exist.")
+    return row
+
+
+def new_guid(body: dict[str, Any], key: str) -> str:
+    value = body.get(key) or str(uuid.uuid4())
+    if not isinstance(value, str) or not directory.is_guid(value):
+        raise fail(400, "InvalidParameter", f"'{key}' must be a GUID.")
+    return value.lower()
+
+
+def choice(value: Any, allowed: tuple[str, ...], key: str) -> str:
+    match = next((a for a in allowed if isinstance(value, str) and a.lower() == value.lower()),
+                 None)
+    if match is None:
+        raise fail(400, "InvalidParameter", f"'{key}' must be one of {', '.join(allowed)}.")
+    return match
