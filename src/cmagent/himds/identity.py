@@ -73,8 +73,10 @@ class Identity:
         except msal.exceptions.MsalServiceError as error:  # Entra answered a server error
             raise his.HisError("token", 0, f"Post {url}: {error}", "AZCM0026") from None
         if "access_token" not in result:
-            raise his.HisError("token", 0, str(result.get("error_description", result))
-                               .splitlines()[0], str(result.get("error", "")))
+            # Never the whole result in the message: it is a token response, shown by show.
+            description = result.get("error_description") or result.get("error") or "no token"
+            raise his.HisError("token", 0, str(description).splitlines()[0],
+                               str(result.get("error", "")))
         return str(result["access_token"]), time.time() + float(result["expires_in"])
 
     def forget(self, resource: str) -> None:
