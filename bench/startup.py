@@ -1,7 +1,7 @@
 """Start-up time of ``azcmagent version`` and ``azcmagent --help`` against bare Python.
 
 Runs each command several times in one process run, interleaved so that machine noise hits all
-three alike, and prints the medians and their ratio to ``python -c pass`` (target: ≤ 2.5×).
+three alike, and prints the medians and their ratio to ``python -c pass`` (target: ≤ 3×).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 RUNS = 21
-TARGET_RATIO = 2.5
+TARGET_RATIO = 3.0
 
 
 def _time(command: list[str], env: dict[str, str]) -> float:

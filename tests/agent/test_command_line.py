@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from cmagent.agent import fileio
 from cmagent.agent.table import ROOT
+from cmagent.machine import files
 from tests.conftest import read_log
 
 
@@ -121,7 +121,7 @@ def test_ctrl_c_is_azcm0011_and_leaves_no_half_written_file(azcmagent, agent_roo
     def interrupted_fsync(descriptor: int) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(fileio.os, "fsync", interrupted_fsync)
+    monkeypatch.setattr(files.os, "fsync", interrupted_fsync)
     run = azcmagent("config", "set", "proxy.url", "http://new:3128")
     assert run.status == 11
     assert run.stdout.startswith("AZCM0011")
@@ -198,6 +198,22 @@ def test_log_rotates_by_size(azcmagent, agent_root) -> None:
 
 def test_atomic_write_sets_the_mode_before_content(tmp_path: Path) -> None:
     target = tmp_path / "secret.pem"
-    fileio.atomic_write(target, b"key", 0o600)
+    files.atomic_write(target, b"key", 0o600)
     assert target.read_bytes() == b"key"
     assert os.stat(target).st_mode & 0o777 == 0o600
+
+
+def _handled(command):
+    for sub in command.subcommands:
+        yield from _handled(sub)
+    if command.handler:
+        yield command
+
+
+@pytest.mark.parametrize("command", list(_handled(ROOT)), ids=lambda c: c.name)
+def test_each_command_record_has_exactly_the_tables_flags(command) -> None:
+    from cmagent.agent.cli import COMMON_OPTIONS
+
+    flags = {o.dest for o in (*command.options, *COMMON_OPTIONS)}
+    flags |= {p.dest for p in command.positionals}
+    assert set(command.record.fields()) == flags

@@ -7,7 +7,7 @@ import os
 
 import pytest
 
-from cmagent.agent import settings
+from cmagent.machine import settings
 from tests.conftest import read_log
 
 VALID = [

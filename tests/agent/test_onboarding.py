@@ -423,14 +423,14 @@ def test_ctrl_c_at_every_step_leaves_no_half_state(azcmagent, agent_root, himds,
 
 def test_local_configuration_failure_is_azcm0069(azcmagent, agent_root, himds, trusting,
                                                  tmp_path, monkeypatch) -> None:
-    from cmagent.agent import state
+    from cmagent.machine import connection
 
     onboarding = trusting.quickstart(ADMINISTRATOR)
 
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(state, "atomic_write", full_disk)
+    monkeypatch.setattr(connection, "atomic_write", full_disk)
     run = azcmagent("connect", "--config", flags_file(tmp_path, onboarding))
     assert run.status == 69 and "was deleted again" in run.stdout
     assert machines(trusting, onboarding) == []

@@ -78,3 +78,22 @@ def test_generated_reference_is_up_to_date() -> None:
 
     committed = (_TESTS.parent / "docs/errors.md").read_text(encoding="utf-8")
     assert committed == docs.render(), "run: python -m cmagent.errors.docs > docs/errors.md"
+
+
+def test_generated_code_constants_are_up_to_date() -> None:
+    from cmagent.errors import codes
+    from cmagent.errors import docs
+
+    committed = (_TESTS.parent / "src/cmagent/errors/codes.py").read_text(encoding="utf-8")
+    assert committed == docs.render_codes(), \
+        "run: python -m cmagent.errors.docs --codes > src/cmagent/errors/codes.py"
+    assert codes.INVALID_ARGUMENT == 23 and codes.HIMDS_COMMUNICATION_FAILED == 64
+
+
+def test_no_module_raises_a_code_by_bare_number() -> None:
+    import re
+
+    bare = re.compile(r"AzcmError\(\s*\d")
+    offenders = [str(path.relative_to(_TESTS.parent)) for path in
+                 (_TESTS.parent / "src/cmagent").rglob("*.py") if bare.search(path.read_text())]
+    assert offenders == []

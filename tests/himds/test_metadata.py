@@ -158,10 +158,10 @@ def test_certificate_renewal_on_the_clouds_clock(machine) -> None:
     before = machine.config["identity"]["certificateNotAfter"]
     machine.cloud.admin.call("POST", "/clock", {"advanceSeconds": 46 * 86400})
     try:
-        from cmagent.agent import himdsclient
-        from cmagent.agent.paths import Paths
+        from cmagent.machine import channel
+        from cmagent.machine.paths import Paths
 
-        status = himdsclient.ask(Paths(str(machine.root)), "heartbeat")
+        status = channel.ask(Paths(str(machine.root)), channel.HEARTBEAT)
         assert status["status"] == "Connected", status
         config = json.loads((machine.root / "var/opt/azcmagent/agentconfig.json").read_text())
         assert config["identity"]["certificateNotAfter"] > before

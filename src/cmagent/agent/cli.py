@@ -10,19 +10,17 @@ config path.
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+from typing import Any
 
+from cmagent.agent.options import NoOptions
+from cmagent.agent.options import Options
 from cmagent.errors import AzcmError
 from cmagent.errors import Localized
+from cmagent.errors import codes
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from typing import Any
-
-# argparse asks gettext for a translation of each heading it builds, and gettext searches the file
-# system every time (Python ships no argparse catalogue). The agent localises its own texts
-# through the AZCM catalogue, so argparse's headings stay as written.
-argparse._ = lambda message: message  # type: ignore[attr-defined]
 
 
 # Plain slotted classes rather than dataclasses: the table is built on every run's start-up path.
@@ -74,14 +72,16 @@ class Command:
     """A command or a group of subcommands."""
 
     __slots__ = ("config_ignores", "description", "examples", "handler", "name", "needs_root",
-                 "options", "positionals", "subcommands", "summary")
+                 "options", "positionals", "record", "subcommands", "summary")
 
     def __init__(self, name: str, summary: str, description: str = "",
                  handler: str | None = None, options: tuple[Option, ...] = (),
                  positionals: tuple[Positional, ...] = (),
                  subcommands: tuple[Command, ...] = (), needs_root: bool = True,
-                 examples: tuple[str, ...] = (), config_ignores: tuple[str, ...] = ()) -> None:
+                 examples: tuple[str, ...] = (), config_ignores: tuple[str, ...] = (),
+                 record: type[Options] = NoOptions) -> None:
         self.name = name
+        self.record = record  # the typed options its handler receives
         self.summary = summary
         self.description = description
         self.handler = handler
@@ -114,20 +114,18 @@ class Invocation:
 
     def __init__(self, path: tuple[str, ...], command: Command, options: dict[str, Any],
                  help_requested: bool = False, help_text: str = "",
-                 sources: dict[str, str] | None = None) -> None:
+                 sources: dict[str, str] | None = None, record: Options | None = None) -> None:
         self.path = path
         self.command = command
         self.options = options
         self.help_requested = help_requested
         self.help_text = help_text
         self.sources = sources or {}
+        self.record = record  # the typed options; None when only help is asked for
 
     @property
     def name(self) -> str:
         return " ".join(self.path)
-
-    def value(self, name: str) -> Any:
-        return self.options.get(name.replace("-", "_"))
 
     def secrets(self) -> list[str]:
         return [str(self.options[o.dest]) for o in self._all_options()
@@ -154,59 +152,63 @@ class _Parser(argparse.ArgumentParser):
 
 def parse(argv: Sequence[str], root: Command) -> Invocation:
     """Parse ``argv`` against the command table ``root``."""
-    parser, parsers = _build(root, _typed_path(argv, root))
+    path, rest = _split_command_words(argv, root)
+    command = _command_at(root, path)
+    parser = _parser_for(command, path)
     try:
-        namespace = parser.parse_args(list(argv))
+        given = vars(parser.parse_args(rest))
     except (argparse.ArgumentError, _ParseFailure) as failure:
-        raise AzcmError(101, _describe_parse_failure(failure)) from None
-    path, command = _selected(namespace, root)
-    given = {k: v for k, v in vars(namespace).items() if not k.startswith("_cmd")}
+        raise AzcmError(codes.COMMAND_PARSE_FAILED, _sentence(str(failure))) from None
     if given.pop("help", False) or command.subcommands:
-        # Formatting help is costly (textwrap and its patterns): only done when it is shown.
+        # Formatting help is costly: only done when it is shown.
         return Invocation(path, command, {}, help_requested=True,
-                          help_text=parsers[path].format_help())
+                          help_text=parser.format_help())
     options, sources = _layer(command, given)
     _check(command, options)
-    return Invocation(path, command, options, sources=sources)
+    return Invocation(path, command, options, sources=sources,
+                      record=command.record.build(options))
 
 
-def _describe_parse_failure(failure: Exception) -> str:
-    message = str(failure)
-    if "invalid choice" in message:
-        word = message.split("'")[1] if "'" in message else message
-        return f"Unknown command '{word}'."
+def _sentence(message: str) -> str:
     return message[:1].upper() + message[1:] + "."
 
 
-def _typed_path(argv: Sequence[str], root: Command) -> tuple[str, ...]:
-    """The command words the user typed, found without parsing (``--config`` takes a value)."""
+def _split_command_words(argv: Sequence[str], root: Command) -> tuple[tuple[str, ...], list[str]]:
+    """The command words the user typed (found before parsing, so that only the chosen
+    command's parser is ever built) and the other words. A word where a group expects one of
+    its commands is AZCM0101."""
     path: list[str] = []
+    rest: list[str] = []
     command = root
     words = iter(argv)
     for word in words:
         if word == "--config":
-            next(words, None)
-        elif not word.startswith("-"):
+            rest += [word, next(words, "")]
+        elif word.startswith("-") or not command.subcommands:
+            rest.append(word)
+        else:
             child = next((c for c in command.subcommands if c.name == word), None)
             if child is None:
-                break
+                raise AzcmError(codes.COMMAND_PARSE_FAILED, f"Unknown command '{word}'.")
             path.append(word)
             command = child
-    return tuple(path)
+    return tuple(path), rest
 
 
-def _build(root: Command, typed: tuple[str, ...]) -> tuple[_Parser, dict[tuple[str, ...], _Parser]]:
-    # Only the commands on the typed path get their flags: building every parser of the table
-    # would cost more than the rest of a short command's run.
-    parsers: dict[tuple[str, ...], _Parser] = {}
-    top = _new_parser(root, "azcmagent")
-    _populate(top, root, (), parsers, typed)
-    return top, parsers
+def _command_at(root: Command, path: tuple[str, ...]) -> Command:
+    command = root
+    for word in path:
+        command = next(c for c in command.subcommands if c.name == word)
+    return command
 
 
 class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
-    """Wraps flag help by words without textwrap, whose import and patterns cost more than the
-    rest of ``azcmagent --help``."""
+    """Help text at the terminal's width (``COLUMNS``, else 100), wrapped by words: argparse's own
+    wrapping imports textwrap and its terminal probe imports shutil, which together cost more
+    than the rest of ``azcmagent --help``."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, width=_help_width())
 
     def _split_lines(self, text: str, width: int) -> list[str]:
         lines: list[str] = []
@@ -218,24 +220,34 @@ class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
         return lines
 
 
+def _help_width() -> int:
+    import os
+
+    columns = os.environ.get("COLUMNS", "")
+    return max(60, int(columns) - 2) if columns.isdigit() else 100
+
+
+def _description(command: Command) -> str:
+    text = command.description or command.summary
+    if not command.subcommands:
+        return text
+    width = max(len(sub.name) for sub in command.subcommands) + 2
+    listing = [f"  {sub.name:<{width}}{sub.summary}" for sub in command.subcommands]
+    return "\n".join([text, "", "Commands:", *listing])
+
+
 def _epilog(command: Command) -> str | None:
     if not command.examples:
         return None
     return "\n".join(["Examples:", *(f"  {e}" for e in command.examples)])
 
 
-def _new_parser(command: Command, prog: str) -> _Parser:
-    return _Parser(prog=prog, description=command.description or command.summary,
-                   epilog=_epilog(command),
-                   add_help=False, exit_on_error=False, allow_abbrev=False,
-                   formatter_class=_HelpFormatter)
-
-
-def _populate(parser: _Parser, command: Command, path: tuple[str, ...],
-              parsers: dict[tuple[str, ...], _Parser], typed: tuple[str, ...]) -> None:
-    parsers[path] = parser
-    if path != typed[:len(path)]:
-        return
+def _parser_for(command: Command, path: tuple[str, ...]) -> _Parser:
+    prog = " ".join(("azcmagent", *path))
+    parser = _Parser(prog=prog, description=_description(command), epilog=_epilog(command),
+                     usage=f"{prog} <command> [flags]" if command.subcommands else None,
+                     add_help=False, exit_on_error=False, allow_abbrev=False,
+                     formatter_class=_HelpFormatter)
     for positional in command.positionals:
         parser.add_argument(positional.dest, metavar=positional.name, help=positional.help,
                             nargs="*" if positional.many else "?", default=argparse.SUPPRESS)
@@ -245,22 +257,7 @@ def _populate(parser: _Parser, command: Command, path: tuple[str, ...],
     parser.add_argument_group("Help").add_argument(
         "-h", "--help", action="store_true", default=argparse.SUPPRESS,
         help="Show help for this command.")
-    if command.subcommands:
-        _add_subcommands(parser, command, path, parsers, typed)
-
-
-def _add_subcommands(parser: _Parser, command: Command, path: tuple[str, ...],
-                     parsers: dict[tuple[str, ...], _Parser], typed: tuple[str, ...]) -> None:
-    group = parser.add_subparsers(title="Commands", metavar="<command>",
-                                  dest=f"_cmd{len(path)}")
-    for sub in command.subcommands:
-        prog = " ".join(("azcmagent", *path, sub.name))
-        child = group.add_parser(sub.name, help=sub.summary, prog=prog,
-                                 description=sub.description or sub.summary,
-                                 epilog=_epilog(sub), add_help=False,
-                                 exit_on_error=False, allow_abbrev=False,
-                                 formatter_class=_HelpFormatter)
-        _populate(child, sub, (*path, sub.name), parsers, typed)
+    return parser
 
 
 def _add_options(group: Any, options: Sequence[Option]) -> None:
@@ -274,18 +271,6 @@ def _add_options(group: Any, options: Sequence[Option]) -> None:
             group.add_argument(*names, dest=option.dest, help=option.help,
                                metavar=option.metavar or option.name.upper().replace("-", "_"),
                                default=argparse.SUPPRESS)
-
-
-def _selected(namespace: argparse.Namespace, root: Command) -> tuple[tuple[str, ...], Command]:
-    path: tuple[str, ...] = ()
-    command = root
-    while command.subcommands:
-        name = getattr(namespace, f"_cmd{len(path)}", None)
-        if name is None:
-            break
-        command = next(c for c in command.subcommands if c.name == name)
-        path = (*path, name)
-    return path, command
 
 
 def _layer(command: Command, given: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
@@ -313,7 +298,7 @@ def _read_config_file(path: str, options: Sequence[Option],
         with open(path, encoding="utf-8") as handle:
             text = handle.read()
     except (OSError, UnicodeDecodeError) as error:
-        raise AzcmError(19, Localized(
+        raise AzcmError(codes.CONFIG_FILE_NOT_FOUND, Localized(
             f"--config {path}: {getattr(error, 'strerror', None) or error}.",
             f"--config {path}: {getattr(error, 'strerror', None) or error}。",
         )) from None
@@ -325,7 +310,7 @@ def _read_config_file(path: str, options: Sequence[Option],
         if option is None and key in ignored:
             continue
         if option is None:
-            raise AzcmError(23, Localized(
+            raise AzcmError(codes.INVALID_ARGUMENT, Localized(
                 f"--config {path}: key '{key}' is not a flag of this command; use long flag "
                 "names without '--'.",
                 f"--config {path}: キー '{key}' はこのコマンドのフラグではありません。'--' を"
@@ -343,7 +328,7 @@ def _decode_config(path: str, text: str) -> dict[str, Any]:
     except ValueError:
         content = _decode_yaml(path, text)
     if not isinstance(content, dict):
-        raise AzcmError(23, Localized(
+        raise AzcmError(codes.INVALID_ARGUMENT, Localized(
             f"--config {path}: the file must hold one flat object of flag names and values.",
             f"--config {path}: ファイルにはフラグ名と値のフラットなオブジェクトを 1 つ記述して"
             "ください。",
@@ -357,7 +342,7 @@ def _decode_yaml(path: str, text: str) -> Any:
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise AzcmError(23, Localized(
+        raise AzcmError(codes.INVALID_ARGUMENT, Localized(
             f"--config {path}: neither valid JSON nor valid YAML ({error}).",
             f"--config {path}: 有効な JSON でも YAML でもありません ({error})。",
         )) from None
@@ -370,7 +355,7 @@ def _config_value(path: str, option: Option, value: Any) -> Any:
             and not isinstance(value, bool):
         return str(value)
     expected = "true or false" if option.kind == "bool" else "a single text value"
-    raise AzcmError(23, Localized(
+    raise AzcmError(codes.INVALID_ARGUMENT, Localized(
         f"--config {path}: key '{option.name}' must be {expected}.",
         f"--config {path}: キー '{option.name}' の値は {expected} である必要があります。",
     ))
@@ -380,24 +365,25 @@ def _check(command: Command, options: dict[str, Any]) -> None:
     for option in command.options:
         value = options.get(option.dest)
         if option.required and value in (None, ""):
-            raise AzcmError(16, option.flag)
+            raise AzcmError(codes.MISSING_PARAMETER, option.flag)
         if value not in (None, "", False):
             options[option.dest] = _checked_value(option, value)
     for positional in command.positionals:
         if positional.required and not options.get(positional.dest):
-            raise AzcmError(16, f"<{positional.name}>")
+            raise AzcmError(codes.MISSING_PARAMETER, f"<{positional.name}>")
 
 
 def _checked_value(option: Option, value: Any) -> Any:
     if option.choices:
         match = next((c for c in option.choices if c.lower() == str(value).lower()), None)
         if match is None:
-            raise AzcmError(23, f"{option.flag}={value!r}: allowed values are "
+            raise AzcmError(codes.INVALID_ARGUMENT, f"{option.flag}={value!r}: allowed values are "
                                 f"{', '.join(option.choices)}.")
         return match
     if option.kind == "int":
         try:
             return int(value)
         except ValueError:
-            raise AzcmError(23, f"{option.flag}={value!r}: a whole number is expected.") from None
+            raise AzcmError(codes.INVALID_ARGUMENT,
+                            f"{option.flag}={value!r}: a whole number is expected.") from None
     return value

@@ -7,7 +7,10 @@ Check ids are stable: scripts can key on them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from cmagent.errors import AzcmError
+from cmagent.errors import codes
 
 METADATA_PATH = "/metadata/endpoints?api-version=2022-09-01"
 GEOGRAPHIES = {"westeurope": "weu", "northeurope": "neu", "eastus": "eus", "eastus2": "eus2",
@@ -56,12 +59,19 @@ BUILT_IN = {
 }
 
 
+def chosen(given: str | None, environ: Mapping[str, str], connected: str | None) -> str:
+    """The cloud's name or URL: --cloud, else AZCMAGENT_CLOUD, else the connected machine's
+    cloud, else AzureCloud."""
+    return given or environ.get("AZCMAGENT_CLOUD") or connected or "AzureCloud"
+
+
 def built_in(name: str) -> Cloud:
     """The built-in cloud called ``name`` (any case); AZCM0023 names the choices otherwise."""
     cloud = next((c for c in BUILT_IN.values() if c.name.lower() == name.lower()), None)
     if cloud is None:
-        raise AzcmError(23, f"--cloud={name!r}: allowed values are {', '.join(BUILT_IN)} or the "
-                            "https URL of a cloud.")
+        raise AzcmError(codes.INVALID_ARGUMENT,
+                        f"--cloud={name!r}: allowed values are {', '.join(BUILT_IN)} or the "
+                        "https URL of a cloud.")
     return cloud
 
 

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import os
 import time
+from typing import TYPE_CHECKING
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
     from typing import TextIO
 
-    from cmagent.agent.redact import Redactor
+    from cmagent.machine.redact import Redactor
 
 DEBUG, INFO, WARNING, ERROR = 10, 20, 30, 40
 _NAMES = {DEBUG: "DEBUG", INFO: "INFO", WARNING: "WARNING", ERROR: "ERROR"}
@@ -45,9 +45,11 @@ class RunLog:
             if required:
                 from cmagent.errors import AzcmError
                 from cmagent.errors import Localized
+                from cmagent.errors import codes
 
-                raise AzcmError(5, Localized(f"Cannot open {path}: {error.strerror}.",
-                                             f"{path} を開けません: {error.strerror}。")) from None
+                raise AzcmError(codes.NO_FILE_LOGGER,
+                                Localized(f"Cannot open {path}: {error.strerror}.",
+                                f"{path} を開けません: {error.strerror}。")) from None
             return
         self.file_path = path
 

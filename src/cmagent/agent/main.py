@@ -1,48 +1,52 @@
 """The azcmagent entry point and the one place where failures become exit statuses.
 
 A run: resolve the root → open the log file → parse → set up the console → check root →
-run the handler → print one result. Any failure ends as exactly one catalogue entry; Ctrl+C is
-AZCM0011 and anything unexpected is AZCM0001 naming the log, with the traceback only in the log.
+run the handler → print one result. Any failure ends as exactly one catalogue entry; Ctrl+C (and
+SIGTERM, for the commands that change the machine) is AZCM0011 and anything unexpected is
+AZCM0001 naming the log, with the traceback only in the log.
 """
 
 from __future__ import annotations
 
-# The C module: ``signal`` builds an IntEnum on import, too slow for start-up.
-import _signal  # type: ignore[import-not-found]
 import importlib
 import sys
+from typing import TYPE_CHECKING
+from typing import Any
+from typing import Generic
+from typing import TypeVar
 
 from cmagent import __version__
 from cmagent.agent import cli
 from cmagent.agent import log
-from cmagent.agent import paths as agent_paths
+from cmagent.agent.options import Options
 from cmagent.agent.output import Environment
 from cmagent.agent.output import Output
 from cmagent.agent.output import Result
-from cmagent.agent.redact import Redactor
 from cmagent.errors import AzcmError
 from cmagent.errors import Localized
+from cmagent.errors import codes
+from cmagent.machine import paths as machine_paths
+from cmagent.machine.redact import Redactor
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable
     from collections.abc import Sequence
     from types import FrameType
-    from typing import Any
 
-    from cmagent.agent.settings import Value
+    from cmagent.machine.settings import Value
 
-    Handler = Callable[["Context"], Result]
+OptionsT = TypeVar("OptionsT", bound=Options, covariant=True)
 
 
-class Context:
-    """What a command handler gets: the parsed invocation and the machine around it."""
+class Context(Generic[OptionsT]):
+    """What a command handler gets: its typed options and the machine around it."""
 
-    __slots__ = ("_settings", "env", "invocation", "paths", "redactor")
+    __slots__ = ("_settings", "env", "invocation", "options", "paths", "redactor")
 
-    def __init__(self, invocation: cli.Invocation, env: Environment, paths: agent_paths.Paths,
-                 redactor: Redactor) -> None:
+    def __init__(self, invocation: cli.Invocation, options: OptionsT, env: Environment,
+                 paths: machine_paths.Paths, redactor: Redactor) -> None:
         self.invocation = invocation
+        self.options = options
         self.env = env
         self.paths = paths
         self.redactor = redactor
@@ -52,26 +56,18 @@ class Context:
     def lang(self) -> str:
         return self.env.lang
 
-    def option(self, name: str) -> Any:
-        return self.invocation.value(name)
-
     def settings(self) -> dict[str, Value]:
         """The effective local settings, read once a run (commands that change them re-read)."""
         if self._settings is None:
-            from cmagent.agent import settings
+            from cmagent.machine import settings
 
             self._settings = settings.effective(settings.load(self.paths))
         return self._settings
 
 
 def entry() -> None:
-    """Console-script entry: SIGTERM is treated like Ctrl+C so that both clean up the same way."""
-    _signal.signal(_signal.SIGTERM, _interrupt)
+    """Console-script entry."""
     sys.exit(main())
-
-
-def _interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
 
 
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
@@ -89,51 +85,73 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
         except AzcmError as error:
             status = _fail(error, output, args)
         except KeyboardInterrupt:
-            status = _fail(AzcmError(11), output, args)
+            status = _fail(AzcmError(codes.CANCELLED), output, args)
         except Exception:
             log.exception("Unexpected failure")
-            status = _fail(AzcmError(1, _see_log(logs)), output, args)
+            status = _fail(AzcmError(codes.UNKNOWN, _see_log(logs)), output, args)
         log.debug("Finished: AZCM%04d, exit status %d", status, status)
     return status
 
 
 def _run(args: list[str], env: Environment, output: Output, logs: log.RunLog,
          root: cli.Command) -> int:
-    paths = agent_paths.from_environ(env.environ)
+    paths = machine_paths.from_environ(env.environ)
     logs.open_file(paths.cli_log, required=env.is_root)
     invocation = cli.parse(args, root)
     for secret in invocation.secrets():
         logs.redactor.add(secret)
-    output.as_json = bool(invocation.options.get("json", output.as_json))
-    output.color = not invocation.options.get("no_color")
-    if invocation.help_requested:
+    if invocation.record is None:
         output.result(Result(invocation.help_text))
         return 0
-    _open_console(invocation, env, output, logs)
+    options = invocation.record
+    output.as_json, output.color = options.json, not options.no_color
+    _open_console(options, env, output, logs)
     log.debug("azcmagent %s (cmagent %s) as uid %d", invocation.name, __version__, env.euid)
     log.debug("Parameters: %s", invocation.loggable())
-    if invocation.command.needs_root and not env.is_root:
-        raise AzcmError(18, Localized(f"'azcmagent {invocation.name}' needs root.",
-                                      f"'azcmagent {invocation.name}' には root が必要です。"))
-    context = Context(invocation, env, paths, logs.redactor)
-    output.result(_handler(invocation.command)(context))
+    command = invocation.command
+    if command.needs_root and not env.is_root:
+        raise AzcmError(codes.NOT_ELEVATED, Localized(
+            f"'azcmagent {invocation.name}' needs root.",
+            f"'azcmagent {invocation.name}' には root が必要です。"))
+    if command.needs_root:
+        _interrupt_on_sigterm()
+    context = Context(invocation, options, env, paths, logs.redactor)
+    output.result(_handler(command)(context))
     return 0
 
 
-def _open_console(invocation: cli.Invocation, env: Environment, output: Output,
-                  logs: log.RunLog) -> None:
+def _interrupt_on_sigterm() -> None:
+    """A command that changes the machine cleans up after SIGTERM as after Ctrl+C (only those
+    import ``signal``: it costs more start-up time than ``azcmagent version`` takes)."""
+    import signal
+
+    if sys.platform != "win32" and _on_main_thread():
+        signal.signal(signal.SIGTERM, _raise_interrupt)
+
+
+def _on_main_thread() -> bool:
+    import threading
+
+    return threading.current_thread() is threading.main_thread()
+
+
+def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def _open_console(options: Options, env: Environment, output: Output, logs: log.RunLog) -> None:
     # With --json, stdout carries only the JSON document: log lines go to stderr.
-    to_stderr = invocation.options.get("log_stderr") or output.as_json
-    if output.as_json and not invocation.options.get("verbose"):
+    if output.as_json and not options.verbose:
         return
-    logs.open_console(env.stderr if to_stderr else env.stdout,
-                      bool(invocation.options.get("verbose")))
+    to_stderr = options.log_stderr or output.as_json
+    logs.open_console(env.stderr if to_stderr else env.stdout, options.verbose)
 
 
-def _handler(command: cli.Command) -> Handler:
+def _handler(command: cli.Command) -> Callable[[Context[Any]], Result]:
     assert command.handler is not None, f"command {command.name} has no handler"
     module_name, _, function = command.handler.partition(":")
-    handler: Handler = getattr(importlib.import_module(module_name), function)
+    handler: Callable[[Context[Any]], Result] = getattr(importlib.import_module(module_name),
+                                                        function)
     return handler
 
 

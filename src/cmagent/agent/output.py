@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from cmagent.errors import AzcmError
 from cmagent.errors import language
 from cmagent.errors import render_json
 from cmagent.errors import render_text
 
-TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any

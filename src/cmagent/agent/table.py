@@ -6,6 +6,7 @@ so that ``azcmagent version`` never loads what ``genkey`` or ``logs`` need.
 
 from __future__ import annotations
 
+from cmagent.agent import options as records
 from cmagent.agent.cli import Command
 from cmagent.agent.cli import Option
 from cmagent.agent.cli import Positional
@@ -23,13 +24,13 @@ CONFIG = Command(
                 handler=f"{_CONFIG}:list_settings",
                 examples=("azcmagent config list", "azcmagent config list --json")),
         Command("get", "Print the value of one local setting.",
-                handler=f"{_CONFIG}:get_setting",
+                handler=f"{_CONFIG}:get_setting", record=records.PropertyOptions,
                 positionals=(Positional("property", "The setting to read, e.g. proxy.url."),),
                 examples=("azcmagent config get proxy.url",)),
         Command("set", "Change the value of one local setting.",
                 "Change a local setting. For settings that take several values, the given "
                 "comma-separated list replaces the current one unless --add or --remove is used.",
-                handler=f"{_CONFIG}:set_setting",
+                handler=f"{_CONFIG}:set_setting", record=records.ConfigSetOptions,
                 positionals=(Positional("property", "The setting to change."),
                              Positional("value", "The new value; a comma-separated list for "
                                         "multi-valued settings.")),
@@ -42,11 +43,11 @@ CONFIG = Command(
                           "azcmagent config set extensions.blocklist "
                           "Microsoft.Azure.Extensions/CustomScript --add")),
         Command("clear", "Reset one local setting to its default value.",
-                handler=f"{_CONFIG}:clear_setting",
+                handler=f"{_CONFIG}:clear_setting", record=records.PropertyOptions,
                 positionals=(Positional("property", "The setting to reset."),),
                 examples=("azcmagent config clear proxy.url",)),
         Command("info", "Describe the local settings and the values they accept.",
-                handler=f"{_CONFIG}:info",
+                handler=f"{_CONFIG}:info", record=records.InfoOptions,
                 positionals=(Positional("property", "Describe only this setting.",
                                         required=False),),
                 examples=("azcmagent config info", "azcmagent config info proxy.bypass")),
@@ -70,7 +71,7 @@ LOGS = Command(
     "Collect the agent's logs and settings into a ZIP file for troubleshooting. Secrets "
     "(tokens, keys, passwords) are masked in every collected file. By default only the most "
     "recent file of each log is collected.",
-    handler="cmagent.agent.commands.logs:run",
+    handler="cmagent.agent.commands.logs:run", record=records.LogsOptions,
     options=(Option("full", "Collect every log file, not only the most recent ones.", short="f",
                     kind="bool"),
              Option("output", "Path and name of the ZIP file. Default: "
@@ -86,7 +87,7 @@ CHECK = Command(
     "(name resolution, TCP or proxy CONNECT, TLS, HTTP), through the same proxy and trust store "
     "the agent uses, and say what blocks any that fail. Exits 0 when every required endpoint is "
     "reachable, 26 (AZCM0026) otherwise; optional endpoints never fail the run.",
-    handler="cmagent.agent.commands.check:run",
+    handler="cmagent.agent.commands.check:run", record=records.CheckOptions,
     options=(Option("location", "Region to check, e.g. westeurope. Default: the connected "
                     "machine's region.", short="l"),
              Option("cloud", "AzureCloud, AzureUSGovernment, AzureChinaCloud, or the https URL "
@@ -123,7 +124,7 @@ CONNECT = Command(
     "sign in, check the network, create the resource with a system-assigned identity, fetch the "
     "identity certificate and hand the connection to the himds service. A failure after the "
     "resource was created deletes it again.",
-    handler="cmagent.agent.commands.connect:run",
+    handler="cmagent.agent.commands.connect:run", record=records.ConnectOptions,
     options=(*_AUTH_OPTIONS,
              Option("location", "Azure region of the resource, e.g. westeurope.", short="l",
                     required=True),
@@ -160,7 +161,7 @@ DISCONNECT = Command(
     "Delete the Azure Arc-enabled server resource (and its managed identity) and clear the "
     "agent's connection: key, certificate and resource identifiers. Local settings stay. "
     "Deleting needs a role such as 'Azure Connected Machine Resource Administrator'.",
-    handler="cmagent.agent.commands.disconnect:run",
+    handler="cmagent.agent.commands.disconnect:run", record=records.DisconnectOptions,
     options=(*_AUTH_OPTIONS,
              Option("force-local-only", "Only clear the local state; do not call Azure.",
                     short="f", kind="bool"),
@@ -178,7 +179,7 @@ SHOW = Command(
     "Print the connection (resource identifiers, cloud, location), the agent's status and last "
     "heartbeat, proxy settings and the dependent services. Filter with property names, as "
     "shown or as JSON keys.",
-    handler="cmagent.agent.commands.show:run",
+    handler="cmagent.agent.commands.show:run", record=records.ShowOptions,
     positionals=(Positional("property", "Show only these properties.", required=False,
                             many=True),),
     options=(Option("os", "Also show operating system details.", kind="bool"),),
@@ -192,7 +193,7 @@ VERSION = Command("version", "Print the agent's version.", handler=f"{_INFO}:ver
 LICENSE = Command("license", "Print the agent's licence.", handler=f"{_INFO}:license_text",
                   needs_root=False, examples=("azcmagent license",))
 HELP = Command("help", "Print usage and the list of commands.",
-               handler=f"{_INFO}:help_text", needs_root=False,
+               handler=f"{_INFO}:help_text", needs_root=False, record=records.HelpOptions,
                positionals=(Positional("command", "Show the help of this command.",
                                        required=False, many=True),),
                examples=("azcmagent help", "azcmagent help config set"))

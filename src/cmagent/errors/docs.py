@@ -1,6 +1,8 @@
-"""Write the AZCM reference (docs/errors.md) from the catalogue: ``python -m cmagent.errors.docs``.
+"""Write what is generated from the catalogue: the AZCM reference (``python -m
+cmagent.errors.docs > docs/errors.md``) and the code constants (``python -m cmagent.errors.docs
+--codes > src/cmagent/errors/codes.py``).
 
-The document is generated, never edited by hand; a test fails when it is out of date.
+Both are generated, never edited by hand; a test fails when either is out of date.
 """
 
 from __future__ import annotations
@@ -47,5 +49,17 @@ def render() -> str:
     return f"{_HEADER}{english}\n\n{_HEADER_JA}{japanese}\n"
 
 
+_CODES_HEADER = '''"""AZCM codes by name: code says ``codes.INVALID_ARGUMENT``, never a bare ``23``.
+
+Generated from ``catalogue.py`` by ``python -m cmagent.errors.docs --codes``; do not edit.
+"""
+
+'''
+
+
+def render_codes() -> str:
+    return _CODES_HEADER + "".join(f"{entry.name} = {entry.code}\n" for entry in ENTRIES)
+
+
 if __name__ == "__main__":
-    sys.stdout.write(render())
+    sys.stdout.write(render_codes() if "--codes" in sys.argv[1:] else render())

@@ -3,7 +3,6 @@ what it is; keep the outcome for ``azcmagent show``."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 import platform
@@ -12,20 +11,13 @@ import threading
 from typing import Any
 
 from cmagent import __version__
-from cmagent.agent import hostinfo
-from cmagent.agent import state
 from cmagent.himds.identity import Identity
+from cmagent.machine import hostinfo
+from cmagent.machine.files import timestamp
 from cmagent.wire import his
 
 logger = logging.getLogger("cmagent.himds")
 DEFAULT_INTERVAL = 300.0
-
-
-def fingerprint() -> str:
-    """Stable facts of this host; a clone of a connected image differs in at least one."""
-    facts = [hostinfo.read("/etc/machine-id"), hostinfo.read("/sys/class/dmi/id/product_uuid"),
-             socket.gethostname()]
-    return hashlib.sha256("|".join(facts).encode()).hexdigest()
 
 
 def report(settings: dict[str, Any], error: dict[str, Any] | None) -> dict[str, Any]:
@@ -34,13 +26,13 @@ def report(settings: dict[str, Any], error: dict[str, Any] | None) -> dict[str, 
     return {"agentVersion": __version__, "osName": "linux", "osType": "linux",
             "osVersion": platform.release(), "osSku": release.get("PRETTY_NAME", "Linux"),
             "machineFqdn": host, "displayName": host,
-            "vmUuid": hostinfo.read("/sys/class/dmi/id/product_uuid"),
+            "vmUuid": hostinfo.read(hostinfo.PRODUCT_UUID),
             "detectedProperties": {"cloudprovider": "N/A", "cpuArchitecture":
                                    platform.machine(), "processorCount": str(os.cpu_count())},
             "errorDetails": [error] if error else [],
             "agentConfiguration": {"proxyUrl": str(settings.get("proxy.url", "")).split("@")[-1],
                                    "configMode": str(settings.get("config.mode", "full"))},
-            "fingerprint": fingerprint()}
+            "fingerprint": hostinfo.fingerprint()}
 
 
 class Heartbeat:
@@ -71,7 +63,7 @@ class Heartbeat:
     def _failed(self, code: str, message: str) -> None:
         logger.warning("Heartbeat failed: %s", message)
         self.status = {**self.status, "status": "Error",
-                       "error": {"code": code, "message": message, "time": state.timestamp()}}
+                       "error": {"code": code, "message": message, "time": timestamp()}}
 
     def _send(self) -> None:
         try:
@@ -85,13 +77,13 @@ class Heartbeat:
 
     def _post(self) -> dict[str, Any]:
         token, _ = self.identity.token(his.HIS_AUDIENCE)
-        base = self.identity.config["hybridIdentityService"]
-        return his.His(self.identity.http, base).heartbeat(
-            self.identity.config["vmId"], token, report(self.settings, None))
+        connected = self.identity.require()
+        return his.His(self.identity.http, connected.his).heartbeat(
+            connected.vm_id, token, report(self.settings, None))
 
     def _accepted(self, answer: dict[str, Any]) -> None:
         self.status = {"status": answer.get("status", "Connected"),
-                       "lastHeartbeat": state.timestamp(), "error": None}
+                       "lastHeartbeat": timestamp(), "error": None}
         logger.info("Heartbeat accepted: %s", self.status["status"])
         if answer.get("renewCertificate"):
             logger.info("Renewing the identity certificate")

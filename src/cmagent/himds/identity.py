@@ -7,10 +7,12 @@ import threading
 import time
 from typing import Any
 
+import msal
 import requests
 
-from cmagent.agent import state
-from cmagent.agent.paths import Paths
+from cmagent.machine import connection
+from cmagent.machine.connection import Connection
+from cmagent.machine.paths import Paths
 from cmagent.wire import his
 from cmagent.wire import neterrors
 
@@ -21,25 +23,27 @@ class Identity:
     def __init__(self, paths: Paths, http: Any) -> None:
         self.paths = paths
         self.http = http
-        self.config: dict[str, Any] = {}
+        self.connection: Connection | None = None
         self._tokens: dict[str, tuple[str, float]] = {}
         self._lock = threading.Lock()
 
     def reload(self) -> bool:
         """Re-read the connection; True when the machine is connected."""
         with self._lock:
-            self.config = state.load(self.paths)
+            self.connection = connection.load(self.paths)
             self._tokens.clear()
-        return state.connected(self.config)
+        return self.connection is not None
 
     @property
     def connected(self) -> bool:
-        return state.connected(self.config)
+        return self.connection is not None
 
-    def _pems(self) -> tuple[str, str]:
-        with open(state.identity_key(self.paths), encoding="utf-8") as key, \
-                open(state.identity_certificate(self.paths), encoding="utf-8") as cert:
-            return key.read(), cert.read()
+    def require(self) -> Connection:
+        """The connection; callers check ``connected`` first."""
+        current = self.connection
+        if current is None:
+            raise his.HisError("token", 0, "this machine is not connected", "AZCM0063")
+        return current
 
     def token(self, resource: str) -> tuple[str, float]:
         """(access token, expiry) for ``resource``, from the cache when still fresh."""
@@ -59,13 +63,11 @@ class Identity:
         return fresh
 
     def _fetch(self, resource: str) -> tuple[str, float]:
-        key_pem, cert_pem = self._pems()
-        identity = self.config["identity"]
-        url = f"{identity['authority']}/oauth2/v2.0/token"
-        import msal
-
+        key_pem, cert_pem = connection.identity_pems(self.paths)
+        identity = self.require().identity
+        url = f"{identity.authority}/oauth2/v2.0/token"
         try:
-            result = his.identity_token(self.http, identity["authority"], identity["clientId"],
+            result = his.identity_token(self.http, identity.authority, identity.client_id,
                                         key_pem, cert_pem, resource)
         except requests.RequestException as error:
             raise his.HisError("token", 0, neterrors.describe("POST", url, error),
@@ -85,11 +87,13 @@ class Identity:
             self._tokens.pop(resource, None)
 
     def renew_certificate(self) -> None:
-        key_pem, _ = self._pems()
-        answer = his.His(self.http, self.config["hybridIdentityService"]).certificate(
-            self.config["vmId"], his.rsa_signer(key_pem.encode()))
-        state.save_identity(self.paths, key_pem.encode(), answer["certificate"])
-        self.config["identity"]["certificateNotAfter"] = answer["notAfter"]
-        state.save(self.paths, self.config)
+        current = self.require()
+        key_pem, _ = connection.identity_pems(self.paths)
+        answer = his.His(self.http, current.his).certificate(
+            current.vm_id, his.rsa_signer(key_pem.encode()))
+        connection.save_identity(self.paths, key_pem.encode(), answer["certificate"])
+        renewed = current.with_certificate(answer["notAfter"])
+        connection.save(self.paths, renewed)
         with self._lock:
+            self.connection = renewed
             self._tokens.clear()

@@ -13,16 +13,15 @@ import threading
 from types import FrameType
 
 from cmagent import __version__
-from cmagent.agent import paths as agent_paths
-from cmagent.agent import settings
-from cmagent.agent.himdsclient import socket_address
-from cmagent.agent.himdsclient import socket_path
-from cmagent.agent.redact import Redactor
 from cmagent.himds import metadata
 from cmagent.himds.heartbeat import DEFAULT_INTERVAL
 from cmagent.himds.heartbeat import Heartbeat
 from cmagent.himds.identity import Identity
 from cmagent.himds.ipc import Channel
+from cmagent.machine import channel
+from cmagent.machine import paths as machine_paths
+from cmagent.machine import settings
+from cmagent.machine.redact import Redactor
 from cmagent.wire.http import AgentSession
 
 logger = logging.getLogger("cmagent.himds")
@@ -54,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--tokens-dir", help="where challenge files go (default: the tokens "
                        "directory under the root; SDKs expect /var/opt/azcmagent/tokens)")
     args = parser.parse_args(argv)
-    paths = agent_paths.from_environ(os.environ)
+    paths = machine_paths.from_environ(os.environ)
     _logging(paths.log_dir)
     return _serve(paths, args.heartbeat_seconds, args.port, args.tokens_dir or paths.tokens)
 
@@ -69,7 +68,7 @@ def _logging(log_dir: str) -> None:
     logging.basicConfig(level=logging.INFO, handlers=handlers, force=True)
 
 
-def _serve(paths: agent_paths.Paths, interval: float, port: int, tokens_dir: str) -> int:
+def _serve(paths: machine_paths.Paths, interval: float, port: int, tokens_dir: str) -> int:
     values = settings.effective(settings.load(paths))
     identity = Identity(paths, AgentSession(values, os.environ))
     identity.reload()
@@ -81,7 +80,7 @@ def _serve(paths: agent_paths.Paths, interval: float, port: int, tokens_dir: str
     except OSError as error:
         logger.error("Cannot listen on localhost:%d: %s", port, error)
         return 3
-    channel = Channel(socket_path(paths), socket_address(paths), {
+    service = Channel(paths.himds_socket, channel.socket_address(paths), {
         "ping": lambda: {"ok": True, "pid": os.getpid(), "version": __version__},
         "status": lambda: dict(heartbeat.status),
         "reload": lambda: (identity.reload(), heartbeat.beat())[1],
@@ -90,17 +89,17 @@ def _serve(paths: agent_paths.Paths, interval: float, port: int, tokens_dir: str
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda s, f: _stop(stop, s, f))
-    threading.Thread(target=channel.serve, daemon=True).start()
+    threading.Thread(target=service.serve, daemon=True).start()
     threading.Thread(target=heartbeat.loop, daemon=True).start()
     logger.info("himds %s serving %s and http://localhost:%d (heartbeat every %.0f s)",
-                __version__, channel.path, servers[0].server_address[1], interval)
+                __version__, service.path, servers[0].server_address[1], interval)
     stop.wait()
     heartbeat.stop()
     for server in servers:
         server.shutdown()
         server.server_close()
     challenges.close()
-    channel.close()
+    service.close()
     logger.info("himds stopped")
     return 0
 

@@ -27,8 +27,9 @@ from typing import Any
 from urllib.parse import parse_qs
 from urllib.parse import urlsplit
 
-from cmagent.agent import hostinfo
 from cmagent.himds.identity import Identity
+from cmagent.machine import hostinfo
+from cmagent.machine.connection import Connection
 from cmagent.wire import his
 
 logger = logging.getLogger("cmagent.himds.access")
@@ -148,11 +149,12 @@ class Service:
             return self._token(query, headers)
         raise _bad(f"The path '{path}' is not served here.", "not_found", 404)
 
-    def _connected(self) -> dict[str, Any]:
-        if not self.identity.connected:
+    def _connected(self) -> Connection:
+        current = self.identity.connection
+        if current is None:
             raise _bad("Identity not found: this machine is not connected to Azure Arc. "
                        "Connect it with 'azcmagent connect'.")
-        return self.identity.config
+        return current
 
     def _instance(self) -> dict[str, Any]:
         return instance_document(self._connected())
@@ -210,24 +212,24 @@ def _api_version(query: dict[str, str]) -> None:
                            "newest-versions": list(reversed(API_VERSIONS))})
 
 
-def instance_document(config: dict[str, Any]) -> dict[str, Any]:
-    tags = config.get("tags") or {}
+def instance_document(config: Connection) -> dict[str, Any]:
+    tags = config.tags
     release = hostinfo.os_release()
-    cloud = config.get("cloud", {}).get("name", "")
+    cloud = config.cloud.name
     return {"compute": {
         "azEnvironment": ENVIRONMENTS.get(cloud, cloud), "isHostCompatibilityLayerVm": "",
-        "location": config.get("location", ""), "name": config.get("resourceName", ""),
+        "location": config.location, "name": config.resource_name,
         "offer": "", "osType": "linux", "placementGroupId": "",
         "plan": {"name": "", "product": "", "publisher": ""}, "platformFaultDomain": "",
         "platformUpdateDomain": "", "provider": "", "publicKeys": None, "publisher": "",
-        "resourceGroupName": config.get("resourceGroup", ""), "customData": "",
-        "resourceId": config.get("resourceId", ""),
+        "resourceGroupName": config.resource_group, "customData": "",
+        "resourceId": config.resource_id,
         "securityProfile": {"secureBootEnabled": "", "virtualTpmEnabled": ""},
         "sku": release.get("PRETTY_NAME", "Linux"), "storageProfile": {},
-        "subscriptionId": config.get("subscriptionId", ""),
+        "subscriptionId": config.subscription_id,
         "tags": ";".join(f"{k}:{v}" for k, v in tags.items()),
         "tagsList": [{"name": k, "value": v} for k, v in tags.items()],
-        "version": os.uname().release, "vmId": config.get("vmId", ""), "vmScaleSetName": "",
+        "version": os.uname().release, "vmId": config.vm_id, "vmScaleSetName": "",
         "vmSize": "", "zone": ""}, "network": {}}
 
 

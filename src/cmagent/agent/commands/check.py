@@ -6,26 +6,27 @@ optional endpoints never fail the run. The JSON schema is docs/check-schema.md (
 from __future__ import annotations
 
 import time
-from typing import Any
 
 from cmagent.agent import clouds
-from cmagent.agent import connection
 from cmagent.agent import log
 from cmagent.agent import netcheck
-from cmagent.agent import state
 from cmagent.agent.main import Context
+from cmagent.agent.options import CheckOptions
 from cmagent.agent.output import Result
 from cmagent.errors import AzcmError
 from cmagent.errors import Localized
+from cmagent.errors import codes
+from cmagent.machine import connection
+from cmagent.machine.connection import Connection
 
 SCHEMA_VERSION = 1
 TIMEOUT_VARIABLE = "AZCMAGENT_CHECK_TIMEOUT"
 _COLUMNS = ("ENDPOINT", "REACHABLE", "PRIVATE", "TLS", "PROXY")
 
 
-def run(context: Context) -> Result:
+def run(context: Context[CheckOptions]) -> Result:
     cloud_name, location, endpoints = _plan(context)
-    private_link = bool(context.option("enable-pls-check"))
+    private_link = context.options.enable_pls_check
     started = time.monotonic()
     results = netcheck.run(endpoints, context.settings(),
                            context.env.environ, _timeout(context), private_link)
@@ -35,39 +36,43 @@ def run(context: Context) -> Result:
     blocked = [r for r in results if r.endpoint.required and not r.reachable]
     if blocked:
         names = "; ".join(f"{r.endpoint.url} ({r.layer}: {r.reason})" for r in blocked)
-        raise AzcmError(26, Localized(f"{len(blocked)} required endpoint(s) unreachable: {names}",
-                                      f"必須エンドポイント {len(blocked)} 件に到達できません: "
-                                      f"{names}"), report=report)
+        raise AzcmError(codes.NETWORK_ERROR,
+                        Localized(f"{len(blocked)} required endpoint(s) unreachable: {names}",
+                        f"必須エンドポイント {len(blocked)} 件に到達できません: "
+                        f"{names}"), report=report)
     return report
 
 
-def _plan(context: Context) -> tuple[str, str, list[clouds.Endpoint]]:
-    connected = _connected_config(context)
-    location = (context.option("location") or connected.get("location") or "").replace(" ", "")
+def _plan(context: Context[CheckOptions]) -> tuple[str, str, list[clouds.Endpoint]]:
+    connected = _connected(context)
+    location = (context.options.location or (connected.location if connected else "")) \
+        .replace(" ", "")
     if not location:
-        raise AzcmError(16, "--location (the machine is not connected, so there is no region "
-                            "to default to)")
-    cloud = connection.cloud_name(context, connected)
+        raise AzcmError(codes.MISSING_PARAMETER, "--location (the machine is not connected, so "
+                                                 "there is no region to default to)")
+    cloud = clouds.chosen(context.options.cloud, context.env.environ,
+                          connected.cloud.name if connected else None)
     if cloud.lower().startswith("https://"):
         return cloud, location, clouds.custom_endpoints(cloud)
     match = clouds.built_in(cloud)
-    return match.name, location, clouds.endpoints(match, location, context.option("extensions"))
+    return match.name, location, clouds.endpoints(match, location, context.options.extensions)
 
 
-def _connected_config(context: Context) -> dict[str, Any]:
+def _connected(context: Context[CheckOptions]) -> Connection | None:
     """The connection, if readable: check diagnoses a broken machine rather than refusing."""
     try:
-        return state.load(context.paths)
+        return connection.load(context.paths)
     except AzcmError:
-        return {}
+        return None
 
 
-def _timeout(context: Context) -> float:
+def _timeout(context: Context[CheckOptions]) -> float:
     raw = context.env.environ.get(TIMEOUT_VARIABLE, "")
     try:
         return max(0.5, float(raw)) if raw else netcheck.DEFAULT_TIMEOUT
     except ValueError:
-        raise AzcmError(23, f"{TIMEOUT_VARIABLE}={raw!r}: a number of seconds is expected.") \
+        raise AzcmError(codes.INVALID_ARGUMENT,
+                        f"{TIMEOUT_VARIABLE}={raw!r}: a number of seconds is expected.") \
             from None
 
 

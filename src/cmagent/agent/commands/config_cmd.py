@@ -5,16 +5,21 @@ from __future__ import annotations
 from typing import Any
 
 from cmagent.agent import log
-from cmagent.agent import settings
 from cmagent.agent.main import Context
+from cmagent.agent.options import ConfigSetOptions
+from cmagent.agent.options import InfoOptions
+from cmagent.agent.options import NoOptions
+from cmagent.agent.options import PropertyOptions
 from cmagent.agent.output import Result
 from cmagent.errors import AzcmError
 from cmagent.errors import Localized
+from cmagent.errors import codes
+from cmagent.machine import settings
 
 _WIDTH = 54
 
 
-def list_settings(context: Context) -> Result:
+def list_settings(context: Context[NoOptions]) -> Result:
     values = settings.effective(settings.load(context.paths))
     lines = ["Local Configuration Settings"]
     for prop in settings.PROPERTIES:
@@ -24,17 +29,17 @@ def list_settings(context: Context) -> Result:
     return Result("\n".join(lines), data)
 
 
-def get_setting(context: Context) -> Result:
-    prop = settings.lookup(context.option("property"))
+def get_setting(context: Context[PropertyOptions]) -> Result:
+    prop = settings.lookup(context.options.property)
     value = settings.effective(settings.load(context.paths))[prop.name]
     return Result(settings.display(value), {"Key": prop.name, "Value": settings.public(value)})
 
 
-def set_setting(context: Context) -> Result:
-    prop = settings.lookup(context.option("property"))
-    raw = context.option("value")
+def set_setting(context: Context[ConfigSetOptions]) -> Result:
+    prop = settings.lookup(context.options.property)
+    raw = context.options.value
     if raw is None:
-        raise AzcmError(16, "<value>")
+        raise AzcmError(codes.MISSING_PARAMETER, "<value>")
     stored = settings.load(context.paths)
     settings.check_unlocked(prop, stored)
     new_value = _combine(prop, stored, settings.parse(prop, raw), context)
@@ -46,8 +51,8 @@ def set_setting(context: Context) -> Result:
                   {"status": "success", "Key": prop.name, "Value": settings.public(new_value)})
 
 
-def clear_setting(context: Context) -> Result:
-    prop = settings.lookup(context.option("property"))
+def clear_setting(context: Context[PropertyOptions]) -> Result:
+    prop = settings.lookup(context.options.property)
     stored = settings.load(context.paths)
     settings.check_unlocked(prop, stored)
     stored.pop(prop.name, None)
@@ -58,8 +63,8 @@ def clear_setting(context: Context) -> Result:
                   {"status": "success", "Key": prop.name, "Value": prop.default})
 
 
-def info(context: Context) -> Result:
-    name = context.option("property")
+def info(context: Context[InfoOptions]) -> Result:
+    name = context.options.property
     props = [settings.lookup(name)] if name else list(settings.PROPERTIES)
     blocks = [f"{p.label}\n  {p.description}\n  Allowed values: {p.allowed}\n"
               f"  Default: {settings.display(p.default)}" for p in props]
@@ -70,17 +75,18 @@ def info(context: Context) -> Result:
 
 
 def _combine(prop: settings.Property, stored: dict[str, Any], values: Any,
-             context: Context) -> Any:
-    add, remove = bool(context.option("add")), bool(context.option("remove"))
+             context: Context[ConfigSetOptions]) -> Any:
+    add, remove = context.options.add, context.options.remove
     if (add or remove) and not prop.multi:
-        raise AzcmError(23, Localized(
+        raise AzcmError(codes.INVALID_ARGUMENT, Localized(
             f"--add and --remove apply only to multi-valued settings; {prop.name} takes one value.",
             f"--add と --remove は複数の値を取る設定にのみ使用できます。{prop.name} は値を 1 つ"
             "だけ取ります。",
         ))
     if add and remove:
-        raise AzcmError(23, Localized("--add and --remove cannot be used together.",
-                                      "--add と --remove は同時に指定できません。"))
+        raise AzcmError(codes.INVALID_ARGUMENT,
+                        Localized("--add and --remove cannot be used together.",
+                        "--add と --remove は同時に指定できません。"))
     current = list(stored.get(prop.name, prop.default)) if prop.multi else None
     if add:
         return list(dict.fromkeys([*(current or []), *values]))

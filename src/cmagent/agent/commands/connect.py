@@ -13,22 +13,30 @@ from __future__ import annotations
 import base64
 import time
 import uuid
-from typing import TYPE_CHECKING
 from typing import Any
 
-from cmagent.agent import connection
-from cmagent.agent import himdsclient
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from cmagent.agent import azure
 from cmagent.agent import log
-from cmagent.agent import state
+from cmagent.agent import results
 from cmagent.agent.commands import connect_flags
 from cmagent.agent.main import Context
+from cmagent.agent.options import ConnectOptions
 from cmagent.agent.output import Result
 from cmagent.errors import AzcmError
 from cmagent.errors import Localized
-
-if TYPE_CHECKING:
-    from cmagent.wire.arm import Arm
-    from cmagent.wire.http import AgentSession
+from cmagent.errors import codes
+from cmagent.machine import channel
+from cmagent.machine import connection
+from cmagent.machine.connection import CloudEndpoints
+from cmagent.machine.connection import Connection
+from cmagent.machine.connection import Identity
+from cmagent.wire.arm import Arm
+from cmagent.wire.arm import ArmError
+from cmagent.wire.arm import machine_id
+from cmagent.wire.http import AgentSession
 
 STEPS = ("validate", "state", "himds", "cloud", "network-check", "authenticate", "subscription",
          "providers", "resource-group", "rsa-key", "resource-exists", "create",
@@ -38,17 +46,17 @@ STEPS = ("validate", "state", "himds", "cloud", "network-check", "authenticate",
 class Onboarding:
     """One connect run: what it knows so far and what it created (for the rollback)."""
 
-    def __init__(self, context: Context) -> None:
+    def __init__(self, context: Context[ConnectOptions]) -> None:
         self.context = context
         self.started = time.monotonic()
-        self.correlation_id = context.option("correlation-id") or str(uuid.uuid4())
+        self.correlation_id = context.options.correlation_id or str(uuid.uuid4())
         self.phase = "validate"
         self.resource_id = ""
         self.created = False
         self.saved_locally = False
         self.flags: connect_flags.Flags
         self.http: AgentSession
-        self.cloud: connection.CloudEndpoints
+        self.cloud: CloudEndpoints
         self.arm: Arm
 
     def step(self, phase: str, message: str = "") -> None:
@@ -61,7 +69,7 @@ class Onboarding:
         """On a terminal (and not with --json) a bar shows the current step, as the real agent
         draws it; elsewhere the INFO lines are the progress."""
         stream = self.context.env.stdout
-        if self.context.option("json") or not getattr(stream, "isatty", lambda: False)():
+        if self.context.options.json or not getattr(stream, "isatty", lambda: False)():
             return
         done = (STEPS.index(phase) + 1) * 100 // len(STEPS) if phase in STEPS else 0
         bar = ("=" * (done // 5)).ljust(20)
@@ -73,20 +81,19 @@ class Onboarding:
         self.step("state")
         _not_connected(self.context)
         self.step("himds")
-        himdsclient.ask(self.context.paths, "ping")
-        self.http = connection.session(self.context,
-                                       self.started + connection.DEADLINE_SECONDS)
+        channel.ask(self.context.paths, channel.PING)
+        self.http = azure.session(self.context, self.started + azure.DEADLINE_SECONDS)
         self.step("cloud", "Connecting machine to Azure... This might take a few minutes.")
-        self.cloud = connection.resolve_cloud(self.context, self.flags.cloud, self.http)
+        self.cloud = azure.resolve_cloud(self.flags.cloud, self.http)
         log.info("Cloud: %s", self.cloud.name)
         self._precheck()
         self.step("authenticate")
-        token = connection.sign_in(self.context, self.cloud, self.http, self.flags.tenant)
+        token = azure.sign_in(self.context, self.cloud, self.http, self.flags.tenant)
         return self._onboard(token)
 
     def _precheck(self) -> None:
-        if self.context.option("ignore-network-check") or \
-                self.context.option("skip-network-check"):
+        options = self.context.options
+        if options.ignore_network_check or options.skip_network_check:
             log.debug("Network pre-check skipped (--ignore-network-check)")
             return
         self.step("network-check", "Testing connectivity to endpoints that are needed to "
@@ -94,8 +101,6 @@ class Onboarding:
         connect_flags.network_precheck(self.context, self.cloud, self.flags)
 
     def _onboard(self, token: str) -> Result:
-        from cmagent.wire.arm import Arm
-
         self.arm = Arm(self.http, self.cloud.arm, token, self.correlation_id)
         self.step("subscription")
         subscription = connect_flags.subscription_id(self.arm, self.flags.subscription)
@@ -110,21 +115,18 @@ class Onboarding:
         return self._finish(subscription, created, vm_id, key_pem)
 
     def _create(self, subscription: str, vm_id: str, public_key: str) -> dict[str, Any]:
-        from cmagent.wire.arm import ArmError
-        from cmagent.wire.arm import machine_id
-
         self.resource_id = machine_id(subscription, self.flags.group, self.flags.name)
         self.step("resource-exists")
         try:
             if self.arm.machine(self.resource_id) is not None:
-                raise AzcmError(44, f"{self.resource_id} already exists.")
+                raise AzcmError(codes.RESOURCE_EXISTS, f"{self.resource_id} already exists.")
             self.step("create", f"Creating resource in Azure...   Correlation ID="
                                 f"{self.correlation_id} Resource ID={self.resource_id}")
             created = self.arm.put_machine(self.resource_id,
                                            _body(self.flags, vm_id, public_key))
         except ArmError as error:
-            raise connection.arm_failure(error, "get" if self.phase == "resource-exists"
-                                         else "create") from None
+            raise azure.arm_failure(error, "get" if self.phase == "resource-exists"
+                                    else "create") from None
         self.created = True
         return created
 
@@ -134,33 +136,31 @@ class Onboarding:
         his_base = connect_flags.regional_his(self.http, self.cloud, self.flags.location)
         certificate = connect_flags.identity_certificate(self.http, his_base, vm_id, key_pem)
         self.step("local-configuration")
-        config = _configuration(self.flags, self.cloud, subscription, created, vm_id, his_base,
-                                certificate, self.correlation_id)
+        record = _record_of(self.flags, self.cloud, subscription, created, vm_id, his_base,
+                            certificate, self.correlation_id)
         self.saved_locally = True
-        state.save_identity(self.context.paths, key_pem, certificate["certificate"])
-        state.save(self.context.paths, config)
-        first = himdsclient.ask(self.context.paths, "reload")
+        connection.save_identity(self.context.paths, key_pem, certificate["certificate"])
+        connection.save(self.context.paths, record)
+        first = channel.ask(self.context.paths, channel.RELOAD)
         if first.get("error") and not isinstance(first["error"], dict):
-            raise AzcmError(64, f"The agent service (himds) refused the new connection: "
-                                f"{first['error']}")
+            raise AzcmError(codes.HIMDS_COMMUNICATION_FAILED,
+                            f"The agent service (himds) refused the new connection: "
+                            f"{first['error']}")
         if isinstance(first.get("error"), dict):
             log.warning("The first heartbeat failed: %s", first["error"].get("message"))
         log.info("Connected machine to Azure")
-        portal = f"{self.cloud.portal}/#@{config['tenantId']}/resource{self.resource_id}/overview"
-        log.info("Machine overview page: %s", portal)
+        log.info("Machine overview page: %s", record.portal_page)
         data = {"status": "success", "resourceId": self.resource_id,
-                "correlationId": self.correlation_id, "portalPage": portal,
+                "correlationId": self.correlation_id, "portalPage": record.portal_page,
                 "agentStatus": first.get("status", "")}
         return Result(f"Connected machine to Azure: {self.resource_id}", data)
 
     def rollback(self) -> str:
         """Delete the resource this run created; the sentence to add to the error."""
         if self.saved_locally:
-            state.clear(self.context.paths)
+            connection.clear(self.context.paths)
         if not self.created:
             return ""
-        from cmagent.wire.arm import ArmError
-
         try:
             self.arm.delete_machine(self.resource_id)
         except ArmError as error:
@@ -172,7 +172,7 @@ class Onboarding:
         return f" The resource {self.resource_id} created by this run was deleted again."
 
 
-def run(context: Context) -> Result:
+def run(context: Context[ConnectOptions]) -> Result:
     onboarding = Onboarding(context)
     try:
         result = onboarding.run()
@@ -180,10 +180,11 @@ def run(context: Context) -> Result:
         _record(context, onboarding, error.exit_status)
         raise _with_rollback(error, onboarding) from None
     except KeyboardInterrupt:
-        _record(context, onboarding, 11)
-        raise _with_rollback(AzcmError(11, f"Interrupted at step '{onboarding.phase}'."),
+        _record(context, onboarding, codes.CANCELLED)
+        raise _with_rollback(AzcmError(codes.CANCELLED,
+                                       f"Interrupted at step '{onboarding.phase}'."),
                              onboarding) from None
-    _record(context, onboarding, 0)
+    _record(context, onboarding, codes.SUCCESS)
     return result
 
 
@@ -196,29 +197,26 @@ def _with_rollback(error: AzcmError, onboarding: Onboarding) -> AzcmError:
                      **error.extra)
 
 
-def _record(context: Context, onboarding: Onboarding, code: int) -> None:
-    state.write_result(context.paths, "connect", code, onboarding.started, {
+def _record(context: Context[ConnectOptions], onboarding: Onboarding, code: int) -> None:
+    results.write(context.paths, "connect", code, onboarding.started, {
         "phase": onboarding.phase, "resourceId": onboarding.resource_id,
         "correlationId": onboarding.correlation_id,
         "resourceLeftBehind": onboarding.created and code != 0})
 
 
-def _not_connected(context: Context) -> None:
-    current = state.load(context.paths)
-    if state.connected(current):
-        raise AzcmError(67, Localized(
-            f"It is connected to {current['resourceId']}.",
-            f"接続先は {current['resourceId']} です。"))
+def _not_connected(context: Context[ConnectOptions]) -> None:
+    current = connection.load(context.paths)
+    if current is not None:
+        raise AzcmError(codes.ALREADY_CONNECTED, Localized(
+            f"It is connected to {current.resource_id}.",
+            f"接続先は {current.resource_id} です。"))
 
 
 def _new_key() -> tuple[bytes, str]:
-    from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-
     try:
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     except Exception as error:  # the backend reports failures with several exception types
-        raise AzcmError(103, f"RSA key generation failed: {error}.") from None
+        raise AzcmError(codes.RSA_KEY_FAILED, f"RSA key generation failed: {error}.") from None
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
     der = key.public_key().public_bytes(serialization.Encoding.DER,
@@ -237,19 +235,16 @@ def _body(flags: connect_flags.Flags, vm_id: str, public_key: str) -> dict[str, 
             "tags": flags.tags, "properties": properties}
 
 
-def _configuration(flags: connect_flags.Flags, cloud: connection.CloudEndpoints, subscription: str,
-                   created: dict[str, Any], vm_id: str, his_base: str,
-                   certificate: dict[str, Any], correlation_id: str) -> dict[str, Any]:
+def _record_of(flags: connect_flags.Flags, cloud: CloudEndpoints, subscription: str,
+               created: dict[str, Any], vm_id: str, his_base: str,
+               certificate: dict[str, Any], correlation_id: str) -> Connection:
     identity = created.get("identity") or {}
-    return {"resourceName": flags.name, "resourceGroup": flags.group,
-            "subscriptionId": subscription, "tenantId": identity.get("tenantId", flags.tenant),
-            "location": flags.location, "vmId": vm_id, "resourceId": created["id"],
-            "correlationId": correlation_id, "cloud": cloud.to_json(),
-            "hybridIdentityService": his_base,
-            "privateLinkScope": flags.private_link_scope or "", "tags": flags.tags,
-            "identity": {"clientId": certificate["clientId"],
-                         "principalId": certificate["principalId"],
-                         "tenantId": certificate["tenantId"],
-                         "authority": certificate["authority"],
-                         "certificateNotAfter": certificate["notAfter"]},
-            "connectedAt": state.timestamp()}
+    return Connection(
+        resource_name=flags.name, resource_group=flags.group, subscription_id=subscription,
+        tenant_id=str(identity.get("tenantId", flags.tenant)), location=flags.location,
+        vm_id=vm_id, resource_id=str(created["id"]), correlation_id=correlation_id, cloud=cloud,
+        his=his_base, private_link_scope=flags.private_link_scope, tags=flags.tags,
+        identity=Identity(client_id=certificate["clientId"],
+                          principal_id=certificate["principalId"],
+                          tenant_id=certificate["tenantId"], authority=certificate["authority"],
+                          certificate_not_after=certificate["notAfter"]))

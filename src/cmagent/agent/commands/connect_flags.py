@@ -6,13 +6,24 @@ import re
 import socket
 from typing import Any
 
+import requests
+
+from cmagent.agent import azure
 from cmagent.agent import clouds
-from cmagent.agent import connection
 from cmagent.agent import log
 from cmagent.agent import netcheck
 from cmagent.agent.main import Context
+from cmagent.agent.options import ConnectOptions
 from cmagent.errors import AzcmError
 from cmagent.errors import Localized
+from cmagent.errors import codes
+from cmagent.machine.connection import CloudEndpoints
+from cmagent.wire.arm import PROVIDERS
+from cmagent.wire.arm import Arm
+from cmagent.wire.arm import ArmError
+from cmagent.wire.his import His
+from cmagent.wire.his import HisError
+from cmagent.wire.his import rsa_signer
 
 NAME = re.compile(r"^[A-Za-z0-9_-]{0,53}[A-Za-z0-9]$")
 GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
@@ -32,58 +43,67 @@ REGIONS = {"eastus", "eastus2", "westus", "westus2", "westus3", "centralus", "no
 
 
 class Flags:
-    """connect's validated inputs."""
+    """connect's validated inputs, in the forms the cloud needs."""
 
-    def __init__(self, context: Context) -> None:
-        self.location = str(context.option("location")).replace(" ", "").lower()
-        self.group = str(context.option("resource-group"))
-        self.subscription = str(context.option("subscription-id")).strip()
-        self.tenant = str(context.option("tenant-id") or "")
-        self.cloud = connection.cloud_name(context, {})
-        self.name = resource_name(context.option("resource-name"))
-        self.tags = parse_tags(context.option("tags"))
-        self.private_link_scope = str(context.option("private-link-scope") or "")
-        self.automatic_upgrade = bool(context.option("enable-automatic-upgrade"))
+    def __init__(self, context: Context[ConnectOptions]) -> None:
+        options = context.options
+        self.location = options.location.replace(" ", "").lower()
+        self.group = options.resource_group
+        self.subscription = options.subscription_id.strip()
+        self.tenant = options.tenant_id or ""
+        self.cloud = clouds.chosen(options.cloud, context.env.environ, None)
+        self.name = resource_name(options.resource_name)
+        self.tags = parse_tags(options.tags)
+        self.private_link_scope = options.private_link_scope or ""
+        self.automatic_upgrade = options.enable_automatic_upgrade
 
 
-def validate(context: Context) -> Flags:
-    for unsupported in ("gateway-id", "automanage-profile"):
-        if context.option(unsupported):
-            raise AzcmError(3, f"--{unsupported} is not supported by this agent.")
-    store = context.option("identity-key-store")
+def validate(context: Context[ConnectOptions]) -> Flags:
+    options = context.options
+    for flag, given in (("gateway-id", options.gateway_id),
+                        ("automanage-profile", options.automanage_profile)):
+        if given:
+            raise AzcmError(codes.NOT_SUPPORTED, f"--{flag} is not supported by this agent.")
+    store = options.identity_key_store
     if store and store.lower() != "default":
-        raise AzcmError(3, "--identity-key-store: only 'Default' is supported (no TPM).")
-    if connection.method(context) == "service-principal":
-        connection.check_principal_flags(context)
+        raise AzcmError(codes.NOT_SUPPORTED,
+                        "--identity-key-store: only 'Default' is supported (no TPM).")
+    if azure.method(context) == "service-principal":
+        azure.check_principal_flags(context)
     flags = Flags(context)
     _check(context, flags)
     return flags
 
 
-def _check(context: Context, flags: Flags) -> None:
-    correlation = context.option("correlation-id")
+def _check(context: Context[ConnectOptions], flags: Flags) -> None:
+    correlation = context.options.correlation_id
     if correlation and not GUID.match(correlation):
-        raise AzcmError(23, f"--correlation-id={correlation!r}: a GUID is expected.")
+        raise AzcmError(codes.INVALID_ARGUMENT,
+                        f"--correlation-id={correlation!r}: a GUID is expected.")
     if flags.tenant and not (GUID.match(flags.tenant) or DOMAIN.match(flags.tenant)):
-        raise AzcmError(23, f"--tenant-id={flags.tenant!r}: a GUID (or a domain) is expected.")
+        raise AzcmError(codes.INVALID_ARGUMENT,
+                        f"--tenant-id={flags.tenant!r}: a GUID (or a domain) is expected.")
     if flags.private_link_scope and not SCOPE.match(flags.private_link_scope):
-        raise AzcmError(23, "--private-link-scope: the resource ID of a private link scope is "
-                            "expected (/subscriptions/.../providers/Microsoft.HybridCompute/"
-                            "privateLinkScopes/NAME).")
+        raise AzcmError(codes.INVALID_ARGUMENT,
+                        "--private-link-scope: the resource ID of a private link scope is "
+                        "expected (/subscriptions/.../providers/Microsoft.HybridCompute/"
+                        "privateLinkScopes/NAME).")
     builtin = not flags.cloud.lower().startswith("https://")
     if builtin and flags.location not in REGIONS:
-        raise AzcmError(20, f"--location={flags.location!r} is not a region of {flags.cloud}.")
+        raise AzcmError(codes.UNKNOWN_REGION,
+                        f"--location={flags.location!r} is not a region of {flags.cloud}.")
 
 
 def resource_name(given: str | None) -> str:
     if given:
         if not NAME.match(given):
-            raise AzcmError(23, f"--resource-name={given!r}: use 1-54 letters, digits, '-' and "
-                                "'_', ending with a letter or digit.")
+            raise AzcmError(codes.INVALID_ARGUMENT,
+                            f"--resource-name={given!r}: use 1-54 letters, digits, '-' and "
+                            "'_', ending with a letter or digit.")
         return given
     host = socket.gethostname().split(".")[0]
     if not NAME.match(host):
-        raise AzcmError(102, Localized(
+        raise AzcmError(codes.HOSTNAME_UNAVAILABLE, Localized(
             f"The host name '{host}' is not a valid resource name.",
             f"ホスト名 '{host}' は有効なリソース名ではありません。"))
     return host
@@ -97,8 +117,9 @@ def parse_tags(text: str | None) -> dict[str, str]:
     for pair in _split(text, ","):
         parts = _split(pair, "=")
         if len(parts) != 2 or not parts[0].strip():
-            raise AzcmError(23, f"--tags: '{pair}' is not Name=Value; separate pairs with "
-                                "commas and single-quote names or values with spaces.")
+            raise AzcmError(codes.INVALID_ARGUMENT,
+                            f"--tags: '{pair}' is not Name=Value; separate pairs with "
+                            "commas and single-quote names or values with spaces.")
         tags[_unquote(parts[0])] = _unquote(parts[1])
     return tags
 
@@ -126,7 +147,8 @@ def _unquote(value: str) -> str:
     return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == "'" else value
 
 
-def network_precheck(context: Context, cloud: connection.CloudEndpoints, flags: Flags) -> None:
+def network_precheck(context: Context[ConnectOptions], cloud: CloudEndpoints,
+                     flags: Flags) -> None:
     builtin = clouds.BUILT_IN.get(cloud.name)
     planned = clouds.endpoints(builtin, flags.location) if builtin else \
         clouds.custom_endpoints(cloud.arm)
@@ -136,33 +158,30 @@ def network_precheck(context: Context, cloud: connection.CloudEndpoints, flags: 
     blocked = [r for r in results if not r.reachable]
     if blocked:
         first = blocked[0]
-        raise AzcmError(26, Localized(
+        raise AzcmError(codes.NETWORK_ERROR, Localized(
             f"{first.endpoint.url} is not reachable ({first.layer}: {first.reason}). Run "
             "'azcmagent check' for the full diagnosis, or --ignore-network-check to go on.",
             f"{first.endpoint.url} に到達できません ({first.layer}: {first.reason})。詳しくは "
             "'azcmagent check' を実行してください。"))
 
 
-def subscription_id(arm: Any, given: str) -> str:
+def subscription_id(arm: Arm, given: str) -> str:
     if GUID.match(given):
         return given.lower()
-    from cmagent.wire.arm import ArmError
-
     try:
         found = [s for s in arm.subscriptions() if str(s.get("displayName", "")).lower()
                  == given.lower()]
     except ArmError as error:
-        raise AzcmError(68, f"Listing subscriptions failed: {error.message}") from None
+        raise AzcmError(codes.SUBSCRIPTION_LOOKUP_FAILED,
+                        f"Listing subscriptions failed: {error.message}") from None
     if len(found) != 1:
-        raise AzcmError(68, f"{len(found)} subscriptions visible to this identity are named "
-                            f"'{given}'.")
+        raise AzcmError(codes.SUBSCRIPTION_LOOKUP_FAILED,
+                        f"{len(found)} subscriptions visible to this identity are named "
+                        f"'{given}'.")
     return str(found[0]["subscriptionId"])
 
 
-def register_providers(arm: Any, subscription: str) -> None:
-    from cmagent.wire.arm import PROVIDERS
-    from cmagent.wire.arm import ArmError
-
+def register_providers(arm: Arm, subscription: str) -> None:
     for namespace in PROVIDERS:
         try:
             if arm.registration(subscription, namespace) != "Registered":
@@ -172,9 +191,7 @@ def register_providers(arm: Any, subscription: str) -> None:
             log.debug("Provider %s: %s %s", namespace, error.status, error.message)
 
 
-def ensure_group(arm: Any, subscription: str, group: str, location: str) -> None:
-    from cmagent.wire.arm import ArmError
-
+def ensure_group(arm: Arm, subscription: str, group: str, location: str) -> None:
     try:
         if not arm.group_exists(subscription, group):
             log.info("Creating resource group %s in %s", group, location)
@@ -183,9 +200,7 @@ def ensure_group(arm: Any, subscription: str, group: str, location: str) -> None
         log.debug("Resource group %s: %s %s", group, error.status, error.message)
 
 
-def regional_his(http: Any, cloud: connection.CloudEndpoints, location: str) -> str:
-    import requests
-
+def regional_his(http: requests.Session, cloud: CloudEndpoints, location: str) -> str:
     try:
         answer = http.get(f"{cloud.his}/discovery?location={location}&api-version=2.1").json()
         return str(answer["endpoints"]["hybridIdentityService"])
@@ -194,11 +209,8 @@ def regional_his(http: Any, cloud: connection.CloudEndpoints, location: str) -> 
         return cloud.his
 
 
-def identity_certificate(http: Any, his_base: str, vm_id: str, key_pem: bytes) -> Any:
-    from cmagent.wire.his import His
-    from cmagent.wire.his import HisError
-    from cmagent.wire.his import rsa_signer
-
+def identity_certificate(http: requests.Session, his_base: str, vm_id: str,
+                         key_pem: bytes) -> dict[str, Any]:
     try:
         return His(http, his_base).certificate(vm_id, rsa_signer(key_pem))
     except HisError as error:

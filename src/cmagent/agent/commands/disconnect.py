@@ -4,80 +4,83 @@ forget the connection locally. ``--force-local-only`` forgets without calling Az
 from __future__ import annotations
 
 import time
-from typing import Any
 
-from cmagent.agent import connection
-from cmagent.agent import himdsclient
+from cmagent.agent import azure
 from cmagent.agent import log
-from cmagent.agent import state
+from cmagent.agent import results
 from cmagent.agent.main import Context
+from cmagent.agent.options import DisconnectOptions
 from cmagent.agent.output import Result
 from cmagent.errors import AzcmError
 from cmagent.errors import Localized
+from cmagent.errors import codes
+from cmagent.machine import channel
+from cmagent.machine import connection
+from cmagent.machine.connection import Connection
+from cmagent.wire.arm import Arm
+from cmagent.wire.arm import ArmError
 
 
-def run(context: Context) -> Result:
+def run(context: Context[DisconnectOptions]) -> Result:
     started = time.monotonic()
-    saved = state.load(context.paths)
+    saved = connection.load(context.paths)
     try:
         result = _disconnect(context, saved)
     except AzcmError as error:
         _record(context, saved, error.exit_status, started)
         raise
-    _record(context, saved, 0, started)
+    _record(context, saved, codes.SUCCESS, started)
     return result
 
 
-def _disconnect(context: Context, saved: dict[str, Any]) -> Result:
-    if not state.connected(saved):
-        raise AzcmError(63, Localized("This machine is not connected to Azure.",
-                                      "このマシンは Azure に接続されていません。"))
-    resource_id = str(saved["resourceId"])
-    if not context.option("force-local-only"):
-        _delete_in_azure(context, saved, resource_id)
+def _disconnect(context: Context[DisconnectOptions], saved: Connection | None) -> Result:
+    if saved is None:
+        raise AzcmError(codes.DISCONNECT_FAILED, Localized(
+            "This machine is not connected to Azure.",
+            "このマシンは Azure に接続されていません。"))
+    local_only = context.options.force_local_only
+    if not local_only:
+        _delete_in_azure(context, saved)
     _forget(context)
     log.info("Disconnected machine from Azure")
-    where = "locally only; the resource in Azure was not touched" \
-        if context.option("force-local-only") else "and deleted its resource in Azure"
-    return Result(f"Disconnected machine {resource_id} ({where}).",
-                  {"status": "success", "resourceId": resource_id,
-                   "forceLocalOnly": bool(context.option("force-local-only"))})
+    where = "locally only; the resource in Azure was not touched" if local_only \
+        else "and deleted its resource in Azure"
+    return Result(f"Disconnected machine {saved.resource_id} ({where}).",
+                  {"status": "success", "resourceId": saved.resource_id,
+                   "forceLocalOnly": local_only})
 
 
-def _delete_in_azure(context: Context, saved: dict[str, Any], resource_id: str) -> None:
-    from cmagent.wire.arm import Arm
-    from cmagent.wire.arm import ArmError
-
-    if connection.method(context) == "service-principal":
-        connection.check_principal_flags(context, str(saved.get("tenantId", "")))
-    himdsclient.ask(context.paths, "ping")
-    http = connection.session(context, time.monotonic() + connection.DEADLINE_SECONDS)
-    cloud = connection.resolve_cloud(context, context.option("cloud"), http) \
-        if context.option("cloud") else connection.CloudEndpoints.from_json(saved["cloud"])
-    tenant = str(context.option("tenant-id") or saved.get("tenantId", ""))
-    token = connection.sign_in(context, cloud, http, tenant)
-    log.info("Deleting resource %s", resource_id)
+def _delete_in_azure(context: Context[DisconnectOptions], saved: Connection) -> None:
+    if azure.method(context) == "service-principal":
+        azure.check_principal_flags(context, saved.tenant_id)
+    channel.ask(context.paths, channel.PING)
+    http = azure.session(context, time.monotonic() + azure.DEADLINE_SECONDS)
+    given_cloud = context.options.cloud
+    cloud = azure.resolve_cloud(given_cloud, http) if given_cloud else saved.cloud
+    token = azure.sign_in(context, cloud, http, context.options.tenant_id or saved.tenant_id)
+    log.info("Deleting resource %s", saved.resource_id)
     try:
-        Arm(http, cloud.arm, token, str(saved.get("correlationId", ""))) \
-            .delete_machine(resource_id)
+        Arm(http, cloud.arm, token, saved.correlation_id).delete_machine(saved.resource_id)
     except ArmError as error:
         if error.status == 403:
-            raise AzcmError(43, f"{error.message} Grant 'Azure Connected Machine Resource "
-                                "Administrator', or run 'azcmagent disconnect "
-                                "--force-local-only' if the resource is gone.") from None
-        raise AzcmError(63, f"Deleting {resource_id} failed: {error.message}") from None
+            raise AzcmError(codes.DELETE_RESOURCE_FAILED, f"{error.message} Grant 'Azure "
+                            "Connected Machine Resource Administrator', or run 'azcmagent "
+                            "disconnect --force-local-only' if the resource is gone.") from None
+        raise AzcmError(codes.DISCONNECT_FAILED,
+                        f"Deleting {saved.resource_id} failed: {error.message}") from None
 
 
-def _forget(context: Context) -> None:
-    state.clear(context.paths)
+def _forget(context: Context[DisconnectOptions]) -> None:
+    connection.clear(context.paths)
     try:
-        himdsclient.ask(context.paths, "reload", timeout=10.0)
+        channel.ask(context.paths, channel.RELOAD, timeout=10.0)
     except AzcmError:  # a stopped himds has nothing to stop; the local state is gone anyway
         log.debug("himds did not answer the reload after disconnect")
 
 
-def _record(context: Context, saved: dict[str, Any], code: int, started: float) -> None:
-    state.write_result(context.paths, "disconnect", code, started, {
-        "resourceId": saved.get("resourceId", ""),
-        "correlationId": saved.get("correlationId", ""),
-        "forceLocalOnly": bool(context.option("force-local-only"))})
+def _record(context: Context[DisconnectOptions], saved: Connection | None, code: int,
+            started: float) -> None:
+    results.write(context.paths, "disconnect", code, started, {
+        "resourceId": saved.resource_id if saved else "",
+        "correlationId": saved.correlation_id if saved else "",
+        "forceLocalOnly": context.options.force_local_only})

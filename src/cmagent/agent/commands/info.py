@@ -5,6 +5,8 @@ from __future__ import annotations
 from cmagent import __version__
 from cmagent.agent import cli
 from cmagent.agent.main import Context
+from cmagent.agent.options import HelpOptions
+from cmagent.agent.options import NoOptions
 from cmagent.agent.output import Result
 
 LICENSE = """\
@@ -33,18 +35,18 @@ cmagent is not affiliated with Microsoft. Azure and Azure Arc are trademarks of 
 """
 
 
-def version(context: Context) -> Result:
+def version(context: Context[NoOptions]) -> Result:
     return Result(__version__, {"version": __version__})
 
 
-def license_text(context: Context) -> Result:
+def license_text(context: Context[NoOptions]) -> Result:
     return Result(LICENSE, {"license": "MIT", "text": LICENSE})
 
 
-def help_text(context: Context) -> Result:
+def help_text(context: Context[HelpOptions]) -> Result:
     from cmagent.agent.table import ROOT
 
-    words = list(context.option("command") or [])
+    words = list(context.options.command)
     invocation = cli.parse([*words, "--help"], ROOT)
     return Result(invocation.help_text, {"command": " ".join(invocation.path),
                                          "help": invocation.help_text})

@@ -17,28 +17,30 @@ from pathlib import Path
 
 from cmagent import __version__
 from cmagent.agent import log
-from cmagent.agent.fileio import atomic_write
 from cmagent.agent.main import Context
+from cmagent.agent.options import LogsOptions
 from cmagent.agent.output import Result
-from cmagent.agent.paths import Paths
-from cmagent.agent.redact import Redactor
 from cmagent.errors import AzcmError
 from cmagent.errors import Localized
+from cmagent.errors import codes
+from cmagent.machine.files import atomic_write
+from cmagent.machine.paths import Paths
+from cmagent.machine.redact import Redactor
 
 _LOGS = ("azcmagent.log", "himds.log", "arcproxy.log")
 _GUESTCONFIG_LOGS = ("arc_policy_logs/gc_agent.log", "ext_mgr_logs/gc_ext.log")
 _NEVER = (".pem", ".key", ".pfx", ".p12")
 
 
-def run(context: Context) -> Result:
+def run(context: Context[LogsOptions]) -> Result:
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-    target = _target(context.option("output"), stamp)
-    files = _collect(context.paths, bool(context.option("full")))
+    target = _target(context.options.output, stamp)
+    files = _collect(context.paths, context.options.full)
     archive = _archive(context.paths, files, Redactor(), stamp)
     try:
         atomic_write(target, archive, 0o600)
     except OSError as error:
-        raise AzcmError(23, f"--output {target}: {error.strerror}.") from None
+        raise AzcmError(codes.INVALID_ARGUMENT, f"--output {target}: {error.strerror}.") from None
     log.debug("Collected %d files into %s", len(files), target)
     return Result(str(target), {"status": "success", "path": str(target),
                                 "files": [_member(context.paths, f) for f in files]})
@@ -51,7 +53,7 @@ def _target(output: str | None, stamp: str) -> Path:
         target = target / name
     target = target.absolute()
     if not target.parent.is_dir():
-        raise AzcmError(23, Localized(
+        raise AzcmError(codes.INVALID_ARGUMENT, Localized(
             f"--output {target}: the directory {target.parent} does not exist.",
             f"--output {target}: ディレクトリ {target.parent} が存在しません。",
         ))

@@ -8,13 +8,17 @@ import os
 from typing import Any
 
 from cmagent import __version__
-from cmagent.agent import himdsclient
-from cmagent.agent import hostinfo
-from cmagent.agent import state
 from cmagent.agent.main import Context
+from cmagent.agent.options import ShowOptions
 from cmagent.agent.output import Result
-from cmagent.agent.redact import mask_url_password
 from cmagent.errors import AzcmError
+from cmagent.errors import codes
+from cmagent.machine import channel
+from cmagent.machine import connection
+from cmagent.machine import hostinfo
+from cmagent.machine.connection import Connection
+from cmagent.machine.files import timestamp
+from cmagent.machine.redact import mask_url_password
 
 # (display name, JSON key), in the real agent's order.
 FIELDS = (
@@ -40,13 +44,13 @@ SERVICES = (("Agent Service (himdsd)", "himdsd"), ("Azure Arc Proxy (arcproxyd)"
 OS_FIELDS = (("OS Name", "osName"), ("OS Version", "osVersion"), ("OS Kernel", "osKernel"))
 
 
-def run(context: Context) -> Result:
-    saved = state.load(context.paths)
-    service = himdsclient.status(context.paths) if state.connected(saved) or \
-        os.path.exists(himdsclient.socket_path(context.paths)) else None
+def run(context: Context[ShowOptions]) -> Result:
+    saved = connection.load(context.paths)
+    service = channel.status(context.paths) if saved is not None or \
+        os.path.exists(context.paths.himds_socket) else None
     values = _values(context, saved, service)
-    wanted = list(context.option("property") or [])
-    fields = _selected(wanted, FIELDS + (OS_FIELDS if context.option("os") else ()))
+    wanted = list(context.options.property)
+    fields = _selected(wanted, FIELDS + (OS_FIELDS if context.options.os else ()))
     data = {key: values.get(key, "") for _, key in fields}
     if not wanted:
         data["services"] = values["services"]
@@ -60,33 +64,28 @@ def _selected(wanted: list[str], fields: tuple[tuple[str, str], ...]) -> list[tu
     for name in wanted:
         match = next((f for f in fields if name.lower() in (f[0].lower(), f[1].lower())), None)
         if match is None:
-            raise AzcmError(23, f"'{name}' is not a property of show; use a display name or a "
-                                "JSON key from 'azcmagent show --json'.")
+            raise AzcmError(codes.INVALID_ARGUMENT,
+                            f"'{name}' is not a property of show; use a display name or a "
+                            "JSON key from 'azcmagent show --json'.")
         chosen.append(match)
     return chosen
 
 
-def _values(context: Context, saved: dict[str, Any], service: dict[str, Any] | None,
-            ) -> dict[str, Any]:
-    connected = state.connected(saved)
-    cloud = saved.get("cloud", {})
-    values: dict[str, Any] = {key: str(saved.get(key, "")) for key in (
-        "resourceName", "resourceGroup", "resourceId", "subscriptionId", "tenantId", "vmId",
-        "correlationId", "location")}
+def _values(context: Context[ShowOptions], saved: Connection | None,
+            service: dict[str, Any] | None) -> dict[str, Any]:
+    connected = saved is not None
+    values: dict[str, Any] = _connection_values(saved)
     values.update({
-        "resourceNamespace": "Microsoft.HybridCompute" if connected else "",
-        "vmUuid": hostinfo.read("/sys/class/dmi/id/product_uuid"), "cloud": cloud.get("name", ""),
+        "vmUuid": hostinfo.read(hostinfo.PRODUCT_UUID),
         "identityKeyStore": "Default", "agentVersion": __version__,
         "agentLogfile": os.path.join(context.paths.log_dir, "himds.log"),
         "cloudProvider": "N/A", "manufacturer": hostinfo.read("/sys/class/dmi/id/sys_vendor"),
         "model": hostinfo.read("/sys/class/dmi/id/product_name"), "mssqlDetected": "false",
         "mysqlDetected": "false", "pgsqlDetected": "false", "disabledFeatures": "",
         "autoUpgradeTaskStatus": "disabled", "upstreamProxy": "", "gatewayUrl": "",
-        "portalPage": f"{cloud.get('portal', '')}/#@{saved.get('tenantId', '')}/resource"
-                      f"{saved.get('resourceId', '')}/overview" if connected else "",
     })
     values.update(_agent_status(connected, service))
-    if connected and _certificate_expired(saved):
+    if saved is not None and saved.identity.expired(timestamp()):
         values.update({"status": "Expired", "errorCode": "AZCM0081", "errorDetails":
                        "The identity certificate has expired: run 'azcmagent disconnect' "
                        "then 'azcmagent connect' to onboard the machine again."})
@@ -95,6 +94,19 @@ def _values(context: Context, saved: dict[str, Any], service: dict[str, Any] | N
     values["services"] = {key: "active" if key == "himdsd" and service else "inactive"
                           for _, key in SERVICES}
     return values
+
+
+def _connection_values(saved: Connection | None) -> dict[str, str]:
+    if saved is None:
+        return dict.fromkeys(("resourceName", "resourceGroup", "resourceId", "subscriptionId",
+                              "tenantId", "vmId", "correlationId", "location", "cloud",
+                              "resourceNamespace", "portalPage"), "")
+    return {"resourceName": saved.resource_name, "resourceGroup": saved.resource_group,
+            "resourceId": saved.resource_id, "subscriptionId": saved.subscription_id,
+            "tenantId": saved.tenant_id, "vmId": saved.vm_id,
+            "correlationId": saved.correlation_id, "location": saved.location,
+            "cloud": saved.cloud.name, "resourceNamespace": "Microsoft.HybridCompute",
+            "portalPage": saved.portal_page}
 
 
 def _agent_status(connected: bool, service: dict[str, Any] | None) -> dict[str, str]:
@@ -112,12 +124,7 @@ def _agent_status(connected: bool, service: dict[str, Any] | None) -> dict[str, 
             "errorTimestamp": str(error.get("time", ""))}
 
 
-def _certificate_expired(saved: dict[str, Any]) -> bool:
-    not_after = str(saved.get("identity", {}).get("certificateNotAfter", ""))
-    return bool(not_after) and not_after < state.timestamp()
-
-
-def _proxy(context: Context) -> dict[str, str]:
+def _proxy(context: Context[ShowOptions]) -> dict[str, str]:
     values = context.settings()
     url = str(values["proxy.url"] or context.env.environ.get("HTTPS_PROXY")
               or context.env.environ.get("https_proxy") or "")

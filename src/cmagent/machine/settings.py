@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from cmagent.agent.fileio import atomic_write
-from cmagent.agent.paths import Paths
-from cmagent.agent.redact import mask_url_password
 from cmagent.errors import AzcmError
 from cmagent.errors import Localized
+from cmagent.errors import codes
+from cmagent.machine.files import atomic_write
+from cmagent.machine.paths import Paths
+from cmagent.machine.redact import mask_url_password
 
 Value = str | bool | int | list[Any]
 
@@ -60,7 +61,7 @@ class Property:
 
 
 def _invalid(name: str, raw: str, allowed: str) -> AzcmError:
-    return AzcmError(23, Localized(
+    return AzcmError(codes.INVALID_ARGUMENT, Localized(
         f"'{raw}' is not a valid value for {name}: {allowed}.",
         f"'{raw}' は {name} の有効な値ではありません: {allowed}。",
     ))
@@ -161,7 +162,7 @@ _MONITOR_OVERRIDES: dict[str, Value] = {
 def lookup(name: str) -> Property:
     prop = BY_NAME.get(name.lower())
     if prop is None:
-        raise AzcmError(23, Localized(
+        raise AzcmError(codes.INVALID_ARGUMENT, Localized(
             f"'{name}' is not a local setting; 'azcmagent config info' lists them.",
             f"'{name}' はローカル設定ではありません。'azcmagent config info' で一覧を確認"
             "できます。",
@@ -193,7 +194,7 @@ def load(paths: Paths) -> dict[str, Value]:
 
 
 def _corrupt(paths: Paths, why: str) -> AzcmError:
-    return AzcmError(27, Localized(
+    return AzcmError(codes.CONFIG_CONFLICT, Localized(
         f"{paths.localconfig} is not a valid settings file ({why}); fix it or remove it to "
         "return to the defaults.",
         f"{paths.localconfig} は有効な設定ファイルではありません ({why})。修正するか、削除して"
@@ -208,7 +209,8 @@ def save(paths: Paths, values: dict[str, Value]) -> None:
     try:
         atomic_write(paths.localconfig, data, 0o600 if secret else 0o644)
     except OSError as error:
-        raise AzcmError(69, f"{paths.localconfig}: {error.strerror}.") from None
+        raise AzcmError(codes.LOCAL_CONFIG_UPDATE_FAILED,
+                        f"{paths.localconfig}: {error.strerror}.") from None
 
 
 def effective(values: dict[str, Value]) -> dict[str, Value]:
@@ -222,7 +224,7 @@ def effective(values: dict[str, Value]) -> dict[str, Value]:
 def check_unlocked(prop: Property, values: dict[str, Value]) -> None:
     """In monitor mode the extension lists are Microsoft's: refuse changes with AZCM0027."""
     if prop.locked_in_monitor and values.get("config.mode") == "monitor":
-        raise AzcmError(27, Localized(
+        raise AzcmError(codes.CONFIG_CONFLICT, Localized(
             f"{prop.name} cannot be changed while config.mode is monitor; run 'azcmagent "
             "config set config.mode full' first.",
             f"config.mode が monitor の間は {prop.name} を変更できません。先に 'azcmagent "

@@ -1,4 +1,5 @@
-"""Where the agent keeps its files: the real agent's Linux layout, under a settable root.
+"""Where the agent and himds keep their files: the real agent's Linux layout, under a settable
+root.
 
 Every path the agent reads or writes hangs off ``AZCMAGENT_ROOT`` (``/`` when unset), so tests,
 demos and several simulated machines can run side by side on one host. Paths are plain strings:
@@ -12,6 +13,7 @@ from collections.abc import Mapping
 
 from cmagent.errors import AzcmError
 from cmagent.errors import Localized
+from cmagent.errors import codes
 
 ROOT_VARIABLE = "AZCMAGENT_ROOT"
 
@@ -64,6 +66,22 @@ class Paths:
         return os.path.join(self.var, "tokens")
 
     @property
+    def identity_key(self) -> str:
+        return os.path.join(self.certs, "identity.key")
+
+    @property
+    def identity_certificate(self) -> str:
+        return os.path.join(self.certs, "identity.pem")
+
+    @property
+    def results(self) -> str:
+        return os.path.join(self.var, "result")
+
+    @property
+    def himds_socket(self) -> str:
+        return os.path.join(self.var, "socks", "himds.sock")
+
+    @property
     def guestconfig(self) -> str:
         return self.under_root("var/lib/GuestConfig")
 
@@ -72,7 +90,7 @@ def from_environ(environ: Mapping[str, str]) -> Paths:
     """Resolve the root from ``AZCMAGENT_ROOT``; it must name an existing directory."""
     root = environ.get(ROOT_VARIABLE) or "/"
     if not os.path.isdir(root):
-        raise AzcmError(6, Localized(
+        raise AzcmError(codes.INIT_FAILED, Localized(
             f"{ROOT_VARIABLE}={root} is not an existing directory; create it or unset the "
             "variable.",
             f"{ROOT_VARIABLE}={root} は既存のディレクトリではありません。作成するか、変数を削除して"

@@ -1,9 +1,16 @@
-"""Atomic file writes: a reader sees the old file or the new one, never half of either."""
+"""Atomic file writes (a reader sees the old file or the new one, never half of either) and the
+UTC time stamp every state file of the machine carries."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import time
+
+
+def timestamp() -> str:
+    """Now in UTC, to the second, as every state, status and result file writes it."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
 def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = 0o644) -> None:

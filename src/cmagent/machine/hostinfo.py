@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import socket
+
+PRODUCT_UUID = "/sys/class/dmi/id/product_uuid"
+MACHINE_ID = "/etc/machine-id"
+
 
 def read(path: str) -> str:
     """A small system file's text, or "" when it cannot be read (not every host has DMI)."""
@@ -16,3 +22,9 @@ def os_release() -> dict[str, str]:
     """``/etc/os-release`` as a dict, quotes removed."""
     pairs = (line.partition("=") for line in read("/etc/os-release").splitlines())
     return {key: value.strip().strip('"') for key, _, value in pairs if value}
+
+
+def fingerprint() -> str:
+    """Stable facts of this host; a clone of a connected image differs in at least one."""
+    facts = [read(MACHINE_ID), read(PRODUCT_UUID), socket.gethostname()]
+    return hashlib.sha256("|".join(facts).encode()).hexdigest()

@@ -1,0 +1,175 @@
+"""What connect and disconnect share when they talk to Azure: the cloud's endpoints, the HTTP
+session, signing in by the chosen method, and Entra and ARM failures as AZCM entries in the
+seed's terms. Imported only by the commands that call Azure, so it imports the wire freely."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import requests
+
+from cmagent.agent import clouds
+from cmagent.agent import log
+from cmagent.agent.main import Context
+from cmagent.agent.options import AuthOptions
+from cmagent.errors import AzcmError
+from cmagent.errors import Localized
+from cmagent.errors import codes
+from cmagent.machine.connection import CloudEndpoints
+from cmagent.wire import entra
+from cmagent.wire import neterrors
+from cmagent.wire.arm import ArmError
+from cmagent.wire.http import AgentSession
+
+DEADLINE_SECONDS = 600
+CHECK_HINT = Localized("Run 'azcmagent check' to find what blocks the endpoint.",
+                       "'azcmagent check' を実行して、エンドポイントを遮断しているものを"
+                       "確認してください。")
+# What to check, by the AADSTS code of Entra's refusal.
+CREDENTIAL_HINTS = {
+    7000215: ("Check the service principal secret.",
+              "サービス プリンシパル シークレットを確認してください。"),
+    7000222: ("The secret has expired: create a new one.",
+              "シークレットの有効期限が切れています。新しいシークレットを作成してください。"),
+    700016: ("Check the service principal id and the tenant id.",
+             "サービス プリンシパル ID とテナント ID を確認してください。"),
+    90002: ("Check the tenant id and the cloud.", "テナント ID とクラウドを確認してください。"),
+}
+DEFAULT_HINT = ("Check the credentials and the tenant.", "資格情報とテナントを確認してください。")
+
+
+def session(context: Context[AuthOptions], deadline: float | None = None) -> AgentSession:
+    log.bridge_stdlib()
+    return AgentSession(context.settings(), context.env.environ, deadline)
+
+
+def resolve_cloud(name: str, http: AgentSession) -> CloudEndpoints:
+    if name.lower().startswith("https://"):
+        return _discover(name.rstrip("/"), http)
+    cloud = clouds.built_in(name)
+    return CloudEndpoints(cloud.name, cloud.login, cloud.arm, cloud.his_global, cloud.portal,
+                          (f"{cloud.arm}/",))
+
+
+def _discover(url: str, http: AgentSession) -> CloudEndpoints:
+    address = f"{url}{clouds.METADATA_PATH}"
+    try:
+        response = http.get(address)
+        document = response.json()
+        return CloudEndpoints(url, document["authentication"]["loginEndpoint"],
+                              document["resourceManager"],
+                              document.get("hybridIdentityService", url),
+                              document.get("portal", url),
+                              tuple(document["authentication"]["audiences"]))
+    except requests.RequestException as error:
+        raise AzcmError(codes.CLOUD_CONFIG_UNAVAILABLE,
+                        neterrors.describe("GET", address, error)) from None
+    except (ValueError, KeyError, TypeError):
+        raise AzcmError(codes.CLOUD_CONFIG_UNAVAILABLE,
+                        f"{address} did not answer with a cloud description.") from None
+
+
+def method(context: Context[AuthOptions]) -> str:
+    """The one authentication method the flags ask for (device code when none is given)."""
+    chosen = [name for name, given in (
+        ("access-token", context.options.access_token),
+        ("service-principal", context.options.service_principal_id),
+        ("device-code", context.options.use_device_code),
+        ("azcli", context.options.use_azcli)) if given]
+    if len(chosen) > 1:
+        raise AzcmError(codes.INVALID_ARGUMENT,
+                        f"Choose one authentication method, not {' and '.join(chosen)}.")
+    if not context.options.service_principal_id and (
+            context.options.service_principal_secret or context.options.service_principal_cert):
+        raise AzcmError(codes.MISSING_PARAMETER, "--service-principal-id")
+    return chosen[0] if chosen else "device-code"
+
+
+def check_principal_flags(context: Context[AuthOptions], saved_tenant: str = "") -> None:
+    secret, cert = context.options.service_principal_secret, \
+        context.options.service_principal_cert
+    if not context.options.tenant_id and not saved_tenant:
+        raise AzcmError(codes.MISSING_PARAMETER,
+                        "--tenant-id (a service principal signs in to its tenant)")
+    if not secret and not cert:
+        raise AzcmError(codes.MISSING_PARAMETER,
+                        "--service-principal-secret or --service-principal-cert")
+    if secret and cert:
+        raise AzcmError(codes.INVALID_ARGUMENT,
+                        "Give --service-principal-secret or --service-principal-cert, not "
+                        "both.")
+    if cert and not Path(cert).is_file():
+        raise AzcmError(codes.CERTIFICATE_UNAVAILABLE,
+                        f"--service-principal-cert {cert}: no such file.")
+
+
+def sign_in(context: Context[AuthOptions], cloud: CloudEndpoints, http: AgentSession,
+            tenant: str) -> str:
+    """An ARM access token by the chosen method; AZCM0041/0012/0026 on failure."""
+    chosen = method(context)
+    login = entra.SignIn(http, cloud.login, context.options.user_tenant_id or tenant or
+                         "organizations", cloud.arm_scope)
+    try:
+        return _token(context, chosen, login, cloud)
+    except entra.EntraError as error:
+        raise _entra_failure(error) from None
+
+
+def _token(context: Context[AuthOptions], chosen: str, login: entra.SignIn,
+           cloud: CloudEndpoints) -> str:
+    options = context.options
+    if chosen == "access-token":
+        return entra.access_token(options.access_token or "", cloud.audiences, time.time())
+    if chosen == "azcli":
+        return entra.azure_cli(cloud.audiences[-1], options.tenant_id)
+    if chosen == "service-principal":
+        cert = options.service_principal_cert
+        return entra.service_principal(login, options.service_principal_id or "",
+                                       options.service_principal_secret,
+                                       Path(cert) if cert else None)
+    return entra.device_code(login, lambda message: announce(context, message))
+
+
+def announce(context: Context[AuthOptions], message: str) -> None:
+    """A prompt the person must see even with --json (then on stderr, keeping stdout JSON)."""
+    quiet_stdout = context.options.json or context.options.log_stderr
+    (context.env.stderr if quiet_stdout else context.env.stdout).write(message + "\n")
+    log.debug("Prompted: %s", message)
+
+
+def _entra_failure(error: entra.EntraError) -> AzcmError:
+    if error.kind == "token":
+        return AzcmError(codes.INVALID_ACCESS_TOKEN,
+                         f"{error.message}. Get a new token for Azure Resource Manager.")
+    if error.kind == "network":
+        return AzcmError(codes.NETWORK_ERROR, Localized(f"{error.message}. {CHECK_HINT.en}",
+                                       f"{error.message}。{CHECK_HINT.ja}"))
+    hint = CREDENTIAL_HINTS.get(error.aadsts or 0, DEFAULT_HINT)
+    return AzcmError(codes.CREDENTIALS_INVALID,
+                     Localized(f"{error.message}. {hint[0]}", f"{error.message}。{hint[1]}"))
+
+
+def arm_failure(error: ArmError, stage: str) -> AzcmError:
+    """ARM's refusal in the seed's terms: 'Get ARM Resource Response: ...' for reading the
+    machine, 'Failed to AzcmagentConnect ARM resource: ...' for creating it."""
+    if error.network:
+        return AzcmError(codes.NETWORK_ERROR, Localized(f"Failed to AzcmagentConnect ARM resource: "
+                                       f"{error.message}. {CHECK_HINT.en}",
+                                       f"Failed to AzcmagentConnect ARM resource: "
+                                       f"{error.message}。{CHECK_HINT.ja}"))
+    if error.code == "MissingSubscriptionRegistration":
+        return AzcmError(codes.CREATE_RESOURCE_FAILED,
+                         f"Failed to AzcmagentConnect ARM resource: {error.message} "
+                         "Register the resource provider: az provider register --namespace "
+                         "Microsoft.HybridCompute")
+    prefix = "Get ARM Resource Response" if stage == "get" else \
+        "Failed to AzcmagentConnect ARM resource"
+    if error.status >= 500:
+        return AzcmError(codes.CONNECT_FAILED,
+                         f"{prefix}: {error.message} Status Code={error.status}. The service "
+                         "failed (retried); try again later.")
+    hint = " Make sure the identity holds the 'Azure Connected Machine Onboarding' role on the " \
+           "resource group." if error.status == 403 else ""
+    return AzcmError(codes.CREATE_RESOURCE_FAILED,
+                     f"{prefix}: {error.message} Status Code={error.status}.{hint}")
