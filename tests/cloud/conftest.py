@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -12,20 +11,16 @@ import requests
 from cmagent.cloud import quickstart
 from cmagent.cloud import server
 from cmagent.cloud.adminclient import AdminClient
-from cmagent.cloud.files import write_json
 
 
 class RunningCloud:
     def __init__(self, data_dir: Path) -> None:
         self.data_dir = data_dir
         options = server.ServeOptions(data_dir, port=0)
-        self.server, self.app, ready = server.start(options)
-        write_json(data_dir / "server.json", ready, 0o600)
+        self.server, self.services, ready = server.start(options)
+        self.server.start()  # announces itself (server.json) once serving
         self.url: str = ready["url"]  # type: ignore[assignment]
         self.ca = str(ready["ca_bundle"])
-        self._thread = threading.Thread(target=self.server.serve_forever,
-                                        kwargs={"poll_interval": 0.1}, daemon=True)
-        self._thread.start()
         self.admin = AdminClient(data_dir)
 
     def session(self) -> requests.Session:
@@ -39,9 +34,7 @@ class RunningCloud:
         return quickstart.run(self.data_dir, "westeurope", "arc-servers", list(roles))
 
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.app.store.close()
+        self.server.stop()
 
 
 @pytest.fixture

@@ -1,82 +1,119 @@
-"""The cloud application: its state (store, clock, keys) and the router of every service."""
+"""The cloud as an ASGI application: every service object built once (``Services``, the
+composition root), and the Starlette app that routes each path to the service that owns it.
+
+Each service's routes receive only what that service uses (``Entra``, ``Arm``, ``His``,
+``Operator``); no handler reaches into the whole. Middleware, outermost first: access log, then
+injected faults; router-level refusals (404, 405) answer in the owning service's envelope.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import time
+from collections.abc import AsyncIterator
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
+import anyio.to_thread
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request as StarletteRequest
+from starlette.responses import Response as StarletteResponse
+from starlette.routing import BaseRoute
+
+from cmagent.cloud import envelopes
 from cmagent.cloud import management
 from cmagent.cloud import metadata
 from cmagent.cloud.arm import routes as arm_routes
+from cmagent.cloud.arm.auth import Authenticator
+from cmagent.cloud.arm.frontdoor import Arm
 from cmagent.cloud.arm.throttle import Throttle
 from cmagent.cloud.clock import Clock
 from cmagent.cloud.faults import Faults
+from cmagent.cloud.given import Operator
 from cmagent.cloud.his import routes as his_routes
 from cmagent.cloud.his.identity_ca import IdentityCA
-from cmagent.cloud.his.service import Challenges
-from cmagent.cloud.http import HttpError
-from cmagent.cloud.http import Request
-from cmagent.cloud.http import Response
-from cmagent.cloud.http import Router
-from cmagent.cloud.identity import device
+from cmagent.cloud.his.service import His
+from cmagent.cloud.http import CaseInsensitiveMount
+from cmagent.cloud.http import route
 from cmagent.cloud.identity import routes as identity_routes
+from cmagent.cloud.identity.entra import Entra
 from cmagent.cloud.identity.keys import SigningKeys
+from cmagent.cloud.identity.sessions import ConsentSessions
+from cmagent.cloud.middleware import AccessLog
+from cmagent.cloud.middleware import FaultInjection
 from cmagent.cloud.store import Store
 
 logger = logging.getLogger("cmagent.cloud")
-CLOCK_OFFSET = "clock.offset"
-DEVICE_INTERVAL = "identity.deviceCodeInterval"
+THREADS = 32  # handlers that touch the store run in this many threads at most
 
 
-class Cloud:
-    """Everything a request handler may need, shared by all threads of the server."""
+class Services:
+    """Every service object of one cloud process."""
 
     def __init__(self, data_dir: Path, store: Store, name: str = "cmagent") -> None:
         self.data_dir = data_dir
         self.store = store
         self.name = name
-        self.clock = Clock(float(store.setting(CLOCK_OFFSET, "0") or 0))
+        self.clock = Clock.from_store(store)
         self.keys = SigningKeys(store, self.clock)
-        self.consents = device.ConsentSessions()
+        self.authenticator = Authenticator(self.keys, self.clock)
         self.throttle = Throttle(self.clock)
-        self.identity_ca = IdentityCA(data_dir)
-        self.challenges = Challenges()
         self.faults = Faults()
+        self.identity_ca = IdentityCA(data_dir)
         self.admin_key = (data_dir / "admin.key").read_text().strip()
-        self.router = Router()
-        self.started_at = time.time()
-        self._register()
 
-    def _register(self) -> None:
-        management.register(self.router, self)
-        self.router.add("GET", "/metadata/endpoints", lambda r: metadata.endpoints(self, r))
-        arm_routes.register(self.router, self)
-        his_routes.register(self.router, self)
-        identity_routes.register(self.router, self)
+    def entra(self) -> Entra:
+        return Entra(self.store, self.clock, self.keys, ConsentSessions(self.store))
 
-    def device_interval(self) -> int:
-        return int(self.store.setting(DEVICE_INTERVAL, "5") or 5)
+    def arm(self) -> Arm:
+        return Arm(self.store, self.clock, self.authenticator, self.throttle)
 
-    def set_clock_offset(self, offset: float) -> None:
-        self.store.set_setting(CLOCK_OFFSET, repr(offset))
-        self.clock.set_offset(offset)
+    def his(self) -> His:
+        return His(self.store, self.clock, self.authenticator, self.identity_ca)
 
-    def __call__(self, request: Request) -> Response:
-        injected = self.faults.apply(request)
-        if injected is not None:
-            return injected
-        handler, allowed = self.router.resolve(request)
-        if handler is None:
-            raise HttpError(_unrouted(request, allowed))
-        return handler(request)
+    def operator(self) -> Operator:
+        return Operator(self.name, self.data_dir, self.admin_key, self.store, self.clock,
+                        self.keys, self.faults, self.throttle)
 
 
-def _unrouted(request: Request, allowed: list[str]) -> Response:
-    if allowed:
-        return Response.json(405, {"error": {
-            "code": "MethodNotAllowed",
-            "message": f"The requested resource does not support http method "
-                       f"'{request.method}'."}}, {"Allow": ", ".join(sorted(set(allowed)))})
-    return Response.json(404, {"error": {
-        "code": "NotFound", "message": f"No service answers the path '{request.path}'."}})
+def routes(services: Services) -> list[BaseRoute]:
+    """Every route, in matching order: the busiest first, the identity routes (whose first
+    segment is a tenant, ``/{tenant}/...``) last."""
+    return [route("/metadata/endpoints", {"GET": partial(metadata.endpoints, services.name)},
+                  envelopes.for_service("metadata"), blocking=False),
+            *his_routes.routes(services.his()),
+            *arm_routes.routes(services.arm()),
+            CaseInsensitiveMount(management.PREFIX, management.routes(services.operator())),
+            *identity_routes.routes(services.entra())]
+
+
+def application(services: Services, on_ready: Callable[[], None] | None = None) -> Starlette:
+    """The app; ``on_ready`` runs once it has started (the server then announces itself)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
+        if on_ready is not None:
+            on_ready()
+        yield
+        services.store.close()
+
+    return Starlette(routes=routes(services), lifespan=lifespan,
+                     middleware=[Middleware(AccessLog),
+                                 Middleware(FaultInjection, faults=services.faults)],
+                     exception_handlers={HTTPException: _refused_by_router})
+
+
+async def _refused_by_router(request: StarletteRequest, error: Exception) -> StarletteResponse:
+    assert isinstance(error, HTTPException)
+    path = request.url.path
+    envelope = envelopes.for_service(envelopes.service_of(path))
+    if error.status_code == 404:
+        answer = envelope(404, "NotFound", f"No service answers the path '{path}'.", None)
+    else:
+        answer = envelope(error.status_code, "BadRequest", str(error.detail),
+                          dict(error.headers or {}))
+    return StarletteResponse(answer.body, answer.status, answer.headers)

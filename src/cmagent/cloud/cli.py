@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -63,28 +62,19 @@ def _serve_parser(commands: Any) -> None:
     serve.add_argument("--allow-remote", action="store_true",
                        help="allow listening on a non-loopback address")
     serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.add_argument("--workers", type=int, default=1, help="worker processes (more than "
+                       "one needs a PostgreSQL --database)")
     serve.set_defaults(run=_serve)
 
 
 def _serve(args: argparse.Namespace) -> int:
     from cmagent.cloud import server
 
-    _logging(args.data_dir, args.access_log)
     options = server.ServeOptions(args.data_dir, args.host, args.port, args.ready_file,
                                   args.hostname, args.database, args.allow_remote,
-                                  args.access_log)
+                                  args.access_log, args.workers)
+    server.configure_logging(options)
     return server.serve(options)
-
-
-def _logging(data_dir: Path, access: bool) -> None:
-    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
-    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr),
-                                       logging.FileHandler(data_dir / "cloud.log")]
-    for handler in handlers:
-        handler.setFormatter(formatter)
-    logging.basicConfig(level=logging.INFO, handlers=handlers, force=True)
-    logging.getLogger("cmagent.cloud.access").setLevel(logging.INFO if access else logging.WARNING)
 
 
 def _quickstart_parser(commands: Any) -> None:

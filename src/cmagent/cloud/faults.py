@@ -11,12 +11,11 @@ from __future__ import annotations
 import random
 import re
 import threading
-import time
 import uuid
 from typing import Any
 
-from cmagent.cloud.http import ConnectionDrop
-from cmagent.cloud.http import Request
+from cmagent.cloud import envelopes
+from cmagent.cloud.envelopes import service_of
 from cmagent.cloud.http import Response
 
 SERVICES = ("identity", "arm", "his", "metadata")
@@ -24,19 +23,6 @@ ACTIONS = ("status", "latency", "drop", "throttle")
 _ARM_CODES = {400: "BadRequest", 403: "Forbidden", 404: "NotFound", 409: "Conflict",
               429: "TooManyRequests", 500: "InternalServerError", 502: "BadGateway",
               503: "ServiceUnavailable", 504: "GatewayTimeout"}
-
-
-def service_of(path: str) -> str:
-    lowered = path.lower()
-    if lowered.startswith("/_admin"):
-        return "admin"
-    if lowered.startswith(("/subscriptions", "/providers")):
-        return "arm"
-    if lowered.startswith(("/his/", "/discovery")):
-        return "his"
-    if lowered.startswith("/metadata"):
-        return "metadata"
-    return "identity"
 
 
 class FaultError(ValueError):
@@ -63,9 +49,9 @@ class Fault:
         if not 100 <= self.status <= 599 or not 0.0 <= self.probability <= 1.0:
             raise FaultError("status must be 100-599 and probability 0-1")
 
-    def matches(self, request: Request, service: str) -> bool:
-        return (service == self.service and (self.method in (None, request.method))
-                and (self._pattern is None or bool(self._pattern.search(request.path))))
+    def matches(self, method: str, path: str, service: str) -> bool:
+        return (service == self.service and (self.method in (None, method))
+                and (self._pattern is None or bool(self._pattern.search(path))))
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "service": self.service, "action": self.action,
@@ -105,24 +91,16 @@ class Faults:
         with self._lock:
             return [f.to_json() for f in self._faults]
 
-    def apply(self, request: Request) -> Response | None:
-        """The injected answer for ``request``, if any; latency is spent here."""
-        fault = self._pick(request, service_of(request.path))
-        if fault is None:
+    def pick(self, method: str, path: str) -> Fault | None:
+        """The fault that applies to this request, if any (counted once it applies)."""
+        if not self._faults:
             return None
-        if fault.action == "latency":
-            time.sleep(fault.latency_ms / 1000)
-            return None
-        if fault.action == "drop":
-            raise ConnectionDrop()
-        return _answer(fault, service_of(request.path))
-
-    def _pick(self, request: Request, service: str) -> Fault | None:
-        if service == "admin" or not self._faults:
+        service = service_of(path)
+        if service == "admin":
             return None
         with self._lock:
             for fault in self._faults:
-                if fault.matches(request, service) and random.random() < fault.probability:
+                if fault.matches(method, path, service) and random.random() < fault.probability:
                     if fault.remaining is not None:
                         fault.remaining -= 1
                         if fault.remaining <= 0:
@@ -131,13 +109,15 @@ class Faults:
         return None
 
 
-def _answer(fault: Fault, service: str) -> Response:
+def answer(fault: Fault, path: str) -> Response:
+    """What a status or throttle fault answers, in the shape of the service it stands in for."""
     headers = {"Retry-After": str(fault.retry_after)} \
         if fault.action == "throttle" or fault.status in (429, 503) else {}
     if isinstance(fault.body, str):  # a page, as a block page or a captive portal shows
         return Response(fault.status, fault.body.encode(), "text/html; charset=utf-8", headers)
     if fault.body is not None:
         return Response.json(fault.status, fault.body, headers)
+    service = service_of(path)
     if service == "identity":
         return Response.json(fault.status, {
             "error": "temporarily_unavailable" if fault.status >= 500 else "invalid_request",
@@ -146,4 +126,4 @@ def _answer(fault: Fault, service: str) -> Response:
     code = _ARM_CODES.get(fault.status, "InjectedFault")
     message = ("The request is being throttled." if fault.status == 429 else
                f"The service answered {fault.status} (injected fault {fault.id}).")
-    return Response.json(fault.status, {"error": {"code": code, "message": message}}, headers)
+    return envelopes.for_service(service)(fault.status, code, message, headers)

@@ -1,24 +1,45 @@
-"""What a management API request gives: its JSON body, required fields, the rows they name.
-Each helper raises the management API's error (``{"error": {"code", "message"}}``) that says
-what is missing or wrong."""
+"""What a management API request is given: the operator's services, its JSON body, required
+fields, the rows they name. Each helper raises the management API's error
+(``{"error": {"code", "message"}}``) that says what is missing or wrong."""
 
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from cmagent.cloud import envelopes
 from cmagent.cloud import models
+from cmagent.cloud.arm.throttle import Throttle
+from cmagent.cloud.clock import Clock
+from cmagent.cloud.faults import Faults
 from cmagent.cloud.http import HttpError
 from cmagent.cloud.http import Request
-from cmagent.cloud.http import Response
 from cmagent.cloud.identity import directory
+from cmagent.cloud.identity.keys import SigningKeys
+from cmagent.cloud.store import Store
+
+
+@dataclass(frozen=True)
+class Operator:
+    """What the management API's handlers are given: the cloud's state and its controls."""
+
+    name: str
+    data_dir: Path
+    admin_key: str
+    store: Store
+    clock: Clock
+    keys: SigningKeys
+    faults: Faults
+    throttle: Throttle
 
 
 def fail(status: int, code: str, message: str) -> HttpError:
     """The management API's refusal, to raise."""
-    return HttpError(Response.json(status, {"error": {"code": code, "message": message}}))
+    return HttpError(envelopes.management(status, code, message))
 
 
 def body(request: Request) -> dict[str, Any]:

@@ -13,74 +13,60 @@ import secrets
 import string
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from functools import partial
 from typing import Any
 
 from cryptography import x509
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from starlette.routing import BaseRoute
 
 from cmagent import __version__
+from cmagent.cloud import envelopes
 from cmagent.cloud import given
 from cmagent.cloud import models
 from cmagent.cloud import operations
 from cmagent.cloud import pki
+from cmagent.cloud import principals
 from cmagent.cloud import roles
 from cmagent.cloud.clock import iso
 from cmagent.cloud.clock import parse_iso
+from cmagent.cloud.given import Operator
 from cmagent.cloud.http import Request
 from cmagent.cloud.http import Response
-from cmagent.cloud.http import Router
+from cmagent.cloud.http import route
 from cmagent.cloud.identity import directory
-
-if TYPE_CHECKING:
-    from cmagent.cloud.app import Cloud
 
 PREFIX = "/_admin"
 SUBSCRIPTION_STATES = ("Enabled", "Warned", "PastDue", "Disabled", "Deleted")
 _SECRET_ALPHABET = string.ascii_letters + string.digits + "_-.~"
 
 
-def register(router: Router, cloud: Cloud) -> None:
-    table: list[tuple[str, str, Callable[[Cloud, Request, Session], Any]]] = [
-        ("GET", "/info", _info),
-        ("GET", "/tenants", _list_tenants), ("POST", "/tenants", _create_tenant),
-        ("GET", "/subscriptions", _list_subscriptions),
-        ("POST", "/subscriptions", _create_subscription),
-        ("PATCH", "/subscriptions/{subscription}", _update_subscription),
-        ("GET", "/resourceGroups", _list_groups), ("POST", "/resourceGroups", _create_group),
-        ("DELETE", "/resourceGroups/{subscription}/{name}", _delete_group),
-        ("GET", "/users", _list_users), ("POST", "/users", _create_user),
-        ("GET", "/applications", _list_apps), ("POST", "/applications", _create_app),
-        ("DELETE", "/applications/{app}", _delete_app),
-        ("POST", "/applications/{app}/secrets", _add_secret),
-        ("POST", "/applications/{app}/certificates", _add_certificate),
-        ("GET", "/applications/{app}/credentials", _list_credentials),
-        ("GET", "/roleDefinitions", _list_roles),
-        ("GET", "/roleAssignments", _list_assignments),
-        ("POST", "/roleAssignments", _create_assignment),
-        ("DELETE", "/roleAssignments/{assignment}", _delete_assignment),
-    ]
-    table += operations.ROUTES
-    for method, path, handler in table:
-        router.add(method, PREFIX + path, _guarded(cloud, handler, method))
+Action = Callable[[Operator, Request, Session], Any]
+# path under /_admin -> {method: action}
+TABLE: dict[str, dict[str, Action]] = {}
 
 
-def _guarded(cloud: Cloud, handler: Callable[[Cloud, Request, Session], Any],
-             method: str) -> Callable[[Request], Response]:
-    def serve(request: Request) -> Response:
-        _authorise(cloud, request)
-        session_scope = cloud.store.session if method == "GET" else cloud.store.writing
-        with session_scope() as session:
-            result = handler(cloud, request, session)
-        status = 201 if method == "POST" and result is not None else 200
-        return Response.json(status, result if result is not None else {})
-    return serve
+def routes(operator: Operator) -> list[BaseRoute]:
+    """The routes below ``PREFIX`` (the app mounts them there)."""
+    return [route(path, {method: partial(_serve, operator, method, action)
+                         for method, action in actions.items()},
+                  envelopes.for_service("admin"))
+            for path, actions in TABLE.items()]
 
 
-def _authorise(cloud: Cloud, request: Request) -> None:
+def _serve(operator: Operator, method: str, action: Action, request: Request) -> Response:
+    _authorise(operator, request)
+    session_scope = operator.store.session if method == "GET" else operator.store.writing
+    with session_scope() as session:
+        result = action(operator, request, session)
+    status = 201 if method == "POST" and result is not None else 200
+    return Response.json(status, result if result is not None else {})
+
+
+def _authorise(operator: Operator, request: Request) -> None:
     scheme, _, key = request.header("authorization").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(key.strip(), cloud.admin_key):
+    if scheme.lower() != "bearer" or not hmac.compare_digest(key.strip(), operator.admin_key):
         raise given.fail(401, "AdminKeyRequired", "Send 'Authorization: Bearer <key>' with the "
                                                   "key from the data directory's admin.key file.")
 
@@ -133,16 +119,16 @@ def assignment_json(row: models.RoleAssignment) -> dict[str, Any]:
 
 # --- handlers ----------------------------------------------------------------------------------
 
-def _info(cloud: Cloud, request: Request, session: Session) -> dict[str, Any]:
-    return {"name": cloud.name, "version": __version__, "url": request.base_url,
-            "dataDir": str(cloud.data_dir), "database": cloud.store.url.split("://")[0]}
+def _info(operator: Operator, request: Request, session: Session) -> dict[str, Any]:
+    return {"name": operator.name, "version": __version__, "url": request.base_url,
+            "dataDir": str(operator.data_dir), "database": operator.store.url.split("://")[0]}
 
 
-def _list_tenants(cloud: Cloud, request: Request, session: Session) -> list[dict[str, Any]]:
-    return [tenant_json(t) for t in cloud.store.all(session, models.Tenant)]
+def _list_tenants(operator: Operator, request: Request, session: Session) -> list[dict[str, Any]]:
+    return [tenant_json(t) for t in operator.store.all(session, models.Tenant)]
 
 
-def _create_tenant(cloud: Cloud, request: Request, session: Session) -> dict[str, Any]:
+def _create_tenant(operator: Operator, request: Request, session: Session) -> dict[str, Any]:
     body = given.body(request)
     tenant_id = given.new_guid(body, "tenantId")
     domain = str(body.get("domain") or f"tenant-{tenant_id[:8]}.onmicrosoft.com").lower()
@@ -155,11 +141,11 @@ def _create_tenant(cloud: Cloud, request: Request, session: Session) -> dict[str
     return tenant_json(row)
 
 
-def _list_subscriptions(cloud: Cloud, request: Request, session: Session) -> list[Any]:
-    return [subscription_json(s) for s in cloud.store.all(session, models.Subscription)]
+def _list_subscriptions(operator: Operator, request: Request, session: Session) -> list[Any]:
+    return [subscription_json(s) for s in operator.store.all(session, models.Subscription)]
 
 
-def _create_subscription(cloud: Cloud, request: Request, session: Session) -> dict[str, Any]:
+def _create_subscription(operator: Operator, request: Request, session: Session) -> dict[str, Any]:
     body = given.body(request)
     tenant = given.tenant(session, given.text(body, "tenantId"))
     subscription_id = given.new_guid(body, "subscriptionId")
@@ -172,7 +158,7 @@ def _create_subscription(cloud: Cloud, request: Request, session: Session) -> di
     return subscription_json(row)
 
 
-def _update_subscription(cloud: Cloud, request: Request, session: Session) -> dict[str, Any]:
+def _update_subscription(operator: Operator, request: Request, session: Session) -> dict[str, Any]:
     body = given.body(request)
     row = given.subscription(session, request.params["subscription"])
     if "state" in body:
@@ -182,13 +168,13 @@ def _update_subscription(cloud: Cloud, request: Request, session: Session) -> di
     return subscription_json(row)
 
 
-def _list_groups(cloud: Cloud, request: Request, session: Session) -> list[Any]:
+def _list_groups(operator: Operator, request: Request, session: Session) -> list[Any]:
     filters = {"subscription_id": request.query["subscriptionId"].lower()} \
         if "subscriptionId" in request.query else {}
-    return [group_json(g) for g in cloud.store.all(session, models.ResourceGroup, **filters)]
+    return [group_json(g) for g in operator.store.all(session, models.ResourceGroup, **filters)]
 
 
-def _create_group(cloud: Cloud, request: Request, session: Session) -> dict[str, Any]:
+def _create_group(operator: Operator, request: Request, session: Session) -> dict[str, Any]:
     body = given.body(request)
     subscription = given.subscription(session, given.text(body, "subscriptionId"))
     name = given.text(body, "name")
@@ -203,7 +189,7 @@ def _create_group(cloud: Cloud, request: Request, session: Session) -> dict[str,
     return group_json(row)
 
 
-def _delete_group(cloud: Cloud, request: Request, session: Session) -> dict[str, Any]:
+def _delete_group(operator: Operator, request: Request, session: Session) -> dict[str, Any]:
     row = session.scalars(select(models.ResourceGroup).filter_by(
         subscription_id=request.params["subscription"].lower(),
         name_key=request.params["name"].lower())).first()
@@ -213,11 +199,11 @@ def _delete_group(cloud: Cloud, request: Request, session: Session) -> dict[str,
     return {"deleted": row.name}
 
 
-def _list_users(cloud: Cloud, request: Request, session: Session) -> list[Any]:
-    return [user_json(u) for u in cloud.store.all(session, models.User)]
+def _list_users(operator: Operator, request: Request, session: Session) -> list[Any]:
+    return [user_json(u) for u in operator.store.all(session, models.User)]
 
 
-def _create_user(cloud: Cloud, request: Request, session: Session) -> dict[str, Any]:
+def _create_user(operator: Operator, request: Request, session: Session) -> dict[str, Any]:
     body = given.body(request)
     tenant = given.tenant(session, given.text(body, "tenantId"))
     upn = given.text(body, "userPrincipalName")
@@ -230,38 +216,29 @@ def _create_user(cloud: Cloud, request: Request, session: Session) -> dict[str, 
     return user_json(row)
 
 
-def _list_apps(cloud: Cloud, request: Request, session: Session) -> list[Any]:
-    return [app_json(a) for a in cloud.store.all(session, models.Application)]
+def _list_apps(operator: Operator, request: Request, session: Session) -> list[Any]:
+    return [app_json(a) for a in operator.store.all(session, models.Application)]
 
 
-def create_application(session: Session, tenant_id: str, display_name: str,
-                       public_client: bool = False, kind: str = "application",
-                       app_id: str | None = None) -> models.Application:
-    row = models.Application(app_id=app_id or str(uuid.uuid4()), tenant_id=tenant_id,
-                             object_id=str(uuid.uuid4()), sp_object_id=str(uuid.uuid4()),
-                             display_name=display_name, public_client=public_client, kind=kind)
-    session.add(row)
-    return row
-
-
-def _create_app(cloud: Cloud, request: Request, session: Session) -> dict[str, Any]:
+def _create_app(operator: Operator, request: Request, session: Session) -> dict[str, Any]:
     body = given.body(request)
     tenant = given.tenant(session, given.text(body, "tenantId"))
     app_id = given.new_guid(body, "appId")
     if session.get(models.Application, app_id):
         raise given.fail(409, "ApplicationExists", f"Application '{app_id}' exists.")
-    return app_json(create_application(session, tenant.id, given.text(body, "displayName"),
-                                       bool(body.get("publicClient")), app_id=app_id))
+    return app_json(principals.create_application(
+        session, tenant.id, given.text(body, "displayName"), bool(body.get("publicClient")),
+        app_id=app_id))
 
 
-def _delete_app(cloud: Cloud, request: Request, session: Session) -> dict[str, Any]:
+def _delete_app(operator: Operator, request: Request, session: Session) -> dict[str, Any]:
     row = given.application(session, request.params["app"])
-    session.delete(row)
+    principals.delete_application(session, row.app_id)
     return {"deleted": row.app_id}
 
 
-def _validity(cloud: Cloud, body: dict[str, Any], default_days: int) -> tuple[float, float]:
-    start = cloud.clock.now()
+def _validity(operator: Operator, body: dict[str, Any], default_days: int) -> tuple[float, float]:
+    start = operator.clock.now()
     if body.get("endDateTime"):
         try:
             return start, parse_iso(str(body["endDateTime"])).timestamp()
@@ -280,10 +257,10 @@ def new_secret_text() -> str:
     return f"{pick[:3]}8Q~{pick[3:]}"
 
 
-def _add_secret(cloud: Cloud, request: Request, session: Session) -> dict[str, Any]:
+def _add_secret(operator: Operator, request: Request, session: Session) -> dict[str, Any]:
     body = given.body(request)
     app = given.application(session, request.params["app"])
-    start, end = _validity(cloud, body, 365)
+    start, end = _validity(operator, body, 365)
     text = new_secret_text()
     row = models.Credential(key_id=str(uuid.uuid4()), app_id=app.app_id, kind="secret",
                             secret_hash=directory.hash_secret(text), hint=text[:3],
@@ -292,7 +269,7 @@ def _add_secret(cloud: Cloud, request: Request, session: Session) -> dict[str, A
     return {**credential_json(row), "secretText": text}
 
 
-def _add_certificate(cloud: Cloud, request: Request, session: Session) -> dict[str, Any]:
+def _add_certificate(operator: Operator, request: Request, session: Session) -> dict[str, Any]:
     body = given.body(request)
     app = given.application(session, request.params["app"])
     try:
@@ -311,34 +288,29 @@ def _add_certificate(cloud: Cloud, request: Request, session: Session) -> dict[s
     return credential_json(row)
 
 
-def _list_credentials(cloud: Cloud, request: Request, session: Session) -> list[Any]:
+def _list_credentials(operator: Operator, request: Request, session: Session) -> list[Any]:
     app = given.application(session, request.params["app"])
-    return [credential_json(c) for c in cloud.store.all(session, models.Credential,
+    return [credential_json(c) for c in operator.store.all(session, models.Credential,
                                                         app_id=app.app_id)]
 
 
-def _list_roles(cloud: Cloud, request: Request, session: Session) -> list[Any]:
+def _list_roles(operator: Operator, request: Request, session: Session) -> list[Any]:
     return [role.to_json() for role in roles.BUILT_IN]
 
 
-def _list_assignments(cloud: Cloud, request: Request, session: Session) -> list[Any]:
-    return [assignment_json(a) for a in cloud.store.all(session, models.RoleAssignment)]
+def _list_assignments(operator: Operator, request: Request, session: Session) -> list[Any]:
+    return [assignment_json(a) for a in operator.store.all(session, models.RoleAssignment)]
 
 
 def resolve_principal(session: Session, name: str) -> tuple[str, str]:
-    """(object id, principal type) of a user (object id or UPN) or a service principal (its
-    object id or its application id)."""
-    user = directory.user_by_upn(session, name) or session.get(models.User, name.lower())
-    if user:
-        return user.object_id, "User"
-    app = session.get(models.Application, name.lower()) or session.scalars(
-        select(models.Application).filter_by(sp_object_id=name.lower())).first()
-    if app:
-        return app.sp_object_id, "ServicePrincipal"
-    raise given.fail(404, "PrincipalNotFound", f"No user or service principal is named '{name}'.")
+    found = principals.find(session, name)
+    if found is None:
+        raise given.fail(404, "PrincipalNotFound", f"No user or service principal is named "
+                                                   f"'{name}'.")
+    return found
 
 
-def _create_assignment(cloud: Cloud, request: Request, session: Session) -> dict[str, Any]:
+def _create_assignment(operator: Operator, request: Request, session: Session) -> dict[str, Any]:
     body = given.body(request)
     principal_id, principal_type = resolve_principal(session, given.text(body, "principalId"))
     role = roles.find(given.text(body, "role"))
@@ -362,7 +334,7 @@ def _check_scope(session: Session, scope: str) -> None:
     given.subscription(session, parts[1])
 
 
-def _delete_assignment(cloud: Cloud, request: Request, session: Session) -> dict[str, Any]:
+def _delete_assignment(operator: Operator, request: Request, session: Session) -> dict[str, Any]:
     row = session.get(models.RoleAssignment, request.params["assignment"].lower())
     if row is None:
         raise given.fail(404, "RoleAssignmentNotFound", "No such role assignment.")
@@ -370,3 +342,28 @@ def _delete_assignment(cloud: Cloud, request: Request, session: Session) -> dict
     return {"deleted": row.id}
 
 
+def _table() -> None:
+    own: list[tuple[str, str, Action]] = [
+        ("GET", "/info", _info),
+        ("GET", "/tenants", _list_tenants), ("POST", "/tenants", _create_tenant),
+        ("GET", "/subscriptions", _list_subscriptions),
+        ("POST", "/subscriptions", _create_subscription),
+        ("PATCH", "/subscriptions/{subscription}", _update_subscription),
+        ("GET", "/resourceGroups", _list_groups), ("POST", "/resourceGroups", _create_group),
+        ("DELETE", "/resourceGroups/{subscription}/{name}", _delete_group),
+        ("GET", "/users", _list_users), ("POST", "/users", _create_user),
+        ("GET", "/applications", _list_apps), ("POST", "/applications", _create_app),
+        ("DELETE", "/applications/{app}", _delete_app),
+        ("POST", "/applications/{app}/secrets", _add_secret),
+        ("POST", "/applications/{app}/certificates", _add_certificate),
+        ("GET", "/applications/{app}/credentials", _list_credentials),
+        ("GET", "/roleDefinitions", _list_roles),
+        ("GET", "/roleAssignments", _list_assignments),
+        ("POST", "/roleAssignments", _create_assignment),
+        ("DELETE", "/roleAssignments/{assignment}", _delete_assignment),
+    ]
+    for method, path, action in own + operations.ROUTES:
+        TABLE.setdefault(path, {})[method] = action
+
+
+_table()

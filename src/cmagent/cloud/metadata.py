@@ -7,38 +7,43 @@ finds its login endpoint, resource manager, token audiences and Hybrid Identity 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+from functools import lru_cache
 from typing import Any
 
+from cmagent.cloud import envelopes
 from cmagent.cloud.http import Request
 from cmagent.cloud.http import Response
-
-if TYPE_CHECKING:
-    from cmagent.cloud.app import Cloud
 
 AUDIENCES = ["https://management.core.windows.net/", "https://management.azure.com/"]
 _VERSIONS = ("2022-09-01", "2020-06-01", "2019-05-01", "2015-01-01")
 
 
-def endpoints(cloud: Cloud, request: Request) -> Response:
+def endpoints(name: str, request: Request) -> Response:
     version = request.query.get("api-version", "")
     if version not in _VERSIONS:
-        return Response.json(400, {"error": {
-            "code": "InvalidApiVersionParameter",
-            "message": f"The api-version '{version}' is invalid. The supported versions are "
-                       f"'{', '.join(_VERSIONS)}'."}})
-    base = request.base_url
+        return envelopes.plain(400, "InvalidApiVersionParameter",
+                               f"The api-version '{version}' is invalid. The supported versions "
+                               f"are '{', '.join(_VERSIONS)}'.")
+    return Response(200, _document(name, request.base_url, version),
+                    "application/json; charset=utf-8")
+
+
+@lru_cache(maxsize=64)  # by the name the client used to reach the cloud: a handful
+def _document(name: str, base: str, version: str) -> bytes:
     if version == "2015-01-01":
-        return Response.json(200, {
+        document = {
             "galleryEndpoint": f"{base}/", "graphEndpoint": "https://graph.windows.net/",
             "portalEndpoint": f"{base}/", "hybridIdentityServiceEndpoint": f"{base}/",
-            "authentication": {"loginEndpoint": f"{base}/", "audiences": AUDIENCES}})
-    return Response.json(200, describe(cloud, base))
+            "authentication": {"loginEndpoint": f"{base}/", "audiences": AUDIENCES}}
+    else:
+        document = describe(name, base)
+    return json.dumps(document, separators=(",", ":")).encode()
 
 
-def describe(cloud: Cloud, base: str) -> dict[str, Any]:
+def describe(name: str, base: str) -> dict[str, Any]:
     return {
-        "name": cloud.name,
+        "name": name,
         "portal": f"{base}/",
         "authentication": {"loginEndpoint": f"{base}/", "audiences": AUDIENCES,
                            "tenant": "common", "identityProvider": "AAD"},

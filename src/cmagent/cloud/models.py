@@ -170,3 +170,23 @@ class Machine(Base):
     last_heartbeat: Mapped[float | None] = mapped_column(Float, nullable=True)
     fingerprint: Mapped[str | None] = mapped_column(String(128), nullable=True)
     created_at: Mapped[float] = mapped_column(Float)
+
+
+class ConsentSession(Base):
+    """A user signed in on the device login pages, waiting to approve or decline."""
+
+    __tablename__ = "consent_sessions"
+    session_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_code: Mapped[str] = mapped_column(String(16))
+    user_object_id: Mapped[str] = mapped_column(String(36))
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class HisChallenge(Base):
+    """A nonce handed out for proof of possession of a machine key: short-lived, single use."""
+
+    __tablename__ = "his_challenges"
+    challenge_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    vm_id: Mapped[str] = mapped_column(String(36))
+    nonce: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[float] = mapped_column(Float, index=True)

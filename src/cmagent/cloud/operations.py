@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -13,30 +12,30 @@ from sqlalchemy.orm import Session
 from cmagent.cloud import given
 from cmagent.cloud import models
 from cmagent.cloud import status as machine_status
+from cmagent.cloud.clock import ClockError
 from cmagent.cloud.clock import iso
 from cmagent.cloud.clock import parse_iso
 from cmagent.cloud.faults import FaultError
+from cmagent.cloud.given import Operator
 from cmagent.cloud.http import Request
 from cmagent.cloud.identity import directory
 from cmagent.cloud.identity import tokens
+from cmagent.cloud.identity.entra import DEVICE_INTERVAL
 from cmagent.cloud.identity.tokens import Principal
 
-if TYPE_CHECKING:
-    from cmagent.cloud.app import Cloud
-
 REGISTRATION_STATES = ("NotRegistered", "Registering", "Registered", "Unregistering")
-_SETTINGS = {"deviceCodeInterval": "identity.deviceCodeInterval"}
+_SETTINGS = {"deviceCodeInterval": DEVICE_INTERVAL}
 
 
-def list_providers(cloud: Cloud, request: Request, session: Session) -> list[Any]:
+def list_providers(operator: Operator, request: Request, session: Session) -> list[Any]:
     subscription = given.subscription(session, request.params["subscription"])
     return [{"subscriptionId": r.subscription_id, "namespace": r.namespace,
              "registrationState": r.state}
-            for r in cloud.store.all(session, models.ProviderRegistration,
+            for r in operator.store.all(session, models.ProviderRegistration,
                                      subscription_id=subscription.id)]
 
 
-def set_provider(cloud: Cloud, request: Request, session: Session) -> dict[str, Any]:
+def set_provider(operator: Operator, request: Request, session: Session) -> dict[str, Any]:
     subscription = given.subscription(session, request.params["subscription"])
     namespace = request.params["namespace"]
     state = given.choice(given.body(request).get("registrationState", "Registered"),
@@ -48,39 +47,42 @@ def set_provider(cloud: Cloud, request: Request, session: Session) -> dict[str, 
             "registrationState": state}
 
 
-def _clock_json(cloud: Cloud) -> dict[str, Any]:
-    return {"now": iso(cloud.clock.utcnow()), "offsetSeconds": cloud.clock.offset}
+def _clock_json(operator: Operator) -> dict[str, Any]:
+    return {"now": iso(operator.clock.utcnow()), "offsetSeconds": operator.clock.offset}
 
 
-def get_clock(cloud: Cloud, request: Request, session: Session) -> dict[str, Any]:
-    return _clock_json(cloud)
+def get_clock(operator: Operator, request: Request, session: Session) -> dict[str, Any]:
+    return _clock_json(operator)
 
 
-def move_clock(cloud: Cloud, request: Request, session: Session) -> dict[str, Any]:
+def move_clock(operator: Operator, request: Request, session: Session) -> dict[str, Any]:
     body = given.body(request)
+    clock = operator.clock
     if body.get("reset"):
         offset = 0.0
     elif "set" in body:
         try:
-            offset = parse_iso(str(body["set"])).timestamp() - (cloud.clock.now()
-                                                                 - cloud.clock.offset)
-        except ValueError:
+            offset = clock.offset_to(parse_iso(str(body["set"])))
+        except (ValueError, OverflowError):
             raise given.fail(400, "InvalidParameter", "'set' must be an ISO 8601 time.") from None
-    elif isinstance(body.get("advanceSeconds"), int | float):
-        offset = cloud.clock.offset + float(body["advanceSeconds"])
+    elif isinstance(body.get("advanceSeconds"), int | float) and \
+            not isinstance(body["advanceSeconds"], bool):
+        offset = clock.offset + float(body["advanceSeconds"])
     else:
         raise given.fail(400, "MissingParameter", "Give 'advanceSeconds', 'set' or 'reset'.")
-    session.merge(models.Setting(key="clock.offset", value=repr(offset)))
-    cloud.clock.set_offset(offset)
-    return _clock_json(cloud)
+    try:
+        clock.move(session, offset)
+    except ClockError as error:
+        raise given.fail(400, "InvalidParameter", str(error)) from None
+    return _clock_json(operator)
 
 
-def get_settings(cloud: Cloud, request: Request, session: Session) -> dict[str, Any]:
+def get_settings(operator: Operator, request: Request, session: Session) -> dict[str, Any]:
     return {name: int(getattr(session.get(models.Setting, key), "value", 5))
             for name, key in _SETTINGS.items()}
 
 
-def set_settings(cloud: Cloud, request: Request, session: Session) -> dict[str, Any]:
+def set_settings(operator: Operator, request: Request, session: Session) -> dict[str, Any]:
     body = given.body(request)
     for name, value in body.items():
         if name not in _SETTINGS or not isinstance(value, int) or not 0 < value <= 60:
@@ -89,7 +91,7 @@ def set_settings(cloud: Cloud, request: Request, session: Session) -> dict[str, 
     return {"updated": sorted(body)}
 
 
-def user_token(cloud: Cloud, request: Request, session: Session) -> dict[str, Any]:
+def user_token(operator: Operator, request: Request, session: Session) -> dict[str, Any]:
     """An access token for a user without a password: what ``--access-token`` users bring."""
     body = given.body(request)
     user = directory.user_by_upn(session, given.text(body, "userPrincipalName"))
@@ -99,56 +101,57 @@ def user_token(cloud: Cloud, request: Request, session: Session) -> dict[str, An
     principal = Principal(user.tenant_id, user.object_id,
                           next(iter(directory.FIRST_PARTY_CLIENTS)), user_upn=user.upn,
                           display_name=user.display_name, credential="0")
-    now = cloud.clock.now()
-    token, expires = tokens.access_token(cloud.keys, principal, resource, now)
+    now = operator.clock.now()
+    token, expires = tokens.access_token(operator.keys, principal, resource, now)
     return {"accessToken": token, "tokenType": "Bearer", "expiresOn": expires,
             "tenant": user.tenant_id, "resource": resource}
 
 
-def list_faults(cloud: Cloud, request: Request, session: Session) -> list[Any]:
-    return cloud.faults.list()
+def list_faults(operator: Operator, request: Request, session: Session) -> list[Any]:
+    return operator.faults.list()
 
 
-def add_fault(cloud: Cloud, request: Request, session: Session) -> dict[str, Any]:
+def add_fault(operator: Operator, request: Request, session: Session) -> dict[str, Any]:
     try:
-        return cloud.faults.add(given.body(request)).to_json()
+        return operator.faults.add(given.body(request)).to_json()
     except (FaultError, ValueError, TypeError) as error:
         raise given.fail(400, "InvalidFault", str(error)) from None
 
 
-def clear_faults(cloud: Cloud, request: Request, session: Session) -> dict[str, Any]:
-    cloud.faults.clear()
+def clear_faults(operator: Operator, request: Request, session: Session) -> dict[str, Any]:
+    operator.faults.clear()
     return {"cleared": True}
 
 
-def remove_fault(cloud: Cloud, request: Request, session: Session) -> dict[str, Any]:
-    if not cloud.faults.remove(request.params["fault"]):
+def remove_fault(operator: Operator, request: Request, session: Session) -> dict[str, Any]:
+    if not operator.faults.remove(request.params["fault"]):
         raise given.fail(404, "FaultNotFound", "No such fault.")
     return {"deleted": request.params["fault"]}
 
 
-def get_throttling(cloud: Cloud, request: Request, session: Session) -> dict[str, Any]:
+def get_throttling(operator: Operator, request: Request, session: Session) -> dict[str, Any]:
     return {kind: {"capacity": capacity, "refillPerSecond": refill}
-            for kind, (capacity, refill) in cloud.throttle.limits.items()}
+            for kind, (capacity, refill) in operator.throttle.limits.items()}
 
 
-def set_throttling(cloud: Cloud, request: Request, session: Session) -> dict[str, Any]:
+def set_throttling(operator: Operator, request: Request, session: Session) -> dict[str, Any]:
     for kind, limits in given.body(request).items():
-        valid = isinstance(limits, dict) and kind in cloud.throttle.limits and all(
+        valid = isinstance(limits, dict) and kind in operator.throttle.limits and all(
             isinstance(limits.get(k), int | float) and limits[k] >= 0
             for k in ("capacity", "refillPerSecond"))
         if not valid:
             raise given.fail(400, "InvalidParameter", "Give {kind: {capacity, "
                                                       "refillPerSecond}} for reads, writes or "
                                                       "deletes.")
-        cloud.throttle.configure(kind, float(limits["capacity"]), float(limits["refillPerSecond"]))
-    return get_throttling(cloud, request, session)
+        operator.throttle.configure(kind, float(limits["capacity"]),
+                                    float(limits["refillPerSecond"]))
+    return get_throttling(operator, request, session)
 
 
-def list_machines(cloud: Cloud, request: Request, session: Session) -> list[Any]:
+def list_machines(operator: Operator, request: Request, session: Session) -> list[Any]:
     """Machines with their status as the service derives it (for tests and operators)."""
-    now = cloud.clock.now()
-    rows = cloud.store.all(session, models.Machine)
+    now = operator.clock.now()
+    rows = operator.store.all(session, models.Machine)
     return [{"name": m.name, "vmId": m.vm_id, "subscriptionId": m.subscription_id,
              "status": machine_status.effective(m, now)[0],
              "statusReason": (m.reported or {}).get("statusReason"),
@@ -156,12 +159,12 @@ def list_machines(cloud: Cloud, request: Request, session: Session) -> list[Any]
             for m in rows]
 
 
-def create_machine(cloud: Cloud, request: Request, session: Session) -> dict[str, Any]:
+def create_machine(operator: Operator, request: Request, session: Session) -> dict[str, Any]:
     """Seed a machine resource (no identity): 'the name is taken' as data, for scenarios."""
     body = given.body(request)
     subscription = given.subscription(session, given.text(body, "subscriptionId"))
     name, group = given.text(body, "name"), given.text(body, "resourceGroup")
-    now = cloud.clock.now()
+    now = operator.clock.now()
     row = models.Machine(subscription_id=subscription.id, group_key=group.lower(), name=name,
                          name_key=name.lower(), location=given.text(body, "location", "westeurope"),
                          vm_id=str(uuid.uuid4()), body={"properties": {}, "tags": {}},
@@ -171,16 +174,16 @@ def create_machine(cloud: Cloud, request: Request, session: Session) -> dict[str
     return {"name": name, "resourceGroup": group, "vmId": row.vm_id}
 
 
-def reset(cloud: Cloud, request: Request, session: Session) -> dict[str, Any]:
+def reset(operator: Operator, request: Request, session: Session) -> dict[str, Any]:
     session.commit()
-    cloud.store.reset()
-    cloud.clock.set_offset(0.0)
-    cloud.faults.clear()
+    operator.store.reset()
+    operator.clock.reset_in_memory()
+    operator.faults.clear()
     return {"reset": True}
 
 
 # The routes under /_admin this module serves, in management's table format.
-ROUTES: list[tuple[str, str, Callable[[Cloud, Request, Session], Any]]] = [
+ROUTES: list[tuple[str, str, Callable[[Operator, Request, Session], Any]]] = [
     ("GET", "/providers/{subscription}", list_providers),
     ("PUT", "/providers/{subscription}/{namespace}", set_provider),
     ("GET", "/clock", get_clock), ("POST", "/clock", move_clock),

@@ -1,8 +1,12 @@
 """``cmagent-cloud serve``: the server's lifecycle from data directory to clean shutdown.
 
-Start-up: data directory (0700) → admin key → CA and server certificate → store → listener →
-``server.json`` in the data directory and the ready file (both written atomically) → serve until
-SIGTERM or SIGINT → stop accepting, finish, close the store, remove ``server.json``.
+Start-up: data directory (0700) → admin key → CA and server certificate → the listening socket →
+store (migrated) → the application → ``server.json`` in the data directory and the ready file
+(both written atomically, once the application has started) → serve until SIGTERM or SIGINT →
+stop accepting, finish what is in flight, close the store, remove ``server.json``.
+
+One worker serves from this process. With ``--workers N`` (PostgreSQL only) a supervisor keeps N
+worker processes on the one socket; everything they must agree on is in the database.
 """
 
 from __future__ import annotations
@@ -11,18 +15,25 @@ import ipaddress
 import logging
 import os
 import secrets
-import signal
-import threading
+import socket
+import ssl
+import sys
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-from types import FrameType
+from typing import Any
 
-from cmagent.cloud.app import Cloud
+import uvicorn
+from uvicorn.supervisors import Multiprocess
+
+from cmagent.asgi import server as asgi_server
+from cmagent.cloud.app import Services
+from cmagent.cloud.app import application
 from cmagent.cloud.files import write_json
 from cmagent.cloud.files import write_private
-from cmagent.cloud.http import CloudHTTPServer
-from cmagent.cloud.http import tls_context
 from cmagent.cloud.pki import ServerTLS
 from cmagent.cloud.store import Store
+from cmagent.cloud.store import StoreError
 
 logger = logging.getLogger("cmagent.cloud")
 STARTUP_FAILURE = 3
@@ -32,7 +43,7 @@ class ServeOptions:
     def __init__(self, data_dir: Path, host: str = "127.0.0.1", port: int = 8443,
                  ready_file: Path | None = None, hostnames: list[str] | None = None,
                  database: str | None = None, allow_remote: bool = False,
-                 access_log: bool = False) -> None:
+                 access_log: bool = False, workers: int = 1) -> None:
         self.data_dir = data_dir
         self.host = host
         self.port = port
@@ -41,6 +52,11 @@ class ServeOptions:
         self.database = database
         self.allow_remote = allow_remote
         self.access_log = access_log
+        self.workers = workers
+
+
+class StartupError(Exception):
+    """The cloud cannot start; the message says why and what to do."""
 
 
 def prepare_data_dir(data_dir: Path) -> None:
@@ -60,60 +76,132 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def start(options: ServeOptions) -> tuple[CloudHTTPServer, Cloud, dict[str, object]]:
-    """Bind and return the server, its application and the ready document (not yet serving)."""
-    if not _is_loopback(options.host) and not options.allow_remote:
-        raise SystemExit(f"refusing to listen on {options.host}: only loopback is allowed "
-                         "unless --allow-remote is given")
-    prepare_data_dir(options.data_dir)
-    tls = ServerTLS(options.data_dir)
-    names = [*options.hostnames] + ([options.host] if not _is_loopback(options.host) else [])
-    tls.ensure(names)
-    cloud = Cloud(options.data_dir, Store.in_data_dir(options.data_dir, options.database))
-    server = CloudHTTPServer((options.host, options.port), cloud,
-                             tls_context(str(tls.cert_path), str(tls.key_path)))
-    port = server.server_address[1]
-    # A wildcard bind is reached locally through loopback (which the certificate covers).
-    local = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(options.host, options.host)
-    host = f"[{local}]" if ":" in local else local
-    ready = {"url": f"https://{host}:{port}", "ca_bundle": str(tls.ca_cert_path),
-             "pid": os.getpid()}
-    return server, cloud, ready
+class Prepared:
+    """A data directory ready to serve from, the socket bound, the ready document composed."""
+
+    def __init__(self, options: ServeOptions) -> None:
+        if not _is_loopback(options.host) and not options.allow_remote:
+            raise StartupError(f"refusing to listen on {options.host}: only loopback is "
+                               "allowed unless --allow-remote is given")
+        if options.workers > 1 and not (options.database or "").startswith("postgresql"):
+            raise StartupError("--workers needs --database postgresql://...: SQLite serves "
+                               "one worker (its writes are serialised in one process)")
+        prepare_data_dir(options.data_dir)
+        self.options = options
+        self.tls = ServerTLS(options.data_dir)
+        names = [*options.hostnames] + ([options.host] if not _is_loopback(options.host) else [])
+        self.tls.ensure(names)
+        self.listener = asgi_server.bind(options.host, options.port)
+        port = self.listener.getsockname()[1]
+        # A wildcard bind is reached locally through loopback (which the certificate covers).
+        local = {"0.0.0.0": "127.0.0.1", "::": "::1"}.get(options.host, options.host)
+        host = f"[{local}]" if ":" in local else local
+        self.ready: dict[str, object] = {"url": f"https://{host}:{port}",
+                                         "ca_bundle": str(self.tls.ca_cert_path),
+                                         "pid": os.getpid()}
+
+    def announce(self) -> None:
+        write_json(self.options.data_dir / "server.json", self.ready, 0o600)
+        if self.options.ready_file:
+            write_json(self.options.ready_file, self.ready)
+        logger.info("cmagent-cloud listening on %s (CA: %s)", self.ready["url"],
+                    self.ready["ca_bundle"])
+
+    def withdraw(self) -> None:
+        (self.options.data_dir / "server.json").unlink(missing_ok=True)
+        self.listener.close()
+
+
+def tls_context(cert_path: str, key_path: str, config: Any = None,
+                default: Any = None) -> ssl.SSLContext:
+    """The server's TLS: 1.2 or newer, the data directory's certificate. (A module-level
+    function: uvicorn hands it to worker processes by pickling.)"""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(cert_path, key_path)
+    return context
+
+
+def open_services(options: ServeOptions) -> Services:
+    """The store (created or migrated) and every service built on it."""
+    return Services(options.data_dir, Store.in_data_dir(options.data_dir, options.database))
+
+
+def configure_logging(options: ServeOptions) -> None:
+    """The cloud's log: stderr and ``cloud.log`` in the data directory (every worker appends)."""
+    options.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr),
+                                       logging.FileHandler(options.data_dir / "cloud.log")]
+    for handler in handlers:
+        handler.setFormatter(formatter)
+    logging.basicConfig(level=logging.INFO, handlers=handlers, force=True)
+    logging.getLogger("cmagent.cloud.access").setLevel(
+        logging.INFO if options.access_log else logging.WARNING)
+
+
+def worker_app(options: ServeOptions) -> Any:
+    """The application of one worker process (uvicorn calls this factory in each worker)."""
+    configure_logging(options)
+    return application(open_services(options))
+
+
+def uvicorn_config(prepared: Prepared, app: Any, **extra: Any) -> uvicorn.Config:
+    tls = prepared.tls
+    return asgi_server.config(app, server_name="cmagent-cloud",
+                              ssl_context_factory=partial(tls_context, str(tls.cert_path),
+                                                          str(tls.key_path)), **extra)
+
+
+def start(options: ServeOptions) -> tuple[asgi_server.InThread, Services, dict[str, object]]:
+    """Bind and build, for a server run from a thread (tests); ``.start()`` it to serve."""
+    prepared = Prepared(options)
+    services = open_services(options)
+    app = application(services, on_ready=prepared.announce)
+    return asgi_server.InThread(uvicorn_config(prepared, app), [prepared.listener]), \
+        services, prepared.ready
 
 
 def serve(options: ServeOptions) -> int:
     try:
-        server, cloud, ready = start(options)
-    except OSError as error:
+        prepared = Prepared(options)
+    except (StartupError, OSError) as error:
         logger.error("cmagent-cloud could not start: %s", error)
         return STARTUP_FAILURE
-    stop = threading.Event()
-    previous = {sig: signal.signal(sig, _stopper(stop)) for sig in (signal.SIGTERM, signal.SIGINT)}
-    worker = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
-                              name="cmagent-cloud", daemon=True)
-    worker.start()
-    _announce(options, ready)
     try:
-        stop.wait()
+        return _serve_workers(prepared) if options.workers > 1 else _serve_here(prepared)
+    except StoreError as error:
+        logger.error("cmagent-cloud could not start: %s", error)
+        return STARTUP_FAILURE
     finally:
-        logger.info("Shutting down")
-        server.shutdown()
-        server.server_close()
-        cloud.store.close()
-        (options.data_dir / "server.json").unlink(missing_ok=True)
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        prepared.withdraw()
+        logger.info("cmagent-cloud stopped")
+
+
+def _serve_here(prepared: Prepared) -> int:
+    services = open_services(prepared.options)
+    app = application(services, on_ready=prepared.announce)
+    return asgi_server.run(uvicorn_config(prepared, app), [prepared.listener])
+
+
+def _serve_workers(prepared: Prepared) -> int:
+    options = prepared.options
+    open_services(options).store.close()  # create or migrate once, before any worker opens it
+    config = uvicorn_config(prepared, partial(worker_app, options), factory=True,
+                            workers=options.workers)
+    _Workers(config, [prepared.listener], prepared.announce).run()
     return 0
 
 
-def _announce(options: ServeOptions, ready: dict[str, object]) -> None:
-    write_json(options.data_dir / "server.json", ready, 0o600)
-    if options.ready_file:
-        write_json(options.ready_file, ready)
-    logger.info("cmagent-cloud listening on %s (CA: %s)", ready["url"], ready["ca_bundle"])
+class _Workers(Multiprocess):
+    """uvicorn's worker supervisor, announcing the cloud once every worker serves."""
 
+    def __init__(self, config: uvicorn.Config, sockets: list[socket.socket],
+                 on_ready: Callable[[], None]) -> None:
+        super().__init__(config, sockets)
+        self._on_ready = on_ready
 
-def _stopper(stop: threading.Event):  # type: ignore[no-untyped-def]
-    def handle(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-    return handle
+    def init_processes(self) -> None:
+        super().init_processes()
+        if all(process.wait_until_ready(60, self.should_exit) for process in self.processes):
+            self._on_ready()

@@ -1,11 +1,14 @@
 """The store: one SQLAlchemy engine and short sessions, one per request or command.
 
-SQLite in the data directory by default (WAL, foreign keys on); any SQLAlchemy URL (for example
-``postgresql+psycopg://...``) can be given instead.
+SQLite in the data directory by default (WAL, foreign keys on, the file readable by its owner
+only: it holds the token-signing key); any SQLAlchemy URL (for example
+``postgresql+psycopg://...``) can be given instead. A database that cannot be opened is a
+``StoreError`` naming it and what to do, never a traceback.
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +17,8 @@ from typing import Any
 
 from sqlalchemy import create_engine
 from sqlalchemy import event
+from sqlalchemy import exc
+from sqlalchemy import make_url
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Engine
@@ -23,13 +28,22 @@ from sqlalchemy.orm import sessionmaker
 from cmagent.cloud import models
 
 
+class StoreError(Exception):
+    """The database cannot be opened or used; the message names it and what to do."""
+
+
 class Store:
     def __init__(self, url: str) -> None:
         self.url = url
+        _private_sqlite_file(url)
         self.engine = _engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_lock = threading.RLock()
-        models.Base.metadata.create_all(self.engine)
+        try:
+            models.Base.metadata.create_all(self.engine)
+        except exc.SQLAlchemyError as error:
+            self.engine.dispose()
+            raise StoreError(_unusable(url, error)) from None
 
     @classmethod
     def in_data_dir(cls, data_dir: Path, url: str | None = None) -> Store:
@@ -83,6 +97,23 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _private_sqlite_file(url: str) -> None:
+    database = make_url(url).database if url.startswith("sqlite") else None
+    if database and database != ":memory:":
+        os.close(os.open(database, os.O_RDWR | os.O_CREAT, 0o600))
+        os.chmod(database, 0o600)
+
+
+def _unusable(url: str, error: exc.SQLAlchemyError) -> str:
+    where = make_url(url).render_as_string(hide_password=True)
+    reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+    if url.startswith("sqlite"):
+        return (f"the database {make_url(url).database} cannot be used ({reason}). Restore it "
+                "from a backup, or move it aside to start with an empty cloud (a new signing "
+                "key: tokens issued before are no longer valid).")
+    return f"the database {where} cannot be used ({reason}); check that it runs and the URL."
 
 
 def _engine(url: str) -> Engine:

@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import datetime
 import threading
-from typing import TYPE_CHECKING
 from typing import Any
 
 import jwt
 
 from cmagent.cloud.arm.errors import arm_error
+from cmagent.cloud.clock import Clock
 from cmagent.cloud.http import HttpError
 from cmagent.cloud.http import Request
 from cmagent.cloud.identity import directory
-
-if TYPE_CHECKING:
-    from cmagent.cloud.app import Cloud
+from cmagent.cloud.identity.keys import SigningKeys
 
 SKEW = 300
 ALLOWED_AUDIENCES = ("https://management.core.windows.net/", "https://management.core.windows.net",
@@ -52,51 +50,55 @@ class _VerifiedTokens:
             self._seen[token] = claims
 
 
-_verified = _VerifiedTokens()
-
-
 def _unauthorized(code: str, message: str, tenant: str = "common") -> HttpError:
     challenge = (f'Bearer authorization_uri="https://login.windows.net/{tenant}", '
                  f'error="invalid_token", error_description="{message}"')
     return arm_error(401, code, message, headers={"WWW-Authenticate": challenge})
 
 
-def authenticate(cloud: Cloud, request: Request, audiences: tuple[str, ...] = ALLOWED_AUDIENCES,
-                 ) -> Caller:
-    header = request.header("authorization")
-    if not header:
-        raise _unauthorized("AuthenticationFailed",
-                            "Authentication failed. The 'Authorization' header is missing.")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip() or token.count(".") != 2:
-        raise _unauthorized("AuthenticationFailedInvalidHeader", "Authentication failed. The "
-                            "'Authorization' header is provided in an invalid format.")
-    claims = _signed_claims(cloud, token.strip())
-    _check_audience(claims, audiences)
-    _check_lifetime(claims, cloud.clock.now())
-    return Caller(claims)
+class Authenticator:
+    """Checks bearer tokens against this cloud's signing keys and clock."""
 
+    def __init__(self, keys: SigningKeys, clock: Clock) -> None:
+        self.keys = keys
+        self.clock = clock
+        self._verified = _VerifiedTokens()
 
-def _signed_claims(cloud: Cloud, token: str) -> dict[str, Any]:
-    known = _verified.get(token)
-    if known is not None:
-        return known
-    invalid = _unauthorized("InvalidAuthenticationToken",
-                            "The access token is invalid: its signature could not be verified "
-                            "with the keys of the issuer.")
-    try:
-        kid = jwt.get_unverified_header(token).get("kid", "")
-        key = cloud.keys.public_key(str(kid))
-        if key is None:
-            raise invalid
-        claims: dict[str, Any] = jwt.decode(
-            token, key, algorithms=["RS256"],
-            options={"verify_exp": False, "verify_nbf": False, "verify_iat": False,
-                     "verify_aud": False})
-    except jwt.PyJWTError:
-        raise invalid from None
-    _verified.put(token, claims)
-    return claims
+    def authenticate(self, request: Request,
+                     audiences: tuple[str, ...] = ALLOWED_AUDIENCES) -> Caller:
+        header = request.header("authorization")
+        if not header:
+            raise _unauthorized("AuthenticationFailed",
+                                "Authentication failed. The 'Authorization' header is missing.")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip() or token.count(".") != 2:
+            raise _unauthorized("AuthenticationFailedInvalidHeader", "Authentication failed. "
+                                "The 'Authorization' header is provided in an invalid format.")
+        claims = self._signed_claims(token.strip())
+        _check_audience(claims, audiences)
+        _check_lifetime(claims, self.clock.now())
+        return Caller(claims)
+
+    def _signed_claims(self, token: str) -> dict[str, Any]:
+        known = self._verified.get(token)
+        if known is not None:
+            return known
+        invalid = _unauthorized("InvalidAuthenticationToken",
+                                "The access token is invalid: its signature could not be "
+                                "verified with the keys of the issuer.")
+        try:
+            kid = jwt.get_unverified_header(token).get("kid", "")
+            key = self.keys.public_key(str(kid))
+            if key is None:
+                raise invalid
+            claims: dict[str, Any] = jwt.decode(
+                token, key, algorithms=["RS256"],
+                options={"verify_exp": False, "verify_nbf": False, "verify_iat": False,
+                         "verify_aud": False})
+        except jwt.PyJWTError:
+            raise invalid from None
+        self._verified.put(token, claims)
+        return claims
 
 
 def _check_audience(claims: dict[str, Any], audiences: tuple[str, ...]) -> None:

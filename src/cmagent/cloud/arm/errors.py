@@ -1,22 +1,18 @@
-"""ARM's error envelope ``{"error": {"code", "message", "target"?, "details"?}}`` and the
-constructors for the errors ARM's front door raises itself."""
+"""ARM's refusals, to raise: the envelope (``envelopes.arm``) and the errors ARM's front door
+and its handlers share."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from cmagent.cloud import envelopes
 from cmagent.cloud.http import HttpError
-from cmagent.cloud.http import Response
 
 
 def arm_error(status: int, code: str, message: str, *, details: list[dict[str, Any]] | None = None,
               target: str | None = None, headers: dict[str, str] | None = None) -> HttpError:
-    error: dict[str, Any] = {"code": code, "message": message}
-    if target:
-        error["target"] = target
-    if details:
-        error["details"] = details
-    return HttpError(Response.json(status, {"error": error}, headers))
+    return HttpError(envelopes.arm(status, code, message, target=target, details=details,
+                                   headers=headers))
 
 
 def missing_registration(namespace: str) -> HttpError:

@@ -11,21 +11,22 @@ from __future__ import annotations
 import datetime
 import uuid
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
 from cmagent.cloud import models
 from cmagent.cloud.arm import auth
 from cmagent.cloud.arm import throttle
+from cmagent.cloud.arm.auth import Authenticator
 from cmagent.cloud.arm.errors import arm_error
 from cmagent.cloud.arm.errors import subscription_not_found
+from cmagent.cloud.arm.throttle import Throttle
+from cmagent.cloud.clock import Clock
 from cmagent.cloud.http import HttpError
 from cmagent.cloud.http import Request
 from cmagent.cloud.http import Response
-
-if TYPE_CHECKING:
-    from cmagent.cloud.app import Cloud
+from cmagent.cloud.store import Store
 
 RESOURCES_API = ("2014-04-01", "2015-01-01", "2016-02-01", "2016-06-01", "2016-09-01",
                  "2017-05-10", "2018-05-01", "2019-05-01", "2019-10-01", "2020-01-01",
@@ -37,12 +38,22 @@ MACHINES_API = ("2019-12-12", "2020-08-02", "2021-05-20", "2022-03-10", "2022-11
 ROUTING_REGION = "WESTEUROPE"
 
 
+@dataclass(frozen=True)
+class Arm:
+    """What the resource manager's handlers are given."""
+
+    store: Store
+    clock: Clock
+    authenticator: Authenticator
+    throttle: Throttle
+
+
 class ArmRequest:
     """One authenticated ARM request on its way to a handler."""
 
-    def __init__(self, cloud: Cloud, request: Request, caller: auth.Caller, session: Session,
+    def __init__(self, services: Arm, request: Request, caller: auth.Caller, session: Session,
                  subscription: models.Subscription | None, api_version: str) -> None:
-        self.cloud = cloud
+        self.services = services
         self.request = request
         self.caller = caller
         self.session = session
@@ -61,11 +72,11 @@ class ArmRequest:
 ArmHandler = Callable[[ArmRequest], Response]
 
 
-def serve(cloud: Cloud, request: Request, versions: tuple[str, ...],
-          handler: ArmHandler) -> Response:
+def serve(services: Arm, versions: tuple[str, ...], handler: ArmHandler,
+          request: Request) -> Response:
     headers = _ids(request)
     try:
-        response = _pipeline(cloud, request, versions, handler, headers)
+        response = _pipeline(services, request, versions, handler, headers)
     except HttpError as error:
         response = error.response
     response.headers.update(headers)
@@ -84,18 +95,20 @@ def _ids(request: Request) -> dict[str, str]:
             "Strict-Transport-Security": "max-age=31536000; includeSubDomains"}
 
 
-def _pipeline(cloud: Cloud, request: Request, versions: tuple[str, ...], handler: ArmHandler,
+def _pipeline(services: Arm, request: Request, versions: tuple[str, ...], handler: ArmHandler,
               headers: dict[str, str]) -> Response:
     if request.header("x-ms-return-client-request-id").lower() == "true":
         headers["x-ms-client-request-id"] = request.header("x-ms-client-request-id")
-    caller = auth.authenticate(cloud, request)
+    caller = services.authenticator.authenticate(request)
     api_version = _api_version(request, versions)
     subscription_id = request.params.get("subscription", "")
     kind = throttle.kind_of(request.method)
-    headers.update(cloud.throttle.take(caller.object_id, subscription_id.lower(), kind))
-    with cloud.store.writing() if kind != "reads" else cloud.store.session() as session:
+    headers.update(services.throttle.take(caller.object_id, subscription_id.lower(), kind))
+    store = services.store
+    with store.writing() if kind != "reads" else store.session() as session:
         subscription = _subscription(session, caller, subscription_id, kind)
-        return handler(ArmRequest(cloud, request, caller, session, subscription, api_version))
+        return handler(ArmRequest(services, request, caller, session, subscription,
+                                  api_version))
 
 
 def _api_version(request: Request, versions: tuple[str, ...]) -> str:

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
 
 from cmagent.cloud import models
+from cmagent.cloud import principals
 from cmagent.cloud import status as machine_status
 from cmagent.cloud.arm import rbac
 from cmagent.cloud.arm.errors import arm_error
@@ -31,7 +32,6 @@ from cmagent.cloud.arm.resources import require_registered
 from cmagent.cloud.clock import iso
 from cmagent.cloud.http import Response
 from cmagent.cloud.identity import directory
-from cmagent.cloud.management import create_application
 
 NAMESPACE = "Microsoft.HybridCompute"
 TYPE = "Microsoft.HybridCompute/machines"
@@ -120,10 +120,7 @@ def delete(arm: ArmRequest) -> Response:
     machine = _find(arm, group.name, arm.params["name"])
     if machine is None:
         return Response(204, b"")
-    if machine.identity_app_id:
-        identity = arm.session.get(models.Application, machine.identity_app_id)
-        if identity is not None:
-            arm.session.delete(identity)
+    principals.delete_application(arm.session, machine.identity_app_id)
     arm.session.delete(machine)
     if arm.api_version >= ASYNC_DELETE_FROM:
         return _accepted(arm, machine.location)
@@ -142,7 +139,7 @@ def _accepted(arm: ArmRequest, location: str) -> Response:
 
 def operation_status(arm: ArmRequest) -> Response:
     """Deletes finish before they are answered: every operation has Succeeded."""
-    now = iso(arm.cloud.clock.utcnow())
+    now = iso(arm.services.clock.utcnow())
     return Response.json(200, {"id": arm.request.path, "name": arm.params["operation"],
                                "status": "Succeeded", "startTime": now, "endTime": now})
 
@@ -233,7 +230,7 @@ def _create(arm: ArmRequest, group: models.ResourceGroup, name: str,
             body: dict[str, Any]) -> models.Machine:
     properties = {k: v for k, v in (body.get("properties") or {}).items() if k not in READ_ONLY}
     properties.setdefault("vmId", str(uuid.uuid4()))
-    now = arm.cloud.clock.now()
+    now = arm.services.clock.now()
     machine = models.Machine(subscription_id=arm.subscription_row().id, group_key=group.name_key,
                              name=name, name_key=name.lower(), location=body["location"].strip(),
                              vm_id=properties["vmId"].lower(), body={}, created_at=now,
@@ -271,19 +268,17 @@ def _apply_identity(arm: ArmRequest, machine: models.Machine, identity: Any) -> 
         raise arm_error(400, "InvalidIdentityType",
                         f"Identity type '{kind}' is not supported; use SystemAssigned or None.")
     if kind == "SystemAssigned" and not machine.identity_app_id:
-        app = create_application(arm.session, arm.subscription_row().tenant_id, machine.name,
-                                 kind="managedIdentity")
+        app = principals.create_machine_identity(arm.session, arm.subscription_row().tenant_id,
+                                                 machine.name)
         machine.identity_app_id = app.app_id
     elif kind == "None" and machine.identity_app_id:
-        identity_app = arm.session.get(models.Application, machine.identity_app_id)
-        if identity_app is not None:
-            arm.session.delete(identity_app)
+        principals.delete_application(arm.session, machine.identity_app_id)
         machine.identity_app_id = None
 
 
 def _stamp(arm: ArmRequest, machine: models.Machine, created: bool) -> None:
     by_type = "User" if "upn" in arm.caller.claims else "Application"
-    now = iso(arm.cloud.clock.utcnow())
+    now = iso(arm.services.clock.utcnow())
     system = dict((machine.body or {}).get("systemData") or {})
     if created:
         system.update({"createdBy": arm.caller.name, "createdByType": by_type, "createdAt": now})
@@ -299,7 +294,7 @@ def resource_id(subscription_id: str, group: str, name: str) -> str:
 
 def to_json(arm: ArmRequest, machine: models.Machine, group: str) -> dict[str, Any]:
     body = machine.body or {}
-    now = arm.cloud.clock.now()
+    now = arm.services.clock.now()
     state, changed = machine_status.effective(machine, now)
     reported = dict(machine.reported or {})
     properties = {**body.get("properties", {}), **reported,

@@ -1,19 +1,23 @@
-"""The Hybrid Identity Service's routes (registered before the identity routes, whose first
-path segment is a tenant)."""
+"""The Hybrid Identity Service's routes."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from functools import partial
 
+from starlette.routing import BaseRoute
+
+from cmagent.cloud import envelopes
 from cmagent.cloud.his import service
-from cmagent.cloud.http import Router
-
-if TYPE_CHECKING:
-    from cmagent.cloud.app import Cloud
+from cmagent.cloud.his.service import His
+from cmagent.cloud.http import route
 
 
-def register(router: Router, cloud: Cloud) -> None:
-    router.add("GET", "/discovery", lambda r: service.discovery(cloud, r))
-    router.add("POST", "/his/v1/challenges", lambda r: service.challenge(cloud, r))
-    router.add("POST", "/his/v1/certificates", lambda r: service.certificate(cloud, r))
-    router.add("POST", "/his/v1/machines/{vm}/heartbeat", lambda r: service.heartbeat(cloud, r))
+def routes(his: His) -> list[BaseRoute]:
+    envelope = envelopes.for_service("his")
+    return [
+        route("/discovery", {"GET": partial(service.discovery, his)}, envelope, blocking=False),
+        route("/his/v1/challenges", {"POST": partial(service.challenge, his)}, envelope),
+        route("/his/v1/certificates", {"POST": partial(service.certificate, his)}, envelope),
+        route("/his/v1/machines/{vm}/heartbeat", {"POST": partial(service.heartbeat, his)},
+              envelope),
+    ]

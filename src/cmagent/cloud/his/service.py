@@ -10,17 +10,9 @@ assertion at the ordinary token endpoint), and heartbeats with such a token.
 from __future__ import annotations
 
 import base64
-import binascii
-import secrets
-import threading
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import padding
-from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import Table
 from sqlalchemy import bindparam
 from sqlalchemy import func
@@ -28,22 +20,23 @@ from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from cmagent.cloud import envelopes
 from cmagent.cloud import models
 from cmagent.cloud import status as machine_status
-from cmagent.cloud.arm import auth
+from cmagent.cloud.arm.auth import Authenticator
 from cmagent.cloud.arm.machines import resource_id
+from cmagent.cloud.clock import Clock
 from cmagent.cloud.clock import iso
+from cmagent.cloud.his import proof
+from cmagent.cloud.his.identity_ca import IdentityCA
 from cmagent.cloud.http import HttpError
 from cmagent.cloud.http import Request
 from cmagent.cloud.http import Response
-
-if TYPE_CHECKING:
-    from cmagent.cloud.app import Cloud
+from cmagent.cloud.store import Store
 
 HIS_AUDIENCES = ("https://his.arc.azure.com", "https://his.arc.azure.com/")
 CERTIFICATE_DAYS = 90
 RENEW_WITHIN_DAYS = 45
-CHALLENGE_SECONDS = 300
 HEARTBEAT_SECONDS = 300
 REPORTED = ("agentVersion", "osName", "osType", "osVersion", "osSku", "osEdition",
             "machineFqdn", "displayName", "domainName", "dnsFqdn", "adFqdn", "vmUuid",
@@ -55,32 +48,19 @@ GEOGRAPHIES = {"westeurope": "weu", "northeurope": "neu", "eastus": "eus", "east
                "southeastasia": "sea", "usgovvirginia": "usgv"}
 
 
+@dataclass(frozen=True)
+class His:
+    """What the Hybrid Identity Service's handlers are given."""
+
+    store: Store
+    clock: Clock
+    authenticator: Authenticator
+    identity_ca: IdentityCA
+
+
 def his_error(status: int, code: str, message: str,
               headers: dict[str, str] | None = None) -> HttpError:
-    return HttpError(Response.json(status, {"error": {"code": code, "message": message}},
-                                   headers))
-
-
-class Challenges:
-    """Nonces handed out for proof of possession: short-lived and single-use."""
-
-    def __init__(self) -> None:
-        self._open: dict[str, tuple[str, bytes, float]] = {}
-        self._lock = threading.Lock()
-
-    def open(self, vm_id: str, now: float) -> tuple[str, bytes]:
-        challenge_id, nonce = secrets.token_urlsafe(16), secrets.token_bytes(32)
-        with self._lock:
-            self._open = {k: v for k, v in self._open.items() if v[2] > now}
-            self._open[challenge_id] = (vm_id, nonce, now + CHALLENGE_SECONDS)
-        return challenge_id, nonce
-
-    def take(self, challenge_id: str, vm_id: str, now: float) -> bytes | None:
-        with self._lock:
-            entry = self._open.pop(challenge_id, None)
-        if entry is None or entry[0] != vm_id or entry[2] < now:
-            return None
-        return entry[1]
+    return HttpError(envelopes.his(status, code, message, headers))
 
 
 def regional_base(request: Request, location: str) -> str:
@@ -92,7 +72,7 @@ def regional_base(request: Request, location: str) -> str:
     return request.base_url
 
 
-def discovery(cloud: Cloud, request: Request) -> Response:
+def discovery(his: His, request: Request) -> Response:
     location = request.query.get("location", "")
     if not location:
         raise his_error(400, "MissingLocation", "The 'location' query parameter is required.")
@@ -120,34 +100,35 @@ def _machine(session: Session, vm_id: Any) -> models.Machine:
     return machine
 
 
-def challenge(cloud: Cloud, request: Request) -> Response:
+def challenge(his: His, request: Request) -> Response:
     body = _json(request)
-    with cloud.store.session() as session:
+    with his.store.writing() as session:
         machine = _machine(session, body.get("vmId"))
-    challenge_id, nonce = cloud.challenges.open(machine.vm_id, cloud.clock.now())
+        challenge_id, nonce = proof.open_challenge(session, machine.vm_id, his.clock.now())
     return Response.json(201, {"challengeId": challenge_id,
                                "nonce": base64.b64encode(nonce).decode(),
-                               "expiresInSeconds": CHALLENGE_SECONDS})
+                               "expiresInSeconds": proof.CHALLENGE_SECONDS})
 
 
-def certificate(cloud: Cloud, request: Request) -> Response:
+def certificate(his: His, request: Request) -> Response:
     body = _json(request)
-    now = cloud.clock.now()
-    with cloud.store.writing() as session:
+    now = his.clock.now()
+    with his.store.writing() as session:
         machine = _machine(session, body.get("vmId"))
-        nonce = cloud.challenges.take(str(body.get("challengeId", "")), machine.vm_id, now)
+        nonce = proof.take_challenge(session, str(body.get("challengeId", "")), machine.vm_id,
+                                     now)
         if nonce is None:
             raise his_error(400, "InvalidChallenge", "The challenge is unknown, expired or "
                                                      "already used; ask for a new one.")
-        _verify_possession(machine, nonce, body.get("signature"))
+        proof.verify_possession(machine, nonce, body.get("signature"))
         app = session.get(models.Application, machine.identity_app_id)
         assert app is not None
         _check_renewal_due(session, app, now)
-        issued = cloud.identity_ca.issue(machine, app, now, CERTIFICATE_DAYS)
+        issued = his.identity_ca.issue(machine, app, now, CERTIFICATE_DAYS)
         session.add(issued.credential)
         group = _group_name(session, machine)
     return Response.json(201, {
-        "certificate": issued.cert_pem, "caCertificate": cloud.identity_ca.ca_pem,
+        "certificate": issued.cert_pem, "caCertificate": his.identity_ca.ca_pem,
         "notBefore": iso(issued.not_before), "notAfter": iso(issued.not_after),
         "renewAfter": iso(issued.renew_after), "clientId": app.app_id,
         "principalId": app.sp_object_id, "tenantId": app.tenant_id,
@@ -161,23 +142,6 @@ def _group_name(session: Session, machine: models.Machine) -> str:
     return group.name if group else machine.group_key
 
 
-def _verify_possession(machine: models.Machine, nonce: bytes, signature: Any) -> None:
-    key_text = machine.body.get("properties", {}).get("clientPublicKey")
-    if not key_text:
-        raise his_error(400, "NoClientPublicKey", "The machine resource has no clientPublicKey.")
-    try:
-        key = serialization.load_der_public_key(base64.b64decode(key_text))
-        proof = base64.b64decode(str(signature), validate=True)
-    except (binascii.Error, ValueError):
-        raise his_error(400, "InvalidSignature", "The signature is not base64.") from None
-    assert isinstance(key, rsa.RSAPublicKey)
-    try:
-        key.verify(proof, nonce + machine.vm_id.encode(), padding.PKCS1v15(), hashes.SHA256())
-    except InvalidSignature:
-        raise his_error(403, "ProofOfPossessionFailed",
-                        "The signature does not match the machine's clientPublicKey.") from None
-
-
 def _check_renewal_due(session: Session, app: models.Application, now: float) -> None:
     certificates = session.scalars(select(models.Credential).filter_by(
         app_id=app.app_id, kind="certificate"))
@@ -188,12 +152,12 @@ def _check_renewal_due(session: Session, app: models.Application, now: float) ->
                         "more days; renew it once 45 days or fewer remain.")
 
 
-def heartbeat(cloud: Cloud, request: Request) -> Response:
-    caller = auth.authenticate(cloud, request, audiences=HIS_AUDIENCES)
+def heartbeat(his: His, request: Request) -> Response:
+    caller = his.authenticator.authenticate(request, audiences=HIS_AUDIENCES)
     body = _json(request)
-    now = cloud.clock.now()
+    now = his.clock.now()
     # Prebuilt Core statements on a plain connection: this is the service's hottest path.
-    with cloud.store.writing_connection() as connection:
+    with his.store.writing_connection() as connection:
         row = connection.execute(_HEARTBEAT_QUERY,
                                  {"vm_id": request.params["vm"].lower()}).first()
         if row is None or not row.identity_app_id:

@@ -7,8 +7,6 @@ from __future__ import annotations
 import hashlib
 import html
 import secrets
-import threading
-from typing import TYPE_CHECKING
 
 from sqlalchemy.orm import Session
 
@@ -17,37 +15,34 @@ from cmagent.cloud.http import Request
 from cmagent.cloud.http import Response
 from cmagent.cloud.identity import directory
 from cmagent.cloud.identity import errors
+from cmagent.cloud.identity.entra import Entra
 from cmagent.cloud.identity.errors import OAuthError
-
-if TYPE_CHECKING:
-    from cmagent.cloud.app import Cloud
 
 CODE_SECONDS = 900
 _USER_CODE_ALPHABET = "BCDFGHJKLMNPQRSTVWXZ23456789"  # no vowels: codes never spell words
-_CONSENT_SECONDS = 600
 
 
-def devicecode_endpoint(cloud: Cloud, request: Request, version: str) -> Response:
+def devicecode_endpoint(entra: Entra, request: Request, version: str) -> Response:
     try:
         if request.method != "POST":
             raise errors.post_only()
-        return _new_code(cloud, request, request.form(), version)
+        return _new_code(entra, request, request.form(), version)
     except OAuthError as error:
         return error.response(request)
 
 
-def _new_code(cloud: Cloud, request: Request, form: dict[str, str], version: str) -> Response:
+def _new_code(entra: Entra, request: Request, form: dict[str, str], version: str) -> Response:
     client_id = form.get("client_id", "").strip().lower()
     if not client_id:
         raise errors.missing_parameter("client_id")
     tenant_name = request.params["tenant"]
-    now = cloud.clock.now()
-    with cloud.store.writing() as session:
+    now = entra.clock.now()
+    with entra.store.writing() as session:
         tenant_id = _tenant_id(session, tenant_name)
         _check_public_client(session, tenant_id, tenant_name, client_id)
         resource, scope = _requested(session, form, tenant_id, version)
         device_code, user_code = secrets.token_urlsafe(48), _user_code()
-        interval = cloud.device_interval()
+        interval = entra.device_interval()
         session.add(models.DeviceCode(
             device_code_hash=hashlib.sha256(device_code.encode()).hexdigest(),
             user_code=user_code, tenant_id=tenant_id, client_id=client_id, resource=resource,
@@ -105,45 +100,23 @@ def _user_code() -> str:
 
 # --- the /devicelogin pages -------------------------------------------------------------------
 
-class ConsentSessions:
-    """Signed-in users waiting to approve or decline, keyed by an unguessable session id."""
-
-    def __init__(self) -> None:
-        self._pending: dict[str, tuple[str, str, float]] = {}
-        self._lock = threading.Lock()
-
-    def open(self, user_code: str, user_object_id: str, now: float) -> str:
-        token = secrets.token_urlsafe(32)
-        with self._lock:
-            self._pending = {k: v for k, v in self._pending.items() if v[2] > now}
-            self._pending[token] = (user_code, user_object_id, now + _CONSENT_SECONDS)
-        return token
-
-    def take(self, token: str, now: float) -> tuple[str, str] | None:
-        with self._lock:
-            entry = self._pending.pop(token, None)
-        if entry is None or entry[2] < now:
-            return None
-        return entry[0], entry[1]
-
-
-def login_page(cloud: Cloud, request: Request) -> Response:
+def login_page(entra: Entra, request: Request) -> Response:
     return _page("Enter code", _code_form(""))
 
 
-def submit_code(cloud: Cloud, request: Request) -> Response:
+def submit_code(entra: Entra, request: Request) -> Response:
     user_code = _field(request, "otc").upper().replace("-", "")
-    with cloud.store.session() as session:
-        problem = _code_problem(session, user_code, cloud.clock.now())
+    with entra.store.session() as session:
+        problem = _code_problem(session, user_code, entra.clock.now())
     if problem:
         return _page("Enter code", _code_form(problem))
     return _page("Sign in", _signin_form(user_code, ""))
 
 
-def sign_in(cloud: Cloud, request: Request) -> Response:
+def sign_in(entra: Entra, request: Request) -> Response:
     user_code = _field(request, "otc")
-    now = cloud.clock.now()
-    with cloud.store.session() as session:
+    now = entra.clock.now()
+    with entra.store.session() as session:
         problem = _code_problem(session, user_code, now)
         if problem:
             return _page("Enter code", _code_form(problem))
@@ -158,19 +131,19 @@ def sign_in(cloud: Cloud, request: Request) -> Response:
                                                             "not exist in the tenant of this "
                                                             "request."))
         app_name = directory.FIRST_PARTY_CLIENTS.get(row.client_id, row.client_id)
-        session_id = cloud.consents.open(user_code, user.object_id, now)
+        session_id = entra.consents.open(user_code, user.object_id, now)
     return _page("Permissions requested", _consent_form(session_id, app_name, user.upn))
 
 
-def consent(cloud: Cloud, request: Request) -> Response:
-    now = cloud.clock.now()
-    taken = cloud.consents.take(_field(request, "session"), now)
+def consent(entra: Entra, request: Request) -> Response:
+    now = entra.clock.now()
+    taken = entra.consents.take(_field(request, "session"), now)
     if taken is None:
         return _page("Enter code", _code_form("Your sign-in session expired; enter the code "
                                               "again."))
     user_code, user_object_id = taken
     approved = _field(request, "action") == "approve"
-    with cloud.store.writing() as session:
+    with entra.store.writing() as session:
         row = session.query(models.DeviceCode).filter_by(user_code=user_code).first()
         if row is None or row.expires_at < now:
             return _page("Enter code", _code_form("That code has expired."))

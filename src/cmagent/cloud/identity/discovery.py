@@ -7,40 +7,37 @@ client reached the cloud as 127.0.0.1:8443 or as login.microsoftonline.com in th
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 from typing import Any
 
 from cmagent.cloud.http import Request
 from cmagent.cloud.http import Response
 from cmagent.cloud.identity import directory
 from cmagent.cloud.identity import tokens
+from cmagent.cloud.identity.entra import Entra
 from cmagent.cloud.identity.errors import OAuthError
 
-if TYPE_CHECKING:
-    from cmagent.cloud.app import Cloud
 
-
-def _tenant_segment(cloud: Cloud, name: str) -> tuple[str, str]:
+def _tenant_segment(entra: Entra, name: str) -> tuple[str, str]:
     """(the segment used in endpoint URLs, the tenant id or ``{tenantid}`` for common ones)."""
     if name.lower() in directory.MULTI_TENANT:
         return name.lower(), "{tenantid}"
-    with cloud.store.session() as session:
+    with entra.store.session() as session:
         tenant = directory.tenant_or_error(session, name, error="invalid_tenant")
     return tenant.id, tenant.id
 
 
-def openid_v2(cloud: Cloud, request: Request) -> Response:
-    return _document(cloud, request, _v2)
+def openid_v2(entra: Entra, request: Request) -> Response:
+    return _document(entra, request, _v2)
 
 
-def openid_v1(cloud: Cloud, request: Request) -> Response:
-    return _document(cloud, request, _v1)
+def openid_v1(entra: Entra, request: Request) -> Response:
+    return _document(entra, request, _v1)
 
 
-def _document(cloud: Cloud, request: Request,
+def _document(entra: Entra, request: Request,
               build: Callable[[Request, str, str], dict[str, Any]]) -> Response:
     try:
-        segment, tenant_id = _tenant_segment(cloud, request.params["tenant"])
+        segment, tenant_id = _tenant_segment(entra, request.params["tenant"])
     except OAuthError as error:
         return error.response(request)
     return Response.json(200, {**_common(request), **build(request, segment, tenant_id)})
@@ -90,11 +87,11 @@ def _common(request: Request) -> dict[str, Any]:
     }
 
 
-def jwks(cloud: Cloud, request: Request) -> Response:
-    return Response.json(200, cloud.keys.jwks())
+def jwks(entra: Entra, request: Request) -> Response:
+    return Response.json(200, entra.keys.jwks())
 
 
-def instance_discovery(cloud: Cloud, request: Request) -> Response:
+def instance_discovery(entra: Entra, request: Request) -> Response:
     """MSAL's authority validation: every authority on this host is valid."""
     host = request.host
     return Response.json(200, {

@@ -4,9 +4,9 @@ correlation ids and a timestamp, the code repeated in ``error_codes``.
 
 from __future__ import annotations
 
-import datetime
 import uuid
 
+from cmagent.cloud import envelopes
 from cmagent.cloud.http import Request
 from cmagent.cloud.http import Response
 
@@ -20,20 +20,9 @@ class OAuthError(Exception):
         self.text = text
 
     def response(self, request: Request) -> Response:
-        now = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%SZ")
-        trace_id = str(uuid.uuid4())
         correlation_id = request.header("client-request-id") or str(uuid.uuid4())
-        description = (f"AADSTS{self.code}: {self.text}\r\nTrace ID: {trace_id}\r\n"
-                       f"Correlation ID: {correlation_id}\r\nTimestamp: {now}")
-        return Response.json(self.status, {
-            "error": self.error,
-            "error_description": description,
-            "error_codes": [self.code],
-            "timestamp": now,
-            "trace_id": trace_id,
-            "correlation_id": correlation_id,
-            "error_uri": f"{request.base_url}/error?code={self.code}",
-        })
+        return envelopes.entra(self.status, self.error, self.code, self.text, correlation_id,
+                               request.base_url)
 
 
 def tenant_not_found(tenant: str, error: str = "invalid_request") -> OAuthError:

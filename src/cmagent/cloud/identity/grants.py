@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
 from sqlalchemy.orm import Session
@@ -21,20 +20,18 @@ from cmagent.cloud.identity import assertion
 from cmagent.cloud.identity import directory
 from cmagent.cloud.identity import errors
 from cmagent.cloud.identity import tokens
+from cmagent.cloud.identity.entra import Entra
 from cmagent.cloud.identity.errors import OAuthError
 from cmagent.cloud.identity.tokens import Principal
-
-if TYPE_CHECKING:
-    from cmagent.cloud.app import Cloud
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 DEVICE_GRANT_V2 = "urn:ietf:params:oauth:grant-type:device_code"
 
 
-def token_endpoint(cloud: Cloud, request: Request, version: str) -> Response:
+def token_endpoint(entra: Entra, request: Request, version: str) -> Response:
     try:
         form = _token_form(request)
-        return _grant(cloud, request, form, version)
+        return _grant(entra, request, form, version)
     except OAuthError as error:
         return error.response(request)
 
@@ -48,27 +45,27 @@ def _token_form(request: Request) -> dict[str, str]:
     return form
 
 
-def _grant(cloud: Cloud, request: Request, form: dict[str, str], version: str) -> Response:
+def _grant(entra: Entra, request: Request, form: dict[str, str], version: str) -> Response:
     grant = form["grant_type"]
     tenant_name = request.params["tenant"]
     if grant == "client_credentials":
-        return _client_credentials(cloud, request, form, tenant_name, version)
+        return _client_credentials(entra, request, form, tenant_name, version)
     if (version == "v2" and grant == DEVICE_GRANT_V2) or \
             (version == "v1" and grant in ("device_code", DEVICE_GRANT_V2)):
-        return _device_code(cloud, request, form, tenant_name, version)
+        return _device_code(entra, request, form, tenant_name, version)
     raise errors.unsupported_grant(grant)
 
 
-def _client_credentials(cloud: Cloud, request: Request, form: dict[str, str], tenant_name: str,
+def _client_credentials(entra: Entra, request: Request, form: dict[str, str], tenant_name: str,
                         version: str) -> Response:
     if tenant_name.lower() in ("common", "consumers"):
         raise errors.common_endpoint_grant()
-    now = cloud.clock.now()
-    with cloud.store.session() as session:
+    now = entra.clock.now()
+    with entra.store.session() as session:
         tenant = directory.tenant_or_error(session, tenant_name)
         principal = authenticate_client(session, request, form, tenant, tenant_name, now)
         audience, _ = _audience(session, form, tenant, version, client_credentials=True)
-    token, expires = tokens.access_token(cloud.keys, principal, audience, now)
+    token, expires = tokens.access_token(entra.keys, principal, audience, now)
     if version == "v1":
         return Response.json(200, tokens.v1_response(token, expires, now, audience))
     return Response.json(200, tokens.v2_response(token, expires, now))
@@ -148,21 +145,21 @@ def _audience(session: Session, form: dict[str, str], tenant: models.Tenant, ver
     return resource, scopes
 
 
-def _device_code(cloud: Cloud, request: Request, form: dict[str, str], tenant_name: str,
+def _device_code(entra: Entra, request: Request, form: dict[str, str], tenant_name: str,
                  version: str) -> Response:
     code = form.get("device_code") or form.get("code") or ""
     if not code:
         raise errors.missing_parameter("device_code")
-    now = cloud.clock.now()
-    with cloud.store.writing() as session:
+    now = entra.clock.now()
+    with entra.store.writing() as session:
         row = session.get(models.DeviceCode, hashlib.sha256(code.encode()).hexdigest())
         if row is None or row.client_id != form.get("client_id", "").lower():
             raise errors.bad_device_code()
         principal = _approved_user(session, row, now)
         session.delete(row)
     audience = row.resource
-    token, expires = tokens.access_token(cloud.keys, principal, audience, now)
-    user_extra = {"id_token": tokens.id_token(cloud.keys, principal, row.client_id,
+    token, expires = tokens.access_token(entra.keys, principal, audience, now)
+    user_extra = {"id_token": tokens.id_token(entra.keys, principal, row.client_id,
                                               request.base_url, now),
                   "client_info": tokens.client_info(principal)}
     if version == "v1" or row.version == "v1":

@@ -1,45 +1,48 @@
-"""The identity service's routes."""
+"""The identity service's routes. Listed after every other service's, because their first path
+segment is a tenant and would match any other service's path."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from functools import partial
 
-from cmagent.cloud.http import Request
+from starlette.routing import BaseRoute
+
+from cmagent.cloud import envelopes
+from cmagent.cloud.http import Handler
 from cmagent.cloud.http import Response
-from cmagent.cloud.http import Router
+from cmagent.cloud.http import route
 from cmagent.cloud.identity import device
 from cmagent.cloud.identity import discovery
 from cmagent.cloud.identity import grants
-
-if TYPE_CHECKING:
-    from cmagent.cloud.app import Cloud
-
-CloudHandler = Callable[["Cloud", Request], Response]
-VersionedHandler = Callable[["Cloud", Request, str], Response]
+from cmagent.cloud.identity.entra import Entra
 
 
-def register(router: Router, cloud: Cloud) -> None:
-    def bind(handler: CloudHandler) -> Callable[[Request], Response]:
-        return lambda request: handler(cloud, request)
+def routes(entra: Entra) -> list[BaseRoute]:
+    envelope = envelopes.for_service("identity")
 
-    def versioned(handler: VersionedHandler, version: str) -> Callable[[Request], Response]:
-        return lambda request: handler(cloud, request, version)
+    def both(handler: Callable[..., Response], version: str) -> dict[str, Handler]:
+        # GET answers the protocol's "POST only" error.
+        answer = partial(handler, entra, version=version)
+        return {"POST": answer, "GET": answer}
 
-    router.add("GET", "/common/discovery/instance", bind(discovery.instance_discovery))
-    router.add("GET", "/common/discovery/keys", bind(discovery.jwks))
-    router.add("GET", "/{tenant}/v2.0/.well-known/openid-configuration", bind(discovery.openid_v2))
-    router.add("GET", "/{tenant}/.well-known/openid-configuration", bind(discovery.openid_v1))
-    router.add("GET", "/{tenant}/discovery/v2.0/keys", bind(discovery.jwks))
-    router.add("GET", "/{tenant}/discovery/keys", bind(discovery.jwks))
-    for method in ("POST", "GET"):  # GET answers the protocol's "POST only" error
-        router.add(method, "/{tenant}/oauth2/v2.0/token", versioned(grants.token_endpoint, "v2"))
-        router.add(method, "/{tenant}/oauth2/token", versioned(grants.token_endpoint, "v1"))
-        router.add(method, "/{tenant}/oauth2/v2.0/devicecode",
-                   versioned(device.devicecode_endpoint, "v2"))
-        router.add(method, "/{tenant}/oauth2/devicecode",
-                   versioned(device.devicecode_endpoint, "v1"))
-    router.add("GET", "/devicelogin", bind(device.login_page))
-    router.add("POST", "/devicelogin", bind(device.submit_code))
-    router.add("POST", "/devicelogin/signin", bind(device.sign_in))
-    router.add("POST", "/devicelogin/consent", bind(device.consent))
+    table: list[tuple[str, dict[str, Handler], bool]] = [
+        ("/common/discovery/instance", {"GET": partial(discovery.instance_discovery, entra)},
+         False),
+        ("/common/discovery/keys", {"GET": partial(discovery.jwks, entra)}, False),
+        ("/{tenant}/v2.0/.well-known/openid-configuration",
+         {"GET": partial(discovery.openid_v2, entra)}, True),
+        ("/{tenant}/.well-known/openid-configuration",
+         {"GET": partial(discovery.openid_v1, entra)}, True),
+        ("/{tenant}/discovery/v2.0/keys", {"GET": partial(discovery.jwks, entra)}, False),
+        ("/{tenant}/discovery/keys", {"GET": partial(discovery.jwks, entra)}, False),
+        ("/{tenant}/oauth2/v2.0/token", both(grants.token_endpoint, "v2"), True),
+        ("/{tenant}/oauth2/token", both(grants.token_endpoint, "v1"), True),
+        ("/{tenant}/oauth2/v2.0/devicecode", both(device.devicecode_endpoint, "v2"), True),
+        ("/{tenant}/oauth2/devicecode", both(device.devicecode_endpoint, "v1"), True),
+        ("/devicelogin", {"GET": partial(device.login_page, entra),
+                          "POST": partial(device.submit_code, entra)}, True),
+        ("/devicelogin/signin", {"POST": partial(device.sign_in, entra)}, True),
+        ("/devicelogin/consent", {"POST": partial(device.consent, entra)}, True),
+    ]
+    return [route(path, handlers, envelope, blocking) for path, handlers, blocking in table]

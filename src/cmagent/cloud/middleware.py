@@ -1,0 +1,64 @@
+"""The cloud's middleware, in the order a request meets it: the access log, then injected
+faults (which answer, delay or drop a request before any service sees it)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from starlette.types import ASGIApp
+from starlette.types import Message
+from starlette.types import Receive
+from starlette.types import Scope
+from starlette.types import Send
+
+from cmagent.cloud import faults
+from cmagent.cloud.faults import Faults
+from cmagent.cloud.http import drop_connection
+
+access_log = logging.getLogger("cmagent.cloud.access")
+
+
+class FaultInjection:
+    def __init__(self, app: ASGIApp, faults: Faults) -> None:
+        self.app = app
+        self.faults = faults
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        fault = self.faults.pick(scope["method"], scope["path"]) \
+            if scope["type"] == "http" else None
+        if fault is None:
+            await self.app(scope, receive, send)
+        elif fault.action == "latency":
+            await asyncio.sleep(fault.latency_ms / 1000)
+            await self.app(scope, receive, send)
+        elif fault.action == "drop":
+            await drop_connection(scope, receive)
+        else:
+            await faults.answer(fault, scope["path"]).send(send)
+
+
+class AccessLog:
+    """One line per request (client, method, path, status, milliseconds) when enabled."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or not access_log.isEnabledFor(logging.INFO):
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 0
+
+        async def noting_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        await self.app(scope, receive, noting_status)
+        client = (scope.get("client") or ("-",))[0]
+        access_log.info("%s %s %s %d %.1fms", client, scope["method"], scope["path"], status,
+                        (time.perf_counter() - started) * 1000)
