@@ -22,12 +22,13 @@ DROP = "cmagent.drop"
 HEAD_TIMEOUT = 30.0
 
 
-def protocol_error_body(message: str) -> bytes:
-    return json.dumps({"error": {"code": "BadRequest", "message": message}}).encode()
-
-
 class GuardedProtocol(HttpToolsProtocol):
     head_timeout = HEAD_TIMEOUT
+
+    @staticmethod
+    def protocol_error_body(message: str) -> bytes:
+        """The JSON of a refused request; services with another error shape override it."""
+        return json.dumps({"error": {"code": "BadRequest", "message": message}}).encode()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -66,7 +67,7 @@ class GuardedProtocol(HttpToolsProtocol):
             super().shutdown()
 
     def send_400_response(self, msg: str) -> None:
-        body = protocol_error_body(msg)
+        body = self.protocol_error_body(msg)
         self.transport.write(b"".join([
             b"HTTP/1.1 400 Bad Request\r\n", b"content-type: application/json\r\n",
             b"content-length: " + str(len(body)).encode() + b"\r\n",

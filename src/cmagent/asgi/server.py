@@ -6,6 +6,7 @@ shutdown, and SIGTERM/SIGINT ending the run with status 0.
 
 from __future__ import annotations
 
+import logging
 import signal
 import socket
 import threading
@@ -44,6 +45,8 @@ def config(app: Any, *, protocol: type[GuardedProtocol] = GuardedProtocol,
         "timeout_keep_alive": 30, "timeout_graceful_shutdown": GRACEFUL_SECONDS,
         "loop": "uvloop", "ws": "none"}
     settings.update(options)
+    # Each service logs its own requests; uvicorn would log them again through the root logger.
+    logging.getLogger("uvicorn.access").disabled = True
     return uvicorn.Config(app, **settings)
 
 

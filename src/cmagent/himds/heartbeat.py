@@ -42,8 +42,6 @@ class Heartbeat:
         self.interval = interval
         self.status: dict[str, Any] = {"status": "Disconnected", "lastHeartbeat": None,
                                        "error": None}
-        self._wake = threading.Event()
-        self._stop = threading.Event()
         self._lock = threading.Lock()
 
     def beat(self) -> dict[str, Any]:
@@ -88,14 +86,3 @@ class Heartbeat:
         if answer.get("renewCertificate"):
             logger.info("Renewing the identity certificate")
             self.identity.renew_certificate()
-
-    def loop(self) -> None:
-        while not self._stop.is_set():
-            self.beat()
-            self._wake.wait(self.interval)
-            self._wake.clear()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-

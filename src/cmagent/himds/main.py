@@ -1,30 +1,54 @@
 """``himds serve``: run the machine's agent service until SIGTERM or SIGINT.
 
-Its files live under ``AZCMAGENT_ROOT`` like the CLI's; its log is ``log/himds.log``."""
+One event loop serves the metadata and token service (uvicorn, on 127.0.0.1 and, where the host
+has it, ::1), the CLI's channel, the heartbeat and the challenge sweeper; blocking work (calls to
+the cloud) runs in threads. Its files live under ``AZCMAGENT_ROOT`` like the CLI's; its log is
+``log/himds.log``.
+"""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import os
 import signal
+import socket
 import sys
-import threading
-from types import FrameType
+
+import uvicorn
 
 from cmagent import __version__
-from cmagent.himds import metadata
+from cmagent.asgi import server as asgi_server
+from cmagent.asgi.protocol import GuardedProtocol
+from cmagent.himds.challenges import Challenges
 from cmagent.himds.heartbeat import DEFAULT_INTERVAL
 from cmagent.himds.heartbeat import Heartbeat
 from cmagent.himds.identity import Identity
-from cmagent.himds.ipc import Channel
+from cmagent.himds.ipc import ChannelServer
+from cmagent.himds.metadata import Refusal
+from cmagent.himds.metadata import Service
 from cmagent.machine import channel
 from cmagent.machine import paths as machine_paths
 from cmagent.machine import settings
+from cmagent.machine.paths import Paths
 from cmagent.machine.redact import Redactor
 from cmagent.wire.http import AgentSession
 
 logger = logging.getLogger("cmagent.himds")
+STARTUP_FAILURE = 3
+SWEEP_SECONDS = 10.0
+MAX_CONNECTIONS = 256
+
+
+class HimdsProtocol(GuardedProtocol):
+    """Local callers send their request head at once; answer refusals in IMDS's shape."""
+
+    head_timeout = 10.0
+
+    @staticmethod
+    def protocol_error_body(message: str) -> bytes:
+        return bytes(Refusal(400, f"Bad request. {message}").response().body)
 
 
 class _Redacting(logging.Filter):
@@ -55,54 +79,98 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     paths = machine_paths.from_environ(os.environ)
     _logging(paths.log_dir)
-    return _serve(paths, args.heartbeat_seconds, args.port, args.tokens_dir or paths.tokens)
+    try:
+        sockets = _listeners(args.port)
+    except OSError as error:
+        logger.error("Cannot listen on localhost:%d: %s", args.port, error)
+        return STARTUP_FAILURE
+    runtime = Runtime(paths, args.heartbeat_seconds, args.tokens_dir or paths.tokens, sockets)
+    return runtime.run()
 
 
 def _logging(log_dir: str) -> None:
     os.makedirs(log_dir, mode=0o755, exist_ok=True)
     handlers: list[logging.Handler] = [logging.FileHandler(os.path.join(log_dir, "himds.log")),
-                logging.StreamHandler(sys.stderr)]
+                                       logging.StreamHandler(sys.stderr)]
     for handler in handlers:
         handler.addFilter(_Redacting())
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=handlers, force=True)
 
 
-def _serve(paths: machine_paths.Paths, interval: float, port: int, tokens_dir: str) -> int:
-    values = settings.effective(settings.load(paths))
-    identity = Identity(paths, AgentSession(values, os.environ))
-    identity.reload()
-    heartbeat = Heartbeat(identity, values, interval)
-    challenges = metadata.Challenges(tokens_dir)
+def _listeners(port: int) -> list[socket.socket]:
+    """127.0.0.1 and, where the host has it, ::1, on the same port."""
+    listeners = [asgi_server.bind("127.0.0.1", port)]
     try:
-        servers = metadata.start(metadata.Service(identity, challenges,
-                                                  lambda: dict(heartbeat.status)), port)
-    except OSError as error:
-        logger.error("Cannot listen on localhost:%d: %s", port, error)
-        return 3
-    service = Channel(paths.himds_socket, channel.socket_address(paths), {
-        "ping": lambda: {"ok": True, "pid": os.getpid(), "version": __version__},
-        "status": lambda: dict(heartbeat.status),
-        "reload": lambda: (identity.reload(), heartbeat.beat())[1],
-        "heartbeat": heartbeat.beat,
-    })
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda s, f: _stop(stop, s, f))
-    threading.Thread(target=service.serve, daemon=True).start()
-    threading.Thread(target=heartbeat.loop, daemon=True).start()
-    logger.info("himds %s serving %s and http://localhost:%d (heartbeat every %.0f s)",
-                __version__, service.path, servers[0].server_address[1], interval)
-    stop.wait()
-    heartbeat.stop()
-    for server in servers:
-        server.shutdown()
-        server.server_close()
-    challenges.close()
-    service.close()
-    logger.info("himds stopped")
-    return 0
+        listeners.append(asgi_server.bind("::1", listeners[0].getsockname()[1]))
+    except OSError:
+        logger.info("No IPv6 loopback: serving on 127.0.0.1 only")
+    return listeners
 
 
-def _stop(stop: threading.Event, signum: int, frame: FrameType | None) -> None:
-    stop.set()
+class Runtime:
+    """Everything one himds process runs, and its orderly stop."""
+
+    def __init__(self, paths: Paths, interval: float, tokens_dir: str,
+                 sockets: list[socket.socket]) -> None:
+        values = settings.effective(settings.load(paths))
+        self.paths = paths
+        self.sockets = sockets
+        self.identity = Identity(paths, AgentSession(values, os.environ))
+        self.identity.reload()
+        self.heartbeat = Heartbeat(self.identity, values, interval)
+        self.challenges = Challenges(tokens_dir)
+        service = Service(self.identity, self.challenges, lambda: dict(self.heartbeat.status))
+        self.server = uvicorn.Server(asgi_server.config(
+            service.app(), protocol=HimdsProtocol, server_name="himds", lifespan="off",
+            limit_concurrency=MAX_CONNECTIONS))
+        self.channel = ChannelServer(paths.himds_socket, channel.socket_address(paths), {
+            channel.PING: self._ping, channel.STATUS: self._status,
+            channel.RELOAD: self._reload, channel.HEARTBEAT: self._beat})
+
+    def run(self) -> int:
+        for signum in (signal.SIGTERM, signal.SIGINT):  # uvicorn raises them again on exit
+            signal.signal(signum, lambda number, frame: None)
+        asyncio_run = asyncio.Runner(loop_factory=self.server.config.get_loop_factory())
+        with asyncio_run as runner:
+            runner.run(self._serve())
+        logger.info("himds stopped")
+        return 0
+
+    async def _serve(self) -> None:
+        await self.channel.start()
+        background = [asyncio.create_task(self._heartbeats()),
+                      asyncio.create_task(self._sweeps())]
+        port = self.sockets[0].getsockname()[1]
+        logger.info("himds %s serving %s and http://localhost:%d (heartbeat every %.0f s)",
+                    __version__, self.channel.path, port, self.heartbeat.interval)
+        try:
+            await self.server.serve(sockets=self.sockets)
+        finally:
+            for task in background:
+                task.cancel()
+            await self.channel.close()
+            self.challenges.close()
+
+    async def _heartbeats(self) -> None:
+        while True:
+            await asyncio.to_thread(self.heartbeat.beat)
+            await asyncio.sleep(self.heartbeat.interval)
+
+    async def _sweeps(self) -> None:
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            self.challenges.sweep()
+
+    async def _ping(self) -> dict[str, object]:
+        return {"ok": True, "pid": os.getpid(), "version": __version__}
+
+    async def _status(self) -> dict[str, object]:
+        return dict(self.heartbeat.status)
+
+    async def _reload(self) -> dict[str, object]:
+        await asyncio.to_thread(self.identity.reload)
+        return await asyncio.to_thread(self.heartbeat.beat)
+
+    async def _beat(self) -> dict[str, object]:
+        return await asyncio.to_thread(self.heartbeat.beat)
