@@ -57,7 +57,8 @@ def azcmagent(agent_root: Path):
 
 @pytest.fixture(scope="module")
 def cloud(tmp_path_factory: pytest.TempPathFactory):
-    """A real cmagent-cloud served from a thread (see tests/cloud/conftest.py)."""
+    """A real cmagent-cloud (SQLite) served from a thread (see tests/cloud/conftest.py, whose
+    tests run it on PostgreSQL as well)."""
     from tests.cloud.conftest import RunningCloud
 
     running = RunningCloud(tmp_path_factory.mktemp("cloud") / "data")

@@ -1,4 +1,5 @@
-"""A real cmagent-cloud (HTTPS, SQLite) per test module, served from a thread on a free port."""
+"""A real cmagent-cloud per test module, served from a thread on a free port: every test of the
+cloud runs twice, against SQLite (the default) and against a real PostgreSQL server."""
 
 from __future__ import annotations
 
@@ -14,9 +15,9 @@ from cmagent.cloud.adminclient import AdminClient
 
 
 class RunningCloud:
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, database: str | None = None) -> None:
         self.data_dir = data_dir
-        options = server.ServeOptions(data_dir, port=0)
+        options = server.ServeOptions(data_dir, port=0, database=database)
         self.server, self.services, ready = server.start(options)
         self.server.start()  # announces itself (server.json) once serving
         self.url: str = ready["url"]  # type: ignore[assignment]
@@ -35,6 +36,28 @@ class RunningCloud:
 
     def stop(self) -> None:
         self.server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One throw-away PostgreSQL cluster for the session; each cloud gets its own database."""
+    from tests.pg import Cluster
+
+    cluster = Cluster()
+    try:
+        cluster.start()
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def cloud(request, tmp_path_factory: pytest.TempPathFactory):
+    database = request.getfixturevalue("postgres").new_database() \
+        if request.param == "postgresql" else None
+    running = RunningCloud(tmp_path_factory.mktemp("cloud") / "data", database)
+    yield running
+    running.stop()
 
 
 @pytest.fixture

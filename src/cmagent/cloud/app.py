@@ -44,6 +44,8 @@ from cmagent.cloud.identity.keys import SigningKeys
 from cmagent.cloud.identity.sessions import ConsentSessions
 from cmagent.cloud.middleware import AccessLog
 from cmagent.cloud.middleware import FaultInjection
+from cmagent.cloud.middleware import SharedStateRefresh
+from cmagent.cloud.shared import SharedState
 from cmagent.cloud.store import Store
 
 logger = logging.getLogger("cmagent.cloud")
@@ -60,8 +62,9 @@ class Services:
         self.clock = Clock.from_store(store)
         self.keys = SigningKeys(store, self.clock)
         self.authenticator = Authenticator(self.keys, self.clock)
-        self.throttle = Throttle(self.clock)
-        self.faults = Faults()
+        shared = store if store.shared else None
+        self.throttle = Throttle(self.clock, shared)
+        self.faults = Faults(shared)
         self.identity_ca = IdentityCA(data_dir)
         self.admin_key = (data_dir / "admin.key").read_text().strip()
 
@@ -101,9 +104,11 @@ def application(services: Services, on_ready: Callable[[], None] | None = None) 
         yield
         services.store.close()
 
-    return Starlette(routes=routes(services), lifespan=lifespan,
-                     middleware=[Middleware(AccessLog),
-                                 Middleware(FaultInjection, faults=services.faults)],
+    middleware = [Middleware(AccessLog), Middleware(FaultInjection, faults=services.faults)]
+    if services.store.shared:
+        middleware.insert(1, Middleware(SharedStateRefresh, state=SharedState(
+            services.store, services.clock, services.throttle, services.faults)))
+    return Starlette(routes=routes(services), lifespan=lifespan, middleware=middleware,
                      exception_handlers={HTTPException: _refused_by_router})
 
 

@@ -60,8 +60,12 @@ class Clock:
         self._offset = offset
 
     def refresh(self, store: Store) -> None:
+        self.load(store.setting(OFFSET_SETTING))
+
+    def load(self, stored: str | None) -> None:
+        """The offset as the store has it (``stored``: the setting's value)."""
         try:
-            self._offset = float(store.setting(OFFSET_SETTING, "0") or 0)
+            self._offset = float(stored or 0)
         except ValueError:
             self._offset = 0.0
 

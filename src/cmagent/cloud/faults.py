@@ -2,8 +2,10 @@
 path pattern and method, answer with a status and a realistic body, add latency, drop the
 connection, or throttle with ``Retry-After`` — always, with a probability, or a number of times.
 
-Faults live in memory (a restart clears them). States that are data, not faults (an expired
-secret, a missing role, an unregistered provider) come from the store instead.
+Faults live in memory (a restart clears them); with a shared store (PostgreSQL, several
+workers) they live in its ``faults`` table, every worker reloads them per request and a counted
+fault is spent with one atomic update, so N means N across all workers. States that are data,
+not faults (an expired secret, a missing role, an unregistered provider) come from the store.
 """
 
 from __future__ import annotations
@@ -11,12 +13,22 @@ from __future__ import annotations
 import random
 import re
 import threading
+import time
 import uuid
+from typing import TYPE_CHECKING
 from typing import Any
 
+from sqlalchemy import delete
+from sqlalchemy import select
+from sqlalchemy import update
+
 from cmagent.cloud import envelopes
+from cmagent.cloud import models
 from cmagent.cloud.envelopes import service_of
 from cmagent.cloud.http import Response
+
+if TYPE_CHECKING:
+    from cmagent.cloud.store import Store
 
 SERVICES = ("identity", "arm", "his", "metadata")
 ACTIONS = ("status", "latency", "drop", "throttle")
@@ -30,8 +42,8 @@ class FaultError(ValueError):
 
 
 class Fault:
-    def __init__(self, spec: dict[str, Any]) -> None:
-        self.id = str(uuid.uuid4())
+    def __init__(self, spec: dict[str, Any], fault_id: str | None = None) -> None:
+        self.id = fault_id or str(uuid.uuid4())
         self.service = _one_of(spec.get("service"), SERVICES, "service")
         self.action = _one_of(spec.get("action", "status"), ACTIONS, "action")
         self.method = str(spec["method"]).upper() if spec.get("method") else None
@@ -59,6 +71,13 @@ class Fault:
                 "latencyMs": self.latency_ms, "retryAfter": self.retry_after,
                 "probability": self.probability, "remaining": self.remaining}
 
+    def spec(self) -> dict[str, Any]:
+        """What recreates this fault (in another worker)."""
+        return {"service": self.service, "action": self.action, "method": self.method,
+                "pathPattern": self.path, "status": self.status, "body": self.body,
+                "latencyMs": self.latency_ms, "retryAfter": self.retry_after,
+                "probability": self.probability}
+
 
 def _one_of(value: Any, allowed: tuple[str, ...], name: str) -> str:
     if value not in allowed:
@@ -67,32 +86,63 @@ def _one_of(value: Any, allowed: tuple[str, ...], name: str) -> str:
 
 
 class Faults:
-    def __init__(self) -> None:
+    def __init__(self, store: Store | None = None) -> None:
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
+        self._store = store  # shared: the database holds the faults
+
+    @property
+    def shared(self) -> bool:
+        return self._store is not None
 
     def add(self, spec: dict[str, Any]) -> Fault:
         fault = Fault(spec)
+        if self._store is not None:
+            with self._store.writing() as session:
+                session.add(models.FaultRow(id=fault.id, spec=fault.spec(),
+                                            remaining=fault.remaining, created_at=time.time()))
         with self._lock:
             self._faults.append(fault)
         return fault
 
     def remove(self, fault_id: str) -> bool:
+        if self._store is not None:
+            with self._store.writing() as session:
+                gone = session.execute(delete(models.FaultRow).where(
+                    models.FaultRow.id == fault_id).returning(models.FaultRow.id)).first()
+            self.reload()
+            return gone is not None
         with self._lock:
             before = len(self._faults)
             self._faults = [f for f in self._faults if f.id != fault_id]
             return len(self._faults) != before
 
     def clear(self) -> None:
+        if self._store is not None:
+            with self._store.writing() as session:
+                session.execute(delete(models.FaultRow))
         with self._lock:
             self._faults = []
 
     def list(self) -> list[dict[str, Any]]:
+        if self._store is not None:
+            self.reload()
         with self._lock:
             return [f.to_json() for f in self._faults]
 
+    def reload(self) -> None:
+        """The faults as the shared store has them now."""
+        assert self._store is not None
+        with self._store.session() as session:
+            rows = session.scalars(select(models.FaultRow)
+                                   .order_by(models.FaultRow.created_at)).all()
+        loaded = [Fault({**row.spec, "count": row.remaining}, row.id) for row in rows]
+        with self._lock:
+            self._faults = loaded
+
     def pick(self, method: str, path: str) -> Fault | None:
-        """The fault that applies to this request, if any (counted once it applies)."""
+        """The fault that applies to this request, if any; a counted one is spent here (with a
+        shared store, spend it with ``spend`` before acting on it)."""
         if not self._faults:
             return None
         service = service_of(path)
@@ -101,12 +151,25 @@ class Faults:
         with self._lock:
             for fault in self._faults:
                 if fault.matches(method, path, service) and random.random() < fault.probability:
-                    if fault.remaining is not None:
+                    if fault.remaining is not None and self._store is None:
                         fault.remaining -= 1
                         if fault.remaining <= 0:
                             self._faults.remove(fault)
                     return fault
         return None
+
+    def spend(self, fault: Fault) -> bool:
+        """Use one of a counted fault's uses in the shared store; False when none was left."""
+        if fault.remaining is None or self._store is None:
+            return True
+        table = models.FaultRow
+        with self._store.writing() as session:
+            left = session.execute(update(table).where(table.id == fault.id, table.remaining > 0)
+                                   .values(remaining=table.remaining - 1)
+                                   .returning(table.remaining)).scalar()
+            if left == 0:
+                session.execute(delete(table).where(table.id == fault.id))
+        return left is not None
 
 
 def answer(fault: Fault, path: str) -> Response:

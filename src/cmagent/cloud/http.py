@@ -16,6 +16,8 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl
 
+from sqlalchemy.exc import DataError
+from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Mount
 from starlette.routing import Route
@@ -175,6 +177,13 @@ class Endpoint:
             return error.response
         except ConnectionDrop:
             return None
+        except IntegrityError:  # another request (another worker) changed the same rows first
+            return self.envelope(409, "Conflict", "Another request changed this resource at "
+                                 "the same time; retry.", None)
+        except DataError:  # a value no column can hold, e.g. a NUL character for PostgreSQL
+            return self.envelope(400, "InvalidRequestContent", "The request holds a value that "
+                                 "cannot be stored (a NUL character or an out-of-range "
+                                 "number).", None)
         except Exception:
             error_log.exception("Unhandled error for %s %s", request.method, request.path)
             return self.envelope(500, "InternalServerError", "The server met an unexpected "

@@ -1,5 +1,6 @@
-"""The cloud's middleware, in the order a request meets it: the access log, then injected
-faults (which answer, delay or drop a request before any service sees it)."""
+"""The cloud's middleware, in the order a request meets it: the access log, the shared state
+(workers on PostgreSQL read the clock, limits and faults anew), then injected faults (which
+answer, delay or drop a request before any service sees it)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import asyncio
 import logging
 import time
 
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp
 from starlette.types import Message
 from starlette.types import Receive
@@ -16,8 +18,20 @@ from starlette.types import Send
 from cmagent.cloud import faults
 from cmagent.cloud.faults import Faults
 from cmagent.cloud.http import drop_connection
+from cmagent.cloud.shared import SharedState
 
 access_log = logging.getLogger("cmagent.cloud.access")
+
+
+class SharedStateRefresh:
+    def __init__(self, app: ASGIApp, state: SharedState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            await run_in_threadpool(self.state.refresh)
+        await self.app(scope, receive, send)
 
 
 class FaultInjection:
@@ -28,6 +42,9 @@ class FaultInjection:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         fault = self.faults.pick(scope["method"], scope["path"]) \
             if scope["type"] == "http" else None
+        if fault is not None and self.faults.shared and \
+                not await run_in_threadpool(self.faults.spend, fault):
+            fault = None  # another worker used its last count
         if fault is None:
             await self.app(scope, receive, send)
         elif fault.action == "latency":

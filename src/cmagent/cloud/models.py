@@ -190,3 +190,24 @@ class HisChallenge(Base):
     vm_id: Mapped[str] = mapped_column(String(36))
     nonce: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class FaultRow(Base):
+    """An injected fault, when several workers must see the same ones (PostgreSQL)."""
+
+    __tablename__ = "faults"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    spec: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    remaining: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_at: Mapped[float] = mapped_column(Float)
+
+
+class ThrottleBucket(Base):
+    """ARM's token bucket of one principal, subscription and kind of operation (PostgreSQL)."""
+
+    __tablename__ = "throttle_buckets"
+    principal: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subscription: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    level: Mapped[float] = mapped_column(Float)
+    stamp: Mapped[float] = mapped_column(Float)

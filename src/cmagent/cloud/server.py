@@ -130,7 +130,8 @@ def open_services(options: ServeOptions) -> Services:
 def configure_logging(options: ServeOptions) -> None:
     """The cloud's log: stderr and ``cloud.log`` in the data directory (every worker appends)."""
     options.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    formatter = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    formatter = logging.Formatter("%(asctime)s %(levelname)s [%(process)d] %(name)s: "
+                                  "%(message)s")
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr),
                                        logging.FileHandler(options.data_dir / "cloud.log")]
     for handler in handlers:

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import create_engine
 from sqlalchemy import event
 from sqlalchemy import exc
+from sqlalchemy import inspect
 from sqlalchemy import make_url
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
@@ -32,18 +33,37 @@ class StoreError(Exception):
     """The database cannot be opened or used; the message names it and what to do."""
 
 
+BASELINE = "0001"  # the schema of cmagent 0.1.0, whose data directories carry no revision
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
 class Store:
     def __init__(self, url: str) -> None:
         self.url = url
+        self.shared = not url.startswith("sqlite")  # other processes may use it (workers)
         _private_sqlite_file(url)
         self.engine = _engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_lock = threading.RLock()
         try:
-            models.Base.metadata.create_all(self.engine)
+            self._migrate()
         except exc.SQLAlchemyError as error:
             self.engine.dispose()
             raise StoreError(_unusable(url, error)) from None
+
+    def _migrate(self) -> None:
+        """Create the schema, or bring an older one up to date (Alembic)."""
+        from alembic import command
+        from alembic.config import Config
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        with self.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            tables = inspect(connection).get_table_names()
+            if tables and "alembic_version" not in tables:
+                command.stamp(config, BASELINE)
+            command.upgrade(config, "head")
 
     @classmethod
     def in_data_dir(cls, data_dir: Path, url: str | None = None) -> Store:
@@ -88,7 +108,7 @@ class Store:
         """Remove every tenant, principal, resource and setting; keys and certificates stay."""
         with self.writing() as session:
             for table in reversed(models.Base.metadata.sorted_tables):
-                if table.name != "signing_keys":
+                if table.name not in ("signing_keys", "alembic_version"):
                     session.execute(table.delete())
 
     def all(self, session: Session, model: type[Any], **filters: Any) -> list[Any]:

@@ -1,0 +1,151 @@
+"""The store across versions and processes: a data directory of cmagent 0.1.0 opens after the
+upgrade (Alembic), the schema the migrations build is the models' on SQLite and PostgreSQL, and
+several workers over one PostgreSQL database agree on the clock, throttling and faults."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from cmagent.cloud import models
+from cmagent.cloud.store import Store
+from tests.cloud.arm_helpers import call
+from tests.cloud.arm_helpers import machine_body
+from tests.cloud.arm_helpers import machine_url
+from tests.cloud.arm_helpers import onboarding_token
+from tests.cloud.arm_helpers import sp_token
+from tests.cloud.test_server import _serve
+from tests.cloud.test_server import _session
+from tests.cloud.test_server import _stop
+
+CLOUD = str(Path(sys.executable).with_name("cmagent-cloud"))
+DUMP = Path(__file__).parent / "data/cloud-0.1.0.sql"
+# What the 0.1.0 data directory of DUMP holds (a throw-away cloud made for this test).
+OLD = {"tenant": "27285c52-c396-43a5-b1c4-2d4f99b370d1",
+       "subscription": "e8d9a3b8-ebdb-4cba-80c8-7179f0f2bce0", "group": "arc-servers",
+       "client": "4ed27731-5819-43b5-a4bf-79575b30d6e3",
+       "secret": "7lM8Q~sNxf.UtsatjN7jbnHSE-XNAxzW5GvWnb7L", "machine": "legacy01",
+       "user": "ada@contoso.example"}
+
+
+def _schema_differences(url: str) -> list[object]:
+    store = Store(url)
+    try:
+        with store.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            return list(compare_metadata(context, models.Base.metadata))
+    finally:
+        store.close()
+
+
+def test_migrations_build_the_models_schema_on_sqlite_and_postgresql(tmp_path, postgres):
+    assert _schema_differences(f"sqlite:///{tmp_path / 'cloud.db'}") == []
+    assert _schema_differences(postgres.new_database()) == []
+
+
+def test_a_data_directory_of_release_0_1_0_opens_after_the_upgrade(tmp_path) -> None:
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    with sqlite3.connect(data / "cloud.db") as old:
+        old.executescript(DUMP.read_text())
+    old.close()
+    process, ready = _serve(data)
+    try:
+        http = _session(ready["ca_bundle"])
+        url = ready["url"]
+        token = sp_token(http, url, OLD["tenant"], OLD["client"], OLD["secret"])
+        onboarding = {"cloud": url, "subscriptionId": OLD["subscription"],
+                      "resourceGroup": OLD["group"]}
+        machine = call(http, "GET", machine_url(onboarding, OLD["machine"]), token)
+        assert machine.status_code == 200, machine.text
+        assert machine.json()["identity"]["type"] == "SystemAssigned"
+        created = call(http, "PUT", machine_url(onboarding, "after-upgrade"), token,
+                       machine_body())
+        assert created.status_code == 200, created.text
+        clock = json.loads(subprocess.run([CLOUD, "clock", "show", "--data-dir", str(data)],
+                                          check=True, capture_output=True, text=True).stdout)
+        assert clock["offsetSeconds"] == 60  # the old cloud's clock offset is kept
+    finally:
+        assert _stop(process) == 0
+    with sqlite3.connect(data / "cloud.db") as upgraded:
+        assert upgraded.execute("SELECT version_num FROM alembic_version").fetchone()[0] >= "0002"
+    upgraded.close()
+    assert (data / "cloud.db").stat().st_mode & 0o777 == 0o600
+
+
+def test_several_workers_need_postgresql(tmp_path) -> None:
+    run = subprocess.run([CLOUD, "serve", "--data-dir", str(tmp_path / "d"), "--port", "0",
+                          "--workers", "2"], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 3 and "--database postgresql" in run.stderr
+
+
+def _fresh(ca: str) -> requests.Session:
+    """A session whose every request opens a new connection (so the kernel may hand it to
+    either worker)."""
+    session = _session(ca)
+    session.headers["Connection"] = "close"
+    return session
+
+
+@pytest.fixture
+def two_workers(tmp_path, postgres):
+    data = tmp_path / "data"
+    process, ready = _serve(data, "--database", postgres.new_database(), "--workers", "2",
+                            "--access-log")
+    try:
+        yield data, ready
+    finally:
+        assert _stop(process) == 0
+
+
+def test_two_workers_agree_on_clock_throttling_and_faults(two_workers) -> None:
+    data, ready = two_workers
+    quick = json.loads(subprocess.run([CLOUD, "quickstart", "--data-dir", str(data), "--json"],
+                                      check=True, capture_output=True, text=True).stdout)
+    http = _fresh(ready["ca_bundle"])
+    admin = _admin(data, ready)
+    token = onboarding_token(_session(ready["ca_bundle"]), quick)
+
+    admin("PATCH", "/throttling", {"writes": {"capacity": 3, "refillPerSecond": 0}})
+    statuses = [call(http, "PUT", machine_url(quick, f"w{i}"), token, machine_body()).status_code
+                for i in range(8)]
+    assert statuses.count(200) == 3 and statuses.count(429) == 5, statuses
+
+    admin("POST", "/faults", {"service": "metadata", "status": 503, "count": 4})
+    metadata = f"{ready['url']}/metadata/endpoints?api-version=2022-09-01"
+    answers = [http.get(metadata).status_code for _ in range(12)]
+    assert answers.count(503) == 4 and answers.count(200) == 8, answers
+
+    moved = admin("POST", "/clock", {"advanceSeconds": 7200})
+    offsets = {admin("GET", "/clock")["offsetSeconds"] for _ in range(8)}
+    assert offsets == {moved["offsetSeconds"]} == {7200}
+    assert len(_serving_workers(data)) == 2
+
+
+def _admin(data: Path, ready: dict):
+    key = (data / "admin.key").read_text().strip()
+    session = _fresh(ready["ca_bundle"])
+
+    def request(method: str, path: str, body: object = None) -> dict:
+        response = session.request(method, f"{ready['url']}/_admin{path}", json=body,
+                                   headers={"Authorization": f"Bearer {key}"})
+        assert response.ok, response.text
+        return response.json()
+    return request
+
+
+def _serving_workers(data: Path) -> set[str]:
+    """The process ids that logged answering requests (each worker logs its own)."""
+    time.sleep(0.5)  # the access log is written as the answer leaves
+    log = (data / "cloud.log").read_text()
+    return set(re.findall(r"\[(\d+)\] cmagent\.cloud\.access", log))
