@@ -15,7 +15,6 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-import anyio.to_thread
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -49,7 +48,6 @@ from cmagent.cloud.shared import SharedState
 from cmagent.cloud.store import Store
 
 logger = logging.getLogger("cmagent.cloud")
-THREADS = 32  # handlers that touch the store run in this many threads at most
 
 
 class Services:
@@ -86,7 +84,7 @@ def routes(services: Services) -> list[BaseRoute]:
     """Every route, in matching order: the busiest first, the identity routes (whose first
     segment is a tenant, ``/{tenant}/...``) last."""
     return [route("/metadata/endpoints", {"GET": partial(metadata.endpoints, services.name)},
-                  envelopes.for_service("metadata"), blocking=False),
+                  envelopes.for_service("metadata")),
             *his_routes.routes(services.his()),
             *arm_routes.routes(services.arm()),
             CaseInsensitiveMount(management.PREFIX, management.routes(services.operator())),
@@ -98,7 +96,6 @@ def application(services: Services, on_ready: Callable[[], None] | None = None) 
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        anyio.to_thread.current_default_thread_limiter().total_tokens = THREADS
         if on_ready is not None:
             on_ready()
         yield

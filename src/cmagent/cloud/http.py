@@ -3,22 +3,28 @@ that runs a route's handlers, and routes that match paths without regard to case
 
 Handlers are plain functions ``(Request) -> Response`` that raise ``HttpError`` for protocol
 errors. An ``Endpoint`` reads the body within the server's limits, runs the handler for the
-request's method (in the thread pool when it touches the store), and answers anything unexpected
-with a 500 in the service's envelope; the traceback goes to the server log only.
+request's method, and answers anything unexpected with a 500 in the service's envelope; the
+traceback goes to the server log only.
+
+Where a handler runs: on the event loop when it only computes or uses an in-process store
+(SQLite answers in tens of microseconds, less than handing the call to a thread and back costs
+on this stack), in a thread (``offload``) when it waits on a database server (PostgreSQL) or
+computes for long (password hashing).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import parse_qsl
 
 from sqlalchemy.exc import DataError
 from sqlalchemy.exc import IntegrityError
-from starlette.concurrency import run_in_threadpool
 from starlette.routing import Mount
 from starlette.routing import Route
 from starlette.types import Receive
@@ -31,7 +37,9 @@ from cmagent.asgi.protocol import DROP
 
 MAX_BODY = 1024 * 1024
 BODY_SECONDS = 30.0
+THREADS = 16
 error_log = logging.getLogger("cmagent.cloud.error")
+_threads = ThreadPoolExecutor(THREADS, thread_name_prefix="cloud-handler")
 
 
 class Request:
@@ -142,12 +150,12 @@ class Endpoint:
     """The ASGI app of one route: its handlers by method, run within the server's limits."""
 
     def __init__(self, handlers: dict[str, Handler], envelope: Envelope,
-                 blocking: bool = True) -> None:
+                 offload: bool = False) -> None:
         self.handlers = dict(handlers)
         if "GET" in self.handlers:
             self.handlers.setdefault("HEAD", self.handlers["GET"])
         self.envelope = envelope
-        self.blocking = blocking
+        self.offload = offload
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = await self._answer(scope, receive)
@@ -170,8 +178,9 @@ class Endpoint:
 
     async def _run(self, handler: Handler, request: Request) -> Response | None:
         try:
-            if self.blocking:
-                return await run_in_threadpool(handler, request)
+            if self.offload:
+                return await asyncio.get_running_loop().run_in_executor(
+                    _threads, handler, request)
             return handler(request)
         except HttpError as error:
             return error.response
@@ -215,5 +224,5 @@ class CaseInsensitiveMount(Mount):
 
 
 def route(path: str, handlers: dict[str, Handler], envelope: Envelope,
-          blocking: bool = True) -> CaseInsensitiveRoute:
-    return CaseInsensitiveRoute(path, Endpoint(handlers, envelope, blocking))
+          offload: bool = False) -> CaseInsensitiveRoute:
+    return CaseInsensitiveRoute(path, Endpoint(handlers, envelope, offload))

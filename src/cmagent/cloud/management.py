@@ -48,10 +48,11 @@ TABLE: dict[str, dict[str, Action]] = {}
 
 
 def routes(operator: Operator) -> list[BaseRoute]:
-    """The routes below ``PREFIX`` (the app mounts them there)."""
+    """The routes below ``PREFIX`` (the app mounts them there), in threads: some hash
+    passwords, which takes long enough to hold up every other request."""
     return [route(path, {method: partial(_serve, operator, method, action)
                          for method, action in actions.items()},
-                  envelopes.for_service("admin"))
+                  envelopes.for_service("admin"), offload=True)
             for path, actions in TABLE.items()]
 
 

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import create_engine
@@ -21,10 +22,12 @@ from sqlalchemy import exc
 from sqlalchemy import inspect
 from sqlalchemy import make_url
 from sqlalchemy import select
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Dialect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 from sqlalchemy.orm import sessionmaker
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.expression import ClauseElement
 
 from cmagent.cloud import models
 
@@ -90,10 +93,21 @@ class Store:
             yield session
 
     @contextmanager
-    def writing_connection(self) -> Iterator[Connection]:
-        """A plain connection in a transaction, for prebuilt Core statements on hot paths."""
-        with self._write_lock, self.engine.begin() as connection:
-            yield connection
+    def raw_writing(self) -> Iterator[Any]:
+        """A DB-API cursor in a transaction, for ``Prepared`` statements on the hottest paths."""
+        with self._write_lock:
+            connection = self.engine.raw_connection()
+            try:
+                yield connection.cursor()
+                connection.commit()
+            except BaseException:
+                connection.rollback()
+                raise
+            finally:
+                connection.close()
+
+    def prepare(self, statement: ClauseElement) -> Prepared:
+        return Prepared(statement, self.engine.dialect)
 
     def setting(self, key: str, default: str | None = None) -> str | None:
         with self.session() as session:
@@ -117,6 +131,46 @@ class Store:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+class Prepared:
+    """A Core statement compiled once for the store's database and run on a DB-API cursor:
+    the heartbeat's two statements skip SQLAlchemy's per-execution work, which took about
+    40 of the 60 microseconds they cost through a Connection."""
+
+    def __init__(self, statement: ClauseElement, dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        assert isinstance(compiled, SQLCompiler)
+        self.sql = compiled.string
+        self.order = list(compiled.positiontup) if compiled.positional and \
+            compiled.positiontup else None
+        binds = compiled.binds.items()
+        self.literals = {name: bind.effective_value for name, bind in binds if not bind.required}
+        self.binders = {name: processor for name, bind in binds if (
+            processor := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None}
+        self.dialect = dialect
+        self.columns = list(getattr(statement, "selected_columns", ()))
+        self.readers: list[Any] | None = None  # known once the driver has described a row
+
+    def run(self, cursor: Any, **values: Any) -> None:
+        params = {**self.literals, **values}
+        for key, process in self.binders.items():
+            params[key] = process(params[key])
+        cursor.execute(self.sql, tuple(params[key] for key in self.order)
+                       if self.order is not None else params)
+
+    def first(self, cursor: Any, **values: Any) -> SimpleNamespace | None:
+        self.run(cursor, **values)
+        row = cursor.fetchone()
+        if row is None:
+            return None
+        if self.readers is None:
+            self.readers = [column.type.dialect_impl(self.dialect).result_processor(
+                self.dialect, described[1])
+                for column, described in zip(self.columns, cursor.description, strict=True)]
+        return SimpleNamespace(**{column.key: read(value) if read else value for
+                                  column, read, value in zip(self.columns, self.readers, row,
+                                                             strict=True)})
 
 
 def _private_sqlite_file(url: str) -> None:

@@ -53,5 +53,5 @@ def routes(services: Arm) -> list[BaseRoute]:
         return {method: partial(frontdoor.serve, services, versions, handler)
                 for method, (versions, handler) in methods.items()}
 
-    return [route(path, behind_front_door(methods), envelope)
+    return [route(path, behind_front_door(methods), envelope, services.store.shared)
             for path, methods in TABLE.items()]

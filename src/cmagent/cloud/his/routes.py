@@ -14,10 +14,12 @@ from cmagent.cloud.http import route
 
 def routes(his: His) -> list[BaseRoute]:
     envelope = envelopes.for_service("his")
+    waits = his.store.shared  # a database server: wait for it in a thread
     return [
-        route("/discovery", {"GET": partial(service.discovery, his)}, envelope, blocking=False),
-        route("/his/v1/challenges", {"POST": partial(service.challenge, his)}, envelope),
-        route("/his/v1/certificates", {"POST": partial(service.certificate, his)}, envelope),
+        route("/discovery", {"GET": partial(service.discovery, his)}, envelope),
+        route("/his/v1/challenges", {"POST": partial(service.challenge, his)}, envelope, waits),
+        route("/his/v1/certificates", {"POST": partial(service.certificate, his)}, envelope,
+              waits),
         route("/his/v1/machines/{vm}/heartbeat", {"POST": partial(service.heartbeat, his)},
-              envelope),
+              envelope, waits),
     ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import Table
@@ -32,6 +33,7 @@ from cmagent.cloud.his.identity_ca import IdentityCA
 from cmagent.cloud.http import HttpError
 from cmagent.cloud.http import Request
 from cmagent.cloud.http import Response
+from cmagent.cloud.store import Prepared
 from cmagent.cloud.store import Store
 
 HIS_AUDIENCES = ("https://his.arc.azure.com", "https://his.arc.azure.com/")
@@ -56,6 +58,10 @@ class His:
     clock: Clock
     authenticator: Authenticator
     identity_ca: IdentityCA
+
+    @cached_property
+    def heartbeat_statements(self) -> tuple[Prepared, Prepared]:
+        return self.store.prepare(_HEARTBEAT_QUERY), self.store.prepare(_HEARTBEAT_UPDATE)
 
 
 def his_error(status: int, code: str, message: str,
@@ -156,10 +162,10 @@ def heartbeat(his: His, request: Request) -> Response:
     caller = his.authenticator.authenticate(request, audiences=HIS_AUDIENCES)
     body = _json(request)
     now = his.clock.now()
-    # Prebuilt Core statements on a plain connection: this is the service's hottest path.
-    with his.store.writing_connection() as connection:
-        row = connection.execute(_HEARTBEAT_QUERY,
-                                 {"vm_id": request.params["vm"].lower()}).first()
+    # Prepared statements on a DB-API cursor: this is the service's hottest path.
+    query, change = his.heartbeat_statements
+    with his.store.raw_writing() as cursor:
+        row = query.first(cursor, vm_id=request.params["vm"].lower())
         if row is None or not row.identity_app_id:
             raise his_error(404, "MachineNotFound", f"No machine with vmId "
                                                     f"'{request.params['vm']}' and a "
@@ -168,7 +174,7 @@ def heartbeat(his: His, request: Request) -> Response:
             raise his_error(403, "IdentityMismatch", "The token is not the machine's identity.")
         clone = _clone_detected(row, body, now)
         changes = _cloned_changes(row) if clone else _heartbeat_changes(row, body, now)
-        connection.execute(_HEARTBEAT_UPDATE, {"machine_id": row.id, **changes})
+        change.run(cursor, machine_id=row.id, **changes)
     if clone is not None:
         raise clone
     renew = (row.latest_certificate or 0.0) - now <= RENEW_WITHIN_DAYS * 86400

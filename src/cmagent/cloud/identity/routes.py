@@ -26,23 +26,26 @@ def routes(entra: Entra) -> list[BaseRoute]:
         answer = partial(handler, entra, version=version)
         return {"POST": answer, "GET": answer}
 
+    waits = entra.store.shared  # a database server: wait for it in a thread
+    # (path, handlers, whether they run in a thread)
     table: list[tuple[str, dict[str, Handler], bool]] = [
         ("/common/discovery/instance", {"GET": partial(discovery.instance_discovery, entra)},
          False),
         ("/common/discovery/keys", {"GET": partial(discovery.jwks, entra)}, False),
         ("/{tenant}/v2.0/.well-known/openid-configuration",
-         {"GET": partial(discovery.openid_v2, entra)}, True),
+         {"GET": partial(discovery.openid_v2, entra)}, waits),
         ("/{tenant}/.well-known/openid-configuration",
-         {"GET": partial(discovery.openid_v1, entra)}, True),
+         {"GET": partial(discovery.openid_v1, entra)}, waits),
         ("/{tenant}/discovery/v2.0/keys", {"GET": partial(discovery.jwks, entra)}, False),
         ("/{tenant}/discovery/keys", {"GET": partial(discovery.jwks, entra)}, False),
-        ("/{tenant}/oauth2/v2.0/token", both(grants.token_endpoint, "v2"), True),
-        ("/{tenant}/oauth2/token", both(grants.token_endpoint, "v1"), True),
-        ("/{tenant}/oauth2/v2.0/devicecode", both(device.devicecode_endpoint, "v2"), True),
-        ("/{tenant}/oauth2/devicecode", both(device.devicecode_endpoint, "v1"), True),
+        ("/{tenant}/oauth2/v2.0/token", both(grants.token_endpoint, "v2"), waits),
+        ("/{tenant}/oauth2/token", both(grants.token_endpoint, "v1"), waits),
+        ("/{tenant}/oauth2/v2.0/devicecode", both(device.devicecode_endpoint, "v2"), waits),
+        ("/{tenant}/oauth2/devicecode", both(device.devicecode_endpoint, "v1"), waits),
         ("/devicelogin", {"GET": partial(device.login_page, entra),
-                          "POST": partial(device.submit_code, entra)}, True),
+                          "POST": partial(device.submit_code, entra)}, waits),
+        # checks a password: a hash that takes long enough to hold up other requests
         ("/devicelogin/signin", {"POST": partial(device.sign_in, entra)}, True),
-        ("/devicelogin/consent", {"POST": partial(device.consent, entra)}, True),
+        ("/devicelogin/consent", {"POST": partial(device.consent, entra)}, waits),
     ]
     return [route(path, handlers, envelope, blocking) for path, handlers, blocking in table]
