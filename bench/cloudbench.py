@@ -50,17 +50,18 @@ def start_himds(root: str, env: dict[str, str], port: int = 0) -> subprocess.Pop
 
 
 class Server:
-    def __init__(self, *extra: str) -> None:
+    def __init__(self, *extra: str, pin: bool = True) -> None:
         self._tmp = tempfile.TemporaryDirectory()
         self.data = Path(self._tmp.name) / "data"
         self.extra = extra
+        self.pin = pin
         self._start()
 
     def _start(self) -> None:
         ready = Path(self._tmp.name) / f"ready-{time.monotonic_ns()}.json"
         command = [CLOUD, "serve", "--data-dir", str(self.data), "--port", "0",
                    "--ready-file", str(ready), *self.extra]
-        self.process = subprocess.Popen(pinned(SERVER_CPU, command),
+        self.process = subprocess.Popen(pinned(SERVER_CPU, command) if self.pin else command,
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         while not ready.exists():
             if self.process.poll() is not None:
@@ -98,13 +99,15 @@ class Server:
 
 
 class Bare:
-    """The bare endpoint, on the cloud's certificate (``data``) or plain HTTP."""
+    """The bare endpoint: on the cloud's certificate (``data``), plain HTTP, or (``challenge``,
+    a directory) answering the managed-identity file challenge on plain HTTP."""
 
-    def __init__(self, data: Path | None = None) -> None:
+    def __init__(self, data: Path | None = None, challenge: str | None = None) -> None:
         self.port = free_port()
-        tls = [str(data / "server.pem"), str(data / "server.key")] if data else []
+        mode = [str(data / "server.pem"), str(data / "server.key")] if data else \
+            (["--challenge", challenge] if challenge else [])
         self.process = subprocess.Popen(pinned(SERVER_CPU, [sys.executable, BARE,
-                                                            str(self.port), *tls]),
+                                                            str(self.port), *mode]),
                                         stderr=subprocess.DEVNULL)
         wait_for_port(self.port)
         self.url = f"{'https' if data else 'http'}://127.0.0.1:{self.port}"

@@ -54,17 +54,18 @@ def _latency(output: str, percentile: str) -> float:
 
 def run(url: str, seconds: float = 5.0, script: str | None = None,
         env: dict[str, str] | None = None, connections: int = CONNECTIONS,
-        warmup: float = 1.0) -> Load:
+        warmup: float = 1.0, pin: bool = True) -> Load:
     if shutil.which("wrk") is None:
         sys.exit("wrk is not installed (Debian package 'wrk'); scripts/setup installs it")
     command = ["wrk", "-t1", f"-c{connections}", "--latency", "--timeout", "10s"]
     if script:
         command += ["-s", str(LUA / script)]
     environ = {**os.environ, **(env or {})}
+    place = (lambda words: pinned(CLIENT_CPU, words)) if pin else (lambda words: words)
     if warmup:
-        subprocess.run(pinned(CLIENT_CPU, [*command, f"-d{int(warmup)}s", url]), env=environ,
+        subprocess.run(place([*command, f"-d{int(warmup)}s", url]), env=environ,
                        capture_output=True, check=True)
-    output = subprocess.run(pinned(CLIENT_CPU, [*command, f"-d{int(seconds)}s", url]), env=environ,
+    output = subprocess.run(place([*command, f"-d{int(seconds)}s", url]), env=environ,
                             capture_output=True, text=True, check=True).stdout
     return Load(output, seconds)
 

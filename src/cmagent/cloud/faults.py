@@ -28,6 +28,8 @@ from cmagent.cloud.envelopes import service_of
 from cmagent.cloud.http import Response
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from cmagent.cloud.store import Store
 
 SERVICES = ("identity", "arm", "his", "metadata")
@@ -130,12 +132,14 @@ class Faults:
         with self._lock:
             return [f.to_json() for f in self._faults]
 
-    def reload(self) -> None:
-        """The faults as the shared store has them now."""
+    def reload(self, session: Session | None = None) -> None:
+        """The faults as the shared store has them now (read with ``session`` when given)."""
         assert self._store is not None
-        with self._store.session() as session:
-            rows = session.scalars(select(models.FaultRow)
-                                   .order_by(models.FaultRow.created_at)).all()
+        if session is None:
+            with self._store.session() as own:
+                self.reload(own)
+            return
+        rows = session.scalars(select(models.FaultRow).order_by(models.FaultRow.created_at))
         loaded = [Fault({**row.spec, "count": row.remaining}, row.id) for row in rows]
         with self._lock:
             self._faults = loaded

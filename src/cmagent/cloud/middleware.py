@@ -8,7 +8,6 @@ import asyncio
 import logging
 import time
 
-from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp
 from starlette.types import Message
 from starlette.types import Receive
@@ -30,7 +29,7 @@ class SharedStateRefresh:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            await run_in_threadpool(self.state.refresh)
+            await asyncio.get_running_loop().run_in_executor(None, self.state.refresh)
         await self.app(scope, receive, send)
 
 
@@ -42,8 +41,8 @@ class FaultInjection:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         fault = self.faults.pick(scope["method"], scope["path"]) \
             if scope["type"] == "http" else None
-        if fault is not None and self.faults.shared and \
-                not await run_in_threadpool(self.faults.spend, fault):
+        if fault is not None and self.faults.shared and not await \
+                asyncio.get_running_loop().run_in_executor(None, self.faults.spend, fault):
             fault = None  # another worker used its last count
         if fault is None:
             await self.app(scope, receive, send)

@@ -29,6 +29,6 @@ class SharedState:
             rows = session.execute(select(models.Setting.key, models.Setting.value).where(
                 models.Setting.key.in_((OFFSET_SETTING, LIMITS_SETTING))))
             settings = {key: value for key, value in rows}
+            self.faults.reload(session)
         self.clock.load(settings.get(OFFSET_SETTING))
         self.throttle.load_limits(settings.get(LIMITS_SETTING))
-        self.faults.reload()

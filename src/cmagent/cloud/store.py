@@ -192,7 +192,9 @@ def _unusable(url: str, error: exc.SQLAlchemyError) -> str:
 
 def _engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        # No pre-ping: it doubles every checkout's round trips; a connection the server closed
+        # fails once, is dropped by the pool, and the request answers 500 while the next works.
+        return create_engine(url, pool_size=16, max_overflow=16, pool_recycle=3600)
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
                            pool_size=16, max_overflow=16)
 

@@ -3,7 +3,8 @@ that only root and the ``himds`` group can read; its contents, sent back once wi
 prove the caller may have a token.
 
 Outstanding challenges are capped, per local user and in total, so that a flood of unanswered
-401s cannot fill the directory; expired files are swept on a timer as well as on each request.
+401s cannot fill the directory; expired files are swept on a timer (``sweep``), and an expired
+challenge is refused when it is answered.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import secrets
 import threading
 import time
 import uuid
+from collections import Counter
 
 CHALLENGE_SECONDS = 60
 PER_USER = 32
@@ -33,48 +35,67 @@ class Challenges:
         self.per_user = per_user
         self.in_total = in_total
         self._open: dict[str, tuple[str, int | None, float]] = {}  # digest -> (path, uid, end)
+        self._per_uid: Counter[int | None] = Counter()
         self._lock = threading.Lock()
+        self._group = _himds_gid()
         os.makedirs(directory, mode=0o750, exist_ok=True)
-        _to_himds_group(directory, 0o750)
+        self._share(directory, 0o750)
 
     def issue(self, uid: int | None) -> str:
         """A new challenge file for a caller (``uid`` when known); its path."""
-        self.sweep()
+        path = os.path.join(self.directory, f"{uuid.uuid4()}.key")
+        secret = secrets.token_hex(32)
         with self._lock:
-            self._check_room(uid)
-            path = os.path.join(self.directory, f"{uuid.uuid4()}.key")
-            secret = secrets.token_hex(32)
+            expired = self._make_room(uid)
             self._open[_digest(secret)] = (path, uid, time.monotonic() + CHALLENGE_SECONDS)
+            self._per_uid[uid] += 1
+        for old in expired:
+            _remove(old)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(secret)
-        _to_himds_group(path, 0o640)
+        try:
+            self._share(descriptor, 0o640)
+            os.write(descriptor, secret.encode())
+        finally:
+            os.close(descriptor)
         return path
 
-    def _check_room(self, uid: int | None) -> None:
+    def _make_room(self, uid: int | None) -> list[str]:
+        """Room for one more challenge of ``uid`` (TooMany if none); expired files to remove."""
+        expired: list[str] = []
+        if len(self._open) >= self.in_total or self._per_uid[uid] >= self.per_user:
+            expired = self._sweep_locked()  # expired ones may be waiting for the timer
         if len(self._open) >= self.in_total:
             raise TooMany(f"{len(self._open)} challenges are outstanding")
-        mine = sum(1 for _, owner, _ in self._open.values() if owner == uid)
-        if uid is not None and mine >= self.per_user:
-            raise TooMany(f"user {uid} has {mine} unanswered challenges")
+        if uid is not None and self._per_uid[uid] >= self.per_user:
+            raise TooMany(f"user {uid} has {self._per_uid[uid]} unanswered challenges")
+        return expired
 
     def redeem(self, proof: str) -> bool:
         """True once for the contents of a live challenge file; the file is then removed."""
-        self.sweep()
         with self._lock:
             entry = self._open.pop(_digest(proof), None)
+            if entry is not None:
+                self._per_uid[entry[1]] -= 1
         if entry is None:
             return False
         _remove(entry[0])
-        return True
+        return entry[2] >= time.monotonic()
 
     def sweep(self) -> None:
-        now = time.monotonic()
         with self._lock:
-            expired = [digest for digest, (_, _, end) in self._open.items() if end < now]
-            paths = [self._open.pop(digest)[0] for digest in expired]
+            paths = self._sweep_locked()
         for path in paths:
             _remove(path)
+
+    def _sweep_locked(self) -> list[str]:
+        now = time.monotonic()
+        expired = [digest for digest, (_, _, end) in self._open.items() if end < now]
+        paths = []
+        for digest in expired:
+            path, uid, _ = self._open.pop(digest)
+            self._per_uid[uid] -= 1
+            paths.append(path)
+        return paths
 
     @property
     def outstanding(self) -> int:
@@ -84,8 +105,17 @@ class Challenges:
         with self._lock:
             paths = [path for path, _, _ in self._open.values()]
             self._open.clear()
+            self._per_uid.clear()
         for path in paths:
             _remove(path)
+
+    def _share(self, target: str | int, mode: int) -> None:
+        """Readable by the himds group when it exists, else by the owner alone."""
+        if self._group is None:
+            os.chmod(target, mode & 0o700)
+            return
+        os.chown(target, os.geteuid(), self._group)
+        os.chmod(target, mode)
 
 
 def _digest(secret: str) -> str:
@@ -97,10 +127,10 @@ def _remove(path: str) -> None:
         os.unlink(path)
 
 
-def _to_himds_group(path: str, mode: int) -> None:
-    """Readable by the himds group when it exists, else by the owner alone."""
+def _himds_gid() -> int | None:
+    """The himds group, when it exists and this process may give files to it."""
     try:
-        os.chown(path, os.geteuid(), grp.getgrnam("himds").gr_gid)
-        os.chmod(path, mode)
-    except (KeyError, PermissionError):
-        os.chmod(path, mode & 0o700)
+        gid = grp.getgrnam("himds").gr_gid
+    except KeyError:
+        return None
+    return gid if os.geteuid() == 0 or gid in os.getgroups() else None

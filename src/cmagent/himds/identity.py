@@ -45,12 +45,19 @@ class Identity:
             raise his.HisError("token", 0, "this machine is not connected", "AZCM0063")
         return current
 
+    def cached_token(self, resource: str) -> tuple[str, float] | None:
+        """(access token, expiry) for ``resource`` when the cache has it fresh; never waits."""
+        cached = self._tokens.get(resource)
+        if cached and cached[1] - REFRESH_MARGIN > time.time():
+            return cached
+        return None
+
     def token(self, resource: str) -> tuple[str, float]:
         """(access token, expiry) for ``resource``, from the cache when still fresh."""
-        with self._lock:
-            cached = self._tokens.get(resource)
-            if cached and cached[1] - REFRESH_MARGIN > time.time():
-                return cached
+        fresh = self.cached_token(resource)
+        if fresh is not None:
+            return fresh
+        cached = self._tokens.get(resource)
         try:
             fresh = self._fetch(resource)
         except his.HisError:
