@@ -13,6 +13,8 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from sqlalchemy import bindparam
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cmagent.cloud import models
@@ -36,6 +38,7 @@ RESOURCES_API = ("2014-04-01", "2015-01-01", "2016-02-01", "2016-06-01", "2016-0
 MACHINES_API = ("2019-12-12", "2020-08-02", "2021-05-20", "2022-03-10", "2022-11-10",
                 "2022-12-27", "2024-07-10", "2025-01-13", "2026-07-15", "2026-09-01")
 ROUTING_REGION = "WESTEUROPE"
+_SUBSCRIPTION = select(models.Subscription).where(models.Subscription.id == bindparam("id"))
 
 
 @dataclass(frozen=True)
@@ -129,7 +132,7 @@ def _subscription(session: Session, caller: auth.Caller, subscription_id: str,
                   kind: str) -> models.Subscription | None:
     if not subscription_id:
         return None
-    row = session.get(models.Subscription, subscription_id.lower()) \
+    row = session.scalars(_SUBSCRIPTION, {"id": subscription_id.lower()}).first() \
         if auth.is_guid(subscription_id) else None
     if row is None or row.state == "Deleted":
         raise subscription_not_found(subscription_id)

@@ -14,6 +14,7 @@ import uuid
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
+from sqlalchemy import bindparam
 from sqlalchemy import select
 
 from cmagent.cloud import models
@@ -52,10 +53,16 @@ def _scope(arm: ArmRequest, name: str | None = None) -> str:
     return f"{scope}/providers/{TYPE}/{name}" if name else scope
 
 
+_MACHINE = select(models.Machine).where(models.Machine.subscription_id == bindparam("sub"),
+                                        models.Machine.group_key == bindparam("group"),
+                                        models.Machine.name_key == bindparam("name"))
+_IDENTITY = select(models.Application.sp_object_id, models.Application.tenant_id).where(
+    models.Application.app_id == bindparam("app"))
+
+
 def _find(arm: ArmRequest, group: str, name: str) -> models.Machine | None:
-    return arm.session.scalars(select(models.Machine).filter_by(
-        subscription_id=arm.subscription_row().id, group_key=group.lower(),
-        name_key=name.lower())).first()
+    return arm.session.scalars(_MACHINE, {"sub": arm.subscription_row().id,
+                                          "group": group.lower(), "name": name.lower()}).first()
 
 
 def _checked(arm: ArmRequest, action: str) -> models.ResourceGroup:
@@ -316,7 +323,7 @@ def to_json(arm: ArmRequest, machine: models.Machine, group: str) -> dict[str, A
 def _identity_json(arm: ArmRequest, machine: models.Machine) -> dict[str, Any]:
     if not machine.identity_app_id:
         return {"type": "None"}
-    app = arm.session.get(models.Application, machine.identity_app_id)
+    app = arm.session.execute(_IDENTITY, {"app": machine.identity_app_id}).first()
     if app is None:
         return {"type": "None"}
     return {"type": "SystemAssigned", "principalId": app.sp_object_id, "tenantId": app.tenant_id}

@@ -6,6 +6,7 @@ An assignment applies at its scope and every scope below it (``/subscriptions/s`
 
 from __future__ import annotations
 
+from sqlalchemy import bindparam
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,13 +15,17 @@ from cmagent.cloud import roles
 from cmagent.cloud.arm.auth import Caller
 from cmagent.cloud.arm.errors import authorization_failed
 
+# Built once: every ARM request asks, and building the statement cost as much as running it.
+_ASSIGNMENTS = select(models.RoleAssignment.scope_key,
+                      models.RoleAssignment.role_definition_id).where(
+    models.RoleAssignment.principal_id == bindparam("principal"))
+
 
 def allowed(session: Session, principal_id: str, action: str, scope: str) -> bool:
     target = scope.lower().rstrip("/")
-    query = select(models.RoleAssignment).where(models.RoleAssignment.principal_id == principal_id)
-    for assignment in session.scalars(query):
-        covered = target == assignment.scope_key or target.startswith(assignment.scope_key + "/")
-        role = roles.BY_ID.get(assignment.role_definition_id)
+    for scope_key, role_id in session.execute(_ASSIGNMENTS, {"principal": principal_id}):
+        covered = target == scope_key or target.startswith(scope_key + "/")
+        role = roles.BY_ID.get(role_id)
         if covered and role is not None and role.allows(action):
             return True
     return False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import bindparam
 from sqlalchemy import delete
 from sqlalchemy import select
 
@@ -64,8 +65,8 @@ def group_json(row: models.ResourceGroup) -> dict[str, Any]:
 
 
 def find_group(arm: ArmRequest, name: str) -> models.ResourceGroup | None:
-    return arm.session.scalars(select(models.ResourceGroup).filter_by(
-        subscription_id=arm.subscription_row().id, name_key=name.lower())).first()
+    return arm.session.scalars(_GROUP, {"subscription": arm.subscription_row().id,
+                                        "name": name.lower()}).first()
 
 
 def _group_scope(arm: ArmRequest) -> str:
@@ -120,10 +121,18 @@ def delete_group(arm: ArmRequest) -> Response:
     return Response(200, b"")
 
 
+_REGISTRATION = select(models.ProviderRegistration.state).where(
+    models.ProviderRegistration.subscription_id == bindparam("subscription"),
+    models.ProviderRegistration.namespace_key == bindparam("namespace"))
+_GROUP = select(models.ResourceGroup).where(
+    models.ResourceGroup.subscription_id == bindparam("subscription"),
+    models.ResourceGroup.name_key == bindparam("name"))
+
+
 def registration_state(arm: ArmRequest, namespace: str) -> str:
-    row = arm.session.get(models.ProviderRegistration,
-                          (arm.subscription_row().id, namespace.lower()))
-    return row.state if row else "NotRegistered"
+    state = arm.session.execute(_REGISTRATION, {"subscription": arm.subscription_row().id,
+                                                "namespace": namespace.lower()}).scalar()
+    return str(state) if state else "NotRegistered"
 
 
 def provider_json(arm: ArmRequest, namespace_key: str) -> dict[str, Any]:
