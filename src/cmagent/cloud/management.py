@@ -24,6 +24,7 @@ from starlette.routing import BaseRoute
 from cmagent import __version__
 from cmagent.cloud import envelopes
 from cmagent.cloud import given
+from cmagent.cloud import inventory
 from cmagent.cloud import models
 from cmagent.cloud import operations
 from cmagent.cloud import pki
@@ -196,8 +197,8 @@ def _delete_group(operator: Operator, request: Request, session: Session) -> dic
         name_key=request.params["name"].lower())).first()
     if row is None:
         raise given.fail(404, "ResourceGroupNotFound", "No such resource group.")
-    session.delete(row)
-    return {"deleted": row.name}
+    machines = inventory.delete_group(session, row)
+    return {"deleted": row.name, "machinesDeleted": machines}
 
 
 def _list_users(operator: Operator, request: Request, session: Session) -> list[Any]:

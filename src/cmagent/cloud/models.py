@@ -211,3 +211,22 @@ class ThrottleBucket(Base):
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     level: Mapped[float] = mapped_column(Float)
     stamp: Mapped[float] = mapped_column(Float)
+
+
+class AssertionUse(Base):
+    """A client assertion's ``jti`` already used, kept until the assertion expires (only when
+    the operator refuses replays)."""
+
+    __tablename__ = "assertion_uses"
+    jti_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
+class SignInFailures(Base):
+    """Failed sign-ins of a user (smart lockout) or a client (failed-attempt throttle)."""
+
+    __tablename__ = "sign_in_failures"
+    principal: Mapped[str] = mapped_column(String(80), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    first_at: Mapped[float] = mapped_column(Float)
+    locked_until: Mapped[float] = mapped_column(Float)

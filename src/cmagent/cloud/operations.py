@@ -19,12 +19,11 @@ from cmagent.cloud.faults import FaultError
 from cmagent.cloud.given import Operator
 from cmagent.cloud.http import Request
 from cmagent.cloud.identity import directory
+from cmagent.cloud.identity import policy
 from cmagent.cloud.identity import tokens
-from cmagent.cloud.identity.entra import DEVICE_INTERVAL
 from cmagent.cloud.identity.tokens import Principal
 
 REGISTRATION_STATES = ("NotRegistered", "Registering", "Registered", "Unregistering")
-_SETTINGS = {"deviceCodeInterval": DEVICE_INTERVAL}
 
 
 def list_providers(operator: Operator, request: Request, session: Session) -> list[Any]:
@@ -78,16 +77,17 @@ def move_clock(operator: Operator, request: Request, session: Session) -> dict[s
 
 
 def get_settings(operator: Operator, request: Request, session: Session) -> dict[str, Any]:
-    return {name: int(getattr(session.get(models.Setting, key), "value", 5))
-            for name, key in _SETTINGS.items()}
+    return {name: setting.read(operator.store) for name, setting in policy.SETTINGS.items()}
 
 
 def set_settings(operator: Operator, request: Request, session: Session) -> dict[str, Any]:
     body = given.body(request)
     for name, value in body.items():
-        if name not in _SETTINGS or not isinstance(value, int) or not 0 < value <= 60:
-            raise given.fail(400, "InvalidParameter", f"Settable: {', '.join(_SETTINGS)} (1-60).")
-        session.merge(models.Setting(key=_SETTINGS[name], value=str(value)))
+        setting = policy.SETTINGS.get(name)
+        if setting is None or not setting.check(value):
+            choices = "; ".join(f"{n}: {s.allowed}" for n, s in policy.SETTINGS.items())
+            raise given.fail(400, "InvalidParameter", f"Settable: {choices}.")
+        session.merge(models.Setting(key=setting.key, value=str(value)))
     return {"updated": sorted(body)}
 
 

@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy import bindparam
 from sqlalchemy import select
 
+from cmagent.cloud import inventory
 from cmagent.cloud import models
 from cmagent.cloud import principals
 from cmagent.cloud import status as machine_status
@@ -127,8 +128,7 @@ def delete(arm: ArmRequest) -> Response:
     machine = _find(arm, group.name, arm.params["name"])
     if machine is None:
         return Response(204, b"")
-    principals.delete_application(arm.session, machine.identity_app_id)
-    arm.session.delete(machine)
+    inventory.delete_machine(arm.session, machine)
     if arm.api_version >= ASYNC_DELETE_FROM:
         return _accepted(arm, machine.location)
     return Response(200, b"")
@@ -257,6 +257,7 @@ def _replace(arm: ArmRequest, machine: models.Machine, body: dict[str, Any]) -> 
         raise arm_error(400, "HCRP400", "Missing or invalid properties: VmId (a machine's vmId "
                                         "cannot change)")
     properties["vmId"] = machine.vm_id
+    _keep_identity_key(machine, properties)
     if body["location"].strip().lower() != machine.location.lower():
         raise arm_error(400, "LocationNotAvailableForResourceGroup",
                         f"The machine exists in '{machine.location}'; its location cannot "
@@ -267,6 +268,20 @@ def _replace(arm: ArmRequest, machine: models.Machine, body: dict[str, Any]) -> 
     machine.body = stored
     _stamp(arm, machine, created=False)
     _apply_identity(arm, machine, body.get("identity"))
+
+
+def _keep_identity_key(machine: models.Machine, properties: dict[str, Any]) -> None:
+    """A machine's key may be set once; after that only a flow that proves possession of the
+    current key may change it (or deleting the resource, which ends its identity): a PUT that
+    would swap it would hand the identity to whoever holds the new key."""
+    current = (machine.body.get("properties") or {}).get("clientPublicKey")
+    wanted = properties.get("clientPublicKey", current)
+    if current and wanted != current:
+        raise arm_error(400, "HCRP400", "Missing or invalid properties: ClientPublicKey (the "
+                        "key of a machine's identity cannot be replaced by a PUT; delete the "
+                        "resource and connect the machine again)")
+    if current:
+        properties["clientPublicKey"] = current
 
 
 def _apply_identity(arm: ArmRequest, machine: models.Machine, identity: Any) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import bindparam
-from sqlalchemy import delete
 from sqlalchemy import select
 
+from cmagent.cloud import inventory
 from cmagent.cloud import models
 from cmagent.cloud.arm import rbac
 from cmagent.cloud.arm.errors import arm_error
@@ -114,10 +114,7 @@ def delete_group(arm: ArmRequest) -> Response:
     row = find_group(arm, arm.params["group"])
     if row is None:
         raise group_not_found(arm.params["group"])
-    arm.session.execute(delete(models.Machine).where(
-        models.Machine.subscription_id == row.subscription_id,
-        models.Machine.group_key == row.name_key))
-    arm.session.delete(row)
+    inventory.delete_group(arm.session, row)
     return Response(200, b"")
 
 

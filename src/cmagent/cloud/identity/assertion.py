@@ -1,20 +1,28 @@
 """Client assertions (certificate credentials): what MSAL and other clients really send.
 
 Accepted: RS256 or PS256; the certificate named by ``x5t`` (SHA-1) or ``x5t#S256`` (SHA-256),
-base64url with or without padding; float NumericDates; no ``nbf``. ``aud`` must be this token
-endpoint (any host name, since every real name may point here).
+base64url with or without padding; float NumericDates; no ``nbf``, no ``iat`` (MSAL .NET sends
+none). ``aud`` must be this token endpoint (any host name, since every real name may point here).
+
+Refused: no ``exp`` or ``jti``; an ``exp`` more than an hour ahead (a stolen assertion is of use
+for an hour at most); and — only when the operator sets ``identity.assertionReplay`` to
+``refuse`` — a ``jti`` used before within its lifetime. Replays are allowed by default because
+Entra ID allows them: MSAL reuses one assertion for up to nine minutes across token requests.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import math
 import time
 from typing import Any
 from urllib.parse import urlsplit
 
 import jwt
 from cryptography import x509
+from sqlalchemy import delete
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -23,11 +31,13 @@ from cmagent.cloud.identity import errors
 from cmagent.cloud.identity.errors import OAuthError
 
 SKEW = 300
+MAX_LIFETIME = 3600
+REPLAY_SETTING = "identity.assertionReplay"
 _ALGORITHMS = ("RS256", "PS256")
 
 
 def verify(session: Session, app: models.Application, assertion: str, now: float,
-           token_paths: tuple[str, ...]) -> None:
+           token_paths: tuple[str, ...], refuse_replays: bool = False) -> None:
     """Check the assertion of ``app``; raise the Entra error that explains a refusal.
 
     ``now`` is the cloud's clock, which decides whether the certificate credential has expired.
@@ -38,6 +48,8 @@ def verify(session: Session, app: models.Application, assertion: str, now: float
     credential = _credential(session, app, header)
     claims = _verified_claims(assertion, credential, header["alg"])
     _check_claims(claims, app.app_id, time.time(), token_paths)
+    if refuse_replays:
+        _spend(session, app.app_id, claims)
     if now > credential.expires_at:
         raise errors.bad_assertion("The key used is expired.")
 
@@ -108,13 +120,39 @@ def _check_claims(claims: dict[str, Any], client_id: str, now: float,
 
 
 def _check_times(claims: dict[str, Any], now: float) -> None:
-    expires, not_before, issued = claims.get("exp"), claims.get("nbf"), claims.get("iat")
-    if not isinstance(expires, int | float):
+    expires, not_before, issued = (_number(claims, name) for name in ("exp", "nbf", "iat"))
+    if expires is None:
         raise errors.assertion_time("The assertion has no 'exp' claim.")
     if now > expires + SKEW:
         raise errors.assertion_time(f"Current time: {int(now)}, expiry time of assertion "
                                     f"{int(expires)}.")
+    if expires > now + MAX_LIFETIME + SKEW:
+        raise errors.assertion_time(f"Current time: {int(now)}, expiry time of assertion "
+                                    f"{int(expires)}: an assertion may be valid for at most "
+                                    f"{MAX_LIFETIME // 60} minutes.")
     for name, value in (("nbf", not_before), ("iat", issued)):
-        if isinstance(value, int | float) and value > now + SKEW:
+        if value is not None and value > now + SKEW:
             raise errors.assertion_time(f"Current time: {int(now)}, assertion valid from "
                                         f"{int(value)} ('{name}').")
+    if not isinstance(claims.get("jti"), str) or not claims["jti"]:
+        raise errors.invalid_jwt("The client assertion has no 'jti' claim.")
+
+
+def _number(claims: dict[str, Any], name: str) -> float | None:
+    """A NumericDate claim; a value that is no finite number counts as absent."""
+    value = claims.get(name)
+    if isinstance(value, bool) or not isinstance(value, int | float) or \
+            not math.isfinite(value):
+        return None
+    return float(value)
+
+
+def _spend(session: Session, app_id: str, claims: dict[str, Any]) -> None:
+    """Record the assertion's ``jti`` until it expires; refuse one seen before."""
+    key = hashlib.sha256(f"{app_id}:{claims['jti']}".encode()).hexdigest()
+    uses = models.AssertionUse
+    session.execute(delete(uses).where(uses.expires_at < time.time() - SKEW))
+    if session.get(uses, key) is not None:
+        raise errors.replayed_assertion()
+    session.add(uses(jti_hash=key, expires_at=float(claims["exp"])))
+    session.flush()

@@ -15,6 +15,7 @@ from cmagent.cloud.http import Request
 from cmagent.cloud.http import Response
 from cmagent.cloud.identity import directory
 from cmagent.cloud.identity import errors
+from cmagent.cloud.identity import lockout
 from cmagent.cloud.identity.entra import Entra
 from cmagent.cloud.identity.errors import OAuthError
 
@@ -122,10 +123,19 @@ def sign_in(entra: Entra, request: Request) -> Response:
             return _page("Enter code", _code_form(problem))
         user = directory.user_by_upn(session, _field(request, "login"))
         row = session.query(models.DeviceCode).filter_by(user_code=user_code).one()
+        locked = user is not None and lockout.locked_for(session, lockout.user_key(
+            user.object_id), now)
+        if locked:
+            return _page("Sign in", _signin_form(user_code, f"{errors.account_locked()} Try "
+                                                            f"again in {int(locked) + 1} "
+                                                            "seconds."))
         if user is None or not directory.password_matches(_field(request, "passwd"),
                                                           user.password_hash):
+            if user is not None:
+                lockout.user_failed(entra.store, lockout.user_key(user.object_id), now)
             return _page("Sign in", _signin_form(user_code, "Your account or password is "
                                                             "incorrect."))
+        lockout.succeeded(entra.store, lockout.user_key(user.object_id))
         if row.tenant_id and user.tenant_id != row.tenant_id:
             return _page("Sign in", _signin_form(user_code, f"User account '{user.upn}' does "
                                                             "not exist in the tenant of this "

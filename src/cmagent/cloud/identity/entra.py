@@ -6,11 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from cmagent.cloud.clock import Clock
+from cmagent.cloud.identity import policy
 from cmagent.cloud.identity.keys import SigningKeys
 from cmagent.cloud.identity.sessions import ConsentSessions
 from cmagent.cloud.store import Store
-
-DEVICE_INTERVAL = "identity.deviceCodeInterval"
 
 
 @dataclass(frozen=True)
@@ -22,4 +21,4 @@ class Entra:
 
     def device_interval(self) -> int:
         """Seconds a device-code client must wait between polls (settable by the operator)."""
-        return int(self.store.setting(DEVICE_INTERVAL, "5") or 5)
+        return int(policy.value(self.store, "deviceCodeInterval"))

@@ -12,17 +12,20 @@ from cmagent.cloud.http import Response
 
 
 class OAuthError(Exception):
-    def __init__(self, status: int, error: str, code: int, text: str) -> None:
+    def __init__(self, status: int, error: str, code: int, text: str,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(f"AADSTS{code}: {text}")
         self.status = status
         self.error = error
         self.code = code
         self.text = text
+        self.headers = headers
+        self.client_id = ""  # set when a known client presented a wrong credential
 
     def response(self, request: Request) -> Response:
         correlation_id = request.header("client-request-id") or str(uuid.uuid4())
         return envelopes.entra(self.status, self.error, self.code, self.text, correlation_id,
-                               request.base_url)
+                               request.base_url, self.headers)
 
 
 def tenant_not_found(tenant: str, error: str = "invalid_request") -> OAuthError:
@@ -65,6 +68,29 @@ def missing_credential() -> OAuthError:
 def bad_assertion(reason: str) -> OAuthError:
     return OAuthError(401, "invalid_client", 700027,
                       f"Client assertion failed signature validation. [Reason - {reason}]")
+
+
+def too_many_failures(seconds: float) -> OAuthError:
+    wait = max(1, int(seconds + 0.999))
+    return OAuthError(429, "temporarily_unavailable", 90055,
+                      f"There are too many failed sign-in attempts for this application. Retry "
+                      f"after {wait} seconds.", {"Retry-After": str(wait)})
+
+
+def account_locked() -> OAuthError:
+    return OAuthError(400, "invalid_grant", 50053,
+                      "The account is locked, you've tried to sign in too many times with an "
+                      "incorrect user ID or password.")
+
+
+def invalid_jwt(reason: str) -> OAuthError:
+    return OAuthError(401, "invalid_client", 50027, f"JWT token is invalid or malformed. {reason}")
+
+
+def replayed_assertion() -> OAuthError:
+    return OAuthError(401, "invalid_client", 50013,
+                      "Assertion is invalid: its 'jti' was already used. Create a new assertion "
+                      "for every token request.")
 
 
 def assertion_time(reason: str) -> OAuthError:

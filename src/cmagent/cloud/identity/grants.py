@@ -19,6 +19,8 @@ from cmagent.cloud.http import Response
 from cmagent.cloud.identity import assertion
 from cmagent.cloud.identity import directory
 from cmagent.cloud.identity import errors
+from cmagent.cloud.identity import lockout
+from cmagent.cloud.identity import policy
 from cmagent.cloud.identity import tokens
 from cmagent.cloud.identity.entra import Entra
 from cmagent.cloud.identity.errors import OAuthError
@@ -56,15 +58,26 @@ def _grant(entra: Entra, request: Request, form: dict[str, str], version: str) -
     raise errors.unsupported_grant(grant)
 
 
+# Refusals that mean a wrong credential was tried (counted by the failed-attempt throttle).
+_GUESSES = (7000215, 700027, 50013)
+
+
 def _client_credentials(entra: Entra, request: Request, form: dict[str, str], tenant_name: str,
                         version: str) -> Response:
     if tenant_name.lower() in ("common", "consumers"):
         raise errors.common_endpoint_grant()
     now = entra.clock.now()
-    with entra.store.session() as session:
-        tenant = directory.tenant_or_error(session, tenant_name)
-        principal = authenticate_client(session, request, form, tenant, tenant_name, now)
-        audience, _ = _audience(session, form, tenant, version, client_credentials=True)
+    refuse_replays = policy.value(entra.store, "assertionReplay") == "refuse"
+    try:
+        with entra.store.session() as session:
+            tenant = directory.tenant_or_error(session, tenant_name)
+            principal = authenticate_client(session, request, form, tenant, tenant_name, now,
+                                            refuse_replays)
+            audience, _ = _audience(session, form, tenant, version, client_credentials=True)
+    except OAuthError as refusal:
+        if refusal.code in _GUESSES and refusal.client_id:
+            lockout.client_failed(entra.store, lockout.client_key(refusal.client_id), now)
+        raise
     token, expires = tokens.access_token(entra.keys, principal, audience, now)
     if version == "v1":
         return Response.json(200, tokens.v1_response(token, expires, now, audience))
@@ -72,8 +85,10 @@ def _client_credentials(entra: Entra, request: Request, form: dict[str, str], te
 
 
 def authenticate_client(session: Session, request: Request, form: dict[str, str],
-                        tenant: models.Tenant, tenant_name: str, now: float) -> Principal:
-    """Identify the confidential client by its secret or its certificate assertion."""
+                        tenant: models.Tenant, tenant_name: str, now: float,
+                        refuse_replays: bool = False) -> Principal:
+    """Identify the confidential client by its secret or its certificate assertion; refusals
+    that mean a wrong credential carry the client's id (for the failed-attempt throttle)."""
     basic_id, basic_secret = _basic_credentials(request)
     client_id = (form.get("client_id") or basic_id or "").strip().lower()
     if not client_id:
@@ -81,18 +96,33 @@ def authenticate_client(session: Session, request: Request, form: dict[str, str]
     app = directory.application(session, tenant.id, client_id)
     if app is None:
         raise errors.application_not_found(client_id, tenant_name)
+    throttled = lockout.locked_for(session, lockout.client_key(app.app_id), now)
+    if throttled:
+        raise errors.too_many_failures(throttled)
+    try:
+        credential = _credential_kind(session, app, form, basic_secret, tenant, now,
+                                      refuse_replays)
+    except OAuthError as refusal:
+        refusal.client_id = app.app_id
+        raise
+    return Principal(tenant.id, app.sp_object_id, app.app_id, display_name=app.display_name,
+                     credential=credential, managed_identity=app.kind == "managedIdentity")
+
+
+def _credential_kind(session: Session, app: models.Application, form: dict[str, str],
+                     basic_secret: str, tenant: models.Tenant, now: float,
+                     refuse_replays: bool) -> str:
+    """Check the secret or the assertion; the token's ``appidacr`` (1 secret, 2 certificate)."""
     if form.get("client_assertion"):
         if form.get("client_assertion_type") != ASSERTION_TYPE:
             raise errors.missing_parameter("client_assertion_type")
-        assertion.verify(session, app, form["client_assertion"], now, _token_paths(tenant))
-        credential = "2"
-    elif form.get("client_secret") or basic_secret:
+        assertion.verify(session, app, form["client_assertion"], now, _token_paths(tenant),
+                         refuse_replays)
+        return "2"
+    if form.get("client_secret") or basic_secret:
         _check_secret(session, app, form.get("client_secret") or basic_secret, now)
-        credential = "1"
-    else:
-        raise errors.missing_credential()
-    return Principal(tenant.id, app.sp_object_id, app.app_id, display_name=app.display_name,
-                     credential=credential, managed_identity=app.kind == "managedIdentity")
+        return "1"
+    raise errors.missing_credential()
 
 
 def _basic_credentials(request: Request) -> tuple[str, str]:

@@ -1,0 +1,70 @@
+"""Defences against guessing, counted in the store so that every worker counts the same tries.
+
+- Smart lockout of users (as Entra ID's): after ``lockoutThreshold`` wrong passwords in a row
+  the account is locked for ``lockoutSeconds``, each further lockout twice as long; a correct
+  password ends the count. A locked account is refused with AADSTS50053 even when the password
+  is right.
+- A failed-attempt throttle of clients: after ``clientFailureLimit`` wrong secrets or bad
+  assertions within a minute, the client's token requests get 429 with ``Retry-After`` until
+  the minute is over.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from cmagent.cloud import models
+from cmagent.cloud.identity import policy
+from cmagent.cloud.store import Store
+
+CLIENT_WINDOW = 60.0
+
+
+def user_key(object_id: str) -> str:
+    return f"user:{object_id}"
+
+
+def client_key(app_id: str) -> str:
+    return f"client:{app_id}"
+
+
+def locked_for(session: Session, key: str, now: float) -> float:
+    """Seconds until ``key`` may try again; 0 when it may now."""
+    row = session.get(models.SignInFailures, key)
+    return max(0.0, row.locked_until - now) if row is not None else 0.0
+
+
+def user_failed(store: Store, key: str, now: float) -> None:
+    threshold, seconds = policy.value(store, "lockoutThreshold"), \
+        policy.value(store, "lockoutSeconds")
+    with store.writing() as session:
+        row = _row(session, key, now)
+        row.count += 1
+        if row.count % threshold == 0:  # the 2nd lockout lasts twice as long, and so on
+            row.locked_until = now + seconds * 2 ** (row.count // threshold - 1)
+
+
+def client_failed(store: Store, key: str, now: float) -> None:
+    limit = policy.value(store, "clientFailureLimit")
+    with store.writing() as session:
+        row = _row(session, key, now)
+        if now - row.first_at > CLIENT_WINDOW:
+            row.count, row.first_at, row.locked_until = 0, now, 0.0
+        row.count += 1
+        if row.count >= limit:
+            row.locked_until = row.first_at + CLIENT_WINDOW
+
+
+def succeeded(store: Store, key: str) -> None:
+    with store.writing() as session:
+        row = session.get(models.SignInFailures, key)
+        if row is not None:
+            session.delete(row)
+
+
+def _row(session: Session, key: str, now: float) -> models.SignInFailures:
+    row = session.get(models.SignInFailures, key)
+    if row is None:
+        row = models.SignInFailures(principal=key, count=0, first_at=now, locked_until=0.0)
+        session.add(row)
+    return row
