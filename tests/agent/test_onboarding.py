@@ -29,31 +29,6 @@ ADMINISTRATOR = "Azure Connected Machine Resource Administrator"
 ONBOARDING = "Azure Connected Machine Onboarding"
 
 
-@pytest.fixture
-def trusting(cloud, monkeypatch):
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", cloud.ca)
-    return cloud
-
-
-@pytest.fixture
-def himds(agent_root, trusting, tmp_path):
-    """A running himds for the test's machine root."""
-    log = (tmp_path / "himds.err").open("wb")
-    port = free_port()  # never the real 40342: a HIMDS may run on this machine
-    process = subprocess.Popen([str(BIN / "himds"), "serve", "--port", str(port)], stdout=log,
-                               stderr=log, env={**os.environ, "AZCMAGENT_ROOT": str(agent_root)})
-    marker = agent_root / "var/opt/azcmagent/socks/himds.sock"
-    deadline = time.monotonic() + 20
-    while not marker.exists():
-        assert process.poll() is None and time.monotonic() < deadline, \
-            (tmp_path / "himds.err").read_text()
-        time.sleep(0.05)
-    yield process
-    process.terminate()
-    process.wait(timeout=20)
-    log.close()
-
-
 def flags_file(tmp_path: Path, onboarding: dict, **changes) -> str:
     flags = {"cloud": onboarding["cloud"], "tenant-id": onboarding["tenantId"],
              "subscription-id": onboarding["subscriptionId"],
@@ -436,12 +411,13 @@ def test_local_configuration_failure_is_azcm0069(azcmagent, agent_root, himds, t
     assert machines(trusting, onboarding) == []
 
 
-def test_unreadable_connection_state_is_azcm0070(azcmagent, agent_root) -> None:
+def test_unreadable_connection_state_is_azcm0027(azcmagent, agent_root) -> None:
     config = agent_root / "var/opt/azcmagent/agentconfig.json"
     config.parent.mkdir(parents=True)
     config.write_text("{broken")
     run = azcmagent("show")
-    assert run.status == 70 and printed(run, "AZCM0070") and "agentconfig.json" in run.stdout
+    assert run.status == 27 and printed(run, "AZCM0027") and "agentconfig.json" in run.stdout
+    assert "azcmagent disconnect --force-local-only" in run.stdout
 
 
 def test_unreachable_cloud_description_is_azcm0075(azcmagent, himds, trusting, tmp_path):

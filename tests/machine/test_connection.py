@@ -69,6 +69,8 @@ def test_absent_or_empty_means_not_connected(paths) -> None:
     assert connection.load(paths) is None
     _write(paths, {})
     assert connection.load(paths) is None
+    _write(paths, " \n")
+    assert connection.load(paths) is None
 
 
 @pytest.mark.parametrize("change,named", [
@@ -88,7 +90,7 @@ def test_a_damaged_field_is_named_with_the_way_back(paths, change, named) -> Non
     assert "azcmagent disconnect --force-local-only" in message
 
 
-@pytest.mark.parametrize("content", ["", "{broken", "[1, 2]", "\x00\xff binary"])
+@pytest.mark.parametrize("content", ["{broken", "[1, 2]", "\x00\xff binary"])
 def test_unreadable_content_is_refused_not_crashed_on(paths, content) -> None:
     _write(paths, content)
     with pytest.raises(AzcmError):

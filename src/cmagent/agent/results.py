@@ -1,6 +1,11 @@
 """The result file every connect and disconnect leaves for fleet scripts:
-``<root>/var/opt/azcmagent/result/<command>.json`` (code, phase, resource, timings), so that
-automation reads an outcome instead of scraping logs."""
+``<root>/var/opt/azcmagent/result/<command>.json``, so that automation reads an outcome instead of
+scraping logs.
+
+A run writes it twice: ``"status": "running"`` (with its process id) when it starts, so that a
+run killed outright is never mistaken for the previous run's success, and its outcome
+(``succeeded`` or ``failed``, the AZCM code, the phase, what was left in Azure) when it ends.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +21,36 @@ from cmagent.machine.files import timestamp
 from cmagent.machine.paths import Paths
 
 
-def write(paths: Paths, command: str, code: int, started: float,
-          details: dict[str, Any]) -> None:
-    """Best effort: a failure here never changes the command's outcome."""
-    result = {"command": command, "code": f"AZCM{code:04d}", "exitStatus": code, **details,
-              "durationSeconds": round(time.monotonic() - started, 3),
-              "finishedAt": timestamp(), "agentVersion": __version__}
+def _path(paths: Paths, command: str) -> str:
+    return os.path.join(paths.results, f"{command}.json")
+
+
+def _save(paths: Paths, command: str, result: dict[str, Any]) -> None:
+    # Best effort: a failure here never changes the command's outcome.
     with contextlib.suppress(OSError):
-        atomic_write(os.path.join(paths.results, f"{command}.json"),
-                     json.dumps(result, indent=2).encode() + b"\n", 0o644)
+        atomic_write(_path(paths, command), json.dumps(result, indent=2).encode() + b"\n",
+                     0o644)
+
+
+def started(paths: Paths, command: str, details: dict[str, Any]) -> None:
+    _save(paths, command, {"command": command, "status": "running", "code": None,
+                           "exitStatus": None, **details, "pid": os.getpid(),
+                           "startedAt": timestamp(), "agentVersion": __version__})
+
+
+def write(paths: Paths, command: str, code: int, started_at: float,
+          details: dict[str, Any]) -> None:
+    _save(paths, command, {"command": command, "status": "succeeded" if code == 0 else "failed",
+                           "code": f"AZCM{code:04d}", "exitStatus": code, **details,
+                           "durationSeconds": round(time.monotonic() - started_at, 3),
+                           "finishedAt": timestamp(), "agentVersion": __version__})
+
+
+def previous(paths: Paths, command: str) -> dict[str, Any]:
+    """The last run's record (an empty one when there is none or it is unreadable)."""
+    try:
+        with open(_path(paths, command), encoding="utf-8") as handle:
+            found = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}

@@ -1,6 +1,7 @@
 """Fault injection, pebble-style: for a service (identity, arm, his, metadata) and an optional
-path pattern and method, answer with a status and a realistic body, add latency, drop the
-connection, or throttle with ``Retry-After`` — always, with a probability, or a number of times.
+path pattern and method, answer with a status and a realistic body, add latency (before the
+request is carried out, or after it, before the answer), drop the connection, or throttle with
+``Retry-After`` — always, with a probability, or a number of times.
 
 Faults live in memory (a restart clears them); with a shared store (PostgreSQL, several
 workers) they live in its ``faults`` table, every worker reloads them per request and a counted
@@ -33,7 +34,9 @@ if TYPE_CHECKING:
     from cmagent.cloud.store import Store
 
 SERVICES = ("identity", "arm", "his", "metadata")
-ACTIONS = ("status", "latency", "drop", "throttle")
+# latency: wait before the request is carried out; slow-answer: carry it out, then wait before
+# answering (a client that gives up meanwhile leaves a change it never heard of).
+ACTIONS = ("status", "latency", "slow-answer", "drop", "throttle")
 _ARM_CODES = {400: "BadRequest", 403: "Forbidden", 404: "NotFound", 409: "Conflict",
               429: "TooManyRequests", 500: "InternalServerError", 502: "BadGateway",
               503: "ServiceUnavailable", 504: "GatewayTimeout"}

@@ -49,10 +49,20 @@ class FaultInjection:
         elif fault.action == "latency":
             await asyncio.sleep(fault.latency_ms / 1000)
             await self.app(scope, receive, send)
+        elif fault.action == "slow-answer":
+            await self.app(scope, receive, _delayed(send, fault.latency_ms / 1000))
         elif fault.action == "drop":
             await drop_connection(scope, receive)
         else:
             await faults.answer(fault, scope["path"]).send(send)
+
+
+def _delayed(send: Send, seconds: float) -> Send:
+    async def later(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            await asyncio.sleep(seconds)
+        await send(message)
+    return later
 
 
 class AccessLog:

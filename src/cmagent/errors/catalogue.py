@@ -358,7 +358,9 @@ _AGENT: tuple[Entry, ...] = (
        ("ローカル構成を更新できませんでした。",
         "エージェントの構成ファイルの書き込みに失敗しました。以前のファイルは変更されていません。",
         "/var/opt/azcmagent の権限と空き容量を確認してから再実行してください。")),
-    _e(70, "LOCAL_CONFIG_UNAVAILABLE", True, _SERVICE_EN, _SERVICE_JA),
+    _e(70, "LOCAL_CONFIG_UNAVAILABLE", True, _SERVICE_EN, _SERVICE_JA,
+       "cmagent reports a damaged agentconfig.json as AZCM0027, naming the file and the way "
+       "back; this code's remedy (start himds) does not fit that case"),
     _e(72, "EXTENSION_TOOL_FAILED", False,
        ("An extension tool failed.",
         "The tool that manages extensions reported an error.",

@@ -11,6 +11,7 @@ import threading
 from typing import Any
 
 from cmagent import __version__
+from cmagent.errors import AzcmError
 from cmagent.himds.identity import Identity
 from cmagent.machine import hostinfo
 from cmagent.machine.files import timestamp
@@ -36,9 +37,11 @@ def report(settings: dict[str, Any], error: dict[str, Any] | None) -> dict[str, 
 
 
 class Heartbeat:
-    def __init__(self, identity: Identity, settings: dict[str, Any], interval: float) -> None:
+    def __init__(self, identity: Identity, settings: dict[str, Any], interval: float,
+                 settings_problem: AzcmError | None = None) -> None:
         self.identity = identity
         self.settings = settings
+        self.settings_problem = settings_problem  # localconfig.json is damaged: defaults apply
         self.interval = interval
         self.status: dict[str, Any] = {"status": "Disconnected", "lastHeartbeat": None,
                                        "error": None}
@@ -47,9 +50,11 @@ class Heartbeat:
     def beat(self) -> dict[str, Any]:
         """Send one heartbeat now; the status it leaves."""
         with self._lock:
+            problem = self.identity.problem or self.settings_problem
             if not self.identity.connected:
-                self.status = {"status": "Disconnected", "lastHeartbeat": None, "error": None}
-                return self.status
+                self.status = {"status": "Error" if problem else "Disconnected",
+                               "lastHeartbeat": None, "error": _described(problem)}
+                return dict(self.status)
             try:
                 self._send()
             except his.HisError as error:
@@ -86,3 +91,9 @@ class Heartbeat:
         if answer.get("renewCertificate"):
             logger.info("Renewing the identity certificate")
             self.identity.renew_certificate()
+
+
+def _described(problem: AzcmError | None) -> dict[str, Any] | None:
+    if problem is None:
+        return None
+    return {"code": problem.code, "message": problem.message("en"), "time": timestamp()}

@@ -3,6 +3,7 @@ for any resource (cached until five minutes before expiry), certificate renewal.
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import msal
 import requests
 
+from cmagent.errors import AzcmError
 from cmagent.machine import connection
 from cmagent.machine.connection import Connection
 from cmagent.machine.paths import Paths
@@ -17,6 +19,7 @@ from cmagent.wire import his
 from cmagent.wire import neterrors
 
 REFRESH_MARGIN = 300
+logger = logging.getLogger("cmagent.himds")
 
 
 class Identity:
@@ -24,15 +27,22 @@ class Identity:
         self.paths = paths
         self.http = http
         self.connection: Connection | None = None
+        self.problem: AzcmError | None = None  # the connection file is damaged
         self._tokens: dict[str, tuple[str, float]] = {}
         self._lock = threading.Lock()
 
     def reload(self) -> bool:
-        """Re-read the connection; True when the machine is connected."""
+        """Re-read the connection; True when the machine is connected. A damaged file leaves
+        the machine unconnected and the reason in ``problem`` (himds keeps running)."""
+        try:
+            loaded, problem = connection.load(self.paths), None
+        except AzcmError as error:
+            loaded, problem = None, error
+            logger.error("%s: %s", error.code, error.message("en"))
         with self._lock:
-            self.connection = connection.load(self.paths)
+            self.connection, self.problem = loaded, problem
             self._tokens.clear()
-        return self.connection is not None
+        return loaded is not None
 
     @property
     def connected(self) -> bool:

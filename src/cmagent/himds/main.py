@@ -21,6 +21,7 @@ import uvicorn
 from cmagent import __version__
 from cmagent.asgi import server as asgi_server
 from cmagent.asgi.protocol import GuardedProtocol
+from cmagent.errors import AzcmError
 from cmagent.himds.challenges import Challenges
 from cmagent.himds.heartbeat import DEFAULT_INTERVAL
 from cmagent.himds.heartbeat import Heartbeat
@@ -108,17 +109,28 @@ def _listeners(port: int) -> list[socket.socket]:
     return listeners
 
 
+def _local_settings(paths: Paths) -> tuple[dict[str, settings.Value], AzcmError | None]:
+    """The local settings; the defaults and the reason when localconfig.json is damaged (himds
+    still starts, and says so in its status and log)."""
+    try:
+        return settings.effective(settings.load(paths)), None
+    except AzcmError as error:
+        logger.error("%s: %s; running with the default settings", error.code,
+                     error.message("en"))
+        return settings.effective({}), error
+
+
 class Runtime:
     """Everything one himds process runs, and its orderly stop."""
 
     def __init__(self, paths: Paths, interval: float, tokens_dir: str,
                  sockets: list[socket.socket]) -> None:
-        values = settings.effective(settings.load(paths))
+        values, problem = _local_settings(paths)
         self.paths = paths
         self.sockets = sockets
         self.identity = Identity(paths, AgentSession(values, os.environ))
         self.identity.reload()
-        self.heartbeat = Heartbeat(self.identity, values, interval)
+        self.heartbeat = Heartbeat(self.identity, values, interval, problem)
         self.challenges = Challenges(tokens_dir)
         service = Service(self.identity, self.challenges, lambda: dict(self.heartbeat.status))
         self.server = uvicorn.Server(asgi_server.config(

@@ -2,7 +2,7 @@
 key (0600) and certificate beside it.
 
 ``agentconfig.json`` holds no secret (show reads it without root). ``load`` validates every field
-and refuses a damaged file with AZCM0070 naming the file, what is wrong and the way back
+and refuses a damaged file with AZCM0027 naming the file, what is wrong and the way back
 (``azcmagent disconnect --force-local-only``); a file written by today's or an earlier agent
 (without ``schemaVersion``) reads as version 1.
 """
@@ -172,8 +172,9 @@ class _Fields:
 
 
 def damaged(paths: Paths, why: str) -> AzcmError:
-    """AZCM0070 for an agentconfig.json that cannot be used, with the way back."""
-    return AzcmError(codes.LOCAL_CONFIG_UNAVAILABLE, Localized(
+    """AZCM0027 for an agentconfig.json that cannot be used, with the way back (not AZCM0070,
+    whose remedy is to start himds: a damaged file is no service problem)."""
+    return AzcmError(codes.CONFIG_CONFLICT, Localized(
         f"{paths.agentconfig} is damaged ({why}). Run '{RECOVERY}' to return the machine to a "
         "clean local state, then connect it again.",
         f"{paths.agentconfig} が破損しています ({why})。'{RECOVERY}' を実行してマシンを"
@@ -181,7 +182,7 @@ def damaged(paths: Paths, why: str) -> AzcmError:
 
 
 def load(paths: Paths) -> Connection | None:
-    """The connection, or None when the machine is not connected; AZCM0070 when damaged."""
+    """The connection, or None when the machine is not connected; AZCM0027 when damaged."""
     try:
         with open(paths.agentconfig, "rb") as handle:
             raw = handle.read()
@@ -189,12 +190,14 @@ def load(paths: Paths) -> Connection | None:
         return None
     except OSError as error:
         raise damaged(paths, error.strerror or str(error)) from None
+    if not raw.strip():
+        return None  # an empty file: what a package install leaves, not a connection
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError):
         raise damaged(paths, "not JSON") from None
     if isinstance(data, dict) and not data:
-        return None  # an empty object: what a package install leaves, not a connection
+        return None  # an empty object: nothing recorded either
     try:
         return Connection.from_json(data)
     except RecordError as error:
@@ -227,8 +230,11 @@ def identity_pems(paths: Paths) -> tuple[str, str]:
 
 
 def clear(paths: Paths) -> None:
-    """Forget the connection: resource identity, key and certificate. Local settings stay."""
+    """Forget the connection: resource identity, key and certificate, whatever shape their
+    files are in. Local settings stay."""
     for path in (paths.identity_key, paths.identity_certificate, paths.agentconfig):
-        with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path, ignore_errors=True)
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(path)
     shutil.rmtree(os.path.join(paths.var, "identity"), ignore_errors=True)

@@ -4,8 +4,11 @@ Steps, in order, each with its code on failure: flags (0016/0023/0020/0102) → 
 (0067) → himds reachable (0064) → network pre-check (0026) → sign in (0041/0012/0026) →
 subscription name (0068) → providers → resource group → RSA key (0103) → the name is free (0044)
 → create the resource (0042) → identity certificate (0105/0081) → local configuration (0069).
-Once the resource exists, any failure or Ctrl+C deletes it again; if that fails too, the error
-names the one command that cleans up.
+Once the create request was sent, any failure or Ctrl+C finds out whether the resource exists
+and deletes it again (connect_undo); if that fails too, the error names the one command that
+cleans up. One connect or disconnect runs at a time per machine (machine/lock.py), and the
+result file says "running" from the start, so that a run killed outright is never mistaken for
+the one before.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from cmagent.agent import azure
 from cmagent.agent import log
 from cmagent.agent import results
 from cmagent.agent.commands import connect_flags
+from cmagent.agent.commands import connect_undo
 from cmagent.agent.main import Context
 from cmagent.agent.options import ConnectOptions
 from cmagent.agent.output import Result
@@ -30,6 +34,7 @@ from cmagent.errors import Localized
 from cmagent.errors import codes
 from cmagent.machine import channel
 from cmagent.machine import connection
+from cmagent.machine import lock
 from cmagent.machine.connection import CloudEndpoints
 from cmagent.machine.connection import Connection
 from cmagent.machine.connection import Identity
@@ -52,8 +57,12 @@ class Onboarding:
         self.correlation_id = context.options.correlation_id or str(uuid.uuid4())
         self.phase = "validate"
         self.resource_id = ""
+        self.vm_id = ""
+        self.sent_create = False  # the create request left; its answer may never arrive
         self.created = False
         self.saved_locally = False
+        self.left_behind: bool | None = False
+        self.earlier = results.previous(context.paths, "connect")  # before this run's record
         self.flags: connect_flags.Flags
         self.http: AgentSession
         self.cloud: CloudEndpoints
@@ -110,25 +119,36 @@ class Onboarding:
         connect_flags.ensure_group(self.arm, subscription, self.flags.group, self.flags.location)
         self.step("rsa-key")
         key_pem, public_key = _new_key()
-        vm_id = str(uuid.uuid4())
-        created = self._create(subscription, vm_id, public_key)
-        return self._finish(subscription, created, vm_id, key_pem)
+        self.vm_id = str(uuid.uuid4())
+        created = self._create(subscription, public_key)
+        return self._finish(subscription, created, self.vm_id, key_pem)
 
-    def _create(self, subscription: str, vm_id: str, public_key: str) -> dict[str, Any]:
+    def _create(self, subscription: str, public_key: str) -> dict[str, Any]:
         self.resource_id = machine_id(subscription, self.flags.group, self.flags.name)
         self.step("resource-exists")
         try:
-            if self.arm.machine(self.resource_id) is not None:
-                raise AzcmError(codes.RESOURCE_EXISTS, f"{self.resource_id} already exists.")
+            self._check_free()
             self.step("create", f"Creating resource in Azure...   Correlation ID="
                                 f"{self.correlation_id} Resource ID={self.resource_id}")
+            results.started(self.context.paths, "connect", self.facts())
+            self.sent_create = True
             created = self.arm.put_machine(self.resource_id,
-                                           _body(self.flags, vm_id, public_key))
+                                           _body(self.flags, self.vm_id, public_key))
         except ArmError as error:
             raise azure.arm_failure(error, "get" if self.phase == "resource-exists"
                                     else "create") from None
         self.created = True
         return created
+
+    def _check_free(self) -> None:
+        existing = self.arm.machine(self.resource_id)
+        if existing is not None:
+            earlier = connect_undo.earlier_run_sentence(existing, self.earlier)
+            raise AzcmError(codes.RESOURCE_EXISTS, f"{self.resource_id} already exists.{earlier}")
+
+    def facts(self) -> dict[str, Any]:
+        return {"phase": self.phase, "resourceId": self.resource_id, "vmId": self.vm_id,
+                "correlationId": self.correlation_id}
 
     def _finish(self, subscription: str, created: dict[str, Any], vm_id: str,
                 key_pem: bytes) -> Result:
@@ -156,40 +176,35 @@ class Onboarding:
         return Result(f"Connected machine to Azure: {self.resource_id}", data)
 
     def rollback(self) -> str:
-        """Delete the resource this run created; the sentence to add to the error."""
+        """Undo what this run did; the sentence to add to the error."""
         if self.saved_locally:
             connection.clear(self.context.paths)
-        if not self.created:
+        if not self.sent_create:
             return ""
-        try:
-            self.arm.delete_machine(self.resource_id)
-        except ArmError as error:
-            log.error("Could not delete %s: %s", self.resource_id, error.message)
-            return (f" The resource {self.resource_id} was created but could not be deleted "
-                    f"({error.code or error.message}); delete it with: az resource delete "
-                    f"--ids {self.resource_id}")
-        log.info("Deleted %s, created by this run", self.resource_id)
-        return f" The resource {self.resource_id} created by this run was deleted again."
+        undone = connect_undo.undo_create(self.arm, self.resource_id, self.vm_id, self.created)
+        self.left_behind = undone.left_behind
+        return undone.sentence
 
 
 def run(context: Context[ConnectOptions]) -> Result:
-    onboarding = Onboarding(context)
-    try:
-        result = onboarding.run()
-    except AzcmError as error:
-        _record(context, onboarding, error.exit_status)
-        raise _with_rollback(error, onboarding) from None
-    except KeyboardInterrupt:
-        _record(context, onboarding, codes.CANCELLED)
-        raise _with_rollback(AzcmError(codes.CANCELLED,
-                                       f"Interrupted at step '{onboarding.phase}'."),
-                             onboarding) from None
-    _record(context, onboarding, codes.SUCCESS)
-    return result
+    with lock.exclusive(context.paths, "connect"):
+        onboarding = Onboarding(context)
+        results.started(context.paths, "connect", onboarding.facts())
+        try:
+            result = onboarding.run()
+        except AzcmError as error:
+            raise _failed(onboarding, error) from None
+        except KeyboardInterrupt:
+            raise _failed(onboarding, AzcmError(
+                codes.CANCELLED, f"Interrupted at step '{onboarding.phase}'.")) from None
+        _record(context, onboarding, codes.SUCCESS)
+        return result
 
 
-def _with_rollback(error: AzcmError, onboarding: Onboarding) -> AzcmError:
+def _failed(onboarding: Onboarding, error: AzcmError) -> AzcmError:
+    """Roll back, record the truth of what is left, and the error to raise."""
     cleanup = onboarding.rollback()
+    _record(onboarding.context, onboarding, error.exit_status)
     if not cleanup:
         return error
     return AzcmError(error.entry.code, Localized(error.detail_text("en") + cleanup,
@@ -198,10 +213,8 @@ def _with_rollback(error: AzcmError, onboarding: Onboarding) -> AzcmError:
 
 
 def _record(context: Context[ConnectOptions], onboarding: Onboarding, code: int) -> None:
-    results.write(context.paths, "connect", code, onboarding.started, {
-        "phase": onboarding.phase, "resourceId": onboarding.resource_id,
-        "correlationId": onboarding.correlation_id,
-        "resourceLeftBehind": onboarding.created and code != 0})
+    results.write(context.paths, "connect", code, onboarding.started,
+                  {**onboarding.facts(), "resourceLeftBehind": onboarding.left_behind})
 
 
 def _not_connected(context: Context[ConnectOptions]) -> None:

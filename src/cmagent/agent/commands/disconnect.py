@@ -1,5 +1,6 @@
 """``azcmagent disconnect``: delete the machine's resource (and so its identity) in Azure, then
-forget the connection locally. ``--force-local-only`` forgets without calling Azure."""
+forget the connection locally. ``--force-local-only`` forgets without calling Azure, and always
+brings the machine back to a clean local state, even when its connection files are damaged."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from cmagent.errors import Localized
 from cmagent.errors import codes
 from cmagent.machine import channel
 from cmagent.machine import connection
+from cmagent.machine import lock
 from cmagent.machine.connection import Connection
 from cmagent.wire.arm import Arm
 from cmagent.wire.arm import ArmError
@@ -23,14 +25,44 @@ from cmagent.wire.arm import ArmError
 
 def run(context: Context[DisconnectOptions]) -> Result:
     started = time.monotonic()
-    saved = connection.load(context.paths)
+    with lock.exclusive(context.paths, "disconnect"):
+        results.started(context.paths, "disconnect",
+                        {"forceLocalOnly": context.options.force_local_only})
+        saved: Connection | None = None
+        try:
+            saved, damage = _saved(context)
+            local_only = context.options.force_local_only
+            result = _cleaned(context, damage) if local_only and saved is None \
+                else _disconnect(context, saved)
+        except AzcmError as error:
+            _record(context, saved, error.exit_status, started)
+            raise
+        _record(context, saved, codes.SUCCESS, started)
+        return result
+
+
+def _saved(context: Context[DisconnectOptions]) -> tuple[Connection | None, str]:
+    """The connection, and what is wrong with its files when --force-local-only meets damaged
+    ones (the one case where damage does not stop the command)."""
     try:
-        result = _disconnect(context, saved)
+        return connection.load(context.paths), ""
     except AzcmError as error:
-        _record(context, saved, error.exit_status, started)
-        raise
-    _record(context, saved, codes.SUCCESS, started)
-    return result
+        if not context.options.force_local_only:
+            raise
+        return None, error.detail_text("en")
+
+
+def _cleaned(context: Context[DisconnectOptions], damage: str) -> Result:
+    """--force-local-only without a readable connection: whatever is left goes."""
+    _forget(context)
+    if damage:
+        log.warning("Removed the damaged connection files: %s", damage)
+        text = ("Removed this machine's damaged connection files; it is disconnected locally "
+                "(any resource in Azure was not touched).")
+    else:
+        text = "This machine was not connected; its local connection state is clean."
+    return Result(text, {"status": "success", "resourceId": "", "forceLocalOnly": True,
+                         "damagedFilesRemoved": bool(damage)})
 
 
 def _disconnect(context: Context[DisconnectOptions], saved: Connection | None) -> Result:

@@ -1,0 +1,55 @@
+"""One connect or disconnect at a time per machine: an exclusive ``flock`` on
+``var/opt/azcmagent/locks/connection.lock`` while the command runs. The kernel releases it when
+the process ends, however it ends (kill -9 included), so a crash never leaves the machine locked;
+the file names the holder for the run that finds it taken."""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+from collections.abc import Iterator
+
+from cmagent.errors import AzcmError
+from cmagent.errors import Localized
+from cmagent.errors import codes
+from cmagent.machine.files import timestamp
+from cmagent.machine.paths import Paths
+
+
+@contextlib.contextmanager
+def exclusive(paths: Paths, command: str) -> Iterator[None]:
+    """Hold the machine's connection lock; AZCM0027 naming the other run when it is taken."""
+    path = os.path.join(paths.var, "locks", "connection.lock")
+    os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise _busy(_holder(descriptor)) from None
+        os.ftruncate(descriptor, 0)
+        os.pwrite(descriptor, json.dumps({"command": command, "pid": os.getpid(),
+                                          "startedAt": timestamp()}).encode(), 0)
+        yield
+    finally:
+        os.close(descriptor)  # closing releases the lock
+
+
+def _holder(descriptor: int) -> dict[str, object]:
+    try:
+        found = json.loads(os.pread(descriptor, 4096, 0) or b"{}")
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _busy(holder: dict[str, object]) -> AzcmError:
+    who = f"azcmagent {holder.get('command', 'connect')} (process {holder.get('pid', '?')}, " \
+          f"started {holder.get('startedAt', '?')})"
+    return AzcmError(codes.CONFIG_CONFLICT, Localized(
+        f"Another {who} is changing this machine's connection; wait for it to finish, or stop "
+        "it, then try again.",
+        f"別の {who} がこのマシンの接続を変更しています。終了するまで待つか、停止してから"
+        "もう一度実行してください。"))
