@@ -18,6 +18,8 @@ from cmagent.agent.options import Options
 from cmagent.errors import AzcmError
 from cmagent.errors import Localized
 from cmagent.errors import codes
+from cmagent.machine.redact import mask_url_password
+from cmagent.machine.redact import url_password
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -128,17 +130,30 @@ class Invocation:
         return " ".join(self.path)
 
     def secrets(self) -> list[str]:
-        return [str(self.options[o.dest]) for o in self._all_options()
-                if o.secret and self.options.get(o.dest)]
+        """Values the run must never show: secret options, and the password of any URL given
+        (``config set proxy.url http://u:pw@host``), found the way the HTTP stack reads it."""
+        named = [str(self.options[o.dest]) for o in self._all_options()
+                 if o.secret and self.options.get(o.dest)]
+        return named + [p for p in map(url_password, self._strings()) if p]
 
     def loggable(self) -> dict[str, Any]:
-        """The options with secret values masked: safe for the log."""
+        """The options with secret values and URL passwords masked: safe for the log."""
         secret = {o.dest for o in self._all_options() if o.secret}
-        return {k: ("***" if k in secret and v else v) for k, v in self.options.items()
+        return {k: ("***" if k in secret and v else _masked(v)) for k, v in self.options.items()
                 if v not in (None, False, [])}
+
+    def _strings(self) -> list[str]:
+        values = [v if isinstance(v, list) else [v] for v in self.options.values()]
+        return [item for group in values for item in group if isinstance(item, str)]
 
     def _all_options(self) -> tuple[Option, ...]:
         return self.command.options + COMMON_OPTIONS
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_masked(item) for item in value]
+    return mask_url_password(value) if isinstance(value, str) else value
 
 
 class _ParseFailure(Exception):

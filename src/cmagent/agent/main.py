@@ -62,6 +62,7 @@ class Context(Generic[OptionsT]):
             from cmagent.machine import settings
 
             self._settings = settings.effective(settings.load(self.paths))
+            self.redactor.add_url_password(self._settings.get("proxy.url"))
         return self._settings
 
 
@@ -76,9 +77,9 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
 
     env = env or Environment.system()
     args = list(sys.argv[1:] if argv is None else argv)
-    output = Output(env, as_json=("-j" in args or "--json" in args),
-                    color="--no-color" not in args)
     redactor = Redactor()
+    output = Output(env, as_json=("-j" in args or "--json" in args),
+                    color="--no-color" not in args, redact=redactor)
     with log.session(redactor) as logs:
         try:
             status = _run(args, env, output, logs, ROOT)
@@ -100,6 +101,8 @@ def _run(args: list[str], env: Environment, output: Output, logs: log.RunLog,
     invocation = cli.parse(args, root)
     for secret in invocation.secrets():
         logs.redactor.add(secret)
+    for name in ("HTTPS_PROXY", "https_proxy"):
+        logs.redactor.add_url_password(env.environ.get(name))
     if invocation.record is None:
         output.result(Result(invocation.help_text))
         return 0

@@ -16,6 +16,7 @@ from cmagent.errors import render_json
 from cmagent.errors import render_text
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from collections.abc import Mapping
     from typing import Any
     from typing import TextIO
@@ -59,10 +60,12 @@ class Result:
 class Output:
     """Renders results and errors per the run's ``--json`` and ``--no-color`` flags."""
 
-    def __init__(self, env: Environment, as_json: bool = False, color: bool = True) -> None:
+    def __init__(self, env: Environment, as_json: bool = False, color: bool = True,
+                 redact: Callable[[str], str] = str) -> None:
         self.env = env
         self.as_json = as_json
         self.color = color
+        self.redact = redact  # errors may quote what the user typed: mask its secrets
 
     def result(self, result: Result) -> None:
         if self.as_json:
@@ -74,21 +77,22 @@ class Output:
         lang = self.env.lang
         report = error.report if isinstance(error.report, Result) else None
         if self.as_json:
-            self._json({**(report.data if report else {}), **render_json(error, lang)})
+            self._json({**(report.data if report else {}), **render_json(error, lang)},
+                       self.redact)
             return
         if report is not None:
             self.result(report)
         stream = self.env.stderr if log_stderr else self.env.stdout
-        text = render_text(error, lang)
+        text = self.redact(render_text(error, lang))
         if self._colored(stream):
             first, _, rest = text.partition("\n")
             text = f"\x1b[31m{first}\x1b[0m\n{rest}"
         stream.write(text)
 
-    def _json(self, data: Any) -> None:
+    def _json(self, data: Any, redact: Callable[[str], str] = str) -> None:
         import json
 
-        self.env.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        self.env.stdout.write(redact(json.dumps(data, indent=2, ensure_ascii=False)) + "\n")
 
     def _colored(self, stream: TextIO) -> bool:
         if not self.color or "NO_COLOR" in self.env.environ:

@@ -15,6 +15,7 @@ from cmagent.errors import AzcmError
 from cmagent.himds.identity import Identity
 from cmagent.machine import hostinfo
 from cmagent.machine.files import timestamp
+from cmagent.machine.redact import without_credentials
 from cmagent.wire import his
 
 logger = logging.getLogger("cmagent.himds")
@@ -31,7 +32,8 @@ def report(settings: dict[str, Any], error: dict[str, Any] | None) -> dict[str, 
             "detectedProperties": {"cloudprovider": "N/A", "cpuArchitecture":
                                    platform.machine(), "processorCount": str(os.cpu_count())},
             "errorDetails": [error] if error else [],
-            "agentConfiguration": {"proxyUrl": str(settings.get("proxy.url", "")).split("@")[-1],
+            "agentConfiguration": {"proxyUrl": without_credentials(
+                                       str(settings.get("proxy.url", ""))),
                                    "configMode": str(settings.get("config.mode", "full"))},
             "fingerprint": hostinfo.fingerprint()}
 

@@ -52,13 +52,13 @@ class HimdsProtocol(GuardedProtocol):
         return bytes(Refusal(400, f"Bad request. {message}").response().body)
 
 
-class _Redacting(logging.Filter):
-    def __init__(self) -> None:
-        super().__init__()
-        self.redactor = Redactor()
+# One per process: the log handlers mask what the settings register (the proxy password).
+_REDACTOR = Redactor()
 
+
+class _Redacting(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg, record.args = self.redactor(record.getMessage()), None
+        record.msg, record.args = _REDACTOR(record.getMessage()), None
         return True
 
 
@@ -113,7 +113,9 @@ def _local_settings(paths: Paths) -> tuple[dict[str, settings.Value], AzcmError 
     """The local settings; the defaults and the reason when localconfig.json is damaged (himds
     still starts, and says so in its status and log)."""
     try:
-        return settings.effective(settings.load(paths)), None
+        values = settings.effective(settings.load(paths))
+        _REDACTOR.add_url_password(values.get("proxy.url"))
+        return values, None
     except AzcmError as error:
         logger.error("%s: %s; running with the default settings", error.code,
                      error.message("en"))

@@ -1,8 +1,13 @@
 """Secret redaction for logs, error messages and log bundles.
 
 Two layers: exact values the run knows to be secret (a service principal secret given on the
-command line) and patterns that catch secrets whatever their origin (JWTs, PEM private keys,
-Authorization headers, ``client_secret=`` form fields, passwords inside URLs).
+command line, the password of a proxy URL given to a command) and patterns that catch secrets
+whatever their origin (JWTs, PEM private keys, Authorization headers, ``client_secret=`` form
+fields, passwords inside URLs).
+
+A URL's password is found the way the HTTP stack finds it: the user information ends at the
+last ``@`` before the host, so ``http://u:se@cret@host`` has the password ``se@cret``; a
+password may hold ``/``, spaces and ``@``, and the scheme may be missing (``u:pw@host:3128``).
 """
 
 from __future__ import annotations
@@ -10,7 +15,14 @@ from __future__ import annotations
 import re
 
 MASK = "***"
-_URL_PASSWORD = r"(?i)\b([a-z][a-z0-9+.-]*://[^:/@\s]+:)([^@/\s]+)(@)"
+# In free text: user ":" password "@" host — the password runs to the last "@" of the word
+# (of the quoted string when the URL is quoted, so a password may hold spaces there); a URL
+# without a scheme is recognised by its port. A password already masked is left alone.
+_URL_PASSWORD = r"(?i)\b([a-z][a-z0-9+.-]*://[^:/@\s\"']+:)(?!\*\*\*@)([^\s\"'<>]+)(@[^@\s/\"']+)"
+_QUOTED_URL_PASSWORD = (r"(?i)([\"'][a-z][a-z0-9+.-]*://[^:/@\s\"']+:)(?!\*\*\*@)([^\"'\n]+)"
+                        r"(@[^@\s/\"']+)")
+_BARE_PASSWORD = (r"(?i)(?<![\w:/@.-])([a-z0-9._~%-]+:)(?!//)(?!\*\*\*@)([^\s\"'<>]+)"
+                  r"(@[a-z0-9.-]+:\d+)\b")
 
 # (trigger, pattern, flags, replacement): a pattern can only match text that contains its
 # trigger (compared in lower case), so most lines are checked with a substring test alone and
@@ -28,7 +40,9 @@ _SOURCES: tuple[tuple[str, str, int, str], ...] = (
      r"[^\"]*(\")", 0, rf"\1{MASK}\2"),
     ("--", r"(?i)(--(?:service-principal-secret|access-token)(?:=|\s+))(\S+)", 0, rf"\1{MASK}"),
     ("-p", r"(?i)(\s-p\s+)(\S+)", 0, rf"\1{MASK}"),
+    ("://", _QUOTED_URL_PASSWORD, 0, rf"\1{MASK}\3"),
     ("://", _URL_PASSWORD, 0, rf"\1{MASK}\3"),
+    ("@", _BARE_PASSWORD, 0, rf"\1{MASK}\3"),
 )
 _compiled: dict[str, re.Pattern[str]] = {}
 
@@ -54,12 +68,40 @@ class Redactor:
         if secret and len(secret) >= 4:
             self._values.add(secret)
 
+    def add_url_password(self, url: object) -> None:
+        """Register the password of a (proxy) URL, so that it is masked even where no pattern
+        could find it (free text with a password holding a space)."""
+        if isinstance(url, str):
+            self.add(url_password(url))
+
     def __call__(self, text: str) -> str:
         for value in sorted(self._values, key=len, reverse=True):
             text = text.replace(value, MASK)
         return _apply(text)
 
 
+def url_password(url: str) -> str | None:
+    """The password in a (proxy) URL, scheme or not, as the HTTP stack would read it."""
+    rest = url.partition("://")[2] if "://" in url else url
+    userinfo, at, _ = rest.rpartition("@")
+    if not at:
+        return None
+    _, colon, password = userinfo.partition(":")
+    return password if colon and password else None
+
+
 def mask_url_password(url: str) -> str:
-    """``http://user:pass@host`` → ``http://user:***@host``; other URLs unchanged."""
-    return re.sub(_URL_PASSWORD, rf"\1{MASK}\3", url)
+    """``http://user:pass@host`` → ``http://user:***@host`` (whatever the password holds);
+    a URL without a password unchanged."""
+    password = url_password(url)
+    if password is None:
+        return url
+    head, _, host = url.rpartition("@")
+    return f"{head[:len(head) - len(password)]}{MASK}@{host}"
+
+
+def without_credentials(url: str) -> str:
+    """``http://user:pass@host:3128`` → ``http://host:3128``: what may leave the machine."""
+    scheme, sep, rest = url.partition("://") if "://" in url else ("", "", url)
+    host = rest.rpartition("@")[2]
+    return f"{scheme}{sep}{host}"

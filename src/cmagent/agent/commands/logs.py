@@ -36,7 +36,7 @@ def run(context: Context[LogsOptions]) -> Result:
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
     target = _target(context.options.output, stamp)
     files = _collect(context.paths, context.options.full)
-    archive = _archive(context.paths, files, Redactor(), stamp)
+    archive = _archive(context.paths, files, _redactor(context), stamp)
     try:
         atomic_write(target, archive, 0o600)
     except OSError as error:
@@ -44,6 +44,16 @@ def run(context: Context[LogsOptions]) -> Result:
     log.debug("Collected %d files into %s", len(files), target)
     return Result(str(target), {"status": "success", "path": str(target),
                                 "files": [_member(context.paths, f) for f in files]})
+
+
+def _redactor(context: Context[LogsOptions]) -> Redactor:
+    """The run's redactor, told the stored proxy password (masked even where no pattern finds
+    it); a damaged localconfig.json is collected all the same."""
+    try:
+        context.settings()
+    except AzcmError:
+        log.debug("localconfig.json is damaged; collecting it as it is")
+    return context.redactor
 
 
 def _target(output: str | None, stamp: str) -> Path:
