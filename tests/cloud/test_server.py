@@ -60,6 +60,10 @@ def test_ready_file_certificate_and_clean_stop(tmp_path) -> None:
         assert Path(ready["ca_bundle"]) == data / "ca.pem"
         assert os.stat(data).st_mode & 0o777 == 0o700
         assert os.stat(data / "admin.key").st_mode & 0o777 == 0o600
+        databases = list(data.glob("cloud.db*"))  # the token-signing key lives there
+        assert data / "cloud.db" in databases
+        for database in databases:
+            assert database.stat().st_mode & 0o777 == 0o600, database.name
         cert = x509.load_pem_x509_certificate((data / "server.pem").read_bytes())
         names = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         assert {"localhost", "management.azure.com"} <= set(names.get_values_for_type(x509.DNSName))

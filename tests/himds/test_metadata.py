@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 import requests
 
+from cmagent.errors import AzcmError
+from cmagent.machine import channel
+from cmagent.machine.paths import Paths
 from tests.agent.test_onboarding import ADMINISTRATOR
 from tests.agent.test_onboarding import flags_file
 from tests.cloud.arm_helpers import call
@@ -48,12 +51,14 @@ class Machine:
         self.url = f"http://localhost:{self.port}"
 
     def _wait(self) -> None:
+        """Until both the port (bound first) and the channel (opened on the loop) answer."""
         deadline = time.monotonic() + 20
         while True:
             try:
                 socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                channel.ask(Paths(str(self.root)), channel.PING, timeout=1)
                 return
-            except OSError:
+            except (OSError, AzcmError):
                 assert self.process.poll() is None and time.monotonic() < deadline
                 time.sleep(0.05)
 

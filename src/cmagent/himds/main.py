@@ -48,7 +48,9 @@ class HimdsProtocol(GuardedProtocol):
     head_timeout = 10.0
 
     @staticmethod
-    def protocol_error_body(message: str) -> bytes:
+    def protocol_error_body(status: int, message: str) -> bytes:
+        if status == 503:
+            return bytes(Refusal(503, message, "service_unavailable").response().body)
         return bytes(Refusal(400, f"Bad request. {message}").response().body)
 
 

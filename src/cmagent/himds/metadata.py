@@ -171,8 +171,8 @@ def _caller_uid(request: Request) -> int | None:
 
 
 class Guard:
-    """Before any route: loopback callers only, no forwarding header, ``Metadata: true``; after
-    it, every refusal (the routes', the router's 404 and 405, a crash) answered as JSON."""
+    """Before any route: loopback callers only, GET only, no forwarding header, ``Metadata:
+    true``; after it, every refusal (the routes', the router's 404, a crash) answered as JSON."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -206,6 +206,9 @@ def _guard(scope: Scope) -> Refusal | None:
     client = (scope.get("client") or ("",))[0]
     if client not in ("127.0.0.1", "::1") and not str(client).startswith("::ffff:127."):
         return Refusal(403, "Requests must come from this machine.", "forbidden")
+    if scope["method"] != "GET":  # HEAD too: it would issue a challenge nobody reads
+        return Refusal(405, f"The method '{scope['method']}' is not allowed: use GET.",
+                       "method_not_allowed", {"Allow": "GET"})
     names = {name for name, _ in scope["headers"]}
     forwarded = [name for name in FORWARDING_HEADERS if name.lower().encode() in names]
     if forwarded:
@@ -218,9 +221,6 @@ def _guard(scope: Scope) -> Refusal | None:
 
 
 def _router_refusal(scope: Scope, error: HTTPException) -> Refusal:
-    if error.status_code == 405:
-        return Refusal(405, f"The method '{scope['method']}' is not allowed: use GET.",
-                       "method_not_allowed", {"Allow": "GET"})
     return Refusal(error.status_code, f"The path '{scope['path']}' is not served here.",
                    "not_found" if error.status_code == 404 else "invalid_request")
 
