@@ -139,6 +139,7 @@ def configure_logging(options: ServeOptions) -> None:
     logging.basicConfig(level=logging.INFO, handlers=handlers, force=True)
     logging.getLogger("cmagent.cloud.access").setLevel(
         logging.INFO if options.access_log else logging.WARNING)
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # seven lines a start
 
 
 def worker_app(options: ServeOptions) -> Any:

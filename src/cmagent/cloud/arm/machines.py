@@ -110,12 +110,7 @@ def patch(arm: ArmRequest) -> Response:
     stored = dict(machine.body)
     if "tags" in body:
         stored["tags"] = check_tags(body["tags"])
-    properties = body.get("properties") or {}
-    unknown = set(properties) - PATCHABLE
-    if unknown:
-        raise arm_error(400, "HCRP400", f"These properties cannot be updated: "
-                                        f"{', '.join(sorted(unknown))}.")
-    stored["properties"] = {**stored.get("properties", {}), **properties}
+    stored["properties"] = {**stored.get("properties", {}), **_patchable(body)}
     machine.body = stored
     _stamp(arm, machine, created=False)
     if isinstance(body.get("identity"), dict):
@@ -179,7 +174,7 @@ def list_in_subscription(arm: ArmRequest) -> Response:
 
 
 def _page(arm: ArmRequest, query: Any) -> Response:
-    skip = int(arm.request.query.get("$skiptoken", "0") or 0)
+    skip = _skip(arm.request.query.get("$skiptoken", ""))
     rows = list(arm.session.scalars(query.order_by(models.Machine.id).offset(skip)
                                     .limit(PAGE_SIZE + 1)))
     names = _group_names(arm)
@@ -191,10 +186,34 @@ def _page(arm: ArmRequest, query: Any) -> Response:
     return Response.json(200, body)
 
 
+def _skip(token: str) -> int:
+    """The offset a ``$skiptoken`` of ours stands for (decimal, below 10^9): anything else is a
+    token this server never gave out."""
+    if not token:
+        return 0
+    if not token.isascii() or not token.isdigit() or len(token) > 9:
+        raise arm_error(400, "InvalidSkipToken", f"The $skiptoken '{token[:40]}' is not one this "
+                                                 "server issued: follow the nextLink as given.")
+    return int(token)
+
+
 def _group_names(arm: ArmRequest) -> dict[str, str]:
     rows = arm.session.execute(select(models.ResourceGroup.name_key, models.ResourceGroup.name)
                                .filter_by(subscription_id=arm.subscription_row().id))
     return {key: name for key, name in rows}
+
+
+def _patchable(body: dict[str, Any]) -> dict[str, Any]:
+    """The properties a PATCH may change (an object of known names, or nothing)."""
+    properties = body.get("properties") or {}
+    if not isinstance(properties, dict):
+        raise invalid_body("The request content was invalid and could not be deserialized: "
+                           "'properties' must be an object.")
+    unknown = set(properties) - PATCHABLE
+    if unknown:
+        raise arm_error(400, "HCRP400", f"These properties cannot be updated: "
+                                        f"{', '.join(sorted(unknown))}.")
+    return properties
 
 
 def _body(arm: ArmRequest) -> dict[str, Any]:

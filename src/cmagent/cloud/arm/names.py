@@ -22,11 +22,13 @@ MAX_TAGS = 50
 
 
 def check_machine_name(name: str) -> None:
-    if not MACHINE_NAME.match(name):
+    """ARM's pattern for machines, and its rule for all names: no period at the end (so the
+    path segments ``.`` and ``..``, which a client would normalise away, are no names)."""
+    if not MACHINE_NAME.match(name) or name.endswith("."):
         raise arm_error(400, "InvalidResourceName",
                         f"Resource name {name} is invalid. The name can be up to 54 characters "
-                        "in length, and can contain letters, numbers, hyphens, underscores and "
-                        "periods.")
+                        "in length, can contain letters, numbers, hyphens, underscores and "
+                        "periods, and cannot end with a period.")
     _check_reserved(name)
 
 
