@@ -5,6 +5,7 @@ several workers over one PostgreSQL database agree on the clock, throttling and 
 from __future__ import annotations
 
 import json
+import os
 import re
 import sqlite3
 import subprocess
@@ -81,6 +82,25 @@ def test_a_data_directory_of_release_0_1_0_opens_after_the_upgrade(tmp_path) -> 
         assert upgraded.execute("SELECT version_num FROM alembic_version").fetchone()[0] >= "0002"
     upgraded.close()
     assert (data / "cloud.db").stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize("damage", ["random bytes", "half of it", "a header and garbage"])
+def test_a_damaged_database_stops_serve_with_what_to_do(tmp_path, damage) -> None:
+    data = tmp_path / "data"
+    _stop(_serve(data)[0])
+    database = data / "cloud.db"
+    if damage == "random bytes":
+        database.write_bytes(os.urandom(8192))
+    elif damage == "half of it":
+        with database.open("r+b") as handle:
+            handle.truncate(database.stat().st_size // 2)
+    else:
+        database.write_bytes(b"SQLite format 3\0" + os.urandom(4000))
+    run = subprocess.run([CLOUD, "serve", "--data-dir", str(data), "--port", "0"],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 3, run.stderr[-2000:]
+    assert str(database) in run.stderr and "Restore it from a backup" in run.stderr
+    assert "Traceback" not in run.stderr
 
 
 def test_several_workers_need_postgresql(tmp_path) -> None:

@@ -70,6 +70,14 @@ def test_patch_properties_of_the_wrong_type(http, machine, properties) -> None:
     assert "'properties' must be an object" in answer.json()["error"]["message"]
 
 
+def test_patch_of_a_property_that_cannot_change(http, machine) -> None:
+    url, token = machine
+    answer = call(http, "PATCH", url, token, {"properties": {"vmId": str(uuid.uuid4()),
+                                                             "osProfile": {}}})
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == "HCRP400"
+    assert answer.json()["error"]["message"] == "These properties cannot be updated: vmId."
+
+
 @pytest.mark.parametrize("token_text", ["abc", "1e3", "1" * 23, "-5", "١٢", "0x10"])
 def test_a_skiptoken_we_never_issued(http, machine, token_text) -> None:
     url, token = machine
