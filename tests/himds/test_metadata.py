@@ -6,6 +6,7 @@ from __future__ import annotations
 import grp
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -196,14 +197,24 @@ def _sdk_token(machine: Machine, *prefix: str) -> str:
 
 @pytest.fixture
 def sdk_machine(agent_root, cloud, azcmagent, tmp_path, monkeypatch):
-    """A machine whose himds writes its challenges where the SDK looks for them."""
-    if not any(g.gr_name == "himds" for g in grp.getgrall()):
+    """A machine whose himds writes its challenges where the SDK looks for them: the one place
+    this suite touches the host's agent paths (and its himds group), removed again afterwards
+    unless they were there before. Lab machines will take this over."""
+    made = [path for path in (SDK_TOKENS.parent, SDK_TOKENS) if not path.exists()]
+    group_made = not any(g.gr_name == "himds" for g in grp.getgrall())
+    if group_made:
         subprocess.run(["groupadd", "--system", "himds"], check=True)
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", cloud.ca)
     agent_root.chmod(0o755)
-    running = Machine(agent_root, cloud, azcmagent, tmp_path, SDK_TOKENS)
-    yield running
-    running.stop()
+    try:
+        running = Machine(agent_root, cloud, azcmagent, tmp_path, SDK_TOKENS)
+        yield running
+        running.stop()
+    finally:
+        for path in reversed(made):
+            shutil.rmtree(path, ignore_errors=True)
+        if group_made:
+            subprocess.run(["groupdel", "himds"], check=False)
 
 
 @ROOT_ONLY
