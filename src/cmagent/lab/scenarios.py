@@ -22,6 +22,7 @@ from cmagent.lab.topology import AGENT
 ONBOARDING_ROLE = "Azure Connected Machine Onboarding"
 Setup = Callable[[Lab, "Context"], None]
 
+AGENT_PATH = f"{BIN}:/usr/sbin:/usr/bin:/sbin:/bin"
 
 class Context:
     """One scenario's agent root, connect flags and command-line words."""
@@ -37,7 +38,7 @@ class Context:
         self.himds = True
 
     def env(self) -> dict[str, str]:
-        return {"PATH": f"{BIN}:/usr/sbin:/usr/bin:/sbin:/bin", "AZCMAGENT_ROOT": str(self.root),
+        return {"PATH": AGENT_PATH, "AZCMAGENT_ROOT": str(self.root),
                 "LANG": "C.UTF-8", **self.env_extra}
 
     def write_config(self) -> Path:
@@ -294,7 +295,9 @@ class Outcome:
 
 
 def built(lab: Lab, command: str) -> bool:
-    help_run = lab.agent(str(BIN / "azcmagent"), command, "--help")
+    """Whether the agent has ``command`` (asked under the lab's root: even ``--help`` logs)."""
+    help_run = lab.agent(str(BIN / "azcmagent"), command, "--help", env={
+        "PATH": AGENT_PATH, "AZCMAGENT_ROOT": str(lab.dir)})
     return help_run.returncode == 0
 
 
