@@ -24,6 +24,7 @@ Setup = Callable[[Lab, "Context"], None]
 
 AGENT_PATH = f"{BIN}:/usr/sbin:/usr/bin:/sbin:/bin"
 
+
 class Context:
     """One scenario's agent root, connect flags and command-line words."""
 
