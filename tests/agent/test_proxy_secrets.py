@@ -80,3 +80,52 @@ def test_free_text_with_a_known_password_is_masked() -> None:
 def test_the_heartbeat_sends_the_proxy_without_credentials(agent_root: Path) -> None:
     sent = report({"proxy.url": "http://u:se@cret91@host:3128"}, None)
     assert sent["agentConfiguration"]["proxyUrl"] == "http://host:3128"
+
+
+def _bundle(azcmagent, tmp_path) -> dict[str, str]:
+    bundle = tmp_path / "bundle.zip"
+    assert azcmagent("logs", "--output", str(bundle)).status == 0
+    with zipfile.ZipFile(bundle) as archive:
+        return {name: archive.read(name).decode() for name in archive.namelist()}
+
+
+@pytest.mark.parametrize(("typed", "password"), [
+    ('http://u:ab"cd@proxy.local:3128', 'ab"cd'), ("http://u:pä'ssx@proxy.local", "pä'ssx"),
+    ("http://:n1@proxy.local:3128", "n1"), ("http://a b:q1@proxy.local", "q1"),
+    ("http://u:false@proxy.local", "false")])
+def test_the_bundled_settings_stay_json_and_never_show_it(azcmagent, agent_root, tmp_path,
+                                                          typed, password) -> None:
+    assert azcmagent("config", "set", "extensions.enabled", "false").status == 0
+    assert azcmagent("config", "set", "proxy.url", typed).status == 0
+    stored = json.loads(_bundle(azcmagent, tmp_path)["var/opt/azcmagent/localconfig.json"])
+    assert stored["extensions.enabled"] is False  # a password "false" leaves booleans alone
+    assert password not in stored["proxy.url"] and "***@" in stored["proxy.url"]
+
+
+def test_a_password_holding_a_scheme_separator(azcmagent, agent_root, monkeypatch) -> None:
+    run = azcmagent("config", "set", "proxy.url", "u:a://bcde@proxy.local")
+    assert run.status == 23 and "bcde" not in run.stdout + read_log(agent_root)
+    monkeypatch.setenv("HTTPS_PROXY", "u:a://bcde@proxy.local")
+    shown = azcmagent("show").stdout + azcmagent("show", "-j").stdout
+    assert "bcde" not in shown and "u:***@proxy.local" in shown
+
+
+def test_show_names_the_host_the_stack_uses(azcmagent, monkeypatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://u:pw99@proxy.local:3128/x@y")
+    proxy = azcmagent("show").stdout
+    assert "http://u:***@proxy.local:3128" in proxy and "pw99" not in proxy
+
+
+def test_a_broken_config_file_is_not_quoted(azcmagent, agent_root, tmp_path) -> None:
+    flags = tmp_path / "flags.yaml"
+    flags.write_text("service-principal-secret: [LongSecret9abc\nresource-group: rg\n")
+    run = azcmagent("connect", "--config", str(flags))
+    assert run.status == 23 and "line 2, column" in run.stdout
+    assert "LongSecret9abc" not in run.stdout + read_log(agent_root)
+
+
+def test_masking_leaves_other_words_alone(azcmagent, agent_root) -> None:
+    run = azcmagent("config", "set", "proxy.url", "http://u:valid@proxy.local:99999")
+    assert run.status == 23 and "invalid value" in run.stdout
+    assert "user:password@" in run.stdout  # the hint is not taken for a credential
+    assert "valid@" not in run.stdout

@@ -357,10 +357,19 @@ def _decode_yaml(path: str, text: str) -> Any:
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as error:
+        where = _yaml_position(error)  # never the offending line: it may hold a secret
         raise AzcmError(codes.INVALID_ARGUMENT, Localized(
-            f"--config {path}: neither valid JSON nor valid YAML ({error}).",
-            f"--config {path}: 有効な JSON でも YAML でもありません ({error})。",
+            f"--config {path}: neither valid JSON nor valid YAML{where}.",
+            f"--config {path}: 有効な JSON でも YAML でもありません{where}。",
         )) from None
+
+
+def _yaml_position(error: Exception) -> str:
+    mark = getattr(error, "problem_mark", None)
+    problem = getattr(error, "problem", None) or "a syntax error"
+    if mark is None:
+        return ""
+    return f" ({problem} at line {mark.line + 1}, column {mark.column + 1})"
 
 
 def _config_value(path: str, option: Option, value: Any) -> Any:

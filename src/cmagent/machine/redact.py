@@ -62,11 +62,16 @@ class Redactor:
 
     def __init__(self) -> None:
         self._values: set[str] = set()
+        self._pattern: re.Pattern[str] | None = None
 
     def add(self, secret: str | None) -> None:
-        """Register a value that must never appear in output (short values would mask noise)."""
+        """Register a value that must never appear in output, also as JSON writes it (short
+        values would mask noise)."""
         if secret and len(secret) >= 4:
-            self._values.add(secret)
+            import json  # only runs with secrets need it; start-up time matters
+
+            self._values.update({secret, json.dumps(secret)[1:-1]})
+            self._pattern = None
 
     def add_url_password(self, url: object) -> None:
         """Register the password of a (proxy) URL, so that it is masked even where no pattern
@@ -75,33 +80,57 @@ class Redactor:
             self.add(url_password(url))
 
     def __call__(self, text: str) -> str:
-        for value in sorted(self._values, key=len, reverse=True):
-            text = text.replace(value, MASK)
+        if self._values:
+            text = self._exact().sub(MASK, text)
         return _apply(text)
+
+    def _exact(self) -> re.Pattern[str]:
+        """The registered values, longest first, where they stand as words of their own (a
+        password "valid" leaves "invalid" alone; "proxy" still goes from "proxy.url")."""
+        if self._pattern is None:
+            values = "|".join(map(re.escape, sorted(self._values, key=len, reverse=True)))
+            self._pattern = re.compile(rf"(?<![A-Za-z0-9])(?:{values})(?![A-Za-z0-9])")
+        return self._pattern
+
+
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+
+
+def _userinfo(url: str) -> str | None:
+    """What stands between the scheme and the host's ``@``: within the authority when the
+    authority has one (``http://u:p@host/x@y``), else up to the last ``@`` (``u:pa/ss@host``, a
+    password the stack would misread but that must be masked all the same); None without."""
+    rest = url[_scheme_length(url):]
+    authority = re.split(r"[/?#]", rest, maxsplit=1)[0]
+    userinfo, at, _ = (authority if "@" in authority else rest).rpartition("@")
+    return userinfo if at else None
+
+
+def _scheme_length(url: str) -> int:
+    scheme = _SCHEME.match(url)
+    return scheme.end() if scheme else 0
 
 
 def url_password(url: str) -> str | None:
     """The password in a (proxy) URL, scheme or not, as the HTTP stack would read it."""
-    rest = url.partition("://")[2] if "://" in url else url
-    userinfo, at, _ = rest.rpartition("@")
-    if not at:
-        return None
-    _, colon, password = userinfo.partition(":")
+    _, colon, password = (_userinfo(url) or "").partition(":")
     return password if colon and password else None
 
 
 def mask_url_password(url: str) -> str:
     """``http://user:pass@host`` → ``http://user:***@host`` (whatever the password holds);
     a URL without a password unchanged."""
-    password = url_password(url)
-    if password is None:
+    userinfo, password = _userinfo(url), url_password(url)
+    if userinfo is None or password is None:
         return url
-    head, _, host = url.rpartition("@")
-    return f"{head[:len(head) - len(password)]}{MASK}@{host}"
+    end = _scheme_length(url) + len(userinfo)
+    return f"{url[:end - len(password)]}{MASK}{url[end:]}"
 
 
 def without_credentials(url: str) -> str:
     """``http://user:pass@host:3128`` → ``http://host:3128``: what may leave the machine."""
-    scheme, sep, rest = url.partition("://") if "://" in url else ("", "", url)
-    host = rest.rpartition("@")[2]
-    return f"{scheme}{sep}{host}"
+    userinfo = _userinfo(url)
+    if userinfo is None:
+        return url
+    start = _scheme_length(url)
+    return url[:start] + url[start + len(userinfo) + 1:]

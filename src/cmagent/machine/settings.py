@@ -103,8 +103,9 @@ def _allowlist_item(name: str, raw: str) -> str:
 def proxy_url(name: str, raw: str) -> str:
     """An HTTP proxy: ``http://host[:port]``, a bare host or IP (taken as http), credentials
     allowed. The agent speaks plain HTTP to the proxy, so other schemes are refused."""
-    allowed = ("http://[user:password@]host[:port], e.g. http://proxy.contoso.corp:8080 "
-               "(percent-encode '/', '?' and '#' in a password: / is %2F)")
+    allowed = ("http://host[:port], e.g. http://proxy.contoso.corp:8080, with any credentials "
+               "before the host as user:password@ (percent-encode '/', '?' and '#' in a "
+               "password: / is %2F)")
     url = raw if "://" in raw else f"http://{raw}"
     try:
         parts = urlsplit(url)

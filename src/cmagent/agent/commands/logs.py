@@ -14,6 +14,7 @@ import socket
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 from cmagent import __version__
 from cmagent.agent import log
@@ -26,6 +27,7 @@ from cmagent.errors import codes
 from cmagent.machine.files import atomic_write
 from cmagent.machine.paths import Paths
 from cmagent.machine.redact import Redactor
+from cmagent.machine.redact import mask_url_password
 
 _LOGS = ("azcmagent.log", "himds.log", "arcproxy.log")
 _GUESTCONFIG_LOGS = ("arc_policy_logs/gc_agent.log", "ext_mgr_logs/gc_ext.log")
@@ -102,12 +104,34 @@ def _member(paths: Paths, file: Path) -> str:
     return str(file.relative_to(paths.root))
 
 
+def _redacted(file: Path, text: str, redactor: Redactor) -> str:
+    """A JSON file (the settings, the connection) is masked value by value, so that it stays
+    the JSON it was and a password is found however JSON escapes it; others as text."""
+    if file.suffix != ".json":
+        return redactor(text)
+    try:
+        content = json.loads(text)
+    except ValueError:
+        return redactor(text)
+    return json.dumps(_masked(content, redactor), indent=2, ensure_ascii=False) + "\n"
+
+
+def _masked(value: Any, redactor: Redactor) -> Any:
+    if isinstance(value, str):
+        return redactor(mask_url_password(value))
+    if isinstance(value, list):
+        return [_masked(item, redactor) for item in value]
+    if isinstance(value, dict):
+        return {key: _masked(item, redactor) for key, item in value.items()}
+    return value
+
+
 def _archive(paths: Paths, files: list[Path], redactor: Redactor, stamp: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for file in files:
             text = file.read_bytes().decode("utf-8", errors="replace")
-            archive.writestr(_member(paths, file), redactor(text))
+            archive.writestr(_member(paths, file), _redacted(file, text, redactor))
         summary = {"collected": stamp, "host": socket.gethostname(), "cmagent": __version__,
                    "files": [_member(paths, f) for f in files], "redacted": True}
         archive.writestr("summary.json", json.dumps(summary, indent=2))
