@@ -1,6 +1,6 @@
-"""Reading a request body within the server's limits: at most ``limit`` bytes, and no pause of
-more than ``timeout`` seconds while it arrives (a client that stops sending mid-body would
-otherwise hold its request open)."""
+"""Reading a request body within the server's limits: at most ``limit`` bytes, all of it within
+``timeout`` seconds (a client that stops sending mid-body, or trickles a byte now and then,
+would otherwise hold its request open)."""
 
 from __future__ import annotations
 
@@ -36,15 +36,19 @@ async def read_body(scope: Scope, receive: Receive, limit: int, timeout: float) 
         return b""  # nothing follows the head (most GETs): no need to wait for it
     if length is not None and length > limit:
         raise BodyRefused(413, f"The request body is larger than {limit} bytes.")
+    try:
+        async with asyncio.timeout(timeout):
+            return await _chunks(receive, limit)
+    except TimeoutError:
+        raise BodyRefused(408, f"The request body did not arrive within {timeout:.0f} "
+                               "seconds.") from None
+
+
+async def _chunks(receive: Receive, limit: int) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
-        try:
-            async with asyncio.timeout(timeout):
-                message = await receive()
-        except TimeoutError:
-            raise BodyRefused(408, f"The request body did not arrive within {timeout:.0f} "
-                                   "seconds.") from None
+        message = await receive()
         if message["type"] != "http.request":
             raise BodyRefused(400, "The client went away before the body arrived.")
         chunk = message.get("body", b"")

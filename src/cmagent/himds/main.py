@@ -46,12 +46,13 @@ class HimdsProtocol(GuardedProtocol):
     """Local callers send their request head at once; answer refusals in IMDS's shape."""
 
     head_timeout = 10.0
+    max_connections = MAX_CONNECTIONS
 
     @staticmethod
     def protocol_error_body(status: int, message: str) -> bytes:
         if status == 503:
             return bytes(Refusal(503, message, "service_unavailable").response().body)
-        return bytes(Refusal(400, f"Bad request. {message}").response().body)
+        return bytes(Refusal(status, f"Bad request. {message}").response().body)
 
 
 # One per process: the log handlers mask what the settings register (the proxy password).
@@ -138,8 +139,7 @@ class Runtime:
         self.challenges = Challenges(tokens_dir)
         service = Service(self.identity, self.challenges, lambda: dict(self.heartbeat.status))
         self.server = uvicorn.Server(asgi_server.config(
-            service.app(), protocol=HimdsProtocol, server_name="himds", lifespan="off",
-            limit_concurrency=MAX_CONNECTIONS))
+            service.app(), protocol=HimdsProtocol, server_name="himds", lifespan="off"))
         self.channel = ChannelServer(paths.himds_socket, channel.socket_address(paths), {
             channel.PING: self._ping, channel.STATUS: self._status,
             channel.RELOAD: self._reload, channel.HEARTBEAT: self._beat})
