@@ -144,7 +144,7 @@ def _entra_failure(error: entra.EntraError) -> AzcmError:
                          f"{error.message}. Get a new token for Azure Resource Manager.")
     if error.kind == "network":
         return AzcmError(codes.NETWORK_ERROR, Localized(f"{error.message}. {CHECK_HINT.en}",
-                                       f"{error.message}。{CHECK_HINT.ja}"))
+                                                        f"{error.message}。{CHECK_HINT.ja}"))
     hint = CREDENTIAL_HINTS.get(error.aadsts or 0, DEFAULT_HINT)
     return AzcmError(codes.CREDENTIALS_INVALID,
                      Localized(f"{error.message}. {hint[0]}", f"{error.message}。{hint[1]}"))
@@ -154,10 +154,9 @@ def arm_failure(error: ArmError, stage: str) -> AzcmError:
     """ARM's refusal in the seed's terms: 'Get ARM Resource Response: ...' for reading the
     machine, 'Failed to AzcmagentConnect ARM resource: ...' for creating it."""
     if error.network:
-        return AzcmError(codes.NETWORK_ERROR, Localized(f"Failed to AzcmagentConnect ARM resource: "
-                                       f"{error.message}. {CHECK_HINT.en}",
-                                       f"Failed to AzcmagentConnect ARM resource: "
-                                       f"{error.message}。{CHECK_HINT.ja}"))
+        failed = f"Failed to AzcmagentConnect ARM resource: {error.message}"
+        return AzcmError(codes.NETWORK_ERROR, Localized(f"{failed}. {CHECK_HINT.en}",
+                                                        f"{failed}。{CHECK_HINT.ja}"))
     if error.code == "MissingSubscriptionRegistration":
         return AzcmError(codes.CREATE_RESOURCE_FAILED,
                          f"Failed to AzcmagentConnect ARM resource: {error.message} "

@@ -401,8 +401,8 @@ def _checked_value(option: Option, value: Any) -> Any:
     if option.choices:
         match = next((c for c in option.choices if c.lower() == str(value).lower()), None)
         if match is None:
-            raise AzcmError(codes.INVALID_ARGUMENT, f"{option.flag}={value!r}: allowed values are "
-                                f"{', '.join(option.choices)}.")
+            raise AzcmError(codes.INVALID_ARGUMENT, f"{option.flag}={value!r}: allowed values "
+                                                    f"are {', '.join(option.choices)}.")
         return match
     if option.kind == "int":
         try:

@@ -47,9 +47,9 @@ class RunLog:
                 from cmagent.errors import Localized
                 from cmagent.errors import codes
 
-                raise AzcmError(codes.NO_FILE_LOGGER,
-                                Localized(f"Cannot open {path}: {error.strerror}.",
-                                f"{path} を開けません: {error.strerror}。")) from None
+                raise AzcmError(codes.NO_FILE_LOGGER, Localized(
+                    f"Cannot open {path}: {error.strerror}.",
+                    f"{path} を開けません: {error.strerror}。")) from None
             return
         self.file_path = path
 

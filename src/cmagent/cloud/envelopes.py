@@ -31,18 +31,14 @@ def arm(status: int, code: str, message: str, *, target: str | None = None,
     return Response.json(status, {"error": error}, headers)
 
 
-def his(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
+def code_and_message(status: int, code: str, message: str,
+                     headers: dict[str, str] | None = None) -> Response:
+    """HIS's, the management API's, and that of requests outside any service's own protocol
+    (unknown paths, the metadata endpoint): ``{"error": {"code", "message"}}``."""
     return Response.json(status, {"error": {"code": code, "message": message}}, headers)
 
 
-def management(status: int, code: str, message: str,
-               headers: dict[str, str] | None = None) -> Response:
-    return Response.json(status, {"error": {"code": code, "message": message}}, headers)
-
-
-def plain(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
-    """Requests outside any service's own protocol (unknown paths, the metadata endpoint)."""
-    return Response.json(status, {"error": {"code": code, "message": message}}, headers)
+his = management = plain = code_and_message
 
 
 def entra(status: int, error: str, aadsts: int, text: str, correlation_id: str,

@@ -128,10 +128,6 @@ class HttpError(Exception):
         self.response = response
 
 
-class ConnectionDrop(Exception):
-    """Close the connection without answering (fault injection)."""
-
-
 Handler = Callable[[Request], Response]
 # (status, code, message, headers) -> the service's error answer
 Envelope = Callable[[int, str, str, dict[str, str] | None], Response]
@@ -159,12 +155,9 @@ class Endpoint:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = await self._answer(scope, receive)
-        if response is None:
-            await drop_connection(scope, receive)
-            return
         await response.send(send, head_only=scope["method"] == "HEAD")
 
-    async def _answer(self, scope: Scope, receive: Receive) -> Response | None:
+    async def _answer(self, scope: Scope, receive: Receive) -> Response:
         handler = self.handlers.get(scope["method"])
         if handler is None:
             return self.envelope(405, "MethodNotAllowed", f"The requested resource does not "
@@ -176,7 +169,7 @@ class Endpoint:
             return transport_error(refused.status, _BODY_CODES[refused.status], refused.message)
         return await self._run(handler, request)
 
-    async def _run(self, handler: Handler, request: Request) -> Response | None:
+    async def _run(self, handler: Handler, request: Request) -> Response:
         try:
             if self.offload:
                 return await asyncio.get_running_loop().run_in_executor(
@@ -184,8 +177,6 @@ class Endpoint:
             return handler(request)
         except HttpError as error:
             return error.response
-        except ConnectionDrop:
-            return None
         except IntegrityError:  # another request (another worker) changed the same rows first
             return self.envelope(409, "Conflict", "Another request changed this resource at "
                                  "the same time; retry.", None)

@@ -104,7 +104,7 @@ def credential_json(row: models.Credential) -> dict[str, Any]:
     start = datetime.datetime.fromtimestamp(row.starts_at, datetime.UTC)
     end = datetime.datetime.fromtimestamp(row.expires_at, datetime.UTC)
     body: dict[str, Any] = {"keyId": row.key_id, "appId": row.app_id, "type": row.kind,
-            "startDateTime": iso(start), "endDateTime": iso(end)}
+                            "startDateTime": iso(start), "endDateTime": iso(end)}
     if row.kind == "secret":
         body["hint"] = row.hint
     else:
@@ -292,8 +292,8 @@ def _add_certificate(operator: Operator, request: Request, session: Session) -> 
 
 def _list_credentials(operator: Operator, request: Request, session: Session) -> list[Any]:
     app = given.application(session, request.params["app"])
-    return [credential_json(c) for c in operator.store.all(session, models.Credential,
-                                                        app_id=app.app_id)]
+    return [credential_json(c)
+            for c in operator.store.all(session, models.Credential, app_id=app.app_id)]
 
 
 def _list_roles(operator: Operator, request: Request, session: Session) -> list[Any]:

@@ -31,7 +31,7 @@ def list_providers(operator: Operator, request: Request, session: Session) -> li
     return [{"subscriptionId": r.subscription_id, "namespace": r.namespace,
              "registrationState": r.state}
             for r in operator.store.all(session, models.ProviderRegistration,
-                                     subscription_id=subscription.id)]
+                                        subscription_id=subscription.id)]
 
 
 def set_provider(operator: Operator, request: Request, session: Session) -> dict[str, Any]:

@@ -19,7 +19,6 @@ from cmagent.errors import codes
 from cmagent.machine.paths import Paths
 
 PING, STATUS, RELOAD, HEARTBEAT = "ping", "status", "reload", "heartbeat"
-OPERATIONS = (PING, STATUS, RELOAD, HEARTBEAT)
 PRIVILEGED = frozenset({RELOAD, HEARTBEAT})
 MAX_FRAME = 64 * 1024
 START_HINT = "start it with 'systemctl start himdsd' (or 'himds serve' where there is no systemd)"

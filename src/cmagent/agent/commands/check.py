@@ -36,10 +36,9 @@ def run(context: Context[CheckOptions]) -> Result:
     blocked = [r for r in results if r.endpoint.required and not r.reachable]
     if blocked:
         names = "; ".join(f"{r.endpoint.url} ({r.layer}: {r.reason})" for r in blocked)
-        raise AzcmError(codes.NETWORK_ERROR,
-                        Localized(f"{len(blocked)} required endpoint(s) unreachable: {names}",
-                        f"必須エンドポイント {len(blocked)} 件に到達できません: "
-                        f"{names}"), report=report)
+        raise AzcmError(codes.NETWORK_ERROR, Localized(
+            f"{len(blocked)} required endpoint(s) unreachable: {names}",
+            f"必須エンドポイント {len(blocked)} 件に到達できません: {names}"), report=report)
     return report
 
 

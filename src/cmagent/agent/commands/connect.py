@@ -121,7 +121,7 @@ class Onboarding:
         key_pem, public_key = _new_key()
         self.vm_id = str(uuid.uuid4())
         created = self._create(subscription, public_key)
-        return self._finish(subscription, created, self.vm_id, key_pem)
+        return self._finish(subscription, created, key_pem)
 
     def _create(self, subscription: str, public_key: str) -> dict[str, Any]:
         self.resource_id = machine_id(subscription, self.flags.group, self.flags.name)
@@ -150,13 +150,13 @@ class Onboarding:
         return {"phase": self.phase, "resourceId": self.resource_id, "vmId": self.vm_id,
                 "correlationId": self.correlation_id}
 
-    def _finish(self, subscription: str, created: dict[str, Any], vm_id: str,
-                key_pem: bytes) -> Result:
+    def _finish(self, subscription: str, created: dict[str, Any], key_pem: bytes) -> Result:
         self.step("identity-certificate")
         his_base = connect_flags.regional_his(self.http, self.cloud, self.flags.location)
-        certificate = connect_flags.identity_certificate(self.http, his_base, vm_id, key_pem)
+        certificate = connect_flags.identity_certificate(self.http, his_base, self.vm_id,
+                                                         key_pem)
         self.step("local-configuration")
-        record = _record_of(self.flags, self.cloud, subscription, created, vm_id, his_base,
+        record = _record_of(self.flags, self.cloud, subscription, created, self.vm_id, his_base,
                             certificate, self.correlation_id)
         self.saved_locally = True
         connection.save_identity(self.context.paths, key_pem, certificate["certificate"])

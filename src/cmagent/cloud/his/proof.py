@@ -43,24 +43,26 @@ def take_challenge(session: Session, challenge_id: str, vm_id: str, now: float) 
     return base64.b64decode(taken.nonce)
 
 
-def _refused(status: int, code: str, message: str) -> HttpError:
-    return HttpError(envelopes.his(status, code, message))
+def his_error(status: int, code: str, message: str,
+              headers: dict[str, str] | None = None) -> HttpError:
+    """A refusal in HIS's envelope (the service's handlers raise it too)."""
+    return HttpError(envelopes.his(status, code, message, headers))
 
 
 def verify_possession(machine: models.Machine, nonce: bytes, signature: Any) -> None:
     key_text = machine.body.get("properties", {}).get("clientPublicKey")
     if not key_text:
-        raise _refused(400, "NoClientPublicKey", "The machine resource has no clientPublicKey.")
+        raise his_error(400, "NoClientPublicKey", "The machine resource has no clientPublicKey.")
     try:
         key = serialization.load_der_public_key(base64.b64decode(key_text))
         proof = base64.b64decode(str(signature), validate=True)
     except (binascii.Error, ValueError):
-        raise _refused(400, "InvalidSignature", "The signature is not base64.") from None
+        raise his_error(400, "InvalidSignature", "The signature is not base64.") from None
     if not isinstance(key, rsa.RSAPublicKey):
-        raise _refused(400, "UnsupportedKeyType", "The machine's clientPublicKey is not an RSA "
+        raise his_error(400, "UnsupportedKeyType", "The machine's clientPublicKey is not an RSA "
                                                   "key; the identity certificate needs one.")
     try:
         key.verify(proof, nonce + machine.vm_id.encode(), padding.PKCS1v15(), hashes.SHA256())
     except InvalidSignature:
-        raise _refused(403, "ProofOfPossessionFailed",
+        raise his_error(403, "ProofOfPossessionFailed",
                        "The signature does not match the machine's clientPublicKey.") from None

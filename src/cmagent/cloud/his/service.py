@@ -21,7 +21,6 @@ from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from cmagent.cloud import envelopes
 from cmagent.cloud import models
 from cmagent.cloud import status as machine_status
 from cmagent.cloud.arm.auth import Authenticator
@@ -30,6 +29,7 @@ from cmagent.cloud.clock import Clock
 from cmagent.cloud.clock import iso
 from cmagent.cloud.his import proof
 from cmagent.cloud.his.identity_ca import IdentityCA
+from cmagent.cloud.his.proof import his_error
 from cmagent.cloud.http import HttpError
 from cmagent.cloud.http import Request
 from cmagent.cloud.http import Response
@@ -62,11 +62,6 @@ class His:
     @cached_property
     def heartbeat_statements(self) -> tuple[Prepared, Prepared]:
         return self.store.prepare(_HEARTBEAT_QUERY), self.store.prepare(_HEARTBEAT_UPDATE)
-
-
-def his_error(status: int, code: str, message: str,
-              headers: dict[str, str] | None = None) -> HttpError:
-    return HttpError(envelopes.his(status, code, message, headers))
 
 
 def regional_base(request: Request, location: str) -> str:

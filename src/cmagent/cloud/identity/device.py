@@ -4,7 +4,6 @@ person enters the code, signs in with user name and password, and approves or de
 
 from __future__ import annotations
 
-import hashlib
 import html
 import secrets
 
@@ -45,7 +44,7 @@ def _new_code(entra: Entra, request: Request, form: dict[str, str], version: str
         device_code, user_code = secrets.token_urlsafe(48), _user_code()
         interval = entra.device_interval()
         session.add(models.DeviceCode(
-            device_code_hash=hashlib.sha256(device_code.encode()).hexdigest(),
+            device_code_hash=directory.bearer_digest(device_code),
             user_code=user_code, tenant_id=tenant_id, client_id=client_id, resource=resource,
             scope=scope, version=version, created_at=now, expires_at=now + CODE_SECONDS,
             interval=interval))

@@ -102,6 +102,12 @@ def _scope_resource(scope: str) -> str:
     return head
 
 
+def bearer_digest(value: str) -> str:
+    """How a random bearer value (a device code, a sign-in session id) is stored: its SHA-256,
+    so that the store never holds what would let someone use it."""
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
 def hash_secret(secret: str, salt: bytes | None = None) -> str:
     """``salt$sha256``: client secrets are random and long, a salted digest is enough for them."""
     salt = salt or os.urandom(16)

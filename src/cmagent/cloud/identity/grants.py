@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 from urllib.parse import unquote
 
 from sqlalchemy.orm import Session
@@ -182,7 +181,7 @@ def _device_code(entra: Entra, request: Request, form: dict[str, str], tenant_na
         raise errors.missing_parameter("device_code")
     now = entra.clock.now()
     with entra.store.writing() as session:
-        row = session.get(models.DeviceCode, hashlib.sha256(code.encode()).hexdigest())
+        row = session.get(models.DeviceCode, directory.bearer_digest(code))
         if row is None or row.client_id != form.get("client_id", "").lower():
             raise errors.bad_device_code()
         principal = _approved_user(session, row, now)

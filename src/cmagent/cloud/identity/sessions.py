@@ -4,19 +4,15 @@ stored only as its SHA-256."""
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 
 from sqlalchemy import delete
 
 from cmagent.cloud import models
+from cmagent.cloud.identity.directory import bearer_digest
 from cmagent.cloud.store import Store
 
 CONSENT_SECONDS = 600
-
-
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class ConsentSessions:
@@ -28,16 +24,16 @@ class ConsentSessions:
         with self._store.writing() as session:
             session.execute(delete(models.ConsentSession)
                             .where(models.ConsentSession.expires_at < now))
-            session.add(models.ConsentSession(session_hash=_digest(token), user_code=user_code,
-                                              user_object_id=user_object_id,
-                                              expires_at=now + CONSENT_SECONDS))
+            session.add(models.ConsentSession(
+                session_hash=bearer_digest(token), user_code=user_code,
+                user_object_id=user_object_id, expires_at=now + CONSENT_SECONDS))
         return token
 
     def take(self, token: str, now: float) -> tuple[str, str] | None:
         """(user code, user object id) once for a live session; None otherwise."""
         table = models.ConsentSession
         with self._store.writing() as session:
-            taken = session.execute(delete(table).where(table.session_hash == _digest(token))
+            taken = session.execute(delete(table).where(table.session_hash == bearer_digest(token))
                                     .returning(table.user_code, table.user_object_id,
                                                table.expires_at)).first()
         if taken is None or taken.expires_at < now:
