@@ -77,11 +77,12 @@ def test_api_versions(http, onboarding, token) -> None:
     base = machine_url(onboarding, "ver").split("?")[0]
     _error(http.get(base, headers={"Authorization": f"Bearer {token}"}), 400,
            "MissingApiVersionParameter")
-    message = _error(call(http, "GET", base + "?api-version=2019-03-18-preview", token), 400,
+    message = _error(call(http, "GET", base + "?api-version=2019-03-19", token), 400,
                      "NoRegisteredProviderFound")
     assert "2024-07-10" in message and "2025-01-13" in message and "2026-07-15" in message
     body = machine_body()
-    for version in ("2024-07-10", "2025-01-13", "2026-07-15"):
+    for version in ("2019-03-18-preview", "2023-10-03-preview", "2024-05-20-preview",
+                    "2025-02-19-preview", "2025-06-01", "2024-07-10", "2025-01-13", "2026-07-15"):
         assert call(http, "PUT", f"{base}?api-version={version}", token, body).status_code == 200
 
 

@@ -2,8 +2,9 @@
 composition root), and the Starlette app that routes each path to the service that owns it.
 
 Each service's routes receive only what that service uses (``Entra``, ``Arm``, ``His``,
-``Operator``); no handler reaches into the whole. Middleware, outermost first: access log, then
-injected faults; router-level refusals (404, 405) answer in the owning service's envelope.
+``Operator``); no handler reaches into the whole. Middleware, outermost first: access log,
+``//`` read as ``/``, then injected faults; router-level refusals (404, 405) answer in the
+owning service's envelope.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from cmagent.cloud.identity.entra import Entra
 from cmagent.cloud.identity.keys import SigningKeys
 from cmagent.cloud.identity.sessions import ConsentSessions
 from cmagent.cloud.middleware import AccessLog
+from cmagent.cloud.middleware import CollapseSlashes
 from cmagent.cloud.middleware import FaultInjection
 from cmagent.cloud.middleware import SharedStateRefresh
 from cmagent.cloud.shared import SharedState
@@ -101,9 +103,10 @@ def application(services: Services, on_ready: Callable[[], None] | None = None) 
         yield
         services.store.close()
 
-    middleware = [Middleware(AccessLog), Middleware(FaultInjection, faults=services.faults)]
+    middleware = [Middleware(AccessLog), Middleware(CollapseSlashes),
+                  Middleware(FaultInjection, faults=services.faults)]
     if services.store.shared:
-        middleware.insert(1, Middleware(SharedStateRefresh, state=SharedState(
+        middleware.insert(2, Middleware(SharedStateRefresh, state=SharedState(
             services.store, services.clock, services.throttle, services.faults)))
     return Starlette(routes=routes(services), lifespan=lifespan, middleware=middleware,
                      exception_handlers={HTTPException: _refused_by_router})

@@ -9,7 +9,8 @@ traceback goes to the server log only.
 Where a handler runs: on the event loop when it only computes or uses an in-process store
 (SQLite answers in tens of microseconds, less than handing the call to a thread and back costs
 on this stack), in a thread (``offload``) when it waits on a database server (PostgreSQL) or
-computes for long (password hashing).
+computes for long (password hashing); a route may decide per request (a token request that
+checks a password goes to a thread, one that checks a client secret does not).
 """
 
 from __future__ import annotations
@@ -146,7 +147,7 @@ class Endpoint:
     """The ASGI app of one route: its handlers by method, run within the server's limits."""
 
     def __init__(self, handlers: dict[str, Handler], envelope: Envelope,
-                 offload: bool = False) -> None:
+                 offload: bool | Callable[[Request], bool] = False) -> None:
         self.handlers = dict(handlers)
         if "GET" in self.handlers:
             self.handlers.setdefault("HEAD", self.handlers["GET"])
@@ -171,7 +172,7 @@ class Endpoint:
 
     async def _run(self, handler: Handler, request: Request) -> Response:
         try:
-            if self.offload:
+            if self.offload is True or (callable(self.offload) and self.offload(request)):
                 return await asyncio.get_running_loop().run_in_executor(
                     _threads, handler, request)
             return handler(request)
@@ -215,5 +216,5 @@ class CaseInsensitiveMount(Mount):
 
 
 def route(path: str, handlers: dict[str, Handler], envelope: Envelope,
-          offload: bool = False) -> CaseInsensitiveRoute:
+          offload: bool | Callable[[Request], bool] = False) -> CaseInsensitiveRoute:
     return CaseInsensitiveRoute(path, Endpoint(handlers, envelope, offload))

@@ -218,6 +218,29 @@ def _create_user(operator: Operator, request: Request, session: Session) -> dict
     return user_json(row)
 
 
+def _user(session: Session, name: str) -> models.User:
+    row = directory.user_by_upn(session, name) or session.get(models.User, name.lower())
+    if row is None:
+        raise given.fail(404, "UserNotFound", f"User '{name}' does not exist.")
+    return row
+
+
+def _update_user(operator: Operator, request: Request, session: Session) -> dict[str, Any]:
+    body = given.body(request)
+    row = _user(session, request.params["user"])
+    if "password" in body:
+        principals.set_password(row, given.text(body, "password"))
+    if body.get("displayName"):
+        row.display_name = given.text(body, "displayName")
+    return user_json(row)
+
+
+def _delete_user(operator: Operator, request: Request, session: Session) -> dict[str, Any]:
+    row = _user(session, request.params["user"])
+    principals.delete_user(session, row)
+    return {"deleted": row.upn}
+
+
 def _list_apps(operator: Operator, request: Request, session: Session) -> list[Any]:
     return [app_json(a) for a in operator.store.all(session, models.Application)]
 
@@ -354,6 +377,7 @@ def _table() -> None:
         ("GET", "/resourceGroups", _list_groups), ("POST", "/resourceGroups", _create_group),
         ("DELETE", "/resourceGroups/{subscription}/{name}", _delete_group),
         ("GET", "/users", _list_users), ("POST", "/users", _create_user),
+        ("PATCH", "/users/{user}", _update_user), ("DELETE", "/users/{user}", _delete_user),
         ("GET", "/applications", _list_apps), ("POST", "/applications", _create_app),
         ("DELETE", "/applications/{app}", _delete_app),
         ("POST", "/applications/{app}/secrets", _add_secret),

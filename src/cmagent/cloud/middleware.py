@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 
 from starlette.types import ASGIApp
@@ -88,3 +89,19 @@ class AccessLog:
         client = (scope.get("client") or ("-",))[0]
         access_log.info("%s %s %s %d %.1fms", client, scope["method"], scope["path"], status,
                         (time.perf_counter() - started) * 1000)
+
+
+class CollapseSlashes:
+    """``//`` in a path counts as one separator, as ARM counts it: SDKs put an empty parent path
+    into generic resource URLs (``.../Microsoft.HybridCompute//machines/m``)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and "//" in scope["path"]:
+            scope = {**scope, "path": _REPEATED_SLASHES.sub("/", scope["path"])}
+        await self.app(scope, receive, send)
+
+
+_REPEATED_SLASHES = re.compile("/{2,}")

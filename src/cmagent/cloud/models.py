@@ -52,6 +52,7 @@ class ResourceGroup(Base):
     name_key: Mapped[str] = mapped_column(String(90))
     location: Mapped[str] = mapped_column(String(64))
     tags: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    managed_by: Mapped[str | None] = mapped_column(String(512), nullable=True, default=None)
 
 
 class User(Base):
@@ -132,6 +133,19 @@ class DeviceCode(Base):
     state: Mapped[str] = mapped_column(String(16), default="pending")
     user_object_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     last_poll_at: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class RefreshToken(Base):
+    """A refresh token given to a public client for a user: stored as its digest; it lapses
+    after a stretch of disuse and when the user's password changes (``password_stamp``)."""
+
+    __tablename__ = "refresh_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_object_id: Mapped[str] = mapped_column(String(36), index=True)
+    client_id: Mapped[str] = mapped_column(String(36))
+    password_stamp: Mapped[str] = mapped_column(String(16))
+    issued_at: Mapped[float] = mapped_column(Float)
+    last_used_at: Mapped[float] = mapped_column(Float)
 
 
 class SigningKey(Base):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import delete
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -50,3 +51,16 @@ def find(session: Session, name: str) -> tuple[str, str] | None:
     if app:
         return app.sp_object_id, "ServicePrincipal"
     return None
+
+
+def delete_user(session: Session, user: models.User) -> None:
+    """Remove a user with its refresh tokens (its sessions end at once). Its role assignments
+    stay, as Azure leaves them."""
+    session.execute(delete(models.RefreshToken).where(
+        models.RefreshToken.user_object_id == user.object_id))
+    session.delete(user)
+
+
+def set_password(user: models.User, password: str) -> None:
+    """A new password; every refresh token issued under the old one stops working."""
+    user.password_hash = directory.hash_password(password)

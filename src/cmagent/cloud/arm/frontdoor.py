@@ -23,6 +23,7 @@ from cmagent.cloud.arm import throttle
 from cmagent.cloud.arm.auth import Authenticator
 from cmagent.cloud.arm.errors import arm_error
 from cmagent.cloud.arm.errors import subscription_not_found
+from cmagent.cloud.arm.locations import display_names
 from cmagent.cloud.arm.throttle import Throttle
 from cmagent.cloud.clock import Clock
 from cmagent.cloud.http import HttpError
@@ -35,8 +36,18 @@ RESOURCES_API = ("2014-04-01", "2015-01-01", "2016-02-01", "2016-06-01", "2016-0
                  "2020-06-01", "2021-01-01", "2021-04-01", "2022-01-01", "2022-09-01",
                  "2022-12-01", "2023-07-01", "2024-03-01", "2024-07-01", "2024-11-01",
                  "2025-01-01", "2025-03-01", "2025-04-01")
-MACHINES_API = ("2019-12-12", "2020-08-02", "2021-05-20", "2022-03-10", "2022-11-10",
-                "2022-12-27", "2024-07-10", "2025-01-13", "2026-07-15", "2026-09-01")
+# Every Microsoft.HybridCompute api-version the published REST specifications list, oldest
+# first. All are served with the newest body shape: clients ignore fields they do not model.
+MACHINES_API = ("2019-03-18-preview", "2019-08-02-preview", "2019-12-12", "2020-07-30-preview",
+                "2020-08-02", "2020-08-15-preview", "2021-01-28-preview", "2021-03-25-preview",
+                "2021-04-22-preview", "2021-05-17-preview", "2021-05-20", "2021-06-10-preview",
+                "2021-12-10-preview", "2022-03-10", "2022-05-10-preview", "2022-08-11-preview",
+                "2022-11-10", "2022-12-27", "2022-12-27-preview", "2023-03-15-preview",
+                "2023-06-20-preview", "2023-10-03-preview", "2024-03-31-preview",
+                "2024-05-20-preview", "2024-07-10", "2024-07-31-preview", "2024-09-10-preview",
+                "2024-11-10-preview", "2025-01-13", "2025-02-19-preview", "2025-06-01",
+                "2025-08-21-preview", "2025-09-16-preview", "2026-02-12-preview",
+                "2026-06-04-preview", "2026-06-16-preview", "2026-07-15", "2026-09-01")
 ROUTING_REGION = "WESTEUROPE"
 _SUBSCRIPTION = select(models.Subscription).where(models.Subscription.id == bindparam("id"))
 
@@ -120,12 +131,18 @@ def _api_version(request: Request, versions: tuple[str, ...]) -> str:
         raise arm_error(400, "MissingApiVersionParameter",
                         "The api-version query parameter (?api-version=) is required for all "
                         "requests.")
-    if version not in versions:
-        raise arm_error(400, "InvalidApiVersionParameter" if versions is RESOURCES_API
-                        else "NoRegisteredProviderFound",
-                        f"No registered resource provider found for API version '{version}'. "
-                        f"The supported api-versions are '{', '.join(versions)}'.")
-    return version
+    if version in versions:
+        return version
+    if versions is RESOURCES_API:
+        raise arm_error(400, "InvalidApiVersionParameter",
+                        f"The api-version '{version[:40]}' is invalid. The supported versions "
+                        f"are '{','.join(reversed(versions))}'.")
+    raise arm_error(400, "NoRegisteredProviderFound",
+                    f"No registered resource provider found for location "
+                    f"'{ROUTING_REGION.lower()}' and API version '{version[:40]}' for type "
+                    "'machines'. The supported "
+                    f"api-versions are '{', '.join(versions)}'. The supported locations are "
+                    "'" + ", ".join(display_names()) + "'.")
 
 
 def _subscription(session: Session, caller: auth.Caller, subscription_id: str,

@@ -21,23 +21,23 @@ from cmagent.cloud import inventory
 from cmagent.cloud import models
 from cmagent.cloud import principals
 from cmagent.cloud import status as machine_status
+from cmagent.cloud.arm import paging
 from cmagent.cloud.arm import rbac
 from cmagent.cloud.arm.errors import arm_error
 from cmagent.cloud.arm.errors import group_not_found
 from cmagent.cloud.arm.errors import invalid_body
 from cmagent.cloud.arm.errors import resource_not_found
 from cmagent.cloud.arm.frontdoor import ArmRequest
+from cmagent.cloud.arm.groups import find_group
 from cmagent.cloud.arm.names import check_machine_name
 from cmagent.cloud.arm.names import check_tags
-from cmagent.cloud.arm.resources import find_group
-from cmagent.cloud.arm.resources import require_registered
+from cmagent.cloud.arm.providers import require_registered
 from cmagent.cloud.clock import iso
 from cmagent.cloud.http import Response
 from cmagent.cloud.identity import directory
 
 NAMESPACE = "Microsoft.HybridCompute"
 TYPE = "Microsoft.HybridCompute/machines"
-PAGE_SIZE = 100
 ASYNC_DELETE_FROM = "2025-01-13"
 READ_ONLY = {"provisioningState", "status", "statusReason", "lastStatusChange", "errorDetails",
              "agentVersion", "displayName", "machineFqdn", "osName", "osVersion", "osSku",
@@ -61,7 +61,7 @@ _IDENTITY = select(models.Application.sp_object_id, models.Application.tenant_id
     models.Application.app_id == bindparam("app"))
 
 
-def _find(arm: ArmRequest, group: str, name: str) -> models.Machine | None:
+def find(arm: ArmRequest, group: str, name: str) -> models.Machine | None:
     return arm.session.scalars(_MACHINE, {"sub": arm.subscription_row().id,
                                           "group": group.lower(), "name": name.lower()}).first()
 
@@ -79,10 +79,16 @@ def _checked(arm: ArmRequest, action: str) -> models.ResourceGroup:
 
 def get(arm: ArmRequest) -> Response:
     group = _checked(arm, "read")
-    machine = _find(arm, group.name, arm.params["name"])
+    machine = find(arm, group.name, arm.params["name"])
     if machine is None:
         raise resource_not_found(TYPE, arm.params["name"], group.name)
     return Response.json(200, to_json(arm, machine, group.name))
+
+
+def exists(arm: ArmRequest) -> Response:
+    """HEAD: 204 when the machine exists, 404 when not; never a body."""
+    group = _checked(arm, "read")
+    return Response(204 if find(arm, group.name, arm.params["name"]) else 404, b"")
 
 
 def put(arm: ArmRequest) -> Response:
@@ -90,7 +96,7 @@ def put(arm: ArmRequest) -> Response:
     name = arm.params["name"]
     check_machine_name(name)
     body = _body(arm)
-    machine = _find(arm, group.name, name)
+    machine = find(arm, group.name, name)
     if machine is None:
         machine = _create(arm, group, name, body)
     else:
@@ -101,7 +107,7 @@ def put(arm: ArmRequest) -> Response:
 
 def patch(arm: ArmRequest) -> Response:
     group = _checked(arm, "write")
-    machine = _find(arm, group.name, arm.params["name"])
+    machine = find(arm, group.name, arm.params["name"])
     if machine is None:
         raise resource_not_found(TYPE, arm.params["name"], group.name)
     body = arm.request.json()
@@ -120,7 +126,7 @@ def patch(arm: ArmRequest) -> Response:
 
 def delete(arm: ArmRequest) -> Response:
     group = _checked(arm, "delete")
-    machine = _find(arm, group.name, arm.params["name"])
+    machine = find(arm, group.name, arm.params["name"])
     if machine is None:
         return Response(204, b"")
     inventory.delete_machine(arm.session, machine)
@@ -174,27 +180,15 @@ def list_in_subscription(arm: ArmRequest) -> Response:
 
 
 def _page(arm: ArmRequest, query: Any) -> Response:
-    skip = _skip(arm.request.query.get("$skiptoken", ""))
+    skip = paging.offset(arm)
     rows = list(arm.session.scalars(query.order_by(models.Machine.id).offset(skip)
-                                    .limit(PAGE_SIZE + 1)))
+                                    .limit(paging.PAGE_SIZE + 1)))
     names = _group_names(arm)
     body: dict[str, Any] = {"value": [to_json(arm, m, names.get(m.group_key, m.group_key))
-                                      for m in rows[:PAGE_SIZE]]}
-    if len(rows) > PAGE_SIZE:
-        body["nextLink"] = (f"{arm.request.base_url}{arm.request.path}?api-version="
-                            f"{arm.api_version}&$skiptoken={skip + PAGE_SIZE}")
+                                      for m in rows[:paging.PAGE_SIZE]]}
+    if len(rows) > paging.PAGE_SIZE:
+        body["nextLink"] = paging.next_link(arm, skip + paging.PAGE_SIZE)
     return Response.json(200, body)
-
-
-def _skip(token: str) -> int:
-    """The offset a ``$skiptoken`` of ours stands for (decimal, below 10^9): anything else is a
-    token this server never gave out."""
-    if not token:
-        return 0
-    if not token.isascii() or not token.isdigit() or len(token) > 9:
-        raise arm_error(400, "InvalidSkipToken", f"The $skiptoken '{token[:40]}' is not one this "
-                                                 "server issued: follow the nextLink as given.")
-    return int(token)
 
 
 def _group_names(arm: ArmRequest) -> dict[str, str]:

@@ -8,8 +8,11 @@ from starlette.routing import BaseRoute
 
 from cmagent.cloud import envelopes
 from cmagent.cloud.arm import frontdoor
+from cmagent.cloud.arm import groups
+from cmagent.cloud.arm import listing
 from cmagent.cloud.arm import machines
-from cmagent.cloud.arm import resources
+from cmagent.cloud.arm import providers
+from cmagent.cloud.arm import subscriptions
 from cmagent.cloud.arm.frontdoor import MACHINES_API
 from cmagent.cloud.arm.frontdoor import RESOURCES_API
 from cmagent.cloud.arm.frontdoor import Arm
@@ -21,27 +24,48 @@ SUB = "/subscriptions/{subscription}"
 GROUP = SUB + "/resourceGroups/{group}"
 MACHINES = "/providers/Microsoft.HybridCompute/machines"
 OPERATIONS = SUB + "/providers/Microsoft.HybridCompute/locations/{location}"
+TAGS = "/providers/Microsoft.Resources/tags/default"
+PROVIDER = SUB + "/providers/{namespace}"
 
+
+def _resources(**handlers: ArmHandler) -> dict[str, tuple[tuple[str, ...], ArmHandler]]:
+    return {method: (RESOURCES_API, handler) for method, handler in handlers.items()}
+
+
+def _machines(**handlers: ArmHandler) -> dict[str, tuple[tuple[str, ...], ArmHandler]]:
+    return {method: (MACHINES_API, handler) for method, handler in handlers.items()}
+
+
+_TAG_HANDLERS = {"GET": listing.get_tags, "PUT": listing.put_tags, "PATCH": listing.patch_tags,
+                 "DELETE": listing.delete_tags}
 # path -> {method: (api-versions, handler)}
 TABLE: dict[str, dict[str, tuple[tuple[str, ...], ArmHandler]]] = {
-    "/subscriptions": {"GET": (RESOURCES_API, resources.list_subscriptions)},
-    SUB: {"GET": (RESOURCES_API, resources.get_subscription)},
-    GROUP: {"GET": (RESOURCES_API, resources.get_group),
-            "PUT": (RESOURCES_API, resources.put_group),
-            "DELETE": (RESOURCES_API, resources.delete_group)},
-    SUB + "/providers/{namespace}": {"GET": (RESOURCES_API, resources.get_provider)},
-    SUB + "/providers/{namespace}/register": {"POST": (RESOURCES_API,
-                                                       resources.register_provider)},
-    SUB + MACHINES: {"GET": (MACHINES_API, machines.list_in_subscription)},
-    GROUP + MACHINES: {"GET": (MACHINES_API, machines.list_in_group)},
-    GROUP + MACHINES + "/{name}": {"GET": (MACHINES_API, machines.get),
-                                   "PUT": (MACHINES_API, machines.put),
-                                   "PATCH": (MACHINES_API, machines.patch),
-                                   "DELETE": (MACHINES_API, machines.delete)},
-    OPERATIONS + "/operationStatuses/{operation}": {"GET": (MACHINES_API,
-                                                            machines.operation_status)},
-    OPERATIONS + "/operationResults/{operation}": {"GET": (MACHINES_API,
-                                                           machines.operation_result)},
+    "/tenants": _resources(GET=subscriptions.list_tenants),
+    "/providers": _resources(GET=providers.list_at_tenant),
+    "/providers/{namespace}": _resources(GET=providers.get_at_tenant),
+    "/subscriptions": _resources(GET=subscriptions.list_subscriptions),
+    SUB: _resources(GET=subscriptions.get_subscription),
+    SUB + "/locations": _resources(GET=subscriptions.list_locations),
+    SUB + "/resourceGroups": _resources(GET=groups.list_groups),
+    SUB + "/resources": _resources(GET=listing.list_in_subscription),
+    SUB + "/tagNames": _resources(GET=listing.list_tag_names),
+    SUB + "/providers": _resources(GET=providers.list_all),
+    PROVIDER: _resources(GET=providers.get),
+    PROVIDER + "/register": _resources(POST=providers.register),
+    PROVIDER + "/unregister": _resources(POST=providers.unregister),
+    PROVIDER + "/resourceTypes": _resources(GET=providers.resource_types),
+    GROUP: _resources(GET=groups.get_group, HEAD=groups.group_exists, PUT=groups.put_group,
+                      PATCH=groups.patch_group, DELETE=groups.delete_group),
+    GROUP + "/resources": _resources(GET=listing.list_in_group),
+    GROUP + TAGS: _resources(**_TAG_HANDLERS),
+    SUB + MACHINES: _machines(GET=machines.list_in_subscription),
+    GROUP + MACHINES: _machines(GET=machines.list_in_group),
+    GROUP + MACHINES + "/{name}": _machines(GET=machines.get, HEAD=machines.exists,
+                                            PUT=machines.put, PATCH=machines.patch,
+                                            DELETE=machines.delete),
+    GROUP + MACHINES + "/{name}" + TAGS: _resources(**_TAG_HANDLERS),
+    OPERATIONS + "/operationStatuses/{operation}": _machines(GET=machines.operation_status),
+    OPERATIONS + "/operationResults/{operation}": _machines(GET=machines.operation_result),
 }
 
 

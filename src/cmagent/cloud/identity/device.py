@@ -39,7 +39,7 @@ def _new_code(entra: Entra, request: Request, form: dict[str, str], version: str
     now = entra.clock.now()
     with entra.store.writing() as session:
         tenant_id = _tenant_id(session, tenant_name)
-        _check_public_client(session, tenant_id, tenant_name, client_id)
+        directory.check_public_client(session, tenant_id, tenant_name, client_id)
         resource, scope = _requested(session, form, tenant_id, version)
         device_code, user_code = secrets.token_urlsafe(48), _user_code()
         interval = entra.device_interval()
@@ -66,17 +66,6 @@ def _tenant_id(session: Session, tenant_name: str) -> str:
     return directory.tenant_or_error(session, tenant_name).id
 
 
-def _check_public_client(session: Session, tenant_id: str, tenant_name: str,
-                         client_id: str) -> None:
-    if client_id in directory.FIRST_PARTY_CLIENTS:
-        return
-    app = directory.application(session, tenant_id, client_id) if tenant_id else None
-    if app is None:
-        raise errors.application_not_found(client_id, tenant_name)
-    if not app.public_client:
-        raise errors.missing_credential()
-
-
 def _requested(session: Session, form: dict[str, str], tenant_id: str,
                version: str) -> tuple[str, str]:
     if version == "v1":
@@ -88,7 +77,9 @@ def _requested(session: Session, form: dict[str, str], tenant_id: str,
         if not form.get("scope"):
             raise errors.missing_parameter("scope")
         resource, scopes = directory.resource_from_scopes(form["scope"])
-        scope = " ".join(scopes)
+        # kept with the OIDC scopes: offline_access decides whether a refresh token is given
+        scope = " ".join(scopes + [s for s in form["scope"].split()
+                                   if s in directory.OIDC_SCOPES])
     if tenant_id and not directory.known_resource(session, tenant_id, resource):
         raise errors.resource_not_found(resource, tenant_id)
     return resource, scope

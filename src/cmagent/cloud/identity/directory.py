@@ -63,6 +63,19 @@ def application(session: Session, tenant_id: str, app_id: str) -> models.Applica
     return app if app is not None and app.tenant_id == tenant_id else None
 
 
+def check_public_client(session: Session, tenant_id: str, tenant_name: str,
+                         client_id: str) -> None:
+    """Only public clients (first-party ones or apps allowing public flows) may sign users in
+    without a credential of their own."""
+    if client_id in FIRST_PARTY_CLIENTS:
+        return
+    app = application(session, tenant_id, client_id) if tenant_id else None
+    if app is None:
+        raise errors.application_not_found(client_id, tenant_name)
+    if not app.public_client:
+        raise errors.missing_credential()
+
+
 def user_by_upn(session: Session, upn: str) -> models.User | None:
     return session.scalars(select(models.User).where(models.User.upn_key == upn.lower())).first()
 
@@ -128,3 +141,26 @@ def hash_password(password: str, salt: bytes | None = None) -> str:
 def password_matches(password: str, stored: str) -> bool:
     salt, _, _ = stored.partition("$")
     return hmac.compare_digest(hash_password(password, bytes.fromhex(salt)), stored)
+
+
+def requested_audience(session: Session, form: dict[str, str], tenant_id: str, version: str,
+                       client_credentials: bool = False) -> tuple[str, list[str]]:
+    """The token's ``aud``: the v1 ``resource``, or the resource of the v2 ``scope``."""
+    if version == "v1":
+        resource = form.get("resource", "")
+        if not resource:
+            raise errors.missing_parameter("resource")
+        scopes = [f"{resource.rstrip('/')}/user_impersonation"]
+    else:
+        if not form.get("scope"):
+            raise errors.missing_parameter("scope")
+        resource, scopes = resource_from_scopes(form["scope"])
+        if client_credentials and not all(s.endswith("/.default") for s in scopes):
+            raise errors.OAuthError(400, "invalid_scope", 1002012,
+                                    f"The provided value for scope {form['scope']} is not "
+                                    "valid. Client credential flows must have a scope value "
+                                    "with /.default suffixed to the resource identifier "
+                                    "(application ID URI).")
+    if not known_resource(session, tenant_id, resource):
+        raise errors.resource_not_found(resource, tenant_id)
+    return resource, scopes

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from cmagent.cloud.http import Request
 from cmagent.cloud.http import Response
 from cmagent.cloud.identity import directory
+from cmagent.cloud.identity import errors
 from cmagent.cloud.identity import tokens
 from cmagent.cloud.identity.entra import Entra
 from cmagent.cloud.identity.errors import OAuthError
@@ -91,12 +93,24 @@ def jwks(entra: Entra, request: Request) -> Response:
     return Response.json(200, entra.keys.jwks())
 
 
+# The public cloud's names for its sign-in host: inside the network lab they all lead here.
+PUBLIC_ALIASES = ("login.microsoftonline.com", "login.windows.net", "login.microsoft.com",
+                  "sts.windows.net")
+
+
 def instance_discovery(entra: Entra, request: Request) -> Response:
-    """MSAL's authority validation: every authority on this host is valid."""
-    host = request.host
+    """MSAL's authority validation: an authority on this host (or, in the lab, on a public
+    sign-in name that leads here) is valid; its tenant discovery document is the authority's
+    own, so the client goes on to the authority's tenant."""
+    endpoint = urlsplit(request.query.get("authorization_endpoint", ""))
+    host = request.host.split(":")[0].lower()
+    aliases = sorted({host, *PUBLIC_ALIASES}) if host in PUBLIC_ALIASES else [host]
+    tenant = endpoint.path.strip("/").split("/")[0] if endpoint.path else "common"
+    if (endpoint.hostname or host) not in aliases or not tenant:
+        return errors.unknown_instance().response(request)
     return Response.json(200, {
         "tenant_discovery_endpoint":
-            f"{request.base_url}/common/v2.0/.well-known/openid-configuration",
+            f"{request.base_url}/{tenant}/v2.0/.well-known/openid-configuration",
         "api-version": "1.1",
-        "metadata": [{"preferred_network": host, "preferred_cache": host, "aliases": [host]}],
-    })
+        "metadata": [{"preferred_network": host, "preferred_cache": host, "aliases": aliases}],
+    }, {"Cache-Control": "max-age=86400, private"})

@@ -159,3 +159,45 @@ def common_endpoint_grant() -> OAuthError:
 def post_only() -> OAuthError:
     return OAuthError(400, "invalid_request", 900561,
                       "The endpoint only accepts POST requests.")
+
+
+def user_not_in_tenant(tenant: str) -> OAuthError:
+    return OAuthError(400, "invalid_grant", 50034,
+                      f"The user account {{EUII Hidden}} does not exist in the '{tenant}' "
+                      "directory. To sign into this application, the account must be added to "
+                      "the directory.")
+
+
+def wrong_password() -> OAuthError:
+    return OAuthError(400, "invalid_grant", 50126,
+                      "Error validating credentials due to invalid username or password.")
+
+
+def refresh_token_unknown() -> OAuthError:
+    return OAuthError(400, "invalid_grant", 9002313,
+                      "Invalid request. Request is malformed or invalid.")
+
+
+def refresh_token_other_client() -> OAuthError:
+    return OAuthError(400, "invalid_grant", 70000,
+                      "Provided grant is invalid or malformed: the refresh token was issued to "
+                      "another client.")
+
+
+def refresh_token_inactive(issued: str, inactive: str) -> OAuthError:
+    return OAuthError(400, "invalid_grant", 700082,
+                      f"The refresh token has expired due to inactivity. The token was issued on "
+                      f"{issued} and was inactive for {inactive}.")
+
+
+def refresh_token_revoked(issued: str, valid_from: str) -> OAuthError:
+    return OAuthError(400, "invalid_grant", 50173,
+                      "The provided grant has expired due to it being revoked, a fresh auth "
+                      "token is needed. The user might have changed or reset their password. "
+                      f"The grant was issued on '{issued}' and the TokensValidFrom date (before "
+                      f"which tokens are not valid) for this user is '{valid_from}'.")
+
+
+def unknown_instance() -> OAuthError:
+    return OAuthError(400, "invalid_instance", 50049,
+                      "Unknown or invalid instance: the authority's host is not this cloud.")

@@ -1,7 +1,6 @@
 """The token endpoints (v1 ``/oauth2/token``, v2 ``/oauth2/v2.0/token``): client credentials
-with a secret or a certificate assertion, and the device code grant.
-
-Refresh tokens are not issued: every client used with the agent gets a new token by its grant.
+with a secret or a certificate assertion, the device code grant, and (in ``users``) the
+password and refresh token grants of users.
 """
 
 from __future__ import annotations
@@ -21,6 +20,7 @@ from cmagent.cloud.identity import errors
 from cmagent.cloud.identity import lockout
 from cmagent.cloud.identity import policy
 from cmagent.cloud.identity import tokens
+from cmagent.cloud.identity import users
 from cmagent.cloud.identity.entra import Entra
 from cmagent.cloud.identity.errors import OAuthError
 from cmagent.cloud.identity.tokens import Principal
@@ -51,6 +51,10 @@ def _grant(entra: Entra, request: Request, form: dict[str, str], version: str) -
     tenant_name = request.params["tenant"]
     if grant == "client_credentials":
         return _client_credentials(entra, request, form, tenant_name, version)
+    if grant == "password":
+        return users.password_grant(entra, request, form, version)
+    if grant == "refresh_token":
+        return users.refresh_grant(entra, request, form, version)
     if (version == "v2" and grant == DEVICE_GRANT_V2) or \
             (version == "v1" and grant in ("device_code", DEVICE_GRANT_V2)):
         return _device_code(entra, request, form, tenant_name, version)
@@ -72,7 +76,8 @@ def _client_credentials(entra: Entra, request: Request, form: dict[str, str], te
             tenant = directory.tenant_or_error(session, tenant_name)
             principal = authenticate_client(session, request, form, tenant, tenant_name, now,
                                             refuse_replays)
-            audience, _ = _audience(session, form, tenant, version, client_credentials=True)
+            audience, _ = directory.requested_audience(session, form, tenant.id, version,
+                                                       client_credentials=True)
     except OAuthError as refusal:
         if refusal.code in _GUESSES and refusal.client_id:
             lockout.client_failed(entra.store, lockout.client_key(refusal.client_id), now)
@@ -152,28 +157,6 @@ def _check_secret(session: Session, app: models.Application, secret: str, now: f
     raise errors.invalid_secret(app.app_id)
 
 
-def _audience(session: Session, form: dict[str, str], tenant: models.Tenant, version: str,
-              client_credentials: bool) -> tuple[str, list[str]]:
-    """The token's ``aud``: the v1 ``resource``, or the resource of the v2 ``scope``."""
-    if version == "v1":
-        resource = form.get("resource", "")
-        if not resource:
-            raise errors.missing_parameter("resource")
-        scopes = [f"{resource.rstrip('/')}/user_impersonation"]
-    else:
-        if not form.get("scope"):
-            raise errors.missing_parameter("scope")
-        resource, scopes = directory.resource_from_scopes(form["scope"])
-        if client_credentials and not all(s.endswith("/.default") for s in scopes):
-            raise OAuthError(400, "invalid_scope", 1002012,
-                             f"The provided value for scope {form['scope']} is not valid. Client "
-                             "credential flows must have a scope value with /.default suffixed "
-                             "to the resource identifier (application ID URI).")
-    if not directory.known_resource(session, tenant.id, resource):
-        raise errors.resource_not_found(resource, tenant.id)
-    return resource, scopes
-
-
 def _device_code(entra: Entra, request: Request, form: dict[str, str], tenant_name: str,
                  version: str) -> Response:
     code = form.get("device_code") or form.get("code") or ""
@@ -184,20 +167,15 @@ def _device_code(entra: Entra, request: Request, form: dict[str, str], tenant_na
         row = session.get(models.DeviceCode, directory.bearer_digest(code))
         if row is None or row.client_id != form.get("client_id", "").lower():
             raise errors.bad_device_code()
-        principal = _approved_user(session, row, now)
+        user = _approved_user(session, row, now)
         session.delete(row)
-    audience = row.resource
-    token, expires = tokens.access_token(entra.keys, principal, audience, now)
-    user_extra = {"id_token": tokens.id_token(entra.keys, principal, row.client_id,
-                                              request.base_url, now),
-                  "client_info": tokens.client_info(principal)}
-    if version == "v1" or row.version == "v1":
-        return Response.json(200, tokens.v1_response(token, expires, now, audience, user_extra))
-    return Response.json(200, tokens.v2_response(token, expires, now, row.scope.split(),
-                                                 user_extra))
+        scopes = [s for s in row.scope.split() if s not in directory.OIDC_SCOPES]
+        return users.user_tokens(entra, request, session, user, row.client_id,
+                                 (row.resource, scopes), row.scope,
+                                 "v1" if row.version == "v1" else version)
 
 
-def _approved_user(session: Session, row: models.DeviceCode, now: float) -> Principal:
+def _approved_user(session: Session, row: models.DeviceCode, now: float) -> models.User:
     if now > row.expires_at:
         raise errors.device_code_expired()
     row.last_poll_at = now
@@ -208,5 +186,4 @@ def _approved_user(session: Session, row: models.DeviceCode, now: float) -> Prin
     user = session.get(models.User, row.user_object_id)
     if user is None:
         raise errors.bad_device_code()
-    return Principal(user.tenant_id, user.object_id, row.client_id, user_upn=user.upn,
-                     display_name=user.display_name, credential="0")
+    return user

@@ -1,7 +1,7 @@
 """The identity service's operator settings, with defaults and bounds: the device-code polling
-interval, smart lockout of users, the failed-attempt throttle of clients, and whether a client
-assertion may be used more than once. Read from the store's settings each time, so a change
-made through any worker holds in all of them."""
+interval, smart lockout of users, how long an unused refresh token lives, the failed-attempt
+throttle of clients, and whether a client assertion may be used more than once. Read from the
+store's settings each time, so a change made through any worker holds in all of them."""
 
 from __future__ import annotations
 
@@ -37,6 +37,9 @@ SETTINGS: dict[str, Setting] = {
     "lockoutSeconds": Setting("identity.lockoutSeconds", 60, _whole(1, 86400), "1-86400"),
     "clientFailureLimit": Setting("identity.clientFailureLimit", 10, _whole(1, 100000),
                                   "1-100000 per minute"),
+    "refreshTokenLifetime": Setting("identity.refreshTokenLifetime", 90 * 86400,
+                                    _whole(60, 365 * 86400),
+                                    "60-31536000 seconds of disuse"),
     "assertionReplay": Setting("identity.assertionReplay", "allow",
                                lambda value: value in ("allow", "refuse"), "allow, refuse"),
 }

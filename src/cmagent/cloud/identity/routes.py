@@ -10,11 +10,13 @@ from starlette.routing import BaseRoute
 
 from cmagent.cloud import envelopes
 from cmagent.cloud.http import Handler
+from cmagent.cloud.http import Request
 from cmagent.cloud.http import Response
 from cmagent.cloud.http import route
 from cmagent.cloud.identity import device
 from cmagent.cloud.identity import discovery
 from cmagent.cloud.identity import grants
+from cmagent.cloud.identity import users
 from cmagent.cloud.identity.entra import Entra
 
 
@@ -27,8 +29,12 @@ def routes(entra: Entra) -> list[BaseRoute]:
         return {"POST": answer, "GET": answer}
 
     waits = entra.store.shared  # a database server: wait for it in a thread
+
+    def token_offload(request: Request) -> bool:
+        return waits or users.checks_password(request)
+
     # (path, handlers, whether they run in a thread)
-    table: list[tuple[str, dict[str, Handler], bool]] = [
+    table: list[tuple[str, dict[str, Handler], bool | Callable[[Request], bool]]] = [
         ("/common/discovery/instance", {"GET": partial(discovery.instance_discovery, entra)},
          False),
         ("/common/discovery/keys", {"GET": partial(discovery.jwks, entra)}, False),
@@ -38,8 +44,9 @@ def routes(entra: Entra) -> list[BaseRoute]:
          {"GET": partial(discovery.openid_v1, entra)}, waits),
         ("/{tenant}/discovery/v2.0/keys", {"GET": partial(discovery.jwks, entra)}, False),
         ("/{tenant}/discovery/keys", {"GET": partial(discovery.jwks, entra)}, False),
-        ("/{tenant}/oauth2/v2.0/token", both(grants.token_endpoint, "v2"), waits),
-        ("/{tenant}/oauth2/token", both(grants.token_endpoint, "v1"), waits),
+        ("/common/userrealm/{username}", {"GET": partial(users.user_realm, entra)}, waits),
+        ("/{tenant}/oauth2/v2.0/token", both(grants.token_endpoint, "v2"), token_offload),
+        ("/{tenant}/oauth2/token", both(grants.token_endpoint, "v1"), token_offload),
         ("/{tenant}/oauth2/v2.0/devicecode", both(device.devicecode_endpoint, "v2"), waits),
         ("/{tenant}/oauth2/devicecode", both(device.devicecode_endpoint, "v1"), waits),
         ("/devicelogin", {"GET": partial(device.login_page, entra),
