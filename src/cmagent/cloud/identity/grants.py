@@ -55,8 +55,7 @@ def _grant(entra: Entra, request: Request, form: dict[str, str], version: str) -
         return users.password_grant(entra, request, form, version)
     if grant == "refresh_token":
         return users.refresh_grant(entra, request, form, version)
-    if (version == "v2" and grant == DEVICE_GRANT_V2) or \
-            (version == "v1" and grant in ("device_code", DEVICE_GRANT_V2)):
+    if grant in ("device_code", DEVICE_GRANT_V2):  # MSAL for Node sends the short name to v2
         return _device_code(entra, request, form, tenant_name, version)
     raise errors.unsupported_grant(grant)
 

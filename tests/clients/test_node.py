@@ -1,0 +1,73 @@
+"""The Azure SDKs for JavaScript (@azure/identity, @azure/arm-hybridcompute, @azure/arm-resources,
+@azure/arm-resources-subscriptions), unmodified, on Node.js: a service principal's view of an
+onboarded machine and the resource manager, and a user's device-code sign-in."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import time
+
+from tests.agent.test_onboarding import flags_file
+from tests.cloud.helpers import approve_device_code
+from tests.cloud.helpers import new_user
+
+
+def _environment(cloud, onboarding, **extra: str) -> dict[str, str]:
+    return {"PATH": os.environ["PATH"], "NODE_EXTRA_CA_CERTS": cloud.ca,
+            "CLOUD_URL": cloud.url, "TENANT_ID": onboarding["tenantId"],
+            "CLIENT_ID": onboarding["servicePrincipalId"],
+            "CLIENT_SECRET": onboarding["servicePrincipalSecret"],
+            "SUBSCRIPTION_ID": onboarding["subscriptionId"],
+            "RESOURCE_GROUP": onboarding["resourceGroup"], **extra}
+
+
+def test_service_principal_sees_the_machine_and_the_resource_manager(
+        node, cloud, azcmagent, himds, trusting, tmp_path) -> None:
+    onboarding = cloud.quickstart()
+    cloud.admin.call("POST", "/roleAssignments", {
+        "principalId": onboarding["servicePrincipalId"], "role": "Contributor",
+        "scope": f"/subscriptions/{onboarding['subscriptionId']}"})
+    assert azcmagent("connect", "--config", flags_file(tmp_path, onboarding)).status == 0
+    done = subprocess.run(["node", "conformance.mjs"], cwd=node, capture_output=True, text=True,
+                          env=_environment(cloud, onboarding), timeout=120)
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout)
+    assert seen["subscriptions"] == [onboarding["subscriptionId"]]
+    assert seen["tenants"] == [onboarding["tenantId"]] and "westeurope" in seen["locations"]
+    [machine] = seen["machines"]
+    assert machine["name"] == "web01" and machine["status"] == "Connected"
+    assert machine["identity"] == "SystemAssigned"
+    assert seen["groupExists"] is True and seen["missingGroupExists"] is False
+    assert seen["updatedTags"] == {"b": "2"}
+    assert seen["groups"] == ["arc-servers", "node-rg"]
+    assert seen["resources"] == ["Microsoft.HybridCompute/machines/web01"]
+    assert seen["hybridComputeState"] == "Registered"
+    assert seen["deletedGroupError"] == {"status": 404, "code": "ResourceGroupNotFound"}
+
+
+def test_device_code_sign_in(node, cloud) -> None:
+    cloud.admin.call("PATCH", "/settings", {"deviceCodeInterval": 1})
+    onboarding = cloud.quickstart()
+    user = new_user(cloud, onboarding["tenantId"])
+    cloud.admin.call("POST", "/roleAssignments", {
+        "principalId": user["userPrincipalName"], "role": "Reader",
+        "scope": f"/subscriptions/{onboarding['subscriptionId']}"})
+    process = subprocess.Popen(["node", "conformance.mjs"], cwd=node, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               env=_environment(cloud, onboarding, MODE="device"))
+    assert process.stderr is not None
+    code, deadline = None, time.monotonic() + 60
+    while code is None and time.monotonic() < deadline:
+        found = re.match(r"CODE (\w+)", process.stderr.readline())
+        code = found.group(1) if found else None
+    assert code, "the credential asked for no device code"
+    approve_device_code(cloud.session(), cloud.url, code, user["userPrincipalName"],
+                        user["password"])
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    seen = json.loads(out)
+    assert seen["subscriptions"] == [onboarding["subscriptionId"]]
+    assert seen["machines"] == []
