@@ -14,20 +14,21 @@ pytestmark = ROOT
 SYSTEM_CA = "/etc/ssl/certs/ca-certificates.crt"  # the lab's agent host trusts the cloud's CA
 MSAL_WITH_DEFAULTS = """
 import json, sys, msal, requests
-tenant, client_id, secret = sys.argv[1:4]
+tenant, client_id, secret, ca = sys.argv[1:5]
 http = requests.Session()
-http.verify = "%s"
+http.verify = ca
 app = msal.ConfidentialClientApplication(
     client_id, client_credential=secret, http_client=http,
     authority=f"https://login.microsoftonline.com/{tenant}")
 print(json.dumps(app.acquire_token_for_client(["https://management.azure.com/.default"])))
-""" % SYSTEM_CA
+"""
 
 
 def test_msal_with_instance_discovery_on(lab) -> None:
     onboarding = lab.onboarding
     done = lab.agent(sys.executable, "-c", MSAL_WITH_DEFAULTS, onboarding["tenantId"],
-                     onboarding["servicePrincipalId"], onboarding["servicePrincipalSecret"])
+                     onboarding["servicePrincipalId"], onboarding["servicePrincipalSecret"],
+                     SYSTEM_CA)
     assert done.returncode == 0, done.stderr
     result = json.loads(done.stdout)
     assert result.get("token_type") == "Bearer", result
