@@ -198,7 +198,7 @@ def test_device_login_rejects_bad_codes_and_passwords(cloud, onboarding, http) -
 
 
 @pytest.mark.parametrize("form,status,error,code", [
-    ({"grant_type": "password"}, 400, "unsupported_grant_type", 70003),
+    ({"grant_type": "urn:example:no-such-grant"}, 400, "unsupported_grant_type", 70003),
     ({}, 400, "invalid_request", 900144),
     ({"grant_type": "client_credentials", "scope": ARM_SCOPE[0]}, 400, "invalid_request", 900144),
     ({"grant_type": "client_credentials", "client_id": "x", "scope": ARM_SCOPE[0]}, 400,

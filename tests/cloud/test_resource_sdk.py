@@ -8,12 +8,14 @@ import uuid
 import pytest
 from azure.core.exceptions import HttpResponseError
 from azure.core.exceptions import ResourceNotFoundError
+from azure.identity import CertificateCredential
 from azure.identity import ClientSecretCredential
 from azure.mgmt.resource.resources import ResourceManagementClient
 from azure.mgmt.resource.subscriptions import SubscriptionClient
 
 from tests.cloud.arm_helpers import machine_body
 from tests.cloud.arm_helpers import sdk
+from tests.cloud.helpers import certificate
 
 ARM_SCOPES = ["https://management.azure.com/.default"]
 MACHINES = "Microsoft.HybridCompute/machines"
@@ -149,6 +151,19 @@ def test_subscriptions_locations_and_tenants(cloud, owner) -> None:
     tenants = list(client.tenants.list())
     assert [t.tenant_id for t in tenants] == [owner["tenantId"]]
     assert tenants[0].display_name and tenants[0].default_domain
+
+
+def test_certificate_credential(cloud, owner) -> None:
+    key_pem, cert_pem, _ = certificate()
+    cloud.admin.call("POST", f"/applications/{owner['servicePrincipalId']}/certificates",
+                     {"certificatePem": cert_pem})
+    credential = CertificateCredential(owner["tenantId"], owner["servicePrincipalId"],
+                                       certificate_data=(key_pem + cert_pem).encode(),
+                                       authority=cloud.url.removeprefix("https://"),
+                                       disable_instance_discovery=True, connection_verify=cloud.ca)
+    client = ResourceManagementClient(credential, owner["subscriptionId"], base_url=cloud.url,
+                                      credential_scopes=ARM_SCOPES, connection_verify=cloud.ca)
+    assert [g.name for g in client.resource_groups.list()] == [owner["resourceGroup"]]
 
 
 def test_a_reader_sees_only_what_it_may(cloud, owner) -> None:

@@ -61,6 +61,7 @@ class Services:
         self.name = name
         self.clock = Clock.from_store(store)
         self.keys = SigningKeys(store, self.clock)
+        self.keys.load()
         self.authenticator = Authenticator(self.keys, self.clock)
         shared = store if store.shared else None
         self.throttle = Throttle(self.clock, shared)

@@ -167,6 +167,8 @@ _MANAGEMENT: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
     ("user", "create", "POST", "/users", ("tenant-id", "user-principal-name", "password",
                                           "display-name")),
     ("user", "list", "GET", "/users", ()),
+    ("user", "update", "PATCH", "/users/{user}", ("user", "password", "display-name")),
+    ("user", "delete", "DELETE", "/users/{user}", ("user",)),
     ("app", "create", "POST", "/applications", ("tenant-id", "display-name", "app-id",
                                                 "public-client")),
     ("app", "list", "GET", "/applications", ()),
@@ -187,7 +189,8 @@ _MANAGEMENT: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
     ("clock", "advance", "POST", "/clock", ("seconds",)),
     ("clock", "set", "POST", "/clock", ("time",)),
     ("clock", "reset", "POST", "/clock", ()),
-    ("settings", "set", "PATCH", "/settings", ("device-code-interval",)),
+    ("settings", "set", "PATCH", "/settings", ("device-code-interval", "refresh-token-lifetime",
+                                               "lockout-threshold", "lockout-seconds")),
     ("token", "user", "POST", "/tokens", ("user-principal-name", "resource")),
     ("reset", "all", "POST", "/reset", ()),
     ("fault", "add", "POST", "/faults", ("service", "action", "status", "path-pattern", "method",
@@ -201,8 +204,10 @@ _MANAGEMENT: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
                                                 "location")),
 )
 _NUMBERS: dict[str, type] = {"duration-days": float, "seconds": float,
-                             "device-code-interval": int, "status": int, "latency-ms": float,
-                             "retry-after": int, "probability": float, "count": int}
+                             "device-code-interval": int, "refresh-token-lifetime": int,
+                             "lockout-threshold": int, "lockout-seconds": int, "status": int,
+                             "latency-ms": float, "retry-after": int, "probability": float,
+                             "count": int}
 _FLAGS_TO_BODY = {"seconds": "advanceSeconds", "time": "set"}
 
 

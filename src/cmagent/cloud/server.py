@@ -89,7 +89,8 @@ class Prepared:
         prepare_data_dir(options.data_dir)
         self.options = options
         self.tls = ServerTLS(options.data_dir)
-        names = [*options.hostnames] + ([options.host] if not _is_loopback(options.host) else [])
+        wildcard = options.host in ("0.0.0.0", "::")
+        names = [*options.hostnames] + ([] if wildcard else [options.host])
         self.tls.ensure(names)
         self.listener = asgi_server.bind(options.host, options.port)
         port = self.listener.getsockname()[1]

@@ -168,10 +168,9 @@ def _device_code(entra: Entra, request: Request, form: dict[str, str], tenant_na
             raise errors.bad_device_code()
         user = _approved_user(session, row, now)
         session.delete(row)
-        scopes = [s for s in row.scope.split() if s not in directory.OIDC_SCOPES]
-        return users.user_tokens(entra, request, session, user, row.client_id,
-                                 (row.resource, scopes), row.scope,
-                                 "v1" if row.version == "v1" else version)
+    scopes = [s for s in row.scope.split() if s not in directory.OIDC_SCOPES]
+    return users.user_tokens(entra, request, user, row.client_id, (row.resource, scopes),
+                             row.scope, "v1" if row.version == "v1" else version)
 
 
 def _approved_user(session: Session, row: models.DeviceCode, now: float) -> models.User:

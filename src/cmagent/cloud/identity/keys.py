@@ -28,6 +28,11 @@ class SigningKeys:
         self._lock = threading.Lock()
         self._loaded: list[tuple[str, rsa.RSAPrivateKey, x509.Certificate]] = []
 
+    def load(self) -> None:
+        """Read (or make) the keys now, at start: made lazily, the first key would be written
+        from inside a handler's open transaction, which SQLite's single writer cannot allow."""
+        self._keys()
+
     def _keys(self) -> list[tuple[str, rsa.RSAPrivateKey, x509.Certificate]]:
         with self._lock:
             if not self._loaded:

@@ -49,9 +49,8 @@ def password_grant(entra: Entra, request: Request, form: dict[str, str], version
         lockout.user_failed(entra.store, lockout.user_key(user.object_id), now)
         raise errors.wrong_password()
     lockout.succeeded(entra.store, lockout.user_key(user.object_id))
-    with entra.store.writing() as session:
-        return user_tokens(entra, request, session, _fresh(session, user), client_id,
-                           (audience, scopes), form.get("scope", ""), version)
+    return user_tokens(entra, request, user, client_id, (audience, scopes),
+                       form.get("scope", ""), version)
 
 
 def refresh_grant(entra: Entra, request: Request, form: dict[str, str], version: str,
@@ -67,16 +66,16 @@ def refresh_grant(entra: Entra, request: Request, form: dict[str, str], version:
             if tenant.id != user.tenant_id:
                 raise errors.user_not_in_tenant(tenant_name)
         requested = directory.requested_audience(session, form, user.tenant_id, version)
-        return user_tokens(entra, request, session, user, client_id, requested,
-                           form.get("scope", ""), version)
+    return user_tokens(entra, request, user, client_id, requested, form.get("scope", ""),
+                       version)
 
 
-def user_tokens(entra: Entra, request: Request, session: Session, user: models.User,
-                client_id: str, requested: tuple[str, list[str]], scope_text: str,
-                version: str) -> Response:
+def user_tokens(entra: Entra, request: Request, user: models.User, client_id: str,
+                requested: tuple[str, list[str]], scope_text: str, version: str) -> Response:
     """The token answer of a user flow: an access token for the resource, the ID token and
     client info MSAL keeps the account by, and a refresh token when the client asked for
-    ``offline_access`` (v1 clients always get one)."""
+    ``offline_access`` (v1 clients always get one). Called outside any open transaction:
+    signing may store the cloud's first key, and SQLite has one writer."""
     audience, scopes = requested
     now = entra.clock.now()
     principal = Principal(user.tenant_id, user.object_id, client_id, user_upn=user.upn,
@@ -86,7 +85,9 @@ def user_tokens(entra: Entra, request: Request, session: Session, user: models.U
         "id_token": tokens.id_token(entra.keys, principal, client_id, request.base_url, now),
         "client_info": tokens.client_info(principal)}
     if version == "v1" or "offline_access" in scope_text.split():
-        extra["refresh_token"] = refresh.issue(session, user, client_id, now)
+        with entra.store.writing() as session:
+            extra["refresh_token"] = refresh.issue(session, _fresh(session, user), client_id,
+                                                   now)
     if version == "v1":
         return Response.json(200, tokens.v1_response(token, expires, now, audience, extra))
     return Response.json(200, tokens.v2_response(token, expires, now, scopes, extra))
