@@ -18,8 +18,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from cmagent.lab import image
 from cmagent.lab import names as lab_names
 from cmagent.lab import proxies
+from cmagent.lab.machines import Machine
 from cmagent.lab.topology import AGENT
 from cmagent.lab.topology import CLOUD
 from cmagent.lab.topology import LINKS
@@ -52,6 +54,7 @@ class Lab:
         self.redirected: dict[str, str] = {}
         self.processes: list[subprocess.Popen[bytes]] = []
         self.onboarding: dict[str, Any] = {}
+        self.machines: list[Machine] = []
         self._up = False
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -77,6 +80,9 @@ class Lab:
         self._write_resolution(PROXY, lab_names.hosts_file(self.topology.names))
 
     def teardown(self) -> None:
+        for machine in self.machines:
+            machine.stop()
+        self.machines.clear()
         for process in self.processes:
             if process.poll() is None:
                 process.kill()
@@ -152,10 +158,29 @@ class Lab:
             shutil.copy("/etc/ssl/openssl.cnf", ssl / "openssl.cnf")
 
     def _refresh_agent_hosts(self) -> None:
+        hosts = self._agent_hosts()
+        self._write_resolution(AGENT, hosts)
+        for machine in self.machines:
+            machine.write_hosts(hosts)
+
+    def _agent_hosts(self) -> str:
         addresses = {name: self.redirected.get(name, address)
                      for name, address in self.topology.names.items()
                      if name not in self.missing}
-        self._write_resolution(AGENT, lab_names.hosts_file(addresses))
+        return lab_names.hosts_file(addresses)
+
+    # --- machines --------------------------------------------------------------------------
+
+    def add_machine(self, name: str | None = None) -> Machine:
+        """Boot a new machine with the agent installed, in a host of its own in the lab."""
+        layer, base = image.agent_layer()
+        index = len(self.machines)
+        name = name or f"machine{index}"
+        machine = Machine(name, self.dir / "machines" / name, self.topology.add_machine(),
+                          [layer, base])
+        self.machines.append(machine)  # stopped by teardown, also when the boot fails
+        machine.boot(self._agent_hosts(), self.cloud_ca.read_bytes())
+        return machine
 
     def agent(self, *command: str, env: dict[str, str] | None = None,
               timeout: float = 120) -> subprocess.CompletedProcess[str]:

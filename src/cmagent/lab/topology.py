@@ -4,6 +4,8 @@
 agent 10.77.0.2 ── 10.77.0.1 router 10.77.1.1 ── cloud 10.77.1.2 (+ one address per real name)
                               router 10.77.2.1 ── proxy 10.77.2.2
 ```
+Each lab machine (``machines.py``) is a host of its own like the agent host: namespace
+``cml<id>m<n>`` on 10.77.<32+n>.0/24, with the agent host's routes and conditions.
 Each real host name of the public cloud gets its own address on the cloud host, so that a
 condition (no route, drop, reject, interception, latency) can hit one name and spare the rest.
 The agent host resolves names from its own hosts file only (``/etc/netns/<ns>/``, which
@@ -25,6 +27,7 @@ AGENT, ROUTER, CLOUD, PROXY = "agent", "router", "cloud", "proxy"
 LINKS = {AGENT: ("10.77.0.1", "10.77.0.2"), CLOUD: ("10.77.1.1", "10.77.1.2"),
          PROXY: ("10.77.2.1", "10.77.2.2")}
 NAME_BASE = "10.77.1."
+MACHINE_SUBNET_BASE = 32
 
 
 def run(*command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -37,6 +40,7 @@ class Topology:
     def __init__(self, names: list[str]) -> None:
         self.id = uuid.uuid4().hex[:6]
         self.names = {name: f"{NAME_BASE}{10 + index}" for index, name in enumerate(names)}
+        self.machines: list[str] = []  # namespaces of machines, in the order they were added
 
     def ns(self, role: str) -> str:
         return f"cml{self.id}{role[0]}"
@@ -62,31 +66,51 @@ class Topology:
         self._firewall()
 
     def _link(self, role: str) -> None:
-        outside, inside = f"r{self.id}{role[0]}", f"h{self.id}{role[0]}"
+        self._veth(self.ns(role), role[0], LINKS[role])
+        if role != AGENT:  # the cloud and the proxy answer anyone through the router
+            run("ip", "-n", self.ns(role), "route", "add", "default", "via", LINKS[role][0])
+
+    def _veth(self, namespace: str, tag: str, addresses: tuple[str, str]) -> None:
+        outside, inside = f"r{self.id}{tag}", f"h{self.id}{tag}"
         run("ip", "link", "add", outside, "type", "veth", "peer", "name", inside)
         run("ip", "link", "set", outside, "netns", self.ns(ROUTER))
-        run("ip", "link", "set", inside, "netns", self.ns(role))
-        run("ip", "-n", self.ns(role), "link", "set", inside, "name", "eth0")
-        router_side, host_side = LINKS[role]
+        run("ip", "link", "set", inside, "netns", namespace)
+        run("ip", "-n", namespace, "link", "set", inside, "name", "eth0")
+        router_side, host_side = addresses
         run("ip", "-n", self.ns(ROUTER), "addr", "add", f"{router_side}/24", "dev", outside)
-        run("ip", "-n", self.ns(role), "addr", "add", f"{host_side}/24", "dev", "eth0")
+        run("ip", "-n", namespace, "addr", "add", f"{host_side}/24", "dev", "eth0")
         run("ip", "-n", self.ns(ROUTER), "link", "set", outside, "up")
-        run("ip", "-n", self.ns(role), "link", "set", "eth0", "up")
-        if role != AGENT:  # the cloud and the proxy answer anyone through the router
-            run("ip", "-n", self.ns(role), "route", "add", "default", "via", router_side)
+        run("ip", "-n", namespace, "link", "set", "eth0", "up")
+
+    def add_machine(self) -> str:
+        """A new machine host (its namespace, linked to the router like the agent host)."""
+        index = len(self.machines)
+        namespace = f"cml{self.id}m{index}"
+        run("ip", "netns", "add", namespace)
+        run("ip", "-n", namespace, "link", "set", "lo", "up")
+        self.machines.append(namespace)
+        subnet = f"10.77.{MACHINE_SUBNET_BASE + index}"
+        self._veth(namespace, f"m{index}", (f"{subnet}.1", f"{subnet}.2"))
+        self._routes(namespace, f"{subnet}.1")
+        return namespace
 
     def restore_routes(self) -> None:
         """The agent reaches each cloud address and the proxy; it has no default route, so an
         address without a route answers 'network is unreachable'."""
-        agent, gateway = self.ns(AGENT), LINKS[AGENT][0]
-        run("ip", "-n", agent, "route", "flush", "proto", "static", check=False)
+        self._routes(self.ns(AGENT), LINKS[AGENT][0])
+        for index, namespace in enumerate(self.machines):
+            self._routes(namespace, f"10.77.{MACHINE_SUBNET_BASE + index}.1")
+
+    def _routes(self, namespace: str, gateway: str) -> None:
+        run("ip", "-n", namespace, "route", "flush", "proto", "static", check=False)
         for address in [*self.names.values(), LINKS[CLOUD][1], LINKS[PROXY][1]]:
-            run("ip", "-n", agent, "route", "replace", f"{address}/32", "via", gateway,
+            run("ip", "-n", namespace, "route", "replace", f"{address}/32", "via", gateway,
                 "proto", "static")
 
     def unroute(self, address: str) -> None:
-        run("ip", "-n", self.ns(AGENT), "route", "replace", "throw", f"{address}/32",
-            "proto", "static")
+        for namespace in (self.ns(AGENT), *self.machines):
+            run("ip", "-n", namespace, "route", "replace", "throw", f"{address}/32",
+                "proto", "static")
 
     def _firewall(self) -> None:
         script = ("table inet lab {\n chain forward {\n  type filter hook forward priority 0;\n"
@@ -95,10 +119,12 @@ class Topology:
                        check=True, capture_output=True, text=True)
 
     def firewall(self, address: str, verdict: str) -> None:
-        """Drop or reject (TCP reset) the agent's traffic to ``address``."""
+        """Drop or reject (TCP reset) the traffic of the agent host and the machines (not the
+        proxy's) to ``address``."""
         action = "drop" if verdict == "drop" else "reject with tcp reset"
-        self.exec(ROUTER, "nft", "add", "rule", "inet", "lab", "forward", "ip", "saddr",
-                  LINKS[AGENT][1], "ip", "daddr", address, "tcp", "dport", "443", *action.split())
+        self.exec(ROUTER, "nft", "add", "rule", "inet", "lab", "forward", "iifname", "!=",
+                  f"r{self.id}p", "ip", "daddr", address, "tcp", "dport", "443",
+                  *action.split())
 
     def clear_firewall(self) -> None:
         self.exec(ROUTER, "nft", "flush", "chain", "inet", "lab", "forward", check=False)
@@ -107,18 +133,24 @@ class Topology:
         return ETC_NETNS / self.ns(role)
 
     def teardown(self) -> None:
-        for role in (AGENT, CLOUD, PROXY, ROUTER):
-            run("ip", "netns", "pids", self.ns(role), check=False)
-            for pid in run("ip", "netns", "pids", self.ns(role), check=False).stdout.split():
+        for namespace in [*self.machines, *(self.ns(role) for role in (AGENT, CLOUD, PROXY,
+                                                                         ROUTER))]:
+            for pid in run("ip", "netns", "pids", namespace, check=False).stdout.split():
                 with contextlib.suppress(ProcessLookupError, ValueError):
                     os.kill(int(pid), 9)
-            run("ip", "netns", "del", self.ns(role), check=False)
-            shutil.rmtree(self.etc(role), ignore_errors=True)
+            run("ip", "netns", "del", namespace, check=False)
+            shutil.rmtree(ETC_NETNS / namespace, ignore_errors=True)
+        self.machines.clear()
 
 
 def leftovers() -> list[str]:
-    """Namespaces and /etc/netns entries of any lab still present (for tests and cleanup)."""
+    """Namespaces, /etc/netns entries, mounts and machine processes of any lab still present
+    (for tests and cleanup)."""
     namespaces = [line.split()[0] for line in run("ip", "netns", "list").stdout.splitlines()
                   if line.startswith("cml")]
     entries = [p.name for p in ETC_NETNS.glob("cml*")] if ETC_NETNS.exists() else []
-    return sorted(set(namespaces + entries))
+    mounts = [line.split()[1] for line in Path("/proc/mounts").read_text().splitlines()
+              if "/cmagent-lab-" in line.split()[1]]
+    machines = [f"process {pid}" for pid in run("pgrep", "-f", "systemd-nspawn.*cmagent-lab-",
+                                                check=False).stdout.split()]
+    return sorted(set(namespaces + entries)) + mounts + machines

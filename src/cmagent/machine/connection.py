@@ -21,6 +21,7 @@ from typing import Any
 from cmagent.errors import AzcmError
 from cmagent.errors import Localized
 from cmagent.errors import codes
+from cmagent.machine.accounts import service_owner
 from cmagent.machine.files import atomic_write
 from cmagent.machine.files import timestamp
 from cmagent.machine.paths import Paths
@@ -214,9 +215,10 @@ def save(paths: Paths, connection: Connection) -> None:
 
 
 def save_identity(paths: Paths, key_pem: bytes, certificate_pem: str) -> None:
+    owner = service_owner()  # himds signs with this key
     try:
-        atomic_write(paths.identity_key, key_pem, 0o600)
-        atomic_write(paths.identity_certificate, certificate_pem.encode(), 0o644)
+        atomic_write(paths.identity_key, key_pem, 0o600, owner)
+        atomic_write(paths.identity_certificate, certificate_pem.encode(), 0o644, owner)
     except OSError as error:
         raise AzcmError(codes.LOCAL_CONFIG_UPDATE_FAILED,
                         f"{paths.certs}: {error.strerror}.") from None

@@ -13,11 +13,13 @@ def timestamp() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
 
 
-def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = 0o644) -> None:
+def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = 0o644,
+                 owner: tuple[int, int] | None = None) -> None:
     """Write ``data`` to ``path`` through a temporary file in the same directory and a rename.
 
-    The temporary file gets ``mode`` before any byte is written, so a secret is never readable by
-    others, and it is removed if anything (Ctrl+C included) interrupts the write.
+    The temporary file gets ``mode`` (and ``owner``, a uid and gid) before any byte is written,
+    so a secret is never readable by others, and it is removed if anything (Ctrl+C included)
+    interrupts the write.
     """
     path = os.fspath(path)
     directory = os.path.dirname(path) or "."
@@ -26,6 +28,8 @@ def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = 0o644) -
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
     try:
         with os.fdopen(descriptor, "wb") as handle:
+            if owner is not None:
+                os.fchown(handle.fileno(), *owner)
             os.fchmod(handle.fileno(), mode)
             handle.write(data)
             handle.flush()

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from cmagent.errors import AzcmError
 from cmagent.errors import Localized
 from cmagent.errors import codes
+from cmagent.machine.accounts import service_owner
 from cmagent.machine.files import atomic_write
 from cmagent.machine.paths import Paths
 from cmagent.machine.redact import mask_url_password
@@ -205,11 +206,13 @@ def _corrupt(paths: Paths, why: str) -> AzcmError:
 
 
 def save(paths: Paths, values: dict[str, Value]) -> None:
-    """Write atomically; 0600 when the proxy URL carries credentials, else 0644."""
+    """Write atomically; 0600 when the proxy URL carries credentials (owned by the service
+    user, which must read the proxy too), else 0644."""
     data = json.dumps(dict(sorted(values.items())), indent=2).encode() + b"\n"
     secret = "@" in str(values.get("proxy.url", ""))
     try:
-        atomic_write(paths.localconfig, data, 0o600 if secret else 0o644)
+        atomic_write(paths.localconfig, data, 0o600 if secret else 0o644,
+                     service_owner() if secret else None)
     except OSError as error:
         raise AzcmError(codes.LOCAL_CONFIG_UPDATE_FAILED,
                         f"{paths.localconfig}: {error.strerror}.") from None

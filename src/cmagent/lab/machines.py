@@ -1,0 +1,161 @@
+"""Lab machines: booted Debian hosts (systemd-nspawn --boot) in network namespaces of the lab.
+
+Each machine is an overlay of the cached agent layer and base image (``image.py``) with a
+private upper directory, so N machines share one image and each one's writes vanish with it.
+It has its own host name, machine-id, hosts file (the lab's names), trust store (the cloud's CA
+added to Debian's) and network namespace, and runs systemd as PID 1 with ``himdsd`` as the
+``himds`` user. This host has no systemd as PID 1, hence ``--register=no --keep-unit``;
+commands run inside by entering the container's namespaces and root (``nsenter`` on its PID 1).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+import time
+import uuid
+from pathlib import Path
+
+from cmagent.lab.image import ImageError
+
+BOOT_SECONDS = 90
+PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+class MachineError(RuntimeError):
+    pass
+
+
+class Machine:
+    def __init__(self, name: str, directory: Path, netns: str, lowers: list[Path]) -> None:
+        self.name = name
+        self.dir = directory
+        self.netns = netns
+        self.lowers = lowers
+        self.merged = directory / "root"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.pid = 0  # the container's PID 1, as the host sees it
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    def boot(self, hosts: str, cloud_ca: bytes) -> None:
+        for part in ("upper", "work", "root"):
+            (self.dir / part).mkdir(parents=True, exist_ok=True)
+        lower = ":".join(str(p) for p in self.lowers)
+        _run("mount", "-t", "overlay", "overlay", "-o", f"lowerdir={lower},upperdir="
+             f"{self.dir / 'upper'},workdir={self.dir / 'work'}", str(self.merged))
+        self._personalise(hosts, cloud_ca)
+        with (self.dir / "console.log").open("wb") as console:
+            self.process = subprocess.Popen(
+                ["systemd-nspawn", "--boot", "--quiet", "--register=no", "--keep-unit",
+                 "--console=passive", "--resolv-conf=off", "--link-journal=no",
+                 f"--directory={self.merged}", f"--machine={self.name}",
+                 f"--network-namespace-path=/run/netns/{self.netns}"],
+                stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT,
+                start_new_session=True)
+        self.pid = self._container_init()
+        self._wait_for_systemd()
+
+    def _personalise(self, hosts: str, cloud_ca: bytes) -> None:
+        etc = self.merged / "etc"
+        (etc / "hostname").write_text(f"{self.name}\n")
+        (etc / "machine-id").write_text(uuid.uuid4().hex + "\n")
+        (etc / "resolv.conf").unlink(missing_ok=True)
+        (etc / "resolv.conf").write_text("# names come from /etc/hosts only (the lab's)\n")
+        nsswitch = (etc / "nsswitch.conf").read_text().splitlines()
+        (etc / "nsswitch.conf").write_text("\n".join(
+            "hosts: files" if line.startswith("hosts:") else line for line in nsswitch) + "\n")
+        self.write_hosts(hosts)
+        bundle = etc / "ssl" / "certs" / "ca-certificates.crt"
+        bundle.write_bytes(bundle.read_bytes() + cloud_ca)
+
+    def write_hosts(self, hosts: str) -> None:
+        """The lab's names, rewritten in place while the machine runs (it sees them at once)."""
+        (self.merged / "etc" / "hosts").write_text(f"127.0.0.1 localhost {self.name}\n"
+                                                   f"::1 localhost\n{hosts}")
+
+    def _container_init(self) -> int:
+        assert self.process is not None
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise MachineError(f"{self.name} did not boot: {self._console_tail()}")
+            children = _children(self.process.pid)
+            if children:
+                return children[0]
+            time.sleep(0.05)
+        raise MachineError(f"{self.name}: systemd-nspawn started no init within 20 s")
+
+    def _wait_for_systemd(self) -> None:
+        deadline = time.monotonic() + BOOT_SECONDS
+        state = ""
+        while time.monotonic() < deadline:
+            state = self.run("systemctl", "is-system-running", timeout=30).stdout.strip()
+            if state in ("running", "degraded"):
+                return
+            time.sleep(0.2)
+        raise MachineError(f"{self.name}: systemd is '{state}' after {BOOT_SECONDS} s; "
+                           f"{self._console_tail()}")
+
+    def _console_tail(self) -> str:
+        with contextlib.suppress(OSError):
+            return (self.dir / "console.log").read_text(errors="replace")[-1500:]
+        return ""
+
+    def stop(self) -> None:
+        """Shut the machine down (systemd's own way first), then remove everything of it."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)  # nspawn asks init to power off
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait(timeout=10)
+        self.process = None
+        if os.path.ismount(self.merged):
+            subprocess.run(["umount", str(self.merged)], capture_output=True, check=False)
+        if os.path.ismount(self.merged):  # something still holds it: detach it anyway
+            subprocess.run(["umount", "--lazy", str(self.merged)], capture_output=True,
+                           check=False)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    # --- commands --------------------------------------------------------------------------
+
+    def run(self, *command: str, user: str | None = None, env: dict[str, str] | None = None,
+            stdin: str | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+        """Run ``command`` inside the machine (as root, or as ``user`` with its groups), with a
+        clean environment plus ``env``."""
+        return subprocess.run(self._entering(command, user, env), input=stdin,
+                               capture_output=True, text=True, timeout=timeout)
+
+    def spawn(self, *command: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+        return subprocess.Popen(self._entering(command, None, env), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+    def _entering(self, command: tuple[str, ...], user: str | None,
+                  env: dict[str, str] | None) -> list[str]:
+        if not self.pid:
+            raise MachineError(f"{self.name} is not running")
+        environment = {"PATH": PATH, "LANG": "C.UTF-8", "HOME": "/root", **(env or {})}
+        drop = ["setpriv", f"--reuid={user}", f"--regid={user}", "--init-groups", "--"] \
+            if user else []
+        return ["nsenter", f"--target={self.pid}", "--mount", "--uts", "--ipc", "--net",
+                "--pid", "--cgroup", "--root", "--wd=/", "env", "-i",
+                *(f"{k}={v}" for k, v in environment.items()), *drop, *command]
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def _run(*command: str) -> None:
+    done = subprocess.run(command, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise ImageError(f"{' '.join(command[:4])}... failed: {done.stderr.strip()[-800:]}")
