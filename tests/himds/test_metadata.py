@@ -3,10 +3,8 @@ privileges, and the identity's lifecycle."""
 
 from __future__ import annotations
 
-import grp
 import json
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -21,15 +19,11 @@ from cmagent.machine import channel
 from cmagent.machine.paths import Paths
 from tests.agent.test_onboarding import ADMINISTRATOR
 from tests.agent.test_onboarding import flags_file
-from tests.cloud.arm_helpers import call
-from tests.cloud.arm_helpers import machine_url
 from tests.cloud.helpers import validate
 from tests.net import free_port
 
 BIN = Path(sys.executable).parent
 ARM = "https://management.azure.com"
-SDK_TOKENS = Path("/var/opt/azcmagent/tokens")  # azure-identity accepts no other directory
-ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="needs root (CI runs as root)")
 
 
 class Machine:
@@ -174,68 +168,3 @@ def test_certificate_renewal_on_the_clouds_clock(machine) -> None:
         assert machine.token("https://vault.azure.net").status_code == 200
     finally:
         machine.cloud.admin.call("POST", "/clock", {"reset": True})
-
-
-SDK_SCRIPT = """
-import sys
-from azure.identity import ManagedIdentityCredential
-try:
-    print(ManagedIdentityCredential().get_token("https://management.azure.com/.default").token)
-except Exception as error:
-    print(f"REFUSED {type(error).__name__}: {error}")
-"""
-
-
-def _sdk_token(machine: Machine, *prefix: str) -> str:
-    env = {"PATH": os.environ["PATH"], "IDENTITY_ENDPOINT":
-           f"{machine.url}/metadata/identity/oauth2/token", "IMDS_ENDPOINT": machine.url,
-           "HOME": "/tmp"}
-    run = subprocess.run([*prefix, sys.executable, "-c", SDK_SCRIPT], capture_output=True,
-                         text=True, env=env, timeout=120)
-    return run.stdout.strip() or run.stderr.strip()
-
-
-@pytest.fixture
-def sdk_machine(agent_root, cloud, azcmagent, tmp_path, monkeypatch):
-    """A machine whose himds writes its challenges where the SDK looks for them: the one place
-    this suite touches the host's agent paths (and its himds group), removed again afterwards
-    unless they were there before. Lab machines will take this over."""
-    made = [path for path in (SDK_TOKENS.parent, SDK_TOKENS) if not path.exists()]
-    group_made = not any(g.gr_name == "himds" for g in grp.getgrall())
-    if group_made:
-        subprocess.run(["groupadd", "--system", "himds"], check=True)
-    monkeypatch.setenv("REQUESTS_CA_BUNDLE", cloud.ca)
-    agent_root.chmod(0o755)
-    try:
-        running = Machine(agent_root, cloud, azcmagent, tmp_path, SDK_TOKENS)
-        yield running
-        running.stop()
-    finally:
-        for path in reversed(made):
-            shutil.rmtree(path, ignore_errors=True)
-        if group_made:
-            subprocess.run(["groupdel", "himds"], check=False)
-
-
-@ROOT_ONLY
-def test_azure_identity_gets_a_token_arm_accepts(sdk_machine) -> None:
-    machine = sdk_machine
-    token = _sdk_token(machine)
-    assert token.startswith("ey"), token
-    principal = machine.config["identity"]["principalId"]
-    machine.cloud.admin.call("POST", "/roleAssignments", {
-        "principalId": principal, "role": "Reader",
-        "scope": f"/subscriptions/{machine.onboarding['subscriptionId']}"})
-    answer = call(machine.cloud.session(), "GET", machine_url(machine.onboarding, "web01"), token)
-    assert answer.status_code == 200 and answer.json()["name"] == "web01"
-
-
-@ROOT_ONLY
-def test_himds_group_members_may_and_others_may_not(sdk_machine) -> None:
-    himds_gid = grp.getgrnam("himds").gr_gid
-    member = _sdk_token(sdk_machine, "setpriv", "--reuid=65534", "--regid=65534",
-                        f"--groups={himds_gid}")
-    assert member.startswith("ey"), member
-    outsider = _sdk_token(sdk_machine, "setpriv", "--reuid=65534", "--regid=65534",
-                          "--clear-groups")
-    assert outsider.startswith("REFUSED") and "Permission denied" in outsider

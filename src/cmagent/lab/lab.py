@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -55,6 +56,7 @@ class Lab:
         self.processes: list[subprocess.Popen[bytes]] = []
         self.onboarding: dict[str, Any] = {}
         self.machines: list[Machine] = []
+        self._machines_lock = threading.Lock()
         self._up = False
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -173,12 +175,12 @@ class Lab:
 
     def add_machine(self, name: str | None = None) -> Machine:
         """Boot a new machine with the agent installed, in a host of its own in the lab."""
-        layer, base = image.agent_layer()
-        index = len(self.machines)
-        name = name or f"machine{index}"
-        machine = Machine(name, self.dir / "machines" / name, self.topology.add_machine(),
-                          [layer, base])
-        self.machines.append(machine)  # stopped by teardown, also when the boot fails
+        with self._machines_lock:  # machines may be added from several threads at once
+            layer, base = image.agent_layer()
+            name = name or f"machine{len(self.machines)}"
+            machine = Machine(name, self.dir / "machines" / name, self.topology.add_machine(),
+                              [layer, base])
+            self.machines.append(machine)  # stopped by teardown, also when the boot fails
         machine.boot(self._agent_hosts(), self.cloud_ca.read_bytes())
         return machine
 

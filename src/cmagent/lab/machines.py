@@ -22,6 +22,7 @@ from pathlib import Path
 from cmagent.lab.image import ImageError
 
 BOOT_SECONDS = 90
+HIMDS_SOCKET = "/var/opt/azcmagent/socks/himds.sock"  # himdsd has started serving
 PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
@@ -58,6 +59,16 @@ class Machine:
                 start_new_session=True)
         self.pid = self._container_init()
         self._wait_for_systemd()
+        self._wait_for(HIMDS_SOCKET)
+
+    def _wait_for(self, path: str) -> None:
+        """Until ``path`` exists in the machine (a service started by systemd is ready)."""
+        deadline = time.monotonic() + BOOT_SECONDS
+        while not (self.merged / path.lstrip("/")).exists():
+            if time.monotonic() > deadline:
+                status = self.run("systemctl", "status", "--no-pager", "himdsd").stdout
+                raise MachineError(f"{self.name}: no {path} after {BOOT_SECONDS} s; {status}")
+            time.sleep(0.05)
 
     def _personalise(self, hosts: str, cloud_ca: bytes) -> None:
         etc = self.merged / "etc"
@@ -140,11 +151,21 @@ class Machine:
         if not self.pid:
             raise MachineError(f"{self.name} is not running")
         environment = {"PATH": PATH, "LANG": "C.UTF-8", "HOME": "/root", **(env or {})}
-        drop = ["setpriv", f"--reuid={user}", f"--regid={user}", "--init-groups", "--"] \
-            if user else []
+        drop = self._as_user(user) if user else []
         return ["nsenter", f"--target={self.pid}", "--mount", "--uts", "--ipc", "--net",
-                "--pid", "--cgroup", "--root", "--wd=/", "env", "-i",
+                "--pid", "--cgroup", "--root", "--wd", "env", "-i",
                 *(f"{k}={v}" for k, v in environment.items()), *drop, *command]
+
+
+    def _as_user(self, user: str) -> list[str]:
+        """setpriv words for ``user`` with its primary and supplementary groups (the machine's
+        own account database decides, not this host's)."""
+        for line in (self.merged / "etc" / "passwd").read_text().splitlines():
+            fields = line.split(":")
+            if fields[0] == user:
+                return ["setpriv", f"--reuid={fields[2]}", f"--regid={fields[3]}",
+                        "--init-groups", "--"]
+        raise MachineError(f"{self.name} has no user '{user}'")
 
 
 def _children(pid: int) -> list[int]:
