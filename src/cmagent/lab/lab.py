@@ -184,6 +184,12 @@ class Lab:
         machine.boot(self._agent_hosts(), self.cloud_ca.read_bytes())
         return machine
 
+    def remove_machine(self, machine: Machine) -> None:
+        machine.stop()
+        self.topology.remove_machine(machine.netns)
+        with self._machines_lock:
+            self.machines.remove(machine)
+
     def agent(self, *command: str, env: dict[str, str] | None = None,
               timeout: float = 120) -> subprocess.CompletedProcess[str]:
         """Run a command on the agent host."""
@@ -241,8 +247,7 @@ class Lab:
         self.spawn(PROXY, sys.executable, "-m", "cmagent.lab.relay", RELAY_ADDRESS, "443",
                    LINKS[CLOUD][1], "443", str(delay_ms))
         proxies.wait_listening(self.topology, PROXY, RELAY_ADDRESS, 443)
-        self.topology.exec(AGENT, "ip", "route", "replace", f"{RELAY_ADDRESS}/32", "via",
-                           LINKS[AGENT][0], "proto", "static")
+        self.topology.route_to(RELAY_ADDRESS)
         for name in self._targets(names):
             self.redirected[name] = RELAY_ADDRESS
         self._refresh_agent_hosts()

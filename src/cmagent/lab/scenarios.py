@@ -8,45 +8,41 @@ command is not built yet is reported as such and never counts as passed.
 from __future__ import annotations
 
 import json
-import shutil
-import sys
+import subprocess
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from cmagent.lab.lab import BIN
 from cmagent.lab.lab import Lab
-from cmagent.lab.lab import wait_for
-from cmagent.lab.topology import AGENT
+from cmagent.lab.machines import Machine
 
 ONBOARDING_ROLE = "Azure Connected Machine Onboarding"
 Setup = Callable[[Lab, "Context"], None]
 
 AGENT_PATH = f"{BIN}:/usr/sbin:/usr/bin:/sbin:/bin"
+CONFIG = "/root/connect.json"  # where the scenario's connect flags are, on its machine
 
 
 class Context:
-    """One scenario's agent root, connect flags and command-line words."""
+    """One scenario's machine (booted with the agent installed and himdsd running), its
+    connect flags, and how its command runs (environment, prefix words, user)."""
 
-    def __init__(self, lab: Lab, name: str) -> None:
-        self.root = lab.dir / "agents" / name
-        if self.root.exists():
-            shutil.rmtree(self.root)
-        self.root.mkdir(parents=True)
+    def __init__(self, machine: Machine) -> None:
+        self.machine = machine
         self.flags: dict[str, str] = {}
-        self.env_extra: dict[str, str] = {}
+        self.env: dict[str, str] = {}
         self.prefix: list[str] = []
-        self.himds = True
+        self.user: str | None = None
 
-    def env(self) -> dict[str, str]:
-        return {"PATH": AGENT_PATH, "AZCMAGENT_ROOT": str(self.root),
-                "LANG": "C.UTF-8", **self.env_extra}
-
-    def write_config(self) -> Path:
-        path = self.root / "connect.json"
+    def write_config(self) -> str:
+        path = self.machine.merged / CONFIG.lstrip("/")
         path.write_text(json.dumps(self.flags))
         path.chmod(0o600)
-        return path
+        return CONFIG
+
+    def agent(self, *words: str) -> subprocess.CompletedProcess[str]:
+        return self.machine.run(*self.prefix, "azcmagent", *words, user=self.user,
+                                env=self.env)
 
 
 class Scenario:
@@ -90,7 +86,7 @@ def _with(*steps: Setup) -> Setup:
 
 def _proxy(deny: tuple[str, ...] = ()) -> Setup:
     def setup(lab: Lab, context: Context) -> None:
-        context.env_extra["HTTPS_PROXY"] = lab.proxy(deny=deny)
+        context.env["HTTPS_PROXY"] = lab.proxy(deny=deny)
     return setup
 
 
@@ -124,10 +120,8 @@ def _cloud_fault(service: str, path: str, status: int) -> Setup:
 
 
 def _connected_once(lab: Lab, context: Context) -> None:
-    """A first, successful connect of this machine (its own himds is started for it)."""
-    _start_himds(lab, context)
-    first = lab.agent(str(BIN / "azcmagent"), "connect", "--config",
-                      str(context.write_config()), env=context.env())
+    """A first, successful connect of this machine."""
+    first = context.agent("connect", "--config", context.write_config())
     if first.returncode != 0:
         raise RuntimeError(f"the first connect failed: {first.stdout}{first.stderr}")
 
@@ -139,14 +133,12 @@ def _name_taken(lab: Lab, context: Context) -> None:
 
 
 def _no_himds(lab: Lab, context: Context) -> None:
-    context.himds = False
+    context.machine.run("systemctl", "stop", "himdsd")
 
 
 def _bad_hostname(lab: Lab, context: Context) -> None:
-    # Its own UTS namespace: the host name changes for the agent only.
-    # (The hostname tool refuses '_'; the kernel does not, and neither does a real machine.)
-    rename = f"{sys.executable} -c \"import socket; socket.sethostname('web_01_')\""
-    context.prefix = ["unshare", "--uts", "sh", "-c", f'{rename} && exec "$@"', "sh"]
+    # The hostname tool refuses '_'; the kernel does not, and neither does a real machine.
+    context.machine.run("python3", "-c", "import socket; socket.sethostname('web_01_')")
 
 
 def _interrupt_after(seconds: int) -> Setup:
@@ -155,24 +147,13 @@ def _interrupt_after(seconds: int) -> Setup:
     return setup
 
 
-def _start_himds(lab: Lab, context: Context) -> None:
-    if getattr(context, "himds_started", False):
-        return
-    # Port 0: several scenario machines share the agent host's loopback.
-    lab.spawn_env(AGENT, context.env(), str(BIN / "himds"), "serve", "--port", "0")
-    wait_for(lambda: (context.root / "var/opt/azcmagent/socks/himds.sock").exists(), 15)
-    context.himds_started = True  # type: ignore[attr-defined]
-
-
 def _as_nobody(lab: Lab, context: Context) -> None:
-    context.root.chmod(0o755)
-    context.prefix = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    context.user = "nobody"
 
 
 def _blocked_certs_dir(lab: Lab, context: Context) -> None:
-    certs = context.root / "var/opt/azcmagent/certs"
-    certs.parent.mkdir(parents=True)
-    certs.write_text("a file where the certificate directory belongs\n")
+    context.machine.run("sh", "-c", "rm -rf /var/opt/azcmagent/certs && echo 'a file where the "
+                        "certificate directory belongs' > /var/opt/azcmagent/certs")
 
 
 CONNECT = ["connect", "--config", "{config}"]
@@ -303,17 +284,19 @@ def built(lab: Lab, command: str) -> bool:
 
 
 def run(lab: Lab, scenario: Scenario) -> Outcome:
+    """Run ``scenario`` on a machine of its own, removed afterwards."""
     if not built(lab, scenario.needs):
         return Outcome(scenario, "not-built")
     lab.clear()
-    context = Context(lab, scenario.name)
-    if scenario.setup:
-        scenario.setup(lab, context)
-    if context.himds and scenario.needs in ("connect", "disconnect"):
-        _start_himds(lab, context)
-    config = context.write_config()
-    words = [w.replace("{config}", str(config)) for w in scenario.command]
-    result = lab.agent(*context.prefix, str(BIN / "azcmagent"), *words, env=context.env())
+    machine = lab.add_machine(scenario.name)
+    try:
+        context = Context(machine)
+        if scenario.setup:
+            scenario.setup(lab, context)
+        config = context.write_config()
+        result = context.agent(*(w.replace("{config}", config) for w in scenario.command))
+    finally:
+        lab.remove_machine(machine)
     output = result.stdout + result.stderr
     matched = result.returncode == scenario.code and all(m in output for m in scenario.message)
     if scenario.code:

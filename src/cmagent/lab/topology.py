@@ -40,7 +40,8 @@ class Topology:
     def __init__(self, names: list[str]) -> None:
         self.id = uuid.uuid4().hex[:6]
         self.names = {name: f"{NAME_BASE}{10 + index}" for index, name in enumerate(names)}
-        self.machines: list[str] = []  # namespaces of machines, in the order they were added
+        self.machines: dict[str, str] = {}  # namespace of each machine host -> its gateway
+        self._next_machine = 0
 
     def ns(self, role: str) -> str:
         return f"cml{self.id}{role[0]}"
@@ -84,26 +85,40 @@ class Topology:
 
     def add_machine(self) -> str:
         """A new machine host (its namespace, linked to the router like the agent host)."""
-        index = len(self.machines)
+        index = self._next_machine
+        if index > 200:
+            raise ValueError("a lab has room for 200 machine hosts")
+        self._next_machine += 1
         namespace = f"cml{self.id}m{index}"
         run("ip", "netns", "add", namespace)
         run("ip", "-n", namespace, "link", "set", "lo", "up")
-        self.machines.append(namespace)
         subnet = f"10.77.{MACHINE_SUBNET_BASE + index}"
+        self.machines[namespace] = f"{subnet}.1"
         self._veth(namespace, f"m{index}", (f"{subnet}.1", f"{subnet}.2"))
         self._routes(namespace, f"{subnet}.1")
         return namespace
+
+    def remove_machine(self, namespace: str) -> None:
+        _remove_namespace(namespace)  # its veth pair goes with it
+        self.machines.pop(namespace, None)
 
     def restore_routes(self) -> None:
         """The agent reaches each cloud address and the proxy; it has no default route, so an
         address without a route answers 'network is unreachable'."""
         self._routes(self.ns(AGENT), LINKS[AGENT][0])
-        for index, namespace in enumerate(self.machines):
-            self._routes(namespace, f"10.77.{MACHINE_SUBNET_BASE + index}.1")
+        for namespace, gateway in self.machines.items():
+            self._routes(namespace, gateway)
 
     def _routes(self, namespace: str, gateway: str) -> None:
         run("ip", "-n", namespace, "route", "flush", "proto", "static", check=False)
         for address in [*self.names.values(), LINKS[CLOUD][1], LINKS[PROXY][1]]:
+            run("ip", "-n", namespace, "route", "replace", f"{address}/32", "via", gateway,
+                "proto", "static")
+
+    def route_to(self, address: str) -> None:
+        """A route from the agent host and every machine to one more address of the lab."""
+        hosts = {self.ns(AGENT): LINKS[AGENT][0], **self.machines}
+        for namespace, gateway in hosts.items():
             run("ip", "-n", namespace, "route", "replace", f"{address}/32", "via", gateway,
                 "proto", "static")
 
@@ -135,12 +150,16 @@ class Topology:
     def teardown(self) -> None:
         for namespace in [*self.machines, *(self.ns(role) for role in (AGENT, CLOUD, PROXY,
                                                                          ROUTER))]:
-            for pid in run("ip", "netns", "pids", namespace, check=False).stdout.split():
-                with contextlib.suppress(ProcessLookupError, ValueError):
-                    os.kill(int(pid), 9)
-            run("ip", "netns", "del", namespace, check=False)
-            shutil.rmtree(ETC_NETNS / namespace, ignore_errors=True)
+            _remove_namespace(namespace)
         self.machines.clear()
+
+
+def _remove_namespace(namespace: str) -> None:
+    for pid in run("ip", "netns", "pids", namespace, check=False).stdout.split():
+        with contextlib.suppress(ProcessLookupError, ValueError):
+            os.kill(int(pid), 9)
+    run("ip", "netns", "del", namespace, check=False)
+    shutil.rmtree(ETC_NETNS / namespace, ignore_errors=True)
 
 
 def leftovers() -> list[str]:
