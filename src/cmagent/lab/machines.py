@@ -94,9 +94,9 @@ class Machine:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise MachineError(f"{self.name} did not boot: {self._console_tail()}")
-            children = _children(self.process.pid)
-            if children:
-                return children[0]
+            init = _container_init(self.process.pid)
+            if init:
+                return init
             time.sleep(0.05)
         raise MachineError(f"{self.name}: systemd-nspawn started no init within 20 s")
 
@@ -166,6 +166,21 @@ class Machine:
                 return ["setpriv", f"--reuid={fields[2]}", f"--regid={fields[3]}",
                         "--init-groups", "--"]
         raise MachineError(f"{self.name} has no user '{user}'")
+
+
+def _container_init(nspawn: int) -> int:
+    """The descendant of ``nspawn`` that is PID 1 of its own PID namespace (nspawn forks
+    helpers on the way, which a first child may still be)."""
+    pending = _children(nspawn)
+    while pending:
+        pid = pending.pop()
+        with contextlib.suppress(OSError):
+            status = Path(f"/proc/{pid}/status").read_text()
+            ns_pids = next(line for line in status.splitlines() if line.startswith("NSpid:"))
+            if ns_pids.split()[-1] == "1" and len(ns_pids.split()) > 2:
+                return pid
+        pending += _children(pid)
+    return 0
 
 
 def _children(pid: int) -> list[int]:
