@@ -41,6 +41,9 @@ def _parser() -> argparse.ArgumentParser:
     _quickstart_parser(commands)
     _management_parsers(commands)
     _scenario_parser(commands)
+    from cmagent.lab import commands as lab_commands  # stdlib only: cheap to import
+
+    lab_commands.add_parsers(commands)
     return parser
 
 

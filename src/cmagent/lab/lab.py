@@ -56,7 +56,9 @@ class Lab:
         self.processes: list[subprocess.Popen[bytes]] = []
         self.onboarding: dict[str, Any] = {}
         self.machines: list[Machine] = []
+        self.cloud_ca = self.dir / "cloud" / "ca.pem"  # once the cloud has started
         self._machines_lock = threading.Lock()
+        self.on_change: Callable[[], None] = lambda: None  # what the lab made has changed
         self._up = False
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -74,10 +76,16 @@ class Lab:
         self.teardown()
         atexit.unregister(self.teardown)
 
+    def detach(self) -> None:
+        """Leave the lab running when this process ends (``lab down`` removes it later)."""
+        atexit.unregister(self.teardown)
+
     def setup(self) -> None:
-        self.topology.create()
         self._up = True
+        self.topology.create()
+        self.on_change()
         self._start_cloud()
+        self.on_change()
         self._write_agent_etc()
         self._write_resolution(PROXY, lab_names.hosts_file(self.topology.names))
 
@@ -132,14 +140,16 @@ class Lab:
         with (self.dir / f"{Path(command[0]).name}-{len(self.processes)}.err").open("wb") as log:
             self.processes.append(subprocess.Popen(
                 ["ip", "netns", "exec", self.topology.ns(role), *command], env=env, stdout=log,
-                stderr=subprocess.STDOUT))
+                stderr=subprocess.STDOUT, start_new_session=True))
 
     def spawn(self, role: str, *command: str) -> subprocess.Popen[bytes]:
         program = Path(command[0]).name
         name = "cloud.err" if program == "cmagent-cloud" else f"{program}-{len(self.processes)}.err"
         with (self.dir / name).open("wb") as log:  # the child keeps its own descriptor
             process = subprocess.Popen(["ip", "netns", "exec", self.topology.ns(role), *command],
-                                       stdout=log, stderr=subprocess.STDOUT)
+                                       stdout=log, stderr=subprocess.STDOUT,
+                                       start_new_session=True)  # outlives 'lab up'
+
         self.processes.append(process)
         return process
 
@@ -181,7 +191,9 @@ class Lab:
             machine = Machine(name, self.dir / "machines" / name, self.topology.add_machine(),
                               [layer, base])
             self.machines.append(machine)  # stopped by teardown, also when the boot fails
+        self.on_change()
         machine.boot(self._agent_hosts(), self.cloud_ca.read_bytes())
+        self.on_change()
         return machine
 
     def remove_machine(self, machine: Machine) -> None:
@@ -189,6 +201,7 @@ class Lab:
         self.topology.remove_machine(machine.netns)
         with self._machines_lock:
             self.machines.remove(machine)
+        self.on_change()
 
     def agent(self, *command: str, env: dict[str, str] | None = None,
               timeout: float = 120) -> subprocess.CompletedProcess[str]:

@@ -18,6 +18,7 @@ import subprocess
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 from cmagent.lab.image import ImageError
 
@@ -38,7 +39,21 @@ class Machine:
         self.lowers = lowers
         self.merged = directory / "root"
         self.process: subprocess.Popen[bytes] | None = None
+        self.nspawn_pid = 0
         self.pid = 0  # the container's PID 1, as the host sees it
+
+    def to_state(self) -> dict[str, Any]:
+        return {"name": self.name, "dir": str(self.dir), "netns": self.netns,
+                "lowers": [str(p) for p in self.lowers], "pid": self.pid,
+                "nspawnPid": self.nspawn_pid}
+
+    @classmethod
+    def from_state(cls, state: dict[str, Any]) -> Machine:
+        """A machine another process booted (``cmagent-cloud lab up``), to enter or stop."""
+        machine = cls(state["name"], Path(state["dir"]), state["netns"],
+                      [Path(p) for p in state["lowers"]])
+        machine.pid, machine.nspawn_pid = int(state["pid"]), int(state["nspawnPid"])
+        return machine
 
     # --- lifecycle -------------------------------------------------------------------------
 
@@ -57,6 +72,7 @@ class Machine:
                  f"--network-namespace-path=/run/netns/{self.netns}"],
                 stdin=subprocess.DEVNULL, stdout=console, stderr=subprocess.STDOUT,
                 start_new_session=True)
+        self.nspawn_pid = self.process.pid
         self.pid = self._container_init()
         self._wait_for_systemd()
         self._wait_for(HIMDS_SOCKET)
@@ -118,14 +134,17 @@ class Machine:
 
     def stop(self) -> None:
         """Shut the machine down (systemd's own way first), then remove everything of it."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)  # nspawn asks init to power off
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-        self.process = None
+        if not self.nspawn_pid:  # booting when its record was written: find it by its root
+            found = subprocess.run(["pgrep", "-f", f"systemd-nspawn.*--directory={self.merged}"],
+                                   capture_output=True, text=True).stdout.split()
+            self.nspawn_pid = int(found[0]) if found else 0
+        if self.nspawn_pid and _alive(self.nspawn_pid, self.process):
+            os.kill(self.nspawn_pid, signal.SIGTERM)  # nspawn asks init to power off
+            if not _ended(self.nspawn_pid, self.process, 20):
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.nspawn_pid, signal.SIGKILL)
+                _ended(self.nspawn_pid, self.process, 10)
+        self.process, self.nspawn_pid, self.pid = None, 0, 0
         if os.path.ismount(self.merged):
             subprocess.run(["umount", str(self.merged)], capture_output=True, check=False)
         if os.path.ismount(self.merged):  # something still holds it: detach it anyway
@@ -139,14 +158,14 @@ class Machine:
             stdin: str | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
         """Run ``command`` inside the machine (as root, or as ``user`` with its groups), with a
         clean environment plus ``env``."""
-        return subprocess.run(self._entering(command, user, env), input=stdin,
+        return subprocess.run(self.entering(command, user, env), input=stdin,
                                capture_output=True, text=True, timeout=timeout)
 
     def spawn(self, *command: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-        return subprocess.Popen(self._entering(command, None, env), stdout=subprocess.PIPE,
+        return subprocess.Popen(self.entering(command, None, env), stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
 
-    def _entering(self, command: tuple[str, ...], user: str | None,
+    def entering(self, command: tuple[str, ...], user: str | None,
                   env: dict[str, str] | None) -> list[str]:
         if not self.pid:
             raise MachineError(f"{self.name} is not running")
@@ -166,6 +185,26 @@ class Machine:
                 return ["setpriv", f"--reuid={fields[2]}", f"--regid={fields[3]}",
                         "--init-groups", "--"]
         raise MachineError(f"{self.name} has no user '{user}'")
+
+
+def _alive(pid: int, process: subprocess.Popen[bytes] | None) -> bool:
+    if process is not None:
+        return process.poll() is None
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        command = Path(f"/proc/{pid}/cmdline").read_text()
+    except OSError:
+        return False
+    return state != "Z" and "systemd-nspawn" in command
+
+
+def _ended(pid: int, process: subprocess.Popen[bytes] | None, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while _alive(pid, process):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
 
 
 def _container_init(nspawn: int) -> int:

@@ -99,7 +99,7 @@ class Topology:
         return namespace
 
     def remove_machine(self, namespace: str) -> None:
-        _remove_namespace(namespace)  # its veth pair goes with it
+        remove_namespace(namespace)  # its veth pair goes with it
         self.machines.pop(namespace, None)
 
     def restore_routes(self) -> None:
@@ -150,11 +150,11 @@ class Topology:
     def teardown(self) -> None:
         for namespace in [*self.machines, *(self.ns(role) for role in (AGENT, CLOUD, PROXY,
                                                                          ROUTER))]:
-            _remove_namespace(namespace)
+            remove_namespace(namespace)
         self.machines.clear()
 
 
-def _remove_namespace(namespace: str) -> None:
+def remove_namespace(namespace: str) -> None:
     for pid in run("ip", "netns", "pids", namespace, check=False).stdout.split():
         with contextlib.suppress(ProcessLookupError, ValueError):
             os.kill(int(pid), 9)

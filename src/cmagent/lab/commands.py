@@ -1,0 +1,108 @@
+"""``cmagent-cloud lab up | status | exec | down``: the lab as a long-lived thing a person works
+in, from any shell."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+from cmagent.lab import session
+from cmagent.lab.image import ImageError
+from cmagent.lab.lab import LabError
+from cmagent.lab.machines import MachineError
+
+
+def add_parsers(commands: Any) -> None:
+    lab = commands.add_parser("lab", help="the network lab with booted Debian machines, left "
+                              "running between commands (needs root)")
+    actions = lab.add_subparsers(title="actions", metavar="<action>", required=True)
+    up = actions.add_parser("up", help="build (or reuse) the image, start a lab and boot "
+                            "its machines")
+    up.add_argument("--machines", type=int, default=1, help="how many machines (default 1)")
+    up.add_argument("--json", action="store_true", help="print the lab's record as JSON")
+    up.set_defaults(run=_up)
+    status = actions.add_parser("status", help="the labs that are up and their machines")
+    status.add_argument("--json", action="store_true")
+    status.set_defaults(run=_status)
+    enter = actions.add_parser("exec", help="run a command in a machine: lab exec MACHINE -- "
+                               "COMMAND...")
+    enter.add_argument("machine")
+    enter.add_argument("command", nargs=argparse.REMAINDER)
+    enter.add_argument("--lab", help="the lab's id (needed when several are up)")
+    enter.set_defaults(run=_exec)
+    down = actions.add_parser("down", help="remove a lab and everything it made")
+    down.add_argument("--lab", help="the lab's id (default: the only one)")
+    down.add_argument("--all", action="store_true", help="every lab that is up")
+    down.set_defaults(run=_down)
+
+
+def _guarded(action: Any) -> Any:
+    def run(args: argparse.Namespace) -> int:
+        if os.geteuid() != 0:
+            print("cmagent-cloud lab: needs root (network namespaces, mounts, containers)",
+                  file=sys.stderr)
+            return 1
+        try:
+            return int(action(args))
+        except (LabError, ImageError, MachineError) as error:
+            print(f"cmagent-cloud lab: {error}", file=sys.stderr)
+            return 1
+    return run
+
+
+@_guarded
+def _up(args: argparse.Namespace) -> int:
+    if args.machines < 0 or args.machines > 200:
+        raise LabError("--machines must be between 0 and 200")
+    state = session.up(args.machines)
+    print(json.dumps(state, indent=2) if args.json else _describe(state))
+    return 0
+
+
+def _describe(state: dict[str, Any]) -> str:
+    onboarding = state["onboarding"]
+    lines = [f"Lab {state['id']} is up (files in {state['dir']}).",
+             f"Cloud: the public names (management.azure.com, login.microsoftonline.com, ...) "
+             f"lead to it on every machine; its data directory is {state['cloud']['dataDir']}.",
+             f"Onboarding: tenant {onboarding.get('tenantId')}, subscription "
+             f"{onboarding.get('subscriptionId')}, group {onboarding.get('resourceGroup')}, "
+             f"service principal {onboarding.get('servicePrincipalId')}; each machine has the "
+             f"connect flags in {session.ONBOARDING_FILE}.",
+             "Machines:"]
+    lines += [f"  {m['name']:<12} cmagent-cloud lab exec {m['name']} -- azcmagent connect "
+              f"--config {session.ONBOARDING_FILE}" for m in state["machines"]] or ["  (none)"]
+    lines.append("Remove it all with: cmagent-cloud lab down")
+    return "\n".join(lines)
+
+
+@_guarded
+def _status(args: argparse.Namespace) -> int:
+    labs = session.records()
+    if args.json:
+        print(json.dumps(labs, indent=2))
+    for state in [] if args.json else labs:
+        names = ", ".join(m["name"] for m in state["machines"]) or "no machines"
+        print(f"{state['id']}  {state['dir']}  {names}")
+    if not labs and not args.json:
+        print("No lab is up.")
+    return 0
+
+
+@_guarded
+def _exec(args: argparse.Namespace) -> int:
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        raise LabError("give the command after '--': lab exec MACHINE -- COMMAND...")
+    return session.enter(session.load(args.lab), args.machine, command)
+
+
+@_guarded
+def _down(args: argparse.Namespace) -> int:
+    chosen = session.records() if args.all else [session.load(args.lab)]
+    for state in chosen:
+        session.down(state)
+        print(f"Lab {state['id']} is down.")
+    return 0

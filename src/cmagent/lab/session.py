@@ -1,0 +1,153 @@
+"""Labs that outlive the command that made them: ``cmagent-cloud lab up`` leaves the lab running
+and records everything it made in ``/run/cmagent-lab/<id>.json`` (written again after each
+step, so a crash halfway leaves a record too); ``lab exec`` enters a machine through the record;
+``lab down`` removes what a record names, from any shell, also after a crash. ``/run`` is
+emptied at boot, when every lab is gone anyway."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from cmagent.lab.lab import Lab
+from cmagent.lab.lab import LabError
+from cmagent.lab.machines import Machine
+from cmagent.lab.topology import AGENT
+from cmagent.lab.topology import CLOUD
+from cmagent.lab.topology import PROXY
+from cmagent.lab.topology import ROUTER
+from cmagent.lab.topology import remove_namespace
+
+
+def _write(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False) as out:
+        out.write(json.dumps(data, indent=2) + "\n")  # 0600, as mkstemp makes it
+    os.replace(out.name, path)
+
+
+def state_dir() -> Path:
+    return Path(os.environ.get("CMAGENT_LAB_STATE") or "/run/cmagent-lab")
+
+
+def record(lab: Lab) -> Path:
+    path = state_dir() / f"{lab.topology.id}.json"
+    _write(path, {
+        "id": lab.topology.id, "dir": str(lab.dir),
+        "namespaces": [*lab.topology.machines, *(lab.topology.ns(role) for role in
+                                                  (AGENT, CLOUD, PROXY, ROUTER))],
+        "processes": [p.pid for p in lab.processes],
+        "machines": [m.to_state() for m in lab.machines],
+        "cloud": {"url": "https://management.azure.com", "ca": str(lab.cloud_ca),
+                  "dataDir": str(lab.dir / "cloud")},
+        "onboarding": {k: v for k, v in lab.onboarding.items()
+                       if k != "servicePrincipalSecret"}})
+    return path
+
+
+def up(machines: int) -> dict[str, Any]:
+    """A lab with ``machines`` machines, left running; its record."""
+    lab = Lab()
+
+    def keep_record() -> None:  # every step is on record before the next one
+        record(lab)
+
+    lab.on_change = keep_record
+    lab.__enter__()
+    try:
+        lab.quickstart()
+        for _ in range(machines):
+            _give_onboarding(lab, lab.add_machine())
+        lab.detach()
+    except BaseException:
+        lab.__exit__(None, None, None)
+        remove_record(lab.topology.id)
+        raise
+    return load(lab.topology.id)
+
+
+ONBOARDING_FILE = "/root/onboarding.json"
+
+
+def _give_onboarding(lab: Lab, target: Machine) -> None:
+    """The quickstart's connect flags (secret included, 0600) on the machine, for
+    ``azcmagent connect --config /root/onboarding.json``; the lab's cloud is AzureCloud."""
+    flags = json.loads((lab.dir / "cloud" / "onboarding.json").read_text())
+    flags.pop("cloud", None)
+    path = target.merged / ONBOARDING_FILE.lstrip("/")
+    with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as out:
+        json.dump(flags, out, indent=2)
+
+
+def records() -> list[dict[str, Any]]:
+    found = []
+    for path in sorted(state_dir().glob("*.json")):
+        with contextlib.suppress(OSError, ValueError):
+            found.append(json.loads(path.read_text()))
+    return found
+
+
+def load(lab_id: str | None) -> dict[str, Any]:
+    """The record of lab ``lab_id``, or of the only lab when none is named."""
+    labs = records()
+    chosen = [r for r in labs if lab_id in (None, r["id"])]
+    if not chosen:
+        raise LabError(f"no lab {lab_id} is up" if lab_id else "no lab is up: run "
+                       "'cmagent-cloud lab up' first")
+    if len(chosen) > 1:
+        raise LabError(f"{len(chosen)} labs are up ({', '.join(r['id'] for r in chosen)}): "
+                       "name one with --lab")
+    return chosen[0]
+
+
+def machine(state: dict[str, Any], name: str) -> Machine:
+    for entry in state["machines"]:
+        if entry["name"] == name:
+            return Machine.from_state(entry)
+    names = ", ".join(m["name"] for m in state["machines"]) or "none"
+    raise LabError(f"lab {state['id']} has no machine '{name}' (its machines: {names})")
+
+
+def down(state: dict[str, Any]) -> None:
+    """Remove everything the record names: machines, processes, namespaces, files."""
+    for entry in state["machines"]:
+        Machine.from_state(entry).stop()
+    for pid in state["processes"]:
+        _kill_if_ours(pid, state["dir"])
+    for namespace in state["namespaces"]:
+        remove_namespace(namespace)
+    shutil.rmtree(state["dir"], ignore_errors=True)
+    remove_record(state["id"])
+
+
+def remove_record(lab_id: str) -> None:
+    (state_dir() / f"{lab_id}.json").unlink(missing_ok=True)
+
+
+def _kill_if_ours(pid: int, lab_dir: str) -> None:
+    """Kill ``pid`` only if it still is a process of this lab (pids are reused)."""
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return
+    if lab_dir not in command and "cmagent.lab" not in command:
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
+def enter(state: dict[str, Any], name: str, command: list[str]) -> int:
+    """Run ``command`` in machine ``name`` with this terminal; its exit status."""
+    target = machine(state, name)
+    return subprocess.run(target.entering(tuple(command), None, None)).returncode

@@ -1,0 +1,69 @@
+"""``cmagent-cloud lab up | status | exec | down`` from the command line, as a person uses it
+across shells: the lab outlives 'up', exec passes the machine's exit status through, and 'down'
+removes everything from its record, also after 'up' was killed halfway."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from cmagent.lab.topology import leftovers
+from tests.lab.conftest import ROOT
+
+pytestmark = ROOT
+CLOUD = str(Path(sys.executable).parent / "cmagent-cloud")
+
+
+def _cli(state: Path, *args: str, **options) -> subprocess.CompletedProcess:
+    env = {**os.environ, "CMAGENT_LAB_STATE": str(state)}
+    return subprocess.run([CLOUD, "lab", *args], capture_output=True, text=True, env=env,
+                          timeout=300, **options)
+
+
+def _left(record: dict) -> list[str]:
+    return [item for item in leftovers() if record["id"] in item or record["dir"] in item]
+
+
+def test_up_exec_status_down(tmp_path) -> None:
+    up = _cli(tmp_path, "up", "--machines", "1", "--json")
+    assert up.returncode == 0, up.stderr
+    record = json.loads(up.stdout)
+    try:
+        assert [m["name"] for m in record["machines"]] == ["machine0"]
+        assert "servicePrincipalSecret" not in up.stdout  # the secret stays on the machine
+        status = _cli(tmp_path, "status")
+        assert record["id"] in status.stdout and "machine0" in status.stdout
+        connected = _cli(tmp_path, "exec", "machine0", "--", "azcmagent", "connect",
+                         "--config", "/root/onboarding.json")
+        assert connected.returncode == 0, connected.stdout + connected.stderr
+        assert _cli(tmp_path, "exec", "machine0", "--", "sh", "-c", "exit 7").returncode == 7
+        unknown = _cli(tmp_path, "exec", "nosuch", "--", "true")
+        assert unknown.returncode == 1 and "no machine 'nosuch'" in unknown.stderr
+    finally:
+        down = _cli(tmp_path, "down")
+    assert down.returncode == 0 and f"Lab {record['id']} is down." in down.stdout
+    assert _left(record) == [] and not Path(record["dir"]).exists()
+    assert _cli(tmp_path, "status").stdout.strip() == "No lab is up."
+
+
+def test_down_after_up_was_killed_halfway(tmp_path) -> None:
+    env = {**os.environ, "CMAGENT_LAB_STATE": str(tmp_path)}
+    process = subprocess.Popen([CLOUD, "lab", "up", "--machines", "3"], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # until a machine is on record, then kill it dead
+        records = [json.loads(p.read_text()) for p in tmp_path.glob("*.json")]
+        if records and records[0]["machines"]:
+            break
+        time.sleep(0.2)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    [record] = [json.loads(p.read_text()) for p in tmp_path.glob("*.json")]
+    down = _cli(tmp_path, "down", "--lab", record["id"])
+    assert down.returncode == 0, down.stderr
+    assert _left(record) == [] and not Path(record["dir"]).exists()
