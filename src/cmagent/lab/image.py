@@ -60,7 +60,6 @@ def base_image() -> Path:
     final = cache_dir() / f"debian-{SUITE}-{key}"
     if _complete(final):
         return final
-    _require("mmdebstrap", "apt-get install mmdebstrap")
     sources = next((p for p in APT_SOURCES if p.exists()), None)
     if sources is None:
         raise ImageError("no apt sources on this host to build the machines' Debian from")
@@ -97,8 +96,21 @@ def wheels() -> tuple[Path, str]:
     return final, key
 
 
+def check_host() -> None:
+    """What the machines need of this host, each missing part named with its remedy."""
+    if os.geteuid() != 0:
+        raise ImageError("lab machines need root (mounts, namespaces, containers)")
+    _require("systemd-nspawn", "apt-get install systemd-container")
+    _require("nsenter", "apt-get install util-linux")
+    _require("mmdebstrap", "apt-get install mmdebstrap")
+    if "overlay" not in Path("/proc/filesystems").read_text().split():
+        raise ImageError("this kernel has no overlay file system (modprobe overlay): each "
+                         "machine is an overlay of the shared image")
+
+
 def agent_layer() -> tuple[Path, Path]:
     """(the agent layer, the base image it lies on): both read-only lower directories."""
+    check_host()
     base = base_image()
     wheel_dir, wheel_key = wheels()
     final = cache_dir() / f"agent-{_digest(base.name.encode(), wheel_key.encode())}"
