@@ -23,6 +23,7 @@ from cmagent.lab import image
 from cmagent.lab import names as lab_names
 from cmagent.lab import proxies
 from cmagent.lab.machines import Machine
+from cmagent.lab.machines import check_inotify_room
 from cmagent.lab.topology import AGENT
 from cmagent.lab.topology import CLOUD
 from cmagent.lab.topology import LINKS
@@ -186,6 +187,7 @@ class Lab:
     def add_machine(self, name: str | None = None) -> Machine:
         """Boot a new machine with the agent installed, in a host of its own in the lab."""
         with self._machines_lock:  # machines may be added from several threads at once
+            check_inotify_room(booting=sum(1 for m in self.machines if not m.pid))
             layer, base = image.agent_layer()
             name = name or f"machine{len(self.machines)}"
             machine = Machine(name, self.dir / "machines" / name, self.topology.add_machine(),

@@ -187,6 +187,25 @@ class Machine:
         raise MachineError(f"{self.name} has no user '{user}'")
 
 
+INOTIFY_PER_MACHINE = 8  # measured: systemd and its services hold 7-8 instances
+
+
+def check_inotify_room(booting: int = 0) -> None:
+    """Each machine's systemd needs inotify instances, which count against root's limit on
+    this host (the machines share its user ids): past the limit a machine's systemd hangs in
+    'initializing', so say so before booting it."""
+    limit = int(Path("/proc/sys/fs/inotify/max_user_instances").read_text())
+    used = 0
+    for fd in Path("/proc").glob("[0-9]*/fd/*"):
+        with contextlib.suppress(OSError):
+            used += os.readlink(fd) == "anon_inode:inotify"
+    if used + INOTIFY_PER_MACHINE * (booting + 1) > limit:
+        raise MachineError(f"no room for another machine: root holds {used} of "
+                           f"fs.inotify.max_user_instances={limit} inotify instances and a "
+                           f"machine needs about {INOTIFY_PER_MACHINE}; raise the limit, e.g. "
+                           "sysctl -w fs.inotify.max_user_instances=1024")
+
+
 def _alive(pid: int, process: subprocess.Popen[bytes] | None) -> bool:
     if process is not None:
         return process.poll() is None
