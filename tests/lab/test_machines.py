@@ -146,6 +146,36 @@ def test_managed_identity_through_azure_identity(lab, client_wheels) -> None:
     assert outsider.stdout.startswith("REFUSED") and "Permission denied" in outsider.stdout
 
 
+def test_managed_identity_through_the_node_sdk(lab) -> None:
+    """The same through @azure/identity on Node.js (this host's node binary and the suite's
+    node_modules, copied in: the machines reach no package registry)."""
+    from tests.clients.conftest import NODE_DIR
+
+    machine = lab.add_machine("identity02")
+    assert _connect(machine, lab.onboarding).returncode == 0
+    target = machine.merged / "opt" / "node-client"
+    shutil.copytree(NODE_DIR, target, symlinks=True)
+    shutil.copy2(shutil.which("node") or "/usr/bin/node", machine.merged / "usr/local/bin/node")
+    machine.run("useradd", "--create-home", "--groups", "himds", "app")
+    config = json.loads(machine.run("cat", "/var/opt/azcmagent/agentconfig.json").stdout)
+    lab.cloud_cli("role", "assign", "--principal-id", config["identity"]["principalId"],
+                  "--role", "Reader", "--scope",
+                  f"/subscriptions/{lab.onboarding['subscriptionId']}")
+    resource = (f"https://management.azure.com/subscriptions/{lab.onboarding['subscriptionId']}"
+                f"/resourceGroups/{lab.onboarding['resourceGroup']}/providers/"
+                "Microsoft.HybridCompute/machines/identity02")
+    env = {"IDENTITY_ENDPOINT": "http://localhost:40342/metadata/identity/oauth2/token",
+           "IMDS_ENDPOINT": "http://localhost:40342", "HOME": "/tmp",
+           "NODE_EXTRA_CA_CERTS": "/etc/ssl/certs/ca-certificates.crt"}
+    script = "/opt/node-client/managed-identity.mjs"
+    for user, expected in ((None, "ARM 200 identity02"), ("app", "ARM 200 identity02")):
+        answer = machine.run("node", script, resource, user=user, env=env)
+        assert answer.stdout.strip() == expected, answer.stdout + answer.stderr
+    outsider = machine.run("node", script, resource, user="nobody", env=env)
+    assert outsider.stdout.startswith("REFUSED") and "unable_to_read_secret_file" in \
+        outsider.stdout, outsider.stdout + outsider.stderr
+
+
 def test_a_fleet_onboards_at_once(lab) -> None:
     with ThreadPoolExecutor(4) as pool:
         fleet = list(pool.map(lab.add_machine, [f"fleet{n}" for n in range(4)]))
