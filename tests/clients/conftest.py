@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +17,7 @@ import pytest
 
 from tests.agent.conftest import himds  # noqa: F401 (a fixture the machine tests use)
 from tests.agent.conftest import trusting  # noqa: F401
+from tests.cloud.helpers import approve_device_code
 
 AZURE_CLI_VERSION = "2.91.0"
 NODE_DIR = Path(__file__).parent / "node"
@@ -68,3 +71,19 @@ def node() -> Path:
     assert (NODE_DIR / "node_modules" / "@azure" / "identity").exists(), \
         f"the Azure SDKs for JavaScript are not installed in {NODE_DIR}: run scripts/setup"
     return NODE_DIR
+
+
+def sign_in_when_asked(process: subprocess.Popen[str], pattern: str, cloud, user) -> Any:
+    """Read the client's stderr until it shows a device code (``pattern``'s group 1), sign the
+    user in on the /devicelogin pages, and return the client's JSON output."""
+    assert process.stderr is not None
+    code, deadline = None, time.monotonic() + 60
+    while code is None and time.monotonic() < deadline:
+        found = re.search(pattern, process.stderr.readline())
+        code = found.group(1) if found else None
+    assert code, "the client showed no device code"
+    approve_device_code(cloud.session(), cloud.url, code, user["userPrincipalName"],
+                        user["password"])
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 0, err
+    return json.loads(out)

@@ -4,26 +4,16 @@ resource groups, providers, and the resources of an onboarded machine."""
 
 from __future__ import annotations
 
-import json
 import os
-import re
-import time
 
 import pytest
 
 from tests.agent.test_onboarding import flags_file
-from tests.cloud.helpers import approve_device_code
+from tests.clients.conftest import sign_in_when_asked
+from tests.cloud.arm_helpers import contributor
 from tests.cloud.helpers import new_user
 
 MACHINES = "Microsoft.HybridCompute/machines"
-
-
-def _owner(cloud) -> dict:
-    onboarding = cloud.quickstart()
-    cloud.admin.call("POST", "/roleAssignments", {
-        "principalId": onboarding["servicePrincipalId"], "role": "Contributor",
-        "scope": f"/subscriptions/{onboarding['subscriptionId']}"})
-    return onboarding
 
 
 def _sign_in(az, onboarding) -> list:
@@ -33,7 +23,7 @@ def _sign_in(az, onboarding) -> list:
 
 
 def test_service_principal_account_groups_and_providers(az, cloud) -> None:
-    owner = _owner(cloud)
+    owner = contributor(cloud)
     accounts = _sign_in(az, owner)
     assert [a["id"] for a in accounts] == [owner["subscriptionId"]]
     assert accounts[0]["cloudName"] == "cmagent" and accounts[0]["tenantId"] == owner["tenantId"]
@@ -63,7 +53,7 @@ def test_service_principal_account_groups_and_providers(az, cloud) -> None:
 
 
 def test_errors_read_as_arm_wrote_them(az, cloud) -> None:
-    _sign_in(az, _owner(cloud))
+    _sign_in(az, contributor(cloud))
     missing = az.run("group", "show", "--name", "nowhere", check=False)
     assert missing.returncode != 0
     assert "(ResourceGroupNotFound) Resource group 'nowhere' could not be found." in missing.stderr
@@ -74,7 +64,7 @@ def test_errors_read_as_arm_wrote_them(az, cloud) -> None:
 
 def test_resources_of_an_onboarded_machine(az, cloud, azcmagent, himds, trusting,
                                            tmp_path) -> None:
-    owner = _owner(cloud)
+    owner = contributor(cloud)
     assert azcmagent("connect", "--config", flags_file(tmp_path, owner)).status == 0
     _sign_in(az, owner)
     group = owner["resourceGroup"]
@@ -95,22 +85,6 @@ def test_resources_of_an_onboarded_machine(az, cloud, azcmagent, himds, trusting
     assert azcmagent("show", "--json").status == 0  # the machine still believes it is connected
 
 
-def _device_code_login(az, cloud, user, *extra: str) -> list:
-    process = az.popen("login", "--use-device-code", "--output", "json", *extra)
-    assert process.stderr is not None
-    code = None
-    deadline = time.monotonic() + 60
-    while code is None and time.monotonic() < deadline:
-        found = re.search(r"enter the code (\w+)", process.stderr.readline())
-        code = found.group(1) if found else None
-    assert code, "the CLI printed no device code"
-    approve_device_code(cloud.session(), cloud.url, code, user["userPrincipalName"],
-                        user["password"])
-    out, err = process.communicate(timeout=120)
-    assert process.returncode == 0, err
-    return json.loads(out)
-
-
 def test_device_code_sign_in_without_a_tenant(az, cloud) -> None:
     """Sign in at /organizations, list the user's tenants, then reach each one silently with
     the refresh token: the same sign-in then serves every resource."""
@@ -120,7 +94,8 @@ def test_device_code_sign_in_without_a_tenant(az, cloud) -> None:
     cloud.admin.call("POST", "/roleAssignments", {
         "principalId": user["userPrincipalName"], "role": "Reader",
         "scope": f"/subscriptions/{onboarding['subscriptionId']}"})
-    accounts = _device_code_login(az, cloud, user)
+    accounts = sign_in_when_asked(az.popen("login", "--use-device-code", "--output", "json"),
+                                  r"enter the code (\w+)", cloud, user)
     assert [(a["id"], a["user"]["name"]) for a in accounts] == \
         [(onboarding["subscriptionId"], user["userPrincipalName"])]
     assert accounts[0]["homeTenantId"] == onboarding["tenantId"]

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
-import time
 
 from tests.agent.test_onboarding import flags_file
-from tests.cloud.helpers import approve_device_code
+from tests.clients.conftest import sign_in_when_asked
+from tests.cloud.arm_helpers import contributor
 from tests.cloud.helpers import new_user
 
 
@@ -26,10 +25,7 @@ def _environment(cloud, onboarding, **extra: str) -> dict[str, str]:
 
 def test_service_principal_sees_the_machine_and_the_resource_manager(
         node, cloud, azcmagent, himds, trusting, tmp_path) -> None:
-    onboarding = cloud.quickstart()
-    cloud.admin.call("POST", "/roleAssignments", {
-        "principalId": onboarding["servicePrincipalId"], "role": "Contributor",
-        "scope": f"/subscriptions/{onboarding['subscriptionId']}"})
+    onboarding = contributor(cloud)
     assert azcmagent("connect", "--config", flags_file(tmp_path, onboarding)).status == 0
     done = subprocess.run(["node", "conformance.mjs"], cwd=node, capture_output=True, text=True,
                           env=_environment(cloud, onboarding), timeout=120)
@@ -58,16 +54,6 @@ def test_device_code_sign_in(node, cloud) -> None:
     process = subprocess.Popen(["node", "conformance.mjs"], cwd=node, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                env=_environment(cloud, onboarding, MODE="device"))
-    assert process.stderr is not None
-    code, deadline = None, time.monotonic() + 60
-    while code is None and time.monotonic() < deadline:
-        found = re.match(r"CODE (\w+)", process.stderr.readline())
-        code = found.group(1) if found else None
-    assert code, "the credential asked for no device code"
-    approve_device_code(cloud.session(), cloud.url, code, user["userPrincipalName"],
-                        user["password"])
-    out, err = process.communicate(timeout=120)
-    assert process.returncode == 0, err
-    seen = json.loads(out)
+    seen = sign_in_when_asked(process, r"^CODE (\w+)", cloud, user)
     assert seen["subscriptions"] == [onboarding["subscriptionId"]]
     assert seen["machines"] == []

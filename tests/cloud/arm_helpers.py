@@ -78,3 +78,12 @@ def sdk(cloud: Any, onboarding: dict[str, Any], api: str = API) -> HybridCompute
     return HybridComputeManagementClient(TokenCredential(cloud.session(), onboarding),
                                          onboarding["subscriptionId"], base_url=cloud.url,
                                          connection_verify=cloud.ca, api_version=api)
+
+
+def contributor(cloud: Any) -> dict[str, Any]:
+    """A quickstart whose service principal also holds Contributor on its whole subscription."""
+    onboarding: dict[str, Any] = cloud.quickstart()
+    cloud.admin.call("POST", "/roleAssignments", {
+        "principalId": onboarding["servicePrincipalId"], "role": "Contributor",
+        "scope": f"/subscriptions/{onboarding['subscriptionId']}"})
+    return onboarding

@@ -8,6 +8,7 @@ import pytest
 from cmagent.cloud.arm import filters
 from cmagent.cloud.http import HttpError
 from tests.cloud.arm_helpers import call
+from tests.cloud.arm_helpers import contributor
 from tests.cloud.arm_helpers import machine_body
 from tests.cloud.arm_helpers import machine_url
 from tests.cloud.arm_helpers import onboarding_token
@@ -17,10 +18,7 @@ MACHINES = "Microsoft.HybridCompute/machines"
 
 @pytest.fixture
 def owner(cloud, http):
-    onboarding = cloud.quickstart()
-    cloud.admin.call("POST", "/roleAssignments", {
-        "principalId": onboarding["servicePrincipalId"], "role": "Contributor",
-        "scope": f"/subscriptions/{onboarding['subscriptionId']}"})
+    onboarding = contributor(cloud)
     return onboarding | {"token": onboarding_token(http, onboarding)}
 
 

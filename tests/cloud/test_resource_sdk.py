@@ -13,6 +13,7 @@ from azure.identity import ClientSecretCredential
 from azure.mgmt.resource.resources import ResourceManagementClient
 from azure.mgmt.resource.subscriptions import SubscriptionClient
 
+from tests.cloud.arm_helpers import contributor
 from tests.cloud.arm_helpers import machine_body
 from tests.cloud.arm_helpers import sdk
 from tests.cloud.helpers import certificate
@@ -24,11 +25,7 @@ MACHINES = "Microsoft.HybridCompute/machines"
 @pytest.fixture
 def owner(cloud):
     """A service principal with Contributor on its whole subscription."""
-    onboarding = cloud.quickstart()
-    cloud.admin.call("POST", "/roleAssignments", {
-        "principalId": onboarding["servicePrincipalId"], "role": "Contributor",
-        "scope": f"/subscriptions/{onboarding['subscriptionId']}"})
-    return onboarding
+    return contributor(cloud)
 
 
 def _credential(cloud, onboarding) -> ClientSecretCredential:
