@@ -18,6 +18,7 @@ import pytest
 from tests.agent.conftest import himds  # noqa: F401 (a fixture the machine tests use)
 from tests.agent.conftest import trusting  # noqa: F401
 from tests.cloud.helpers import approve_device_code
+from tests.cloud.helpers import new_user
 
 AZURE_CLI_VERSION = "2.91.0"
 NODE_DIR = Path(__file__).parent / "node"
@@ -87,3 +88,15 @@ def sign_in_when_asked(process: subprocess.Popen[str], pattern: str, cloud, user
     out, err = process.communicate(timeout=120)
     assert process.returncode == 0, err
     return json.loads(out)
+
+
+def reader_user(cloud) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A quickstart and a user of its tenant with Reader on its subscription (device codes
+    polled every second)."""
+    cloud.admin.call("PATCH", "/settings", {"deviceCodeInterval": 1})
+    onboarding = cloud.quickstart()
+    user = new_user(cloud, onboarding["tenantId"])
+    cloud.admin.call("POST", "/roleAssignments", {
+        "principalId": user["userPrincipalName"], "role": "Reader",
+        "scope": f"/subscriptions/{onboarding['subscriptionId']}"})
+    return onboarding, user

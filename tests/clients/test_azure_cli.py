@@ -9,9 +9,9 @@ import os
 import pytest
 
 from tests.agent.test_onboarding import flags_file
+from tests.clients.conftest import reader_user
 from tests.clients.conftest import sign_in_when_asked
 from tests.cloud.arm_helpers import contributor
-from tests.cloud.helpers import new_user
 
 MACHINES = "Microsoft.HybridCompute/machines"
 
@@ -88,12 +88,7 @@ def test_resources_of_an_onboarded_machine(az, cloud, azcmagent, himds, trusting
 def test_device_code_sign_in_without_a_tenant(az, cloud) -> None:
     """Sign in at /organizations, list the user's tenants, then reach each one silently with
     the refresh token: the same sign-in then serves every resource."""
-    cloud.admin.call("PATCH", "/settings", {"deviceCodeInterval": 1})
-    onboarding = cloud.quickstart()
-    user = new_user(cloud, onboarding["tenantId"])
-    cloud.admin.call("POST", "/roleAssignments", {
-        "principalId": user["userPrincipalName"], "role": "Reader",
-        "scope": f"/subscriptions/{onboarding['subscriptionId']}"})
+    onboarding, user = reader_user(cloud)
     accounts = sign_in_when_asked(az.popen("login", "--use-device-code", "--output", "json"),
                                   r"enter the code (\w+)", cloud, user)
     assert [(a["id"], a["user"]["name"]) for a in accounts] == \
@@ -125,11 +120,7 @@ def test_password_sign_in(cloud_on_443, tmp_path) -> None:
     az.run("cloud", "register", "--name", "local", "--endpoint-resource-manager",
            cloud.url + "/")
     az.run("cloud", "set", "--name", "local")
-    onboarding = cloud.quickstart()
-    user = new_user(cloud, onboarding["tenantId"])
-    cloud.admin.call("POST", "/roleAssignments", {
-        "principalId": user["userPrincipalName"], "role": "Reader",
-        "scope": f"/subscriptions/{onboarding['subscriptionId']}"})
+    onboarding, user = reader_user(cloud)
     accounts = az.json("login", "--username", user["userPrincipalName"], "--password",
                        user["password"])
     assert [a["id"] for a in accounts] == [onboarding["subscriptionId"]]

@@ -9,9 +9,9 @@ import os
 import subprocess
 
 from tests.agent.test_onboarding import flags_file
+from tests.clients.conftest import reader_user
 from tests.clients.conftest import sign_in_when_asked
 from tests.cloud.arm_helpers import contributor
-from tests.cloud.helpers import new_user
 
 
 def _environment(cloud, onboarding, **extra: str) -> dict[str, str]:
@@ -45,12 +45,7 @@ def test_service_principal_sees_the_machine_and_the_resource_manager(
 
 
 def test_device_code_sign_in(node, cloud) -> None:
-    cloud.admin.call("PATCH", "/settings", {"deviceCodeInterval": 1})
-    onboarding = cloud.quickstart()
-    user = new_user(cloud, onboarding["tenantId"])
-    cloud.admin.call("POST", "/roleAssignments", {
-        "principalId": user["userPrincipalName"], "role": "Reader",
-        "scope": f"/subscriptions/{onboarding['subscriptionId']}"})
+    onboarding, user = reader_user(cloud)
     process = subprocess.Popen(["node", "conformance.mjs"], cwd=node, text=True,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                env=_environment(cloud, onboarding, MODE="device"))
