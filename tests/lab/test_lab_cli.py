@@ -67,3 +67,22 @@ def test_down_after_up_was_killed_halfway(tmp_path) -> None:
     down = _cli(tmp_path, "down", "--lab", record["id"])
     assert down.returncode == 0, down.stderr
     assert _left(record) == [] and not Path(record["dir"]).exists()
+
+
+def test_a_lab_whose_process_was_killed_is_removed_by_down_all(tmp_path) -> None:
+    """Any lab (a test's, a script's) is on record while it runs: SIGKILL skips its teardown,
+    'lab down --all' does it."""
+    script = ("import time\nfrom cmagent.lab.lab import Lab\nlab = Lab()\nlab.__enter__()\n"
+              "lab.add_machine()\nprint('ready', flush=True)\ntime.sleep(600)\n")
+    env = {**os.environ, "CMAGENT_LAB_STATE": str(tmp_path)}
+    process = subprocess.Popen([sys.executable, "-c", script], env=env, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    process.stdout.close()
+    [record] = [json.loads(p.read_text()) for p in tmp_path.glob("*.json")]
+    assert _left(record)  # still there: nothing tore it down
+    down = _cli(tmp_path, "down", "--all")
+    assert down.returncode == 0, down.stderr
+    assert _left(record) == [] and not list(tmp_path.glob("*.json"))

@@ -9,6 +9,7 @@ import os
 import sys
 from typing import Any
 
+from cmagent.lab import records
 from cmagent.lab import session
 from cmagent.lab.image import ImageError
 from cmagent.lab.lab import LabError
@@ -80,7 +81,7 @@ def _describe(state: dict[str, Any]) -> str:
 
 @_guarded
 def _status(args: argparse.Namespace) -> int:
-    labs = session.records()
+    labs = records.all_records()
     if args.json:
         print(json.dumps(labs, indent=2))
     for state in [] if args.json else labs:
@@ -101,7 +102,7 @@ def _exec(args: argparse.Namespace) -> int:
 
 @_guarded
 def _down(args: argparse.Namespace) -> int:
-    chosen = session.records() if args.all else [session.load(args.lab)]
+    chosen = records.all_records() if args.all else [session.load(args.lab)]
     for state in chosen:
         session.down(state)
         print(f"Lab {state['id']} is down.")

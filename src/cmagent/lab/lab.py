@@ -22,12 +22,14 @@ from typing import Any
 from cmagent.lab import image
 from cmagent.lab import names as lab_names
 from cmagent.lab import proxies
+from cmagent.lab import records
 from cmagent.lab.machines import Machine
 from cmagent.lab.machines import check_inotify_room
 from cmagent.lab.topology import AGENT
 from cmagent.lab.topology import CLOUD
 from cmagent.lab.topology import LINKS
 from cmagent.lab.topology import PROXY
+from cmagent.lab.topology import ROUTER
 from cmagent.lab.topology import Topology
 
 BIN = Path(sys.executable).parent
@@ -59,7 +61,6 @@ class Lab:
         self.machines: list[Machine] = []
         self.cloud_ca = self.dir / "cloud" / "ca.pem"  # once the cloud has started
         self._machines_lock = threading.Lock()
-        self.on_change: Callable[[], None] = lambda: None  # what the lab made has changed
         self._up = False
 
     # --- lifecycle -------------------------------------------------------------------------
@@ -81,12 +82,26 @@ class Lab:
         """Leave the lab running when this process ends (``lab down`` removes it later)."""
         atexit.unregister(self.teardown)
 
+    def record(self) -> None:
+        """Put what the lab has made on record (``records.py``), before its next step."""
+        roles = (AGENT, CLOUD, PROXY, ROUTER)
+        with self._machines_lock:  # machines are added from several threads at once
+            records.write(self.topology.id, {
+                "id": self.topology.id, "dir": str(self.dir),
+                "namespaces": [*self.topology.machines,
+                               *(self.topology.ns(role) for role in roles)],
+                "processes": [p.pid for p in self.processes],
+                "machines": [m.to_state() for m in self.machines],
+                "cloud": {"ca": str(self.cloud_ca), "dataDir": str(self.dir / "cloud")},
+                "onboarding": {k: v for k, v in self.onboarding.items()
+                               if k != "servicePrincipalSecret"}})
+
     def setup(self) -> None:
         self._up = True
         self.topology.create()
-        self.on_change()
+        self.record()
         self._start_cloud()
-        self.on_change()
+        self.record()
         self._write_agent_etc()
         self._write_resolution(PROXY, lab_names.hosts_file(self.topology.names))
 
@@ -103,6 +118,7 @@ class Lab:
             self.topology.teardown()
             self._up = False
         shutil.rmtree(self.dir, ignore_errors=True)
+        records.remove(self.topology.id)
 
     # --- the cloud -------------------------------------------------------------------------
 
@@ -132,6 +148,7 @@ class Lab:
     def quickstart(self, *roles: str) -> dict[str, Any]:
         extra = [arg for role in roles for arg in ("--role", role)]
         self.onboarding = self.cloud_cli("quickstart", "--json", *extra)
+        self.record()
         return self.onboarding
 
     # --- processes and files ---------------------------------------------------------------
@@ -193,9 +210,9 @@ class Lab:
             machine = Machine(name, self.dir / "machines" / name, self.topology.add_machine(),
                               [layer, base])
             self.machines.append(machine)  # stopped by teardown, also when the boot fails
-        self.on_change()
+        self.record()
         machine.boot(self._agent_hosts(), self.cloud_ca.read_bytes())
-        self.on_change()
+        self.record()
         return machine
 
     def remove_machine(self, machine: Machine) -> None:
@@ -203,7 +220,7 @@ class Lab:
         self.topology.remove_machine(machine.netns)
         with self._machines_lock:
             self.machines.remove(machine)
-        self.on_change()
+        self.record()
 
     def agent(self, *command: str, env: dict[str, str] | None = None,
               timeout: float = 120) -> subprocess.CompletedProcess[str]:

@@ -1,8 +1,6 @@
 """Labs that outlive the command that made them: ``cmagent-cloud lab up`` leaves the lab running
-and records everything it made in ``/run/cmagent-lab/<id>.json`` (written again after each
-step, so a crash halfway leaves a record too); ``lab exec`` enters a machine through the record;
-``lab down`` removes what a record names, from any shell, also after a crash. ``/run`` is
-emptied at boot, when every lab is gone anyway."""
+with its record (``records.py``); ``lab exec`` enters a machine through the record; ``lab down``
+removes what a record names, from any shell, also after a crash."""
 
 from __future__ import annotations
 
@@ -12,55 +10,20 @@ import os
 import shutil
 import signal
 import subprocess
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from cmagent.lab import records
 from cmagent.lab.lab import Lab
 from cmagent.lab.lab import LabError
 from cmagent.lab.machines import Machine
-from cmagent.lab.topology import AGENT
-from cmagent.lab.topology import CLOUD
-from cmagent.lab.topology import PROXY
-from cmagent.lab.topology import ROUTER
 from cmagent.lab.topology import remove_namespace
-
-
-def _write(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile("w", dir=path.parent, suffix=".tmp", delete=False) as out:
-        out.write(json.dumps(data, indent=2) + "\n")  # 0600, as mkstemp makes it
-    os.replace(out.name, path)
-
-
-def state_dir() -> Path:
-    return Path(os.environ.get("CMAGENT_LAB_STATE") or "/run/cmagent-lab")
-
-
-def record(lab: Lab) -> Path:
-    path = state_dir() / f"{lab.topology.id}.json"
-    _write(path, {
-        "id": lab.topology.id, "dir": str(lab.dir),
-        "namespaces": [*lab.topology.machines, *(lab.topology.ns(role) for role in
-                                                  (AGENT, CLOUD, PROXY, ROUTER))],
-        "processes": [p.pid for p in lab.processes],
-        "machines": [m.to_state() for m in lab.machines],
-        "cloud": {"url": "https://management.azure.com", "ca": str(lab.cloud_ca),
-                  "dataDir": str(lab.dir / "cloud")},
-        "onboarding": {k: v for k, v in lab.onboarding.items()
-                       if k != "servicePrincipalSecret"}})
-    return path
 
 
 def up(machines: int) -> dict[str, Any]:
     """A lab with ``machines`` machines, left running; its record."""
     lab = Lab()
-
-    def keep_record() -> None:  # every step is on record before the next one
-        record(lab)
-
-    lab.on_change = keep_record
     lab.__enter__()
     try:
         lab.quickstart()
@@ -69,7 +32,6 @@ def up(machines: int) -> dict[str, Any]:
         lab.detach()
     except BaseException:
         lab.__exit__(None, None, None)
-        remove_record(lab.topology.id)
         raise
     return load(lab.topology.id)
 
@@ -87,17 +49,9 @@ def _give_onboarding(lab: Lab, target: Machine) -> None:
         json.dump(flags, out, indent=2)
 
 
-def records() -> list[dict[str, Any]]:
-    found = []
-    for path in sorted(state_dir().glob("*.json")):
-        with contextlib.suppress(OSError, ValueError):
-            found.append(json.loads(path.read_text()))
-    return found
-
-
 def load(lab_id: str | None) -> dict[str, Any]:
     """The record of lab ``lab_id``, or of the only lab when none is named."""
-    labs = records()
+    labs = records.all_records()
     chosen = [r for r in labs if lab_id in (None, r["id"])]
     if not chosen:
         raise LabError(f"no lab {lab_id} is up" if lab_id else "no lab is up: run "
@@ -125,11 +79,7 @@ def down(state: dict[str, Any]) -> None:
     for namespace in state["namespaces"]:
         remove_namespace(namespace)
     shutil.rmtree(state["dir"], ignore_errors=True)
-    remove_record(state["id"])
-
-
-def remove_record(lab_id: str) -> None:
-    (state_dir() / f"{lab_id}.json").unlink(missing_ok=True)
+    records.remove(state["id"])
 
 
 def _kill_if_ours(pid: int, lab_dir: str) -> None:
