@@ -56,6 +56,7 @@ def _publish(partial: Path, final: Path) -> Path:
 
 def base_image() -> Path:
     """The Debian root file system, built once per package list."""
+    check_host()
     key = _digest(SUITE.encode(), " ".join(PACKAGES).encode())
     final = cache_dir() / f"debian-{SUITE}-{key}"
     if _complete(final):
@@ -110,7 +111,6 @@ def check_host() -> None:
 
 def agent_layer() -> tuple[Path, Path]:
     """(the agent layer, the base image it lies on): both read-only lower directories."""
-    check_host()
     base = base_image()
     wheel_dir, wheel_key = wheels()
     final = cache_dir() / f"agent-{_digest(base.name.encode(), wheel_key.encode())}"
@@ -124,7 +124,14 @@ def agent_layer() -> tuple[Path, Path]:
 
 
 def _install_into(base: Path, upper: Path, wheel_dir: Path) -> None:
-    """Run the install script in a container whose writes land in ``upper``."""
+    run_in_image(base, upper, {wheel_dir: "/run/wheels", PACKAGING: "/run/packaging"},
+                 ["/bin/sh", "/run/packaging/install-from-wheels.sh"])
+
+
+def run_in_image(base: Path, upper: Path, binds: dict[Path, str],
+                 command: list[str]) -> None:
+    """Run ``command`` in a container of ``base`` (no network, not booted) whose writes land
+    in ``upper``; ``binds`` are host directories it may read."""
     with tempfile.TemporaryDirectory(dir=cache_dir()) as scratch:
         merged, work = Path(scratch) / "merged", Path(scratch) / "work"
         merged.mkdir()
@@ -134,8 +141,7 @@ def _install_into(base: Path, upper: Path, wheel_dir: Path) -> None:
         try:
             _run("systemd-nspawn", "--quiet", "--register=no", "--keep-unit",
                  "--private-network", "--resolv-conf=off", f"--directory={merged}",
-                 f"--bind-ro={wheel_dir}:/run/wheels", f"--bind-ro={PACKAGING}:/run/packaging",
-                 "/bin/sh", "/run/packaging/install-from-wheels.sh")
+                 *(f"--bind-ro={host}:{inside}" for host, inside in binds.items()), *command)
         finally:
             subprocess.run(["umount", str(merged)], check=False, capture_output=True)
 

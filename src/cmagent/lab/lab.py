@@ -201,14 +201,15 @@ class Lab:
 
     # --- machines --------------------------------------------------------------------------
 
-    def add_machine(self, name: str | None = None) -> Machine:
-        """Boot a new machine with the agent installed, in a host of its own in the lab."""
+    def add_machine(self, name: str | None = None, agent: bool = True) -> Machine:
+        """Boot a new machine in a host of its own in the lab: with the agent installed, or
+        (``agent=False``) plain Debian, for installing it as a user would."""
         with self._machines_lock:  # machines may be added from several threads at once
             check_inotify_room(booting=sum(1 for m in self.machines if not m.pid))
-            layer, base = image.agent_layer()
+            layers = list(image.agent_layer()) if agent else [image.base_image()]
             name = name or f"machine{len(self.machines)}"
             machine = Machine(name, self.dir / "machines" / name, self.topology.add_machine(),
-                              [layer, base])
+                              layers, agent)
             self.machines.append(machine)  # stopped by teardown, also when the boot fails
         self.record()
         machine.boot(self._agent_hosts(), self.cloud_ca.read_bytes())

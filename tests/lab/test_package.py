@@ -1,0 +1,116 @@
+"""The azcmagent Debian package on a plain Debian 12 machine, as a user installs it: himdsd runs
+as himds; an upgrade keeps a connected machine connected with the same identity; remove stops
+the service and keeps the machine's identity; purge removes it and the service accounts;
+lintian finds no error."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cmagent.lab import image
+from cmagent.lab.lab import Lab
+from tests.lab.conftest import ROOT
+
+pytestmark = ROOT
+CHECKOUT = Path(__file__).resolve().parents[2]
+VERSIONS = ("0.1.0-1", "0.1.0-2")  # the second stands for the next release
+
+
+@pytest.fixture(scope="module")
+def debs() -> dict[str, Path]:
+    """Both versions, built by scripts/build-deb once per state of the sources and packaging."""
+    _, wheel_key = image.wheels()
+    packaging = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(
+        (CHECKOUT / "packaging").rglob("*")) if p.is_file() and "__pycache__" not in p.parts))
+    out = image.cache_dir() / f"debs-{wheel_key}-{packaging.hexdigest()[:12]}"
+    for version in VERSIONS:
+        if not (out / f"azcmagent_{version}_amd64.deb").exists():
+            subprocess.run([sys.executable, str(CHECKOUT / "packaging" / "build_deb.py"),
+                            "--version", version, "--out", str(out)], check=True,
+                           capture_output=True)
+    return {version: out / f"azcmagent_{version}_amd64.deb" for version in VERSIONS}
+
+
+@pytest.fixture(scope="module")
+def lab():
+    with Lab() as running:
+        running.quickstart()
+        yield running
+
+
+def _ok(result: subprocess.CompletedProcess) -> str:
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+def _install(machine, deb: Path) -> None:
+    shutil.copy(deb, machine.merged / "root" / deb.name)
+    _ok(machine.run("apt-get", "install", "--yes", f"/root/{deb.name}",
+                    env={"DEBIAN_FRONTEND": "noninteractive"}))
+
+
+def test_lintian_finds_no_error(debs) -> None:
+    if shutil.which("lintian") is None:
+        pytest.fail("lintian is not installed: run scripts/setup")
+    for deb in debs.values():
+        report = subprocess.run(["lintian", "--no-tag-display-limit", str(deb)],
+                                capture_output=True, text=True)
+        assert not [line for line in report.stdout.splitlines() if line.startswith("E:")], \
+            report.stdout
+
+
+def test_install_upgrade_remove_purge_on_a_connected_machine(lab, debs) -> None:
+    machine = lab.add_machine("pkg01", agent=False)
+    assert machine.run("test", "-e", "/opt/azcmagent").returncode != 0  # plain Debian
+    _install(machine, debs[VERSIONS[0]])
+    assert _ok(machine.run("systemctl", "is-active", "himdsd")).strip() == "active"
+    assert machine.run("ps", "-o", "user=", "-C", "himds").stdout.split() == ["himds"]
+    assert "IDENTITY_ENDPOINT" in _ok(machine.run("systemctl", "show-environment"))
+    onboarding = lab.onboarding
+    _ok(machine.run("azcmagent", "connect", "--service-principal-id",
+                    onboarding["servicePrincipalId"], "--service-principal-secret",
+                    onboarding["servicePrincipalSecret"], "--tenant-id", onboarding["tenantId"],
+                    "--subscription-id", onboarding["subscriptionId"], "--resource-group",
+                    onboarding["resourceGroup"], "--location", onboarding["location"]))
+    before = _identity(machine)
+
+    _install(machine, debs[VERSIONS[1]])  # the upgrade
+    assert _ok(machine.run("dpkg-query", "-W", "-f=${Version}", "azcmagent")) == VERSIONS[1]
+    assert _status_after_restart(machine) == "Connected" and _identity(machine) == before
+
+    _ok(machine.run("apt-get", "remove", "--yes", "azcmagent"))
+    assert machine.run("systemctl", "is-active", "himdsd").stdout.strip() != "active"
+    assert machine.run("test", "-e", "/opt/azcmagent/bin/azcmagent").returncode != 0
+    kept = machine.run("test", "-s", "/var/opt/azcmagent/agentconfig.json")
+    assert kept.returncode == 0 and _identity(machine) == before  # the identity stays
+
+    _ok(machine.run("apt-get", "purge", "--yes", "azcmagent"))
+    assert machine.run("test", "-e", "/var/opt/azcmagent").returncode != 0
+    assert machine.run("id", "himds").returncode != 0
+    assert machine.run("getent", "group", "himds").returncode != 0
+
+
+def _status_after_restart(machine) -> str:
+    """The status ``show`` settles on: a restarted himds says Disconnected until its first
+    heartbeat, which it sends as it starts."""
+    deadline = time.monotonic() + 20
+    while True:
+        status = json.loads(_ok(machine.run("azcmagent", "show", "--json")))["status"]
+        if status == "Connected" or time.monotonic() > deadline:
+            return str(status)
+        time.sleep(0.2)
+
+
+def _identity(machine) -> tuple[str, str]:
+    """The machine's vmId and a digest of its identity key."""
+    config = json.loads(_ok(machine.run("cat", "/var/opt/azcmagent/agentconfig.json")))
+    key = _ok(machine.run("sha256sum", "/var/opt/azcmagent/certs/identity.key")).split()[0]
+    return config["vmId"], key
