@@ -98,6 +98,30 @@ def test_install_upgrade_remove_purge_on_a_connected_machine(lab, debs) -> None:
     assert machine.run("getent", "group", "himds").returncode != 0
 
 
+def test_install_from_the_repository_at_packages_microsoft_com(lab, debs, tmp_path) -> None:
+    """As the docs have users do it: the configuration package from packages.microsoft.com,
+    apt-get update (signatures checked against its keyring), a chosen version, an upgrade."""
+    subprocess.run([sys.executable, str(CHECKOUT / "packaging" / "build_repo.py"),
+                    *map(str, debs.values()), "--out", str(tmp_path / "repo")], check=True,
+                   capture_output=True)
+    lab.publish(tmp_path / "repo" / "served")
+    machine = lab.add_machine("pkg02", agent=False)
+    quiet = {"DEBIAN_FRONTEND": "noninteractive"}
+    _ok(machine.run("curl", "-sSfo", "/root/prod.deb", "https://packages.microsoft.com/config/"
+                    "debian/12/packages-microsoft-prod.deb"))
+    _ok(machine.run("dpkg", "-i", "/root/prod.deb"))
+    _ok(machine.run("apt-get", "update", env=quiet))
+    policy = _ok(machine.run("apt-cache", "policy", "azcmagent"))
+    assert "0.1.0-2" in policy and "0.1.0-1" in policy and "packages.microsoft.com" in policy
+    _ok(machine.run("apt-get", "install", "--yes", "azcmagent=0.1.0-1", env=quiet))
+    assert _ok(machine.run("systemctl", "is-active", "himdsd")).strip() == "active"
+    _ok(machine.run("apt-get", "install", "--yes", "azcmagent", env=quiet))
+    assert _ok(machine.run("dpkg-query", "-W", "-f=${Version}", "azcmagent")) == "0.1.0-2"
+    missing = machine.run("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}",
+                          "https://packages.microsoft.com/debian/12/prod/../../../admin.key")
+    assert missing.stdout == "404"
+
+
 def _status_after_restart(machine) -> str:
     """The status ``show`` settles on: a restarted himds says Disconnected until its first
     heartbeat, which it sends as it starts."""

@@ -23,6 +23,7 @@ from starlette.requests import Request as StarletteRequest
 from starlette.responses import Response as StarletteResponse
 from starlette.routing import BaseRoute
 
+from cmagent.cloud import downloads
 from cmagent.cloud import envelopes
 from cmagent.cloud import management
 from cmagent.cloud import metadata
@@ -91,6 +92,7 @@ def routes(services: Services) -> list[BaseRoute]:
             *his_routes.routes(services.his()),
             *arm_routes.routes(services.arm()),
             CaseInsensitiveMount(management.PREFIX, management.routes(services.operator())),
+            *downloads.routes(services.data_dir),
             *identity_routes.routes(services.entra())]
 
 

@@ -145,6 +145,13 @@ class Lab:
             raise LabError(f"cmagent-cloud {' '.join(args)}: {result.stderr.strip()}")
         return json.loads(result.stdout)
 
+    def publish(self, tree: Path) -> None:
+        """Serve the files of ``tree`` from the cloud's download names (e.g. the apt
+        repository ``packaging/build_repo.py`` built, as packages.microsoft.com)."""
+        target = self.dir / "cloud" / "downloads"
+        shutil.rmtree(target, ignore_errors=True)
+        shutil.copytree(tree, target)
+
     def quickstart(self, *roles: str) -> dict[str, Any]:
         extra = [arg for role in roles for arg in ("--role", role)]
         self.onboarding = self.cloud_cli("quickstart", "--json", *extra)

@@ -10,7 +10,8 @@ GUEST_CONFIGURATION = ("agentserviceapi.guestconfiguration.azure.com",
                        "westeurope-gas.guestconfiguration.azure.com",
                        "eastus-gas.guestconfiguration.azure.com")
 NOTIFICATION = ("guestnotificationservice.azure.com",)
-ALL = [*ENTRA, *ARM, *HIS, *GUEST_CONFIGURATION, *NOTIFICATION]
+DOWNLOADS = ("packages.microsoft.com",)
+ALL = [*ENTRA, *ARM, *HIS, *GUEST_CONFIGURATION, *NOTIFICATION, *DOWNLOADS]
 WILDCARDS = ("*.his.arc.azure.com", "*.guestconfiguration.azure.com")
 
 
