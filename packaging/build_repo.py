@@ -4,6 +4,7 @@ name:
 
     config/debian/12/packages-microsoft-prod.deb   the source list and the signing keyring
     config/debian/12/prod.list                     the same source line, for by-hand setups
+    azcmagent-linux                                the install script (gbl.his.arc.azure.com)
     keys/microsoft.asc                             the repository key (the cloud's own)
     debian/12/prod/dists/bookworm/{InRelease,Release,Release.gpg,main/binary-amd64/Packages*}
     debian/12/prod/pool/main/a/azcmagent/azcmagent_<version>_amd64.deb
@@ -22,6 +23,9 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import build_installer
 
 REPOSITORY = "https://packages.microsoft.com/debian/12/prod"
 KEYRING = "/usr/share/keyrings/microsoft-prod.gpg"
@@ -47,6 +51,7 @@ def build(debs: list[Path], out: Path) -> Path:
     (pool / "p" / "packages-microsoft-prod").mkdir(parents=True)
     shutil.copy(prod, pool / "p" / "packages-microsoft-prod" /
                 f"packages-microsoft-prod_{CONFIG_VERSION}_all.deb")
+    (served / "azcmagent-linux").write_text(build_installer.render())
     (served / "keys").mkdir()
     (served / "keys" / "microsoft.asc").write_bytes(_gpg(gnupg, "--armor", "--export"))
     _indices(base, gnupg)

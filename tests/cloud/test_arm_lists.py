@@ -55,6 +55,11 @@ def test_filter_grammar(text, chosen) -> None:
     assert [item["name"] for item in ITEMS if predicate(item)] == chosen
 
 
+def test_deep_nesting_is_refused_not_crashed_on() -> None:
+    with pytest.raises(HttpError):
+        filters.compile_filter("(" * 400 + "name eq 'a'" + ")" * 400)
+
+
 @pytest.mark.parametrize("text", ["name gt 'a'", "sku eq 'x'", "name eq 'open", "(name eq 'a'",
                                   "name eq 'a' and", "endswith(name, 'a')", "name eq a",
                                   "identity/principalId eq 'x'", "name eq 'a' xor name eq 'b'"])
@@ -96,6 +101,21 @@ def test_resource_lists_page_with_top_and_next_links(http, owner) -> None:
     assert all(r["changedTime"] for r in in_group["value"])
     _error(call(http, "GET", f"{_sub(owner)}/resourceGroups/none/resources?api-version="
                              "2025-04-01", token), 404, "ResourceGroupNotFound")
+
+
+def test_no_rights_no_telling_what_exists(cloud, http, owner) -> None:
+    """A principal with no role on a group gets 403 whether the group exists or not."""
+    stranger = cloud.quickstart()
+    token = onboarding_token(http, stranger)
+    base = f"{_sub(stranger)}/resourcegroups"
+    cloud.admin.call("POST", "/resourceGroups", {"subscriptionId": stranger["subscriptionId"],
+                                                 "name": "secret-proj", "location": "eastus"})
+    for group in ("secret-proj", "nope"):
+        for tail in ("/resources?api-version=2025-04-01",
+                     "/providers/Microsoft.Resources/tags/default?api-version=2025-04-01",
+                     "/providers/Microsoft.HybridCompute/machines/box/providers/"
+                     "Microsoft.Resources/tags/default?api-version=2025-04-01"):
+            _error(call(http, "GET", f"{base}/{group}{tail}", token), 403, "AuthorizationFailed")
 
 
 def test_head_answers_have_no_body(http, owner) -> None:

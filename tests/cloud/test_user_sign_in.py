@@ -187,6 +187,9 @@ def test_instance_discovery(cloud, onboarding, http) -> None:
         "api-version": "1.1", "authorization_endpoint":
             "https://login.example.org/x/oauth2/v2.0/authorize"})
     assert _aadsts(elsewhere) == 50049 and elsewhere.json()["error"] == "invalid_instance"
+    broken = http.get(f"{cloud.url}/common/discovery/instance", params={
+        "api-version": "1.1", "authorization_endpoint": "https://[::1/x"})
+    assert _aadsts(broken) == 50049
 
 
 @pytest.fixture

@@ -92,7 +92,7 @@ def routes(services: Services) -> list[BaseRoute]:
             *his_routes.routes(services.his()),
             *arm_routes.routes(services.arm()),
             CaseInsensitiveMount(management.PREFIX, management.routes(services.operator())),
-            *downloads.routes(services.data_dir),
+            *downloads.routes(services.data_dir, services.store),
             *identity_routes.routes(services.entra())]
 
 

@@ -203,6 +203,7 @@ _MANAGEMENT: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
     ("fault", "clear", "DELETE", "/faults", ()),
     ("fault", "remove", "DELETE", "/faults/{fault_id}", ("fault-id",)),
     ("machine", "list", "GET", "/machines", ()),
+    ("installer", "reports", "GET", "/installerReports", ()),
     ("machine", "create", "POST", "/machines", ("subscription-id", "resource-group", "name",
                                                 "location")),
 )

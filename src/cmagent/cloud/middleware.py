@@ -87,7 +87,8 @@ class AccessLog:
 
         await self.app(scope, receive, noting_status)
         client = (scope.get("client") or ("-",))[0]
-        access_log.info("%s %s %s %d %.1fms", client, scope["method"], scope["path"], status,
+        path = scope["path"].encode("unicode_escape").decode("ascii")  # one line per request
+        access_log.info("%s %s %s %d %.1fms", client, scope["method"], path, status,
                         (time.perf_counter() - started) * 1000)
 
 

@@ -206,6 +206,15 @@ class HisChallenge(Base):
     expires_at: Mapped[float] = mapped_column(Float, index=True)
 
 
+class InstallerReport(Base):
+    """A failure the Linux install script reported (``PUT <his>/log``), as it sent it."""
+
+    __tablename__ = "installer_reports"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    received_at: Mapped[float] = mapped_column(Float)
+    body: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
 class FaultRow(Base):
     """An injected fault, when several workers must see the same ones (PostgreSQL)."""
 

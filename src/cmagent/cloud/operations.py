@@ -3,6 +3,7 @@ settings, user tokens, faults, throttling, seeded machines, reset. Routed by ``m
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -107,6 +108,14 @@ def user_token(operator: Operator, request: Request, session: Session) -> dict[s
             "tenant": user.tenant_id, "resource": resource}
 
 
+def list_installer_reports(operator: Operator, request: Request,
+                           session: Session) -> list[Any]:
+    """What install scripts reported (``PUT <his>/log``), oldest first."""
+    rows = operator.store.all(session, models.InstallerReport)
+    return [{"receivedAt": iso(datetime.datetime.fromtimestamp(r.received_at, datetime.UTC)),
+             **r.body} for r in sorted(rows, key=lambda r: r.id)]
+
+
 def list_faults(operator: Operator, request: Request, session: Session) -> list[Any]:
     return operator.faults.list()
 
@@ -193,5 +202,6 @@ ROUTES: list[tuple[str, str, Callable[[Operator, Request, Session], Any]]] = [
     ("DELETE", "/faults", clear_faults), ("DELETE", "/faults/{fault}", remove_fault),
     ("GET", "/throttling", get_throttling), ("PATCH", "/throttling", set_throttling),
     ("GET", "/machines", list_machines), ("POST", "/machines", create_machine),
+    ("GET", "/installerReports", list_installer_reports),
     ("POST", "/reset", reset),
 ]

@@ -10,7 +10,7 @@ GUEST_CONFIGURATION = ("agentserviceapi.guestconfiguration.azure.com",
                        "westeurope-gas.guestconfiguration.azure.com",
                        "eastus-gas.guestconfiguration.azure.com")
 NOTIFICATION = ("guestnotificationservice.azure.com",)
-DOWNLOADS = ("packages.microsoft.com",)
+DOWNLOADS = ("packages.microsoft.com", "aka.ms")
 ALL = [*ENTRA, *ARM, *HIS, *GUEST_CONFIGURATION, *NOTIFICATION, *DOWNLOADS]
 WILDCARDS = ("*.his.arc.azure.com", "*.guestconfiguration.azure.com")
 

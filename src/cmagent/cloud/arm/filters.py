@@ -19,6 +19,7 @@ from cmagent.cloud.http import HttpError
 
 Item = dict[str, Any]  # keys: name, resourcetype, location, resourcegroup, tags
 Predicate = Callable[[Item], bool]
+MAX_DEPTH = 16  # nested parentheses
 RESOURCE_FIELDS = ("name", "resourcetype", "location", "resourcegroup")
 _TOKEN = re.compile(r"\s*(?:(?P<string>'(?:[^']|'')*')|(?P<punct>[(),])|(?P<word>[\w/.]+))")
 
@@ -59,6 +60,7 @@ class _Parser:
         self.fields = fields
         self.tokens = self._tokens(text)
         self.at = 0
+        self.depth = 0
 
     def _tokens(self, text: str) -> list[str]:
         tokens, position = [], 0
@@ -122,8 +124,12 @@ class _Parser:
     def _factor(self) -> Predicate | _Tag:
         token = self._take()
         if token == "(":
+            self.depth += 1
+            if self.depth > MAX_DEPTH:  # a parser, not the stack, says no
+                raise invalid(self.text)
             inner = self.expression()
             self._take(")")
+            self.depth -= 1
             return inner
         if token.lower() in ("substringof", "startswith"):
             return self._function(token.lower())

@@ -37,6 +37,9 @@ def list_in_subscription(arm: ArmRequest) -> Response:
 
 
 def list_in_group(arm: ArmRequest) -> Response:
+    """ARM authorises before it looks: without read on the group, 403 whether it exists."""
+    rbac.require(arm.session, arm.caller, groups.READ,
+                 groups.group_scope(arm, arm.params["group"]))
     group = groups.find_group(arm, arm.params["group"])
     if group is None:
         raise group_not_found(arm.params["group"])
@@ -175,9 +178,14 @@ class _Tagged:
 
 
 def _tagged(arm: ArmRequest, action: str) -> _Tagged:
-    tagged = _Tagged(arm)
-    rbac.require(arm.session, arm.caller, action, tagged.scope)
-    return tagged
+    """Authorised on the scope as asked, before the group or machine is looked up (so a
+    caller without rights cannot tell which exist)."""
+    scope = groups.group_scope(arm, arm.params["group"])
+    if "name" in arm.params:
+        scope = machines.resource_id(arm.subscription_row().id, arm.params["group"],
+                                     arm.params["name"])
+    rbac.require(arm.session, arm.caller, action, scope)
+    return _Tagged(arm)
 
 
 def get_tags(arm: ArmRequest) -> Response:

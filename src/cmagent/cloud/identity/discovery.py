@@ -102,11 +102,15 @@ def instance_discovery(entra: Entra, request: Request) -> Response:
     """MSAL's authority validation: an authority on this host (or, in the lab, on a public
     sign-in name that leads here) is valid; its tenant discovery document is the authority's
     own, so the client goes on to the authority's tenant."""
-    endpoint = urlsplit(request.query.get("authorization_endpoint", ""))
     host = request.host.split(":")[0].lower()
     aliases = sorted({host, *PUBLIC_ALIASES}) if host in PUBLIC_ALIASES else [host]
+    try:
+        endpoint = urlsplit(request.query.get("authorization_endpoint", ""))
+        endpoint_host = endpoint.hostname or host
+    except ValueError:  # not a URL (e.g. a broken IPv6 literal)
+        return errors.unknown_instance().response(request)
     tenant = endpoint.path.strip("/").split("/")[0] if endpoint.path else "common"
-    if (endpoint.hostname or host) not in aliases or not tenant:
+    if endpoint_host not in aliases or not tenant:
         return errors.unknown_instance().response(request)
     return Response.json(200, {
         "tenant_discovery_endpoint":
