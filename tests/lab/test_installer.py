@@ -141,7 +141,8 @@ def test_on_an_azure_vm(lab, plain) -> None:
         probe = {"AZCMAGENT_IMDS_PROBE": "http://127.0.0.1:8099"}
         _failed_with(lab, plain, _install(plain, env=probe), 141,
                      "cannot install Azure Connected Machine agent on an Azure Virtual Machine")
-    finally:
+    finally:  # the process inside, not only nsenter: its pipes end with it
+        plain.run("pkill", "-f", "http.server")
         responder.kill()
         responder.communicate()
 
@@ -154,11 +155,21 @@ def test_apt_lock_held(lab, plain) -> None:
         _failed_with(lab, plain, _install(plain, env={"AZCMAGENT_APT_LOCK_SECONDS": "2"}), 145,
                      "still busy after 2 seconds")
     finally:
+        plain.run("pkill", "-f", "sleep 60")
         holder.kill()
         holder.communicate()
 
 
-def test_packages_microsoft_com_out_of_reach(lab, plain) -> None:
+def _fresh(lab, name: str):
+    """A machine that has not been set up for packages.microsoft.com yet (the script skips
+    the configuration download when packages-microsoft-prod is installed, as the real one)."""
+    machine = lab.add_machine(name, agent=False)
+    _download(machine)
+    return machine
+
+
+def test_packages_microsoft_com_out_of_reach(lab) -> None:
+    plain = _fresh(lab, "offline")
     lab.no_route("packages.microsoft.com")
     _failed_with(lab, plain, _install(plain), 146, "packages-microsoft-prod.deb errored")
     lab.clear()
@@ -168,7 +179,8 @@ def test_packages_microsoft_com_out_of_reach(lab, plain) -> None:
                  "packages-microsoft-prod.deb errored")
 
 
-def test_curl_cannot_write(lab, plain) -> None:
+def test_curl_cannot_write(lab) -> None:
+    plain = _fresh(lab, "unwritable")
     plain.run("sh", "-c", "mkdir -p /root/work/packages-microsoft-prod.deb")
     _failed_with(lab, plain, _install(plain, "--tempdir", "/root/work"), 157,
                  "curl permission error")
