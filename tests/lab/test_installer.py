@@ -15,6 +15,7 @@ from cmagent.lab.lab import Lab
 from cmagent.lab.topology import LINKS
 from cmagent.lab.topology import PROXY
 from tests.lab.conftest import ROOT
+from tests.lab.test_machines import _connect
 from tests.lab.test_package import CHECKOUT
 from tests.lab.test_package import _ok
 from tests.lab.test_package import debs  # noqa: F401 (the packages, built once)
@@ -74,12 +75,7 @@ def test_install_from_aka_ms_then_connect(lab) -> None:
     assert _ok(machine.run("dpkg-query", "-W", "-f=${Version}", "azcmagent")) == "0.1.0-2"
     owner = machine.run("ps", "-o", "user=", "-C", "himds").stdout.split()
     assert owner == ["himds"], owner
-    onboarding = lab.onboarding
-    _ok(machine.run("azcmagent", "connect", "--service-principal-id",
-                    onboarding["servicePrincipalId"], "--service-principal-secret",
-                    onboarding["servicePrincipalSecret"], "--tenant-id", onboarding["tenantId"],
-                    "--subscription-id", onboarding["subscriptionId"], "--resource-group",
-                    onboarding["resourceGroup"], "--location", onboarding["location"]))
+    _ok(_connect(machine, lab.onboarding))
     assert json.loads(_ok(machine.run("azcmagent", "show", "--json")))["status"] == "Connected"
 
 

@@ -18,6 +18,7 @@ import pytest
 from cmagent.lab import image
 from cmagent.lab.lab import Lab
 from tests.lab.conftest import ROOT
+from tests.lab.test_machines import _connect
 
 pytestmark = ROOT
 CHECKOUT = Path(__file__).resolve().parents[2]
@@ -74,12 +75,7 @@ def test_install_upgrade_remove_purge_on_a_connected_machine(lab, debs) -> None:
     assert _ok(machine.run("systemctl", "is-active", "himdsd")).strip() == "active"
     assert machine.run("ps", "-o", "user=", "-C", "himds").stdout.split() == ["himds"]
     assert "IDENTITY_ENDPOINT" in _ok(machine.run("systemctl", "show-environment"))
-    onboarding = lab.onboarding
-    _ok(machine.run("azcmagent", "connect", "--service-principal-id",
-                    onboarding["servicePrincipalId"], "--service-principal-secret",
-                    onboarding["servicePrincipalSecret"], "--tenant-id", onboarding["tenantId"],
-                    "--subscription-id", onboarding["subscriptionId"], "--resource-group",
-                    onboarding["resourceGroup"], "--location", onboarding["location"]))
+    _ok(_connect(machine, lab.onboarding))
     before = _identity(machine)
 
     _install(machine, debs[VERSIONS[1]])  # the upgrade
