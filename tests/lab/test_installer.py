@@ -125,7 +125,7 @@ def test_unknown_and_unsupported_distributions(lab) -> None:
 
 def test_on_an_azure_vm(lab, plain) -> None:
     """A lab responder plays Azure's instance metadata service (the probe address is settable;
-    nothing is ever sent to 169.254.169.254)."""
+    nothing is ever sent to Azure's link-local metadata address)."""
     plain.run("sh", "-c", "mkdir -p /srv/imds/metadata/instance && echo '{}' > "
               "/srv/imds/metadata/instance/compute")
     responder = plain.spawn("python3", "-m", "http.server", "--bind", "127.0.0.1",
