@@ -1,5 +1,6 @@
 """``cmagent-cloud lab up | status | exec | down``: the lab as a long-lived thing a person works
-in, from any shell."""
+in, from any shell. Only the parsers load with ``cmagent-cloud``; the lab itself is imported
+when a lab command runs."""
 
 from __future__ import annotations
 
@@ -8,12 +9,6 @@ import json
 import os
 import sys
 from typing import Any
-
-from cmagent.lab import records
-from cmagent.lab import session
-from cmagent.lab.image import ImageError
-from cmagent.lab.lab import LabError
-from cmagent.lab.machines import MachineError
 
 
 def add_parsers(commands: Any) -> None:
@@ -42,6 +37,10 @@ def add_parsers(commands: Any) -> None:
 
 def _guarded(action: Any) -> Any:
     def run(args: argparse.Namespace) -> int:
+        from cmagent.lab.image import ImageError
+        from cmagent.lab.lab import LabError
+        from cmagent.lab.machines import MachineError
+
         if os.geteuid() != 0:
             print("cmagent-cloud lab: needs root (network namespaces, mounts, containers)",
                   file=sys.stderr)
@@ -56,6 +55,9 @@ def _guarded(action: Any) -> Any:
 
 @_guarded
 def _up(args: argparse.Namespace) -> int:
+    from cmagent.lab import session
+    from cmagent.lab.lab import LabError
+
     if args.machines < 0 or args.machines > 200:
         raise LabError("--machines must be between 0 and 200")
     state = session.up(args.machines)
@@ -64,6 +66,8 @@ def _up(args: argparse.Namespace) -> int:
 
 
 def _describe(state: dict[str, Any]) -> str:
+    from cmagent.lab import session
+
     onboarding = state["onboarding"]
     lines = [f"Lab {state['id']} is up (files in {state['dir']}).",
              f"Cloud: the public names (management.azure.com, login.microsoftonline.com, ...) "
@@ -81,6 +85,8 @@ def _describe(state: dict[str, Any]) -> str:
 
 @_guarded
 def _status(args: argparse.Namespace) -> int:
+    from cmagent.lab import records
+
     labs = records.all_records()
     if args.json:
         print(json.dumps(labs, indent=2))
@@ -94,6 +100,9 @@ def _status(args: argparse.Namespace) -> int:
 
 @_guarded
 def _exec(args: argparse.Namespace) -> int:
+    from cmagent.lab import session
+    from cmagent.lab.lab import LabError
+
     command = args.command[1:] if args.command[:1] == ["--"] else args.command
     if not command:
         raise LabError("give the command after '--': lab exec MACHINE -- COMMAND...")
@@ -102,6 +111,9 @@ def _exec(args: argparse.Namespace) -> int:
 
 @_guarded
 def _down(args: argparse.Namespace) -> int:
+    from cmagent.lab import records
+    from cmagent.lab import session
+
     chosen = records.all_records() if args.all else [session.load(args.lab)]
     for state in chosen:
         session.down(state)

@@ -135,7 +135,6 @@ class Lab:
             if time.monotonic() > deadline or self.processes[-1].poll() is not None:
                 raise LabError(f"the cloud did not start: {(self.dir / 'cloud.err').read_text()}")
             time.sleep(0.1)
-        self.cloud_ca = data / "ca.pem"
 
     def cloud_cli(self, *args: str) -> Any:
         """Run a cmagent-cloud management subcommand on the cloud host; its JSON answer."""
