@@ -20,8 +20,8 @@ def _quoted(text: str) -> str:
 def _messages() -> str:
     by_code = {entry.code: entry for entry in catalogue.ENTRIES}
     lines = ["message() {  # message CODE: its message, cause and remedy, in the user's language",
-             '    case "${LANG:-}${LC_ALL:-}${LC_MESSAGES:-}" in *ja_*) lang=ja ;; *) lang=en ;; '
-             "esac",
+             '    case "${LC_ALL:-${LC_MESSAGES:-${LANG:-}}}" in ja_*|ja) lang=ja ;; '
+             "*) lang=en ;; esac",
              '    case "$lang:$1" in']
     for code in CODES:
         for language in ("en", "ja"):

@@ -38,7 +38,16 @@ def build(debs: list[Path], out: Path) -> Path:
     """``out/served`` holds the tree to serve; ``out/gnupg`` the repository's key."""
     served, gnupg = out / "served", out / "gnupg"
     shutil.rmtree(served, ignore_errors=True)
-    _ensure_key(gnupg)
+    try:
+        _ensure_key(gnupg)
+        _fill(served, gnupg, debs)
+    finally:  # the agent gpg started for the signatures must not outlive the build
+        subprocess.run(["gpgconf", "--homedir", str(gnupg), "--kill", "all"], check=False,
+                       capture_output=True)
+    return served
+
+
+def _fill(served: Path, gnupg: Path, debs: list[Path]) -> None:
     base = served / "debian" / "12" / "prod"
     pool = base / "pool" / "main"
     (pool / "a" / "azcmagent").mkdir(parents=True)
@@ -55,7 +64,6 @@ def build(debs: list[Path], out: Path) -> Path:
     (served / "keys").mkdir()
     (served / "keys" / "microsoft.asc").write_bytes(_gpg(gnupg, "--armor", "--export"))
     _indices(base, gnupg)
-    return served
 
 
 def _gpg(gnupg: Path, *args: str, data: bytes | None = None) -> bytes:

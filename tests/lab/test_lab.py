@@ -104,12 +104,12 @@ def test_scenarios_cover_the_seed_rows() -> None:
 
 
 def test_every_scenario_runs_and_none_passes_unbuilt(lab) -> None:
-    outcomes = [scenarios.run(lab, scenario) for scenario in scenarios.SCENARIOS]
+    outcomes = [scenarios.run(lab, scenario) for scenario in scenarios.AGENT_SCENARIOS]
     states = {o.scenario.name: o.state for o in outcomes}
     assert "mismatched" not in states.values(), [o.to_json() for o in outcomes
                                                  if o.state == "mismatched"]
     for outcome in outcomes:
-        assert (outcome.state == "not-built") == (not scenarios.built(lab, outcome.scenario.needs))
+        assert (outcome.state == "not-built") == (not scenarios.built(lab, outcome.scenario))
     assert states["invalid-value"] == states["not-root"] == states["rsa-key-fails"] == "matched"
 
 

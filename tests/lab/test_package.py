@@ -5,39 +5,28 @@ lintian finds no error."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
-from cmagent.lab import image
+from cmagent.lab import packages
 from cmagent.lab.lab import Lab
 from tests.lab.conftest import ROOT
 from tests.lab.test_machines import _connect
 
 pytestmark = ROOT
 CHECKOUT = Path(__file__).resolve().parents[2]
-VERSIONS = ("0.1.0-1", "0.1.0-2")  # the second stands for the next release
+VERSIONS = packages.VERSIONS
 
 
 @pytest.fixture(scope="module")
 def debs() -> dict[str, Path]:
-    """Both versions, built by scripts/build-deb once per state of the sources and packaging."""
-    _, wheel_key = image.wheels()
-    packaging = hashlib.sha256(b"".join(p.read_bytes() for p in sorted(
-        (CHECKOUT / "packaging").rglob("*")) if p.is_file() and "__pycache__" not in p.parts))
-    out = image.cache_dir() / f"debs-{wheel_key}-{packaging.hexdigest()[:12]}"
-    for version in VERSIONS:
-        if not (out / f"azcmagent_{version}_amd64.deb").exists():
-            subprocess.run([sys.executable, str(CHECKOUT / "packaging" / "build_deb.py"),
-                            "--version", version, "--out", str(out)], check=True,
-                           capture_output=True)
-    return {version: out / f"azcmagent_{version}_amd64.deb" for version in VERSIONS}
+    """Both versions, built by packaging/build_deb.py once per state of the sources."""
+    return packages.debs()
 
 
 @pytest.fixture(scope="module")
@@ -94,13 +83,10 @@ def test_install_upgrade_remove_purge_on_a_connected_machine(lab, debs) -> None:
     assert machine.run("getent", "group", "himds").returncode != 0
 
 
-def test_install_from_the_repository_at_packages_microsoft_com(lab, debs, tmp_path) -> None:
+def test_install_from_the_repository_at_packages_microsoft_com(lab) -> None:
     """As the docs have users do it: the configuration package from packages.microsoft.com,
     apt-get update (signatures checked against its keyring), a chosen version, an upgrade."""
-    subprocess.run([sys.executable, str(CHECKOUT / "packaging" / "build_repo.py"),
-                    *map(str, debs.values()), "--out", str(tmp_path / "repo")], check=True,
-                   capture_output=True)
-    lab.publish(tmp_path / "repo" / "served")
+    lab.publish(packages.repository())
     machine = lab.add_machine("pkg02", agent=False)
     quiet = {"DEBIAN_FRONTEND": "noninteractive"}
     _ok(machine.run("curl", "-sSfo", "/root/prod.deb", "https://packages.microsoft.com/config/"

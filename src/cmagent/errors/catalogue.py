@@ -8,50 +8,13 @@ failure is the AZCM number (``AZCM0026`` exits 26). Entries that no command emit
 
 from __future__ import annotations
 
+from cmagent.errors.entry import Entry
+from cmagent.errors.entry import Texts
+from cmagent.errors.installers import INSTALLER_ENTRIES
 
-class Texts:
-    """Message, cause and remedy in one language."""
-
-    __slots__ = ("cause", "message", "remedy")
-
-    def __init__(self, message: str, cause: str, remedy: str) -> None:
-        self.message = message
-        self.cause = cause
-        self.remedy = remedy
+__all__ = ["BY_CODE", "BY_NAME", "ENTRIES", "Entry", "Texts"]
 
 
-# Plain slotted classes rather than dataclasses: this module is on every run's start-up path.
-class Entry:
-    """One AZCM code."""
-
-    __slots__ = ("code", "en", "ja", "name", "retryable", "unused")
-
-    def __init__(self, code: int, name: str, retryable: bool, en: Texts, ja: Texts,
-                 unused: str | None = None) -> None:
-        self.code = code
-        self.name = name
-        self.retryable = retryable
-        self.en = en
-        self.ja = ja
-        self.unused = unused
-
-    def __repr__(self) -> str:
-        return f"Entry({self.label})"
-
-    @property
-    def label(self) -> str:
-        return f"AZCM{self.code:04d}"
-
-    @property
-    def exit_status(self) -> int:
-        return self.code
-
-    def texts(self, language: str) -> Texts:
-        return self.ja if language == "ja" else self.en
-
-
-INSTALLER = "installer code: cmagent ships no installer yet"
-WINDOWS = "Windows installer code: cmagent targets Linux"
 TPM = "TPM-backed identity is not implemented"
 EXTENSIONS = "the extension manager is not implemented"
 HISTORICAL = "historical code: current agents report this case as AZCM0023"
@@ -72,8 +35,6 @@ _SERVICE_JA = (
     "root でコマンドを実行し、himds が動作していることを確認してから (systemctl start himdsd、"
     "systemd がない環境では 'himds serve')、もう一度実行してください。",
 )
-_SUPPORT_EN = "Read the error above and the installer log; collect logs with 'azcmagent logs'."
-_SUPPORT_JA = "上のエラーとインストーラーのログを確認し、'azcmagent logs' でログを収集してください。"
 
 
 def _e(
@@ -85,17 +46,6 @@ def _e(
     unused: str | None = None,
 ) -> Entry:
     return Entry(code, name, retryable, Texts(*en), Texts(*ja), unused)
-
-
-def _installer(code: int, name: str, en_message: str, ja_message: str) -> Entry:
-    return _e(
-        code,
-        name,
-        False,
-        (en_message, "The installation script stopped at this step.", _SUPPORT_EN),
-        (ja_message, "インストール スクリプトがこの手順で停止しました。", _SUPPORT_JA),
-        INSTALLER if code < 147 else WINDOWS,
-    )
 
 
 _AGENT: tuple[Entry, ...] = (
@@ -493,103 +443,6 @@ _AGENT: tuple[Entry, ...] = (
        TPM),
 )
 
-_LINUX_INSTALLER: tuple[Entry, ...] = (
-    _installer(127, "INSTALL_ALTDOWNLOAD_DEB_ON_RPM",
-               "The --altdownload file has a .deb suffix on an RPM system.",
-               "RPM システムで --altdownload のファイルに .deb 拡張子が付いています。"),
-    _installer(128, "INSTALL_ALTDOWNLOAD_RPM_ON_DEB",
-               "The --altdownload file has a .rpm suffix on a DEB system.",
-               "DEB システムで --altdownload のファイルに .rpm 拡張子が付いています。"),
-    _installer(129, "INSTALL_BAD_ARGUMENT",
-               "The installer got an unknown argument, or its temporary directory is not "
-               "writable.",
-               "インストーラーに不明な引数が渡されたか、一時ディレクトリに書き込めません。"),
-    _installer(130, "INSTALL_NO_SYSTEMD",
-               "systemd is required: systemctl is not on the PATH.",
-               "systemd が必要ですが、PATH に systemctl がありません。"),
-    _installer(131, "INSTALL_UNKNOWN_DISTRIBUTION",
-               "The Linux distribution cannot be identified.",
-               "Linux ディストリビューションを特定できません。"),
-    _installer(132, "INSTALL_UNSUPPORTED_ARCHITECTURE",
-               "The processor architecture is not supported (x86_64 and aarch64 only).",
-               "プロセッサ アーキテクチャがサポートされていません (x86_64 と aarch64 のみ)。"),
-    _installer(133, "INSTALL_UNSUPPORTED_DISTRIBUTION",
-               "The Linux distribution or its ARM64 variant is not supported.",
-               "Linux ディストリビューションまたはその ARM64 版がサポートされていません。"),
-    *(
-        _installer(code, f"INSTALL_LINUX_{code}",
-                   "The Linux installation failed.", "Linux へのインストールに失敗しました。")
-        for code in range(134, 141)
-    ),
-    _installer(141, "INSTALL_ON_AZURE_VM",
-               "The agent cannot be installed on an Azure virtual machine.",
-               "Azure 仮想マシンにはエージェントをインストールできません。"),
-    _installer(142, "INSTALL_ALTDOWNLOAD_FAILED",
-               "The --altdownload link is wrong, or copying the package failed.",
-               "--altdownload のリンクが正しくないか、パッケージのコピーに失敗しました。"),
-    _installer(143, "INSTALL_PACKAGE_MANAGER_FAILED",
-               "The package manager failed to install azcmagent.",
-               "パッケージ マネージャーによる azcmagent のインストールに失敗しました。"),
-    _installer(144, "INSTALL_LINUX_144",
-               "The Linux installation failed.", "Linux へのインストールに失敗しました。"),
-    _installer(145, "INSTALL_APT_LOCKED",
-               "The apt/dpkg lock was still held after 5 minutes.",
-               "5 分経過しても apt/dpkg のロックが解放されませんでした。"),
-    _installer(146, "INSTALL_REPOSITORY_DOWNLOAD_FAILED",
-               "Downloading the packages-microsoft-prod repository package failed.",
-               "packages-microsoft-prod リポジトリ パッケージのダウンロードに失敗しました。"),
-)
-
-_WINDOWS_INSTALLER: tuple[Entry, ...] = (
-    _installer(147, "INSTALL_VERSION_NOT_FOUND",
-               "The requested --desiredversion was not found (Windows: cannot install on an "
-               "Azure VM).",
-               "要求された --desiredversion が見つかりません (Windows: Azure VM にはインストール"
-               "できません)。"),
-    _installer(148, "INSTALL_MSI_DOWNLOAD_FAILED",
-               "Downloading the Windows installer package failed.",
-               "Windows インストーラー パッケージのダウンロードに失敗しました。"),
-    _installer(149, "INSTALL_MSIEXEC_UNEXPECTED",
-               "msiexec returned an unexpected code.",
-               "msiexec が想定外のコードを返しました。"),
-    _installer(150, "INSTALL_GENERIC_FAILURE",
-               "The installation failed.",
-               "インストール中に一般的なエラーが発生しました。"),
-    _installer(151, "INSTALL_DOTNET_MISSING",
-               "The required .NET Framework is missing.",
-               "必要な .NET Framework がありません。"),
-    _installer(152, "INSTALL_AZURE_STACK_HCI",
-               "This server is Azure Stack HCI; use its built-in registration.",
-               "このサーバーは Azure Stack HCI です。組み込みの登録機能を使用してください。"),
-    _installer(153, "INSTALL_UNSUPPORTED_PLATFORM",
-               "The system platform is not supported.",
-               "システム プラットフォームがサポートされていません。"),
-    _installer(154, "INSTALL_POWERSHELL_TOO_OLD",
-               "The installed PowerShell is too old.",
-               "インストールされている PowerShell が古すぎます。"),
-    _installer(155, "INSTALL_NOT_ADMINISTRATOR",
-               "The installation script is not running as an administrator.",
-               "インストール スクリプトが管理者として実行されていません。"),
-    _installer(156, "INSTALL_AGENT_FAILED",
-               "Installing the agent failed (fatal installer error).",
-               "エージェントのインストールに失敗しました (インストーラーの致命的なエラー)。"),
-    _installer(157, "INSTALL_REPOSITORY_METADATA_FAILED",
-               "The repository metadata of packages.microsoft.com cannot be downloaded.",
-               "packages.microsoft.com のリポジトリ メタデータをダウンロードできません。"),
-    _installer(158, "INSTALL_DISK_FULL",
-               "There is not enough disk space.",
-               "ディスクの空き容量が不足しています。"),
-    _installer(159, "INSTALL_IN_PROGRESS",
-               "Another installation is in progress.",
-               "別のインストールが進行中です。"),
-    _installer(160, "INSTALL_LOG_UNAVAILABLE",
-               "The installer cannot open its log file.",
-               "インストーラーがログ ファイルを開けません。"),
-    _installer(171, "INSTALL_SIGNATURE_INVALID",
-               "The agent package failed signature validation.",
-               "エージェント パッケージの署名の検証に失敗しました。"),
-)
-
-ENTRIES: tuple[Entry, ...] = _AGENT + _LINUX_INSTALLER + _WINDOWS_INSTALLER
+ENTRIES: tuple[Entry, ...] = _AGENT + INSTALLER_ENTRIES
 BY_CODE: dict[int, Entry] = {entry.code: entry for entry in ENTRIES}
 BY_NAME: dict[str, Entry] = {entry.name: entry for entry in ENTRIES}

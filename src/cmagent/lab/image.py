@@ -43,11 +43,11 @@ def _digest(*parts: bytes) -> str:
     return hashlib.sha256(b"\0".join(parts)).hexdigest()[:16]
 
 
-def _complete(path: Path) -> bool:
+def complete(path: Path) -> bool:
     return path.is_dir() and (path.parent / f"{path.name}.complete").exists()
 
 
-def _publish(partial: Path, final: Path) -> Path:
+def publish_build(partial: Path, final: Path) -> Path:
     shutil.rmtree(final, ignore_errors=True)
     partial.rename(final)
     (final.parent / f"{final.name}.complete").touch()
@@ -59,7 +59,7 @@ def base_image() -> Path:
     check_host()
     key = _digest(SUITE.encode(), " ".join(PACKAGES).encode())
     final = cache_dir() / f"debian-{SUITE}-{key}"
-    if _complete(final):
+    if complete(final):
         return final
     sources = next((p for p in APT_SOURCES if p.exists()), None)
     if sources is None:
@@ -73,7 +73,7 @@ def base_image() -> Path:
     _run("tar", "-C", str(partial), "-xf", str(tarball))
     tarball.unlink()
     (partial / "etc" / "hostname").unlink(missing_ok=True)  # each machine is named at boot
-    return _publish(partial, final)
+    return publish_build(partial, final)
 
 
 def wheels() -> tuple[Path, str]:
@@ -84,7 +84,7 @@ def wheels() -> tuple[Path, str]:
     key = _digest(*(str(p.relative_to(CHECKOUT)).encode() + p.read_bytes() for p in sources),
                   (CHECKOUT / "pyproject.toml").read_bytes())
     final = cache_dir() / f"wheels-{key}"
-    if not _complete(final):
+    if not complete(final):
         partial = Path(f"{final}.partial")
         shutil.rmtree(partial, ignore_errors=True)
         with tempfile.TemporaryDirectory() as build:  # a clean copy: no stale build/ dirs
@@ -93,7 +93,7 @@ def wheels() -> tuple[Path, str]:
                 ".venv", ".git", "node_modules", "__pycache__", "*.egg-info", "build", "dist"))
             _run(sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
                  "--wheel-dir", str(partial), str(copy))
-        _publish(partial, final)
+        publish_build(partial, final)
     return final, key
 
 
@@ -114,13 +114,13 @@ def agent_layer() -> tuple[Path, Path]:
     base = base_image()
     wheel_dir, wheel_key = wheels()
     final = cache_dir() / f"agent-{_digest(base.name.encode(), wheel_key.encode())}"
-    if _complete(final):
+    if complete(final):
         return final, base
     partial = Path(f"{final}.partial")
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     _install_into(base, partial, wheel_dir)
-    return _publish(partial, final), base
+    return publish_build(partial, final), base
 
 
 def _install_into(base: Path, upper: Path, wheel_dir: Path) -> None:

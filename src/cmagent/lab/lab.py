@@ -58,6 +58,7 @@ class Lab:
         self.redirected: dict[str, str] = {}
         self.processes: list[subprocess.Popen[bytes]] = []
         self.onboarding: dict[str, Any] = {}
+        self.published: Path | None = None  # the tree the download names serve
         self.machines: list[Machine] = []
         self.cloud_ca = self.dir / "cloud" / "ca.pem"  # once the cloud has started
         self._machines_lock = threading.Lock()
@@ -147,9 +148,12 @@ class Lab:
     def publish(self, tree: Path) -> None:
         """Serve the files of ``tree`` from the cloud's download names (e.g. the apt
         repository ``packaging/build_repo.py`` built, as packages.microsoft.com)."""
+        if self.published == tree:
+            return
         target = self.dir / "cloud" / "downloads"
         shutil.rmtree(target, ignore_errors=True)
         shutil.copytree(tree, target)
+        self.published = tree
 
     def quickstart(self, *roles: str) -> dict[str, Any]:
         extra = [arg for role in roles for arg in ("--role", role)]

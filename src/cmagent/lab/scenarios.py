@@ -1,5 +1,6 @@
 """The seed document's failures as named scenarios: topology and conditions, cloud data, the
-agent command, and the AZCM code and message it must end with.
+agent command, and the AZCM code and message it must end with; with the install script's rows
+(``installer_cases.py``).
 
 ``cmagent-cloud scenario list`` / ``scenario run NAME`` (or ``--all``). A scenario whose agent
 command is not built yet is reported as such and never counts as passed.
@@ -7,56 +8,18 @@ command is not built yet is reported as such and never counts as passed.
 
 from __future__ import annotations
 
-import json
-import subprocess
-from collections.abc import Callable
-from typing import Any
-
-from cmagent.lab.lab import BIN
+from cmagent.lab.cases import SEED_TABLE_1
+from cmagent.lab.cases import Context
+from cmagent.lab.cases import Outcome
+from cmagent.lab.cases import Scenario
+from cmagent.lab.cases import Setup
+from cmagent.lab.cases import built
+from cmagent.lab.cases import run
+from cmagent.lab.installer_cases import INSTALLER_SCENARIOS
 from cmagent.lab.lab import Lab
-from cmagent.lab.machines import Machine
 
+__all__ = ["BY_NAME", "NOT_ON_LINUX", "SCENARIOS", "Outcome", "built", "run"]
 ONBOARDING_ROLE = "Azure Connected Machine Onboarding"
-Setup = Callable[[Lab, "Context"], None]
-
-AGENT_PATH = f"{BIN}:/usr/sbin:/usr/bin:/sbin:/bin"
-CONFIG = "/root/connect.json"  # where the scenario's connect flags are, on its machine
-
-
-class Context:
-    """One scenario's machine (booted with the agent installed and himdsd running), its
-    connect flags, and how its command runs (environment, prefix words, user)."""
-
-    def __init__(self, machine: Machine) -> None:
-        self.machine = machine
-        self.flags: dict[str, str] = {}
-        self.env: dict[str, str] = {}
-        self.prefix: list[str] = []
-        self.user: str | None = None
-
-    def write_config(self) -> str:
-        path = self.machine.merged / CONFIG.lstrip("/")
-        path.write_text(json.dumps(self.flags))
-        path.chmod(0o600)
-        return CONFIG
-
-    def agent(self, *words: str) -> subprocess.CompletedProcess[str]:
-        return self.machine.run(*self.prefix, "azcmagent", *words, user=self.user,
-                                env=self.env)
-
-
-class Scenario:
-    def __init__(self, name: str, seed: str, summary: str, command: list[str], code: int,
-                 message: tuple[str, ...] = (), setup: Setup | None = None,
-                 needs: str = "") -> None:
-        self.name = name
-        self.seed = seed
-        self.summary = summary
-        self.command = command
-        self.code = code
-        self.message = message
-        self.setup = setup
-        self.needs = needs or command[0]
 
 
 # --- setups ------------------------------------------------------------------------------------
@@ -158,9 +121,8 @@ def _blocked_certs_dir(lab: Lab, context: Context) -> None:
 
 CONNECT = ["connect", "--config", "{config}"]
 SEED_TABLE_2 = "seed table 2 (known connection errors)"
-SEED_TABLE_1 = "seed table 1 (AZCM codes)"
 
-SCENARIOS: tuple[Scenario, ...] = (
+AGENT_SCENARIOS: tuple[Scenario, ...] = (
     Scenario("device-flow-no-route", SEED_TABLE_2,
              "Entra ID's login names have no route; device login cannot start.",
              [*CONNECT, "--ignore-network-check"], 26,
@@ -257,48 +219,12 @@ SCENARIOS: tuple[Scenario, ...] = (
              "AZCM0103: the key pair cannot be stored.", ["genkey"], 103,
              ("Cannot save the private key",), _blocked_certs_dir),
 )
+SCENARIOS = AGENT_SCENARIOS + INSTALLER_SCENARIOS
 BY_NAME = {scenario.name: scenario for scenario in SCENARIOS}
-NOT_ON_LINUX = ("AZCM0127-0160, 0171: installer codes (the installer is not part of cmagent); "
-                "AZCM0001: an unexpected agent failure has no network or data condition that "
-                "provokes it (tests/agent covers it in-process)")
+NOT_ON_LINUX = ("AZCM0147-0152 and 0153-0156, 0158-0160, 0171 as Windows installer codes (the "
+                "Windows installer is not part of cmagent, which targets Linux); AZCM0134-0140 "
+                "and 0144 (the real Linux script documents no condition for them); AZCM0001: "
+                "an unexpected agent failure has no network or data condition that provokes it "
+                "(tests/agent covers it in-process)")
 
 
-class Outcome:
-    def __init__(self, scenario: Scenario, state: str, status: int | None = None,
-                 output: str = "") -> None:
-        self.scenario = scenario
-        self.state = state  # matched, mismatched or not-built
-        self.status = status
-        self.output = output
-
-    def to_json(self) -> dict[str, Any]:
-        return {"scenario": self.scenario.name, "state": self.state, "exitStatus": self.status,
-                "expected": self.scenario.code, "output": self.output}
-
-
-def built(lab: Lab, command: str) -> bool:
-    """Whether the agent has ``command`` (asked under the lab's root: even ``--help`` logs)."""
-    help_run = lab.agent(str(BIN / "azcmagent"), command, "--help", env={
-        "PATH": AGENT_PATH, "AZCMAGENT_ROOT": str(lab.dir)})
-    return help_run.returncode == 0
-
-
-def run(lab: Lab, scenario: Scenario) -> Outcome:
-    """Run ``scenario`` on a machine of its own, removed afterwards."""
-    if not built(lab, scenario.needs):
-        return Outcome(scenario, "not-built")
-    lab.clear()
-    machine = lab.add_machine(scenario.name)
-    try:
-        context = Context(machine)
-        if scenario.setup:
-            scenario.setup(lab, context)
-        config = context.write_config()
-        result = context.agent(*(w.replace("{config}", config) for w in scenario.command))
-    finally:
-        lab.remove_machine(machine)
-    output = result.stdout + result.stderr
-    matched = result.returncode == scenario.code and all(m in output for m in scenario.message)
-    if scenario.code:
-        matched = matched and f"AZCM{scenario.code:04d}" in output
-    return Outcome(scenario, "matched" if matched else "mismatched", result.returncode, output)

@@ -1,0 +1,123 @@
+"""What a scenario is and how one runs: a machine of its own (with the agent installed, or plain
+Debian for the installer), the set-up that makes its condition, one command, and the exit
+status, AZCM code and words it must end with. The rows themselves are in ``scenarios.py``
+(the agent's) and ``installer_cases.py`` (the install script's)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Callable
+from typing import Any
+
+from cmagent.lab.lab import BIN
+from cmagent.lab.lab import Lab
+from cmagent.lab.machines import Machine
+
+Setup = Callable[[Lab, "Context"], None]
+# A check after the command: what is wrong (empty when all is as it should be).
+Verify = Callable[[Lab, "Context", "subprocess.CompletedProcess[str]"], str]
+
+AGENT_PATH = f"{BIN}:/usr/sbin:/usr/bin:/sbin:/bin"
+CONFIG = "/root/connect.json"  # where the scenario's connect flags are, on its machine
+SEED_TABLE_1 = "seed table 1 (AZCM codes)"
+
+
+class Context:
+    """One scenario's machine, its connect flags, and how its command runs (environment,
+    prefix words, user)."""
+
+    def __init__(self, machine: Machine) -> None:
+        self.machine = machine
+        self.flags: dict[str, str] = {}
+        self.env: dict[str, str] = {}
+        self.prefix: list[str] = []
+        self.words: list[str] = []  # appended to the scenario's command
+        self.user: str | None = None
+
+    def write_config(self) -> str:
+        path = self.machine.merged / CONFIG.lstrip("/")
+        path.write_text(json.dumps(self.flags))
+        path.chmod(0o600)
+        return CONFIG
+
+    def agent(self, *words: str) -> subprocess.CompletedProcess[str]:
+        return self.command("azcmagent", *words)
+
+    def command(self, program: str, *words: str) -> subprocess.CompletedProcess[str]:
+        return self.machine.run(*self.prefix, program, *words, user=self.user, env=self.env)
+
+
+class Scenario:
+    """``command`` runs ``program`` (the agent unless said otherwise); it must exit with
+    ``status`` (the AZCM number unless said otherwise) and print ``AZCM<code>`` and every
+    ``message``."""
+
+    def __init__(self, name: str, seed: str, summary: str, command: list[str], code: int,
+                 message: tuple[str, ...] = (), setup: Setup | None = None,
+                 needs: str = "", *, program: str = "azcmagent", status: int | None = None,
+                 agent_installed: bool = True, verify: Verify | None = None) -> None:
+        self.name = name
+        self.seed = seed
+        self.summary = summary
+        self.command = command
+        self.code = code
+        self.message = message
+        self.setup = setup
+        self.needs = needs or command[0]
+        self.program = program
+        self.status = code if status is None else status
+        self.agent_installed = agent_installed
+        self.verify = verify
+
+
+class Outcome:
+    def __init__(self, scenario: Scenario, state: str, status: int | None = None,
+                 output: str = "") -> None:
+        self.scenario = scenario
+        self.state = state  # matched, mismatched or not-built
+        self.status = status
+        self.output = output
+
+    def to_json(self) -> dict[str, Any]:
+        return {"scenario": self.scenario.name, "state": self.state, "exitStatus": self.status,
+                "expected": self.scenario.code, "output": self.output}
+
+
+def built(lab: Lab, scenario: Scenario) -> bool:
+    """Whether the agent has the scenario's command (asked under the lab's root: even
+    ``--help`` logs); the install script is always there."""
+    if scenario.program != "azcmagent":
+        return True
+    help_run = lab.agent(str(BIN / "azcmagent"), scenario.needs, "--help", env={
+        "PATH": AGENT_PATH, "AZCMAGENT_ROOT": str(lab.dir)})
+    return help_run.returncode == 0
+
+
+def run(lab: Lab, scenario: Scenario) -> Outcome:
+    """Run ``scenario`` on a machine of its own, removed afterwards."""
+    if not built(lab, scenario):
+        return Outcome(scenario, "not-built")
+    lab.clear()
+    machine = lab.add_machine(scenario.name, agent=scenario.agent_installed)
+    try:
+        context = Context(machine)
+        if scenario.setup:
+            scenario.setup(lab, context)
+        config = context.write_config()
+        words = [w.replace("{config}", config) for w in scenario.command] + context.words
+        result = context.command(scenario.program, *words)
+        problem = scenario.verify(lab, context, result) if scenario.verify else ""
+    finally:
+        lab.remove_machine(machine)
+    output = result.stdout + result.stderr + (f"\nMISMATCH: {problem}" if problem else "")
+    return Outcome(scenario, "mismatched" if problem or not _matches(scenario, result, output)
+                   else "matched", result.returncode, output)
+
+
+def _matches(scenario: Scenario, result: subprocess.CompletedProcess[str], output: str) -> bool:
+    if result.returncode != scenario.status:
+        return False
+    if scenario.code and f"AZCM{scenario.code:04d}" not in output:
+        return False
+    return all(words in output for words in scenario.message)
