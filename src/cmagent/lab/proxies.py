@@ -21,6 +21,9 @@ def squid_config(directory: Path, address: str, port: int, hosts: Path,
              f"cache_log {directory}/cache.log", f"access_log stdio:{directory}/access.log",
              "cache deny all", "cache_mem 8 MB", f"coredump_dir {directory}",
              f"hosts_file {hosts}", "dns_nameservers 127.0.0.1", "shutdown_lifetime 0 seconds",
+             # no DNS server in the lab: a name outside it fails at once, as behind a real
+             # proxy that cannot resolve it, not after squid's 30 s of retries
+             "dns_timeout 1 seconds", "dns_retransmit_interval 1 seconds",
              "acl SSL_ports port 443", "acl CONNECT method CONNECT",
              "http_access deny CONNECT !SSL_ports"]
     if deny:
