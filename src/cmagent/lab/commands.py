@@ -18,6 +18,13 @@ def add_parsers(commands: Any) -> None:
     up = actions.add_parser("up", help="build (or reuse) the image, start a lab and boot "
                             "its machines")
     up.add_argument("--machines", type=int, default=1, help="how many machines (default 1)")
+    up.add_argument("--plain", action="store_true", help="plain Debian machines, without the "
+                    "agent, to install it as a user does (implies --packages)")
+    up.add_argument("--packages", action="store_true", help="serve the azcmagent repository "
+                    "as packages.microsoft.com and the install script at aka.ms/azcmagent "
+                    "(built from the checkout, cached)")
+    up.add_argument("--role", action="append", default=[], help="a role for the onboarding "
+                    "service principal besides Azure Connected Machine Onboarding (repeatable)")
     up.add_argument("--json", action="store_true", help="print the lab's record as JSON")
     up.set_defaults(run=_up)
     status = actions.add_parser("status", help="the labs that are up and their machines")
@@ -60,7 +67,8 @@ def _up(args: argparse.Namespace) -> int:
 
     if args.machines < 0 or args.machines > 200:
         raise LabError("--machines must be between 0 and 200")
-    state = session.up(args.machines)
+    state = session.up(args.machines, agent=not args.plain,
+                       packages=args.packages or args.plain, roles=tuple(args.role))
     print(json.dumps(state, indent=2) if args.json else _describe(state))
     return 0
 
@@ -77,10 +85,19 @@ def _describe(state: dict[str, Any]) -> str:
              f"service principal {onboarding.get('servicePrincipalId')}; each machine has the "
              f"connect flags in {session.ONBOARDING_FILE}.",
              "Machines:"]
-    lines += [f"  {m['name']:<12} cmagent-cloud lab exec {m['name']} -- azcmagent connect "
-              f"--config {session.ONBOARDING_FILE}" for m in state["machines"]] or ["  (none)"]
+    lines += [f"  {m['name']:<12} cmagent-cloud lab exec {m['name']} -- {_first_step(m)}"
+              for m in state["machines"]] or ["  (none)"]
     lines.append("Remove it all with: cmagent-cloud lab down")
     return "\n".join(lines)
+
+
+def _first_step(machine: dict[str, Any]) -> str:
+    from cmagent.lab import session
+
+    if machine.get("agent", True):
+        return f"azcmagent connect --config {session.ONBOARDING_FILE}"
+    return ("sh -c 'curl -sSfL -o install_linux_azcmagent.sh https://aka.ms/azcmagent && "
+            "bash install_linux_azcmagent.sh'")
 
 
 @_guarded

@@ -47,11 +47,27 @@ def complete(path: Path) -> bool:
     return path.is_dir() and (path.parent / f"{path.name}.complete").exists()
 
 
+KEEP = 3  # builds of each kind kept: a lab still up may run on an older one
+
+
 def publish_build(partial: Path, final: Path) -> Path:
     shutil.rmtree(final, ignore_errors=True)
     partial.rename(final)
     (final.parent / f"{final.name}.complete").touch()
+    _prune(final)
     return final
+
+
+def _prune(final: Path) -> None:
+    """Remove all but the newest ``KEEP`` builds of ``final``'s kind (every source change
+    makes new wheels, agent layers and packages; without this the cache only grows)."""
+    kind = final.name.split("-")[0]
+    builds = sorted((p for p in final.parent.glob(f"{kind}-*") if p.is_dir() and
+                     not p.name.endswith(".partial")), key=lambda p: p.stat().st_mtime,
+                    reverse=True)
+    for old in builds[KEEP:]:
+        shutil.rmtree(old, ignore_errors=True)
+        (old.parent / f"{old.name}.complete").unlink(missing_ok=True)
 
 
 def base_image() -> Path:

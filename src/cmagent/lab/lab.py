@@ -93,7 +93,8 @@ class Lab:
                                *(self.topology.ns(role) for role in roles)],
                 "processes": [p.pid for p in self.processes],
                 "machines": [m.to_state() for m in self.machines],
-                "cloud": {"ca": str(self.cloud_ca), "dataDir": str(self.dir / "cloud")},
+                "cloud": {"ca": str(self.cloud_ca), "dataDir": str(self.dir / "cloud"),
+                          "namespace": self.topology.ns(CLOUD)},
                 "onboarding": {k: v for k, v in self.onboarding.items()
                                if k != "servicePrincipalSecret"}})
 

@@ -47,13 +47,13 @@ class Machine:
     def to_state(self) -> dict[str, Any]:
         return {"name": self.name, "dir": str(self.dir), "netns": self.netns,
                 "lowers": [str(p) for p in self.lowers], "pid": self.pid,
-                "nspawnPid": self.nspawn_pid}
+                "nspawnPid": self.nspawn_pid, "agent": self.agent}
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> Machine:
         """A machine another process booted (``cmagent-cloud lab up``), to enter or stop."""
         machine = cls(state["name"], Path(state["dir"]), state["netns"],
-                      [Path(p) for p in state["lowers"]])
+                      [Path(p) for p in state["lowers"]], bool(state.get("agent", True)))
         machine.pid, machine.nspawn_pid = int(state["pid"]), int(state["nspawnPid"])
         return machine
 

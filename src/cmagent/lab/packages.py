@@ -30,9 +30,12 @@ def debs() -> dict[str, Path]:
     """Every published version's package, by version."""
     _, wheel_key = image.wheels()
     out = image.cache_dir() / f"debs-{wheel_key}-{_packaging_key()}"
-    for version in VERSIONS:
-        if not (out / f"azcmagent_{version}_amd64.deb").exists():
-            _build("build_deb.py", "--version", version, "--out", str(out))
+    if not image.complete(out):
+        partial = Path(f"{out}.partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        for version in VERSIONS:
+            _build("build_deb.py", "--version", version, "--out", str(partial))
+        image.publish_build(partial, out)
     return {version: out / f"azcmagent_{version}_amd64.deb" for version in VERSIONS}
 
 

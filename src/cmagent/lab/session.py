@@ -21,14 +21,20 @@ from cmagent.lab.machines import Machine
 from cmagent.lab.topology import remove_namespace
 
 
-def up(machines: int) -> dict[str, Any]:
-    """A lab with ``machines`` machines, left running; its record."""
+def up(machines: int, agent: bool = True, packages: bool = False,
+       roles: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A lab with ``machines`` machines (with the agent, or plain Debian), left running; its
+    record. ``packages``: the cloud serves the azcmagent repository and install script."""
     lab = Lab()
     lab.__enter__()
     try:
-        lab.quickstart()
+        lab.quickstart(*roles)
+        if packages:
+            from cmagent.lab import packages as built
+
+            lab.publish(built.repository())
         for _ in range(machines):
-            _give_onboarding(lab, lab.add_machine())
+            _give_onboarding(lab, lab.add_machine(agent=agent))
         lab.detach()
     except BaseException:
         lab.__exit__(None, None, None)
