@@ -115,9 +115,10 @@ def _scenario_parser(commands: Any) -> None:
 def _scenario_list(args: argparse.Namespace) -> int:
     from cmagent.lab import scenarios
 
+    width = max(len(scenario.name) for scenario in scenarios.SCENARIOS)
     for scenario in scenarios.SCENARIOS:
         expected = f"AZCM{scenario.code:04d}"
-        print(f"{scenario.name:<30} {expected}  {scenario.summary}")
+        print(f"{scenario.name:<{width}} {expected}  {scenario.summary}")
     print(f"\nNot reproduced here: {scenarios.NOT_ON_LINUX}.")
     return 0
 
