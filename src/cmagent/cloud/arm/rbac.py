@@ -21,14 +21,20 @@ _ASSIGNMENTS = select(models.RoleAssignment.scope_key,
     models.RoleAssignment.principal_id == bindparam("principal"))
 
 
-def allowed(session: Session, principal_id: str, action: str, scope: str) -> bool:
+def roles_at(session: Session, principal_id: str, scope: str) -> list[roles.RoleDefinition]:
+    """The roles of every assignment of the principal at ``scope`` or above it."""
     target = scope.lower().rstrip("/")
+    found = []
     for scope_key, role_id in session.execute(_ASSIGNMENTS, {"principal": principal_id}):
         covered = target == scope_key or target.startswith(scope_key + "/")
         role = roles.BY_ID.get(role_id)
-        if covered and role is not None and role.allows(action):
-            return True
-    return False
+        if covered and role is not None:
+            found.append(role)
+    return found
+
+
+def allowed(session: Session, principal_id: str, action: str, scope: str) -> bool:
+    return any(role.allows(action) for role in roles_at(session, principal_id, scope))
 
 
 def require(session: Session, caller: Caller, action: str, scope: str) -> None:

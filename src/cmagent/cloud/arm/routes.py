@@ -11,6 +11,7 @@ from cmagent.cloud.arm import frontdoor
 from cmagent.cloud.arm import groups
 from cmagent.cloud.arm import listing
 from cmagent.cloud.arm import machines
+from cmagent.cloud.arm import permissions
 from cmagent.cloud.arm import providers
 from cmagent.cloud.arm import subscriptions
 from cmagent.cloud.arm.frontdoor import MACHINES_API
@@ -26,10 +27,15 @@ MACHINES = "/providers/Microsoft.HybridCompute/machines"
 OPERATIONS = SUB + "/providers/Microsoft.HybridCompute/locations/{location}"
 TAGS = "/providers/Microsoft.Resources/tags/default"
 PROVIDER = SUB + "/providers/{namespace}"
+PERMISSIONS = "/providers/Microsoft.Authorization/permissions"
 
 
 def _resources(**handlers: ArmHandler) -> dict[str, tuple[tuple[str, ...], ArmHandler]]:
     return {method: (RESOURCES_API, handler) for method, handler in handlers.items()}
+
+
+def _authorization(handler: ArmHandler) -> dict[str, tuple[tuple[str, ...], ArmHandler]]:
+    return {"GET": (permissions.AUTHORIZATION_API, handler)}
 
 
 def _machines(**handlers: ArmHandler) -> dict[str, tuple[tuple[str, ...], ArmHandler]]:
@@ -50,6 +56,9 @@ TABLE: dict[str, dict[str, tuple[tuple[str, ...], ArmHandler]]] = {
     SUB + "/resources": _resources(GET=listing.list_in_subscription),
     SUB + "/tagNames": _resources(GET=listing.list_tag_names),
     SUB + "/providers": _resources(GET=providers.list_all),
+    SUB + PERMISSIONS: _authorization(permissions.at_subscription),
+    GROUP + PERMISSIONS: _authorization(permissions.at_group),
+    GROUP + MACHINES + "/{name}" + PERMISSIONS: _authorization(permissions.at_machine),
     PROVIDER: _resources(GET=providers.get),
     PROVIDER + "/register": _resources(POST=providers.register),
     PROVIDER + "/unregister": _resources(POST=providers.unregister),
