@@ -108,8 +108,9 @@ class AuthOptions(Options):
 
 
 class ConnectOptions(AuthOptions):
-    __slots__ = ("automanage_profile", "cloud", "correlation_id", "enable_automatic_upgrade",
-                 "gateway_id", "identity_key_store", "ignore_network_check", "location",
+    __slots__ = ("automanage_profile", "cloud", "correlation_id", "dry_run",
+                 "enable_automatic_upgrade", "gateway_id", "identity_key_store",
+                 "ignore_network_check", "location",
                  "private_link_scope", "resource_group", "resource_name", "skip_network_check",
                  "subscription_id", "tags", "use_aws_ec2_hostname")
     location: str
@@ -127,6 +128,7 @@ class ConnectOptions(AuthOptions):
     automanage_profile: str | None
     identity_key_store: str | None
     use_aws_ec2_hostname: bool
+    dry_run: bool
 
 
 class DisconnectOptions(AuthOptions):

@@ -149,8 +149,12 @@ CONNECT = Command(
              Option("automanage-profile", "Automanage profile (not supported)."),
              Option("identity-key-store", "Where the identity key lives: Default."),
              Option("use-aws-ec2-hostname", "Name the resource after the host name on AWS "
-                    "(always the case here).", kind="bool")),
+                    "(always the case here).", kind="bool"),
+             Option("dry-run", "Run every check that only reads (himds, network, sign-in, "
+                    "subscription, providers, permissions, name, location) and report each "
+                    "problem, creating, changing and deleting nothing.", kind="bool")),
     examples=("azcmagent connect --config /root/onboarding.json",
+              "azcmagent connect --config /root/onboarding.json --dry-run",
               "azcmagent connect -i APP_ID -p SECRET -t TENANT -s SUBSCRIPTION -g arc -l "
               "westeurope"),
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -12,6 +13,7 @@ from cmagent.wire import neterrors
 MACHINES_API = "2024-07-10"
 RESOURCES_API = "2022-09-01"
 SUBSCRIPTIONS_API = "2022-12-01"
+AUTHORIZATION_API = "2022-04-01"
 PROVIDERS = ("Microsoft.HybridCompute", "Microsoft.GuestConfiguration",
              "Microsoft.HybridConnectivity", "Microsoft.AzureArcData")
 
@@ -58,6 +60,17 @@ class Arm:
         path = f"/subscriptions/{subscription}/providers/{namespace}"
         return str(self._call("GET", path, RESOURCES_API).json().get("registrationState"))
 
+    def locations(self, subscription: str) -> list[str]:
+        answer = self._call("GET", f"/subscriptions/{subscription}/locations",
+                            SUBSCRIPTIONS_API).json()
+        return [str(location.get("name", "")) for location in answer.get("value", [])]
+
+    def permissions(self, scope: str) -> list[dict[str, Any]]:
+        """What the caller may do at ``scope`` (ARM's permissions API)."""
+        answer = self._call("GET", f"{scope}/providers/Microsoft.Authorization/permissions",
+                            AUTHORIZATION_API).json()
+        return list(answer.get("value", []))
+
     def register(self, subscription: str, namespace: str) -> None:
         self._call("POST", f"/subscriptions/{subscription}/providers/{namespace}/register",
                    RESOURCES_API)
@@ -99,6 +112,18 @@ def _error(method: str, url: str, response: requests.Response) -> ArmError:
     code, message = neterrors.azure_error(response) or (f"HTTP{response.status_code}",
                                                          response.reason or "error")
     return ArmError(method, url, response.status_code, code, message)
+
+
+def permits(permissions: list[dict[str, Any]], action: str) -> bool:
+    """Whether any entry allows ``action`` (its actions match, its notActions do not), with
+    ARM's '*' wildcards and without regard to case."""
+    return any(_any_match(entry.get("actions", []), action) and
+               not _any_match(entry.get("notActions", []), action) for entry in permissions)
+
+
+def _any_match(patterns: list[str], action: str) -> bool:
+    return any(re.fullmatch(re.escape(pattern).replace(r"\*", ".*"), action, re.IGNORECASE)
+               for pattern in patterns)
 
 
 def machine_id(subscription: str, group: str, name: str) -> str:

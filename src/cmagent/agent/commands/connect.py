@@ -88,7 +88,7 @@ class Onboarding:
     def run(self) -> Result:
         self.flags = connect_flags.validate(self.context)
         self.step("state")
-        _not_connected(self.context)
+        not_connected(self.context)
         self.step("himds")
         channel.ask(self.context.paths, channel.PING)
         self.http = azure.session(self.context, self.started + azure.DEADLINE_SECONDS)
@@ -187,6 +187,10 @@ class Onboarding:
 
 
 def run(context: Context[ConnectOptions]) -> Result:
+    if context.options.dry_run:  # reads only: no lock, no result file
+        from cmagent.agent.commands import connect_dry_run
+
+        return connect_dry_run.run(context)
     with lock.exclusive(context.paths, "connect"):
         onboarding = Onboarding(context)
         results.started(context.paths, "connect", onboarding.facts())
@@ -217,7 +221,7 @@ def _record(context: Context[ConnectOptions], onboarding: Onboarding, code: int)
                   {**onboarding.facts(), "resourceLeftBehind": onboarding.left_behind})
 
 
-def _not_connected(context: Context[ConnectOptions]) -> None:
+def not_connected(context: Context[ConnectOptions]) -> None:
     current = connection.load(context.paths)
     if current is not None:
         raise AzcmError(codes.ALREADY_CONNECTED, Localized(
