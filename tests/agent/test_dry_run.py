@@ -47,7 +47,8 @@ def test_a_healthy_dry_run_changes_nothing(azcmagent, agent_root, himds, trustin
     assert dry.json["wouldSucceed"] is True and dry.json["status"] == "success"
     outcomes = {check["id"]: check["outcome"] for check in dry.json["checks"]}
     assert outcomes == {"flags": "passed", "not-connected": "passed", "himds": "passed",
-                        "cloud": "passed", "network": "passed", "sign-in": "passed",
+                        "cloud": "passed", "clock": "passed", "network": "passed",
+                        "sign-in": "passed",
                         "subscription": "passed", "resource-group": "passed",
                         "providers": "warning", "location": "passed", "resource-name": "passed",
                         "permissions": "passed", "identity-certificate": "skipped"}

@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from cmagent.agent.clouds import Endpoint
+from cmagent.machine import clockskew
 from cmagent.wire import netconfig
 
 DEFAULT_TIMEOUT = 10.0
@@ -44,6 +45,7 @@ class Result:
         self.tls: str | None = None
         self.issuer: str | None = None
         self.http_status: int | None = None
+        self.clock_offset: float | None = None  # the service's Date minus our clock
         self.layer: str | None = None
         self.reason: str | None = None
         self.seconds = 0.0
@@ -232,6 +234,7 @@ def _http(tls: ssl.SSLSocket, endpoint: Endpoint, result: Result, deadline: floa
         raise Failure("http", f"no answer: {_socket_reason(error, timeout)}") from None
     status, content_type = _parse_head(head)
     result.http_status = status
+    result.clock_offset = clockskew.offset_of(_header(head, b"date"))
     if status == 0:
         raise Failure("http", "the answer is not HTTP")
     if "text/html" in content_type and status in _BLOCK_STATUSES:
@@ -256,8 +259,12 @@ def _parse_head(head: bytes) -> tuple[int, str]:
         status = int(lines[0].split(b" ", 2)[1])
     except (IndexError, ValueError):
         return 0, ""
-    for line in lines[1:]:
+    return status, (_header(head, b"content-type") or "").lower()
+
+
+def _header(head: bytes, wanted: bytes) -> str | None:
+    for line in head.split(b"\r\n")[1:]:
         name, _, value = line.partition(b":")
-        if name.strip().lower() == b"content-type":
-            return status, value.strip().decode("latin-1").lower()
-    return status, ""
+        if name.strip().lower() == wanted:
+            return value.strip().decode("latin-1")
+    return None

@@ -44,6 +44,7 @@ from cmagent.cloud.identity.entra import Entra
 from cmagent.cloud.identity.keys import SigningKeys
 from cmagent.cloud.identity.sessions import ConsentSessions
 from cmagent.cloud.middleware import AccessLog
+from cmagent.cloud.middleware import CloudDate
 from cmagent.cloud.middleware import CollapseSlashes
 from cmagent.cloud.middleware import FaultInjection
 from cmagent.cloud.middleware import SharedStateRefresh
@@ -106,10 +107,11 @@ def application(services: Services, on_ready: Callable[[], None] | None = None) 
         yield
         services.store.close()
 
-    middleware = [Middleware(AccessLog), Middleware(CollapseSlashes),
+    middleware = [Middleware(CloudDate, clock=services.clock), Middleware(AccessLog),
+                  Middleware(CollapseSlashes),
                   Middleware(FaultInjection, faults=services.faults)]
     if services.store.shared:
-        middleware.insert(2, Middleware(SharedStateRefresh, state=SharedState(
+        middleware.insert(3, Middleware(SharedStateRefresh, state=SharedState(
             services.store, services.clock, services.throttle, services.faults)))
     return Starlette(routes=routes(services), lifespan=lifespan, middleware=middleware,
                      exception_handlers={HTTPException: _refused_by_router})

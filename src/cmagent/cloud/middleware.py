@@ -8,6 +8,7 @@ import asyncio
 import logging
 import re
 import time
+from email.utils import formatdate
 
 from starlette.types import ASGIApp
 from starlette.types import Message
@@ -16,6 +17,7 @@ from starlette.types import Scope
 from starlette.types import Send
 
 from cmagent.cloud import faults
+from cmagent.cloud.clock import Clock
 from cmagent.cloud.faults import Faults
 from cmagent.cloud.http import drop_connection
 from cmagent.cloud.shared import SharedState
@@ -90,6 +92,29 @@ class AccessLog:
         path = scope["path"].encode("unicode_escape").decode("ascii")  # one line per request
         access_log.info("%s %s %s %d %.1fms", client, scope["method"], path, status,
                         (time.perf_counter() - started) * 1000)
+
+
+class CloudDate:
+    """Every answer's ``Date`` is the cloud's clock as it shows it to clients (``Clock.shown``):
+    a machine whose clock is off learns it from any answer, as it would from Azure's."""
+
+    def __init__(self, app: ASGIApp, clock: Clock) -> None:
+        self.app = app
+        self.clock = clock
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def dated(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
+                headers.append((b"date", formatdate(self.clock.shown(), usegmt=True).encode()))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, dated)
 
 
 class CollapseSlashes:

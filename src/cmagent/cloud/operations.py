@@ -48,7 +48,8 @@ def set_provider(operator: Operator, request: Request, session: Session) -> dict
 
 
 def _clock_json(operator: Operator) -> dict[str, Any]:
-    return {"now": iso(operator.clock.utcnow()), "offsetSeconds": operator.clock.offset}
+    return {"now": iso(operator.clock.utcnow()), "offsetSeconds": operator.clock.offset,
+            "machinesFollow": operator.clock.machines_follow}
 
 
 def get_clock(operator: Operator, request: Request, session: Session) -> dict[str, Any]:
@@ -71,10 +72,20 @@ def move_clock(operator: Operator, request: Request, session: Session) -> dict[s
     else:
         raise given.fail(400, "MissingParameter", "Give 'advanceSeconds', 'set' or 'reset'.")
     try:
-        clock.move(session, offset)
+        clock.move(session, offset, _machines_follow(body))
     except ClockError as error:
         raise given.fail(400, "InvalidParameter", str(error)) from None
     return _clock_json(operator)
+
+
+def _machines_follow(body: dict[str, Any]) -> bool:
+    """``machinesFollow`` (default true; false: the machines' clocks stay behind)."""
+    value = body.get("machinesFollow", True)
+    if isinstance(value, str) and value.lower() in ("true", "false"):
+        return value.lower() == "true"
+    if not isinstance(value, bool):
+        raise given.fail(400, "InvalidParameter", "'machinesFollow' must be true or false.")
+    return value
 
 
 def get_settings(operator: Operator, request: Request, session: Session) -> dict[str, Any]:

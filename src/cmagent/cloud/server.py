@@ -151,7 +151,7 @@ def worker_app(options: ServeOptions) -> Any:
 
 def uvicorn_config(prepared: Prepared, app: Any, **extra: Any) -> uvicorn.Config:
     tls = prepared.tls
-    return asgi_server.config(app, server_name="cmagent-cloud",
+    return asgi_server.config(app, server_name="cmagent-cloud", date_header=False,
                               ssl_context_factory=partial(tls_context, str(tls.cert_path),
                                                           str(tls.key_path)), **extra)
 

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from cmagent.cloud import models
 from cmagent.cloud.arm.throttle import LIMITS_SETTING
 from cmagent.cloud.arm.throttle import Throttle
+from cmagent.cloud.clock import FOLLOW_SETTING
 from cmagent.cloud.clock import OFFSET_SETTING
 from cmagent.cloud.clock import Clock
 from cmagent.cloud.faults import Faults
@@ -27,8 +28,8 @@ class SharedState:
     def refresh(self) -> None:
         with self.store.session() as session:
             rows = session.execute(select(models.Setting.key, models.Setting.value).where(
-                models.Setting.key.in_((OFFSET_SETTING, LIMITS_SETTING))))
+                models.Setting.key.in_((OFFSET_SETTING, FOLLOW_SETTING, LIMITS_SETTING))))
             settings = {key: value for key, value in rows}
             self.faults.reload(session)
-        self.clock.load(settings.get(OFFSET_SETTING))
+        self.clock.load(settings.get(OFFSET_SETTING), settings.get(FOLLOW_SETTING))
         self.throttle.load_limits(settings.get(LIMITS_SETTING))

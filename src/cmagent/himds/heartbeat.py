@@ -13,6 +13,7 @@ from typing import Any
 from cmagent import __version__
 from cmagent.errors import AzcmError
 from cmagent.himds.identity import Identity
+from cmagent.machine import clockskew
 from cmagent.machine import hostinfo
 from cmagent.machine.files import timestamp
 from cmagent.machine.redact import without_credentials
@@ -66,6 +67,9 @@ class Heartbeat:
             return dict(self.status)
 
     def _failed(self, code: str, message: str) -> None:
+        observed = getattr(self.identity.http, "clock", None)
+        if observed is not None and clockskew.beyond(observed, os.environ):
+            message = f"{message} Likely cause: {clockskew.sentence(observed).en}"
         logger.warning("Heartbeat failed: %s", message)
         self.status = {**self.status, "status": "Error",
                        "error": {"code": code, "message": message, "time": timestamp()}}
@@ -87,6 +91,9 @@ class Heartbeat:
             connected.vm_id, token, report(self.settings, None))
 
     def _accepted(self, answer: dict[str, Any]) -> None:
+        observed = getattr(self.identity.http, "clock", None)
+        if observed is not None and clockskew.beyond(observed, os.environ):
+            logger.warning("%s", clockskew.sentence(observed).en)
         self.status = {"status": answer.get("status", "Connected"),
                        "lastHeartbeat": timestamp(), "error": None}
         logger.info("Heartbeat accepted: %s", self.status["status"])

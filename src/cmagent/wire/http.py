@@ -15,6 +15,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from cmagent import __version__
+from cmagent.machine import clockskew
 from cmagent.wire import netconfig
 
 logger = logging.getLogger("cmagent.wire")
@@ -47,6 +48,7 @@ class AgentSession(requests.Session):
         self._settings = settings
         self._environ = environ
         self.deadline = deadline
+        self.clock = clockskew.Observation()  # how far the servers' Date is from our clock
         self.headers["User-Agent"] = USER_AGENT
         self.mount("https://", _TrustAdapter(netconfig.trust(environ)))
 
@@ -69,6 +71,7 @@ class AgentSession(requests.Session):
         for attempt in range(1, MAX_ATTEMPTS + 1):
             logger.debug("%s %s", method, url.split("?")[0])
             response = super().request(method, url, *args, **kwargs)
+            self.clock.note(response.headers.get("Date"), urlsplit(url).hostname or "")
             logger.debug("-> %s %s", response.status_code, response.headers.get(
                 "x-ms-request-id", ""))
             wait = _retry_after(response)

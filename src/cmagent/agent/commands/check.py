@@ -6,6 +6,7 @@ optional endpoints never fail the run. The JSON schema is docs/check-schema.md (
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 
 from cmagent.agent import clouds
 from cmagent.agent import log
@@ -16,6 +17,7 @@ from cmagent.agent.output import Result
 from cmagent.errors import AzcmError
 from cmagent.errors import Localized
 from cmagent.errors import codes
+from cmagent.machine import clockskew
 from cmagent.machine import connection
 from cmagent.machine.connection import Connection
 
@@ -33,6 +35,7 @@ def run(context: Context[CheckOptions]) -> Result:
     for result in results:
         log.debug("check %s: %s", result.endpoint.url, result.to_json())
     report = _report(results, cloud_name, location, private_link, time.monotonic() - started)
+    _add_clock(report, results, context.env.environ, context.env.lang)
     blocked = [r for r in results if r.endpoint.required and not r.reachable]
     if blocked:
         names = "; ".join(f"{r.endpoint.url} ({r.layer}: {r.reason})" for r in blocked)
@@ -84,6 +87,27 @@ def _report(results: list[netcheck.Result], cloud: str, location: str, private_l
             "mode": "privateLink" if private_link else "public",
             "durationSeconds": round(seconds, 3), "checks": [r.to_json() for r in ordered]}
     return Result(_table(ordered), data)
+
+
+def _add_clock(report: Result, results: list[netcheck.Result], environ: Mapping[str, str],
+               lang: str) -> None:
+    """The clock as its own check: the services' Date against ours (the median of them)."""
+    dated = sorted((r for r in results if r.clock_offset is not None),
+                   key=lambda r: r.clock_offset or 0.0)
+    if not dated:
+        report.data["clock"] = {"id": "clock", "outcome": "unknown"}
+        return
+    middle = dated[len(dated) // 2]
+    observed = clockskew.Observation()
+    observed.offset, observed.host = middle.clock_offset, middle.endpoint.host
+    skewed = clockskew.beyond(observed, environ)
+    report.data["clock"] = {"id": "clock", "outcome": "failed" if skewed else "passed",
+                            "offsetSeconds": round(observed.offset or 0.0, 1),
+                            "host": observed.host, "limitSeconds": clockskew.limit(environ)}
+    span = clockskew.span(observed.offset or 0.0)
+    within = Localized(f"within {span} of {observed.host}", f"{observed.host} との差は {span} 以内")
+    line = (clockskew.sentence(observed) if skewed else within).pick(lang)
+    report.text += f"\n\n{'時計' if lang == 'ja' else 'Clock'}: {line}"
 
 
 def _cell(value: bool | None) -> str:

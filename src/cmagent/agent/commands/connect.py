@@ -33,6 +33,7 @@ from cmagent.errors import AzcmError
 from cmagent.errors import Localized
 from cmagent.errors import codes
 from cmagent.machine import channel
+from cmagent.machine import clockskew
 from cmagent.machine import connection
 from cmagent.machine import lock
 from cmagent.machine.connection import CloudEndpoints
@@ -206,7 +207,11 @@ def run(context: Context[ConnectOptions]) -> Result:
 
 
 def _failed(onboarding: Onboarding, error: AzcmError) -> AzcmError:
-    """Roll back, record the truth of what is left, and the error to raise."""
+    """Roll back, record the truth of what is left, and the error to raise (with the clock
+    named as the likely cause when it is off and could be)."""
+    http = getattr(onboarding, "http", None)
+    error = clockskew.explain(error, http.clock if http else None,
+                              onboarding.context.env.environ)
     cleanup = onboarding.rollback()
     _record(onboarding.context, onboarding, error.exit_status)
     if not cleanup:

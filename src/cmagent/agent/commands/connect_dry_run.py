@@ -21,6 +21,7 @@ from cmagent.agent.output import Result
 from cmagent.errors import AzcmError
 from cmagent.errors import Localized
 from cmagent.machine import channel
+from cmagent.machine import clockskew
 from cmagent.machine.connection import CloudEndpoints
 from cmagent.wire.arm import Arm
 from cmagent.wire.arm import machine_id
@@ -77,6 +78,9 @@ class DryRun:
         self.checks.append(Check(check_id, "warning", Localized(en, ja)))
 
     def failed(self, check_id: str, error: AzcmError, surfaces: str) -> None:
+        http = getattr(self, "http", None)
+        error = clockskew.explain(error, http.clock if http else None,
+                                  self.context.env.environ)
         self.checks.append(Check(check_id, "failed", error=error, surfaces=surfaces))
 
     def skipped(self, check_id: str, en: str, ja: str) -> None:
@@ -124,12 +128,26 @@ class DryRun:
             self.flags.cloud, self.http), fatal=True)
         self.passed("cloud", f"Cloud {self.cloud.name}: {self.cloud.arm}",
                     f"クラウド {self.cloud.name}: {self.cloud.arm}")
+        self._clock()
         self._network()
         token = self.attempt("sign-in", "authenticate", lambda: azure.sign_in(
             self.context, self.cloud, self.http, self.flags.tenant), fatal=True)
         self.passed("sign-in", f"Signed in ({azure.method(self.context)}).",
                     f"サインインしました ({azure.method(self.context)})。")
         self.arm = Arm(self.http, self.cloud.arm, token, "dry-run")
+
+    def _clock(self) -> None:
+        observed = self.http.clock
+        if observed.offset is None:
+            self.warned("clock", "The cloud's answers carry no Date: the clock was not "
+                        "compared.", "クラウドの応答に Date がないため、時計を比較していません。")
+        elif clockskew.beyond(observed, self.context.env.environ):
+            cause = clockskew.sentence(observed)
+            self.warned("clock", cause.en, cause.ja)
+        else:
+            offset = clockskew.span(observed.offset)
+            self.passed("clock", f"The clock is within {offset} of {observed.host}.",
+                        f"時計と {observed.host} との差は {offset} 以内です。")
 
     def _network(self) -> None:
         options = self.context.options

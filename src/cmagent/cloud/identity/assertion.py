@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cmagent.cloud import models
+from cmagent.cloud.clock import Clock
 from cmagent.cloud.identity import errors
 from cmagent.cloud.identity.errors import OAuthError
 
@@ -36,18 +37,20 @@ REPLAY_SETTING = "identity.assertionReplay"
 _ALGORITHMS = ("RS256", "PS256")
 
 
-def verify(session: Session, app: models.Application, assertion: str, now: float,
+def verify(session: Session, app: models.Application, assertion: str, clock: Clock,
            token_paths: tuple[str, ...], refuse_replays: bool = False) -> None:
     """Check the assertion of ``app``; raise the Entra error that explains a refusal.
 
-    ``now`` is the cloud's clock, which decides whether the certificate credential has expired.
-    The assertion's own times were written by the client's clock, so they are compared with
-    real time: moving the management clock ages the cloud's state, not its clients' clocks.
+    The cloud's clock decides whether the certificate credential has expired. The assertion's
+    own times were written by the client's clock, so they are judged by the time the cloud
+    shows its clients (``Clock.shown``): real time while the machines' clocks follow a moved
+    cloud clock, the cloud's own time when they are said to stay behind (skew).
     """
+    now = clock.now()
     header = _header(assertion)
     credential = _credential(session, app, header)
     claims = _verified_claims(assertion, credential, header["alg"])
-    _check_claims(claims, app.app_id, time.time(), token_paths)
+    _check_claims(claims, app.app_id, clock.shown(), token_paths)
     if refuse_replays:
         _spend(session, app.app_id, claims)
     if now > credential.expires_at:

@@ -12,6 +12,7 @@ from urllib.parse import unquote
 from sqlalchemy.orm import Session
 
 from cmagent.cloud import models
+from cmagent.cloud.clock import Clock
 from cmagent.cloud.http import Request
 from cmagent.cloud.http import Response
 from cmagent.cloud.identity import assertion
@@ -73,8 +74,8 @@ def _client_credentials(entra: Entra, request: Request, form: dict[str, str], te
     try:
         with entra.store.session() as session:
             tenant = directory.tenant_or_error(session, tenant_name)
-            principal = authenticate_client(session, request, form, tenant, tenant_name, now,
-                                            refuse_replays)
+            principal = authenticate_client(session, request, form, tenant, tenant_name,
+                                            entra.clock, refuse_replays)
             audience, _ = directory.requested_audience(session, form, tenant.id, version,
                                                        client_credentials=True)
     except OAuthError as refusal:
@@ -88,7 +89,7 @@ def _client_credentials(entra: Entra, request: Request, form: dict[str, str], te
 
 
 def authenticate_client(session: Session, request: Request, form: dict[str, str],
-                        tenant: models.Tenant, tenant_name: str, now: float,
+                        tenant: models.Tenant, tenant_name: str, clock: Clock,
                         refuse_replays: bool = False) -> Principal:
     """Identify the confidential client by its secret or its certificate assertion; refusals
     that mean a wrong credential carry the client's id (for the failed-attempt throttle)."""
@@ -99,11 +100,11 @@ def authenticate_client(session: Session, request: Request, form: dict[str, str]
     app = directory.application(session, tenant.id, client_id)
     if app is None:
         raise errors.application_not_found(client_id, tenant_name)
-    throttled = lockout.locked_for(session, lockout.client_key(app.app_id), now)
+    throttled = lockout.locked_for(session, lockout.client_key(app.app_id), clock.now())
     if throttled:
         raise errors.too_many_failures(throttled)
     try:
-        credential = _credential_kind(session, app, form, basic_secret, tenant, now,
+        credential = _credential_kind(session, app, form, basic_secret, tenant, clock,
                                       refuse_replays)
     except OAuthError as refusal:
         refusal.client_id = app.app_id
@@ -113,17 +114,17 @@ def authenticate_client(session: Session, request: Request, form: dict[str, str]
 
 
 def _credential_kind(session: Session, app: models.Application, form: dict[str, str],
-                     basic_secret: str, tenant: models.Tenant, now: float,
+                     basic_secret: str, tenant: models.Tenant, clock: Clock,
                      refuse_replays: bool) -> str:
     """Check the secret or the assertion; the token's ``appidacr`` (1 secret, 2 certificate)."""
     if form.get("client_assertion"):
         if form.get("client_assertion_type") != ASSERTION_TYPE:
             raise errors.missing_parameter("client_assertion_type")
-        assertion.verify(session, app, form["client_assertion"], now, _token_paths(tenant),
+        assertion.verify(session, app, form["client_assertion"], clock, _token_paths(tenant),
                          refuse_replays)
         return "2"
     if form.get("client_secret") or basic_secret:
-        _check_secret(session, app, form.get("client_secret") or basic_secret, now)
+        _check_secret(session, app, form.get("client_secret") or basic_secret, clock.now())
         return "1"
     raise errors.missing_credential()
 

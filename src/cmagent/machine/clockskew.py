@@ -1,0 +1,100 @@
+"""How far this machine's clock is from the cloud's, learnt from the ``Date`` header of the
+answers it gets, and what to say when that may be the cause of a failure: tokens and client
+assertions carry times that Entra ID and ARM judge by their own clocks (AADSTS700024, tokens
+not yet valid or already expired), so a clock off by minutes fails onboarding and heartbeats.
+
+The limit is 5 minutes (Entra's own tolerance), settable with AZCMAGENT_MAX_CLOCK_SKEW
+(seconds).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from email.utils import parsedate_to_datetime
+
+from cmagent.errors import AzcmError
+from cmagent.errors import Localized
+from cmagent.errors import codes
+
+LIMIT_VARIABLE = "AZCMAGENT_MAX_CLOCK_SKEW"
+DEFAULT_LIMIT = 300.0
+# Failures a skewed clock can cause: sign-in, tokens, and the cloud refusing their times.
+TIME_SENSITIVE = {codes.CREDENTIALS_INVALID, codes.INVALID_ACCESS_TOKEN,
+                  codes.CREATE_RESOURCE_FAILED, codes.DELETE_RESOURCE_FAILED,
+                  codes.MSI_CERTIFICATE_DOWNLOAD_FAILED, codes.SIGNED_MESSAGE_FAILED}
+
+
+class Observation:
+    """The latest offset seen: the server's time minus ours (positive: our clock is behind)."""
+
+    __slots__ = ("host", "offset")
+
+    def __init__(self) -> None:
+        self.offset: float | None = None
+        self.host = ""
+
+    def note(self, date_header: str | None, host: str) -> None:
+        offset = offset_of(date_header)
+        if offset is not None:
+            self.offset, self.host = offset, host
+
+
+def offset_of(date_header: str | None, now: float | None = None) -> float | None:
+    """Seconds the ``Date`` is ahead of this clock (None when absent or unreadable)."""
+    if not date_header:
+        return None
+    try:
+        server = parsedate_to_datetime(date_header).timestamp()
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    # A Date is whole seconds, truncated: the server's time lay within the second after it.
+    return server + 0.5 - (time.time() if now is None else now)
+
+
+def limit(environ: Mapping[str, str]) -> float:
+    try:
+        return max(1.0, float(environ.get(LIMIT_VARIABLE, "") or DEFAULT_LIMIT))
+    except ValueError:
+        return DEFAULT_LIMIT
+
+
+def beyond(observed: Observation | None, environ: Mapping[str, str]) -> bool:
+    return observed is not None and observed.offset is not None and \
+        abs(observed.offset) > limit(environ)
+
+
+def span(seconds: float) -> str:
+    """``1 h 2 min``, ``7 min 5 s``, ``12 s``."""
+    whole = round(abs(seconds))
+    hours, minutes, rest = whole // 3600, whole % 3600 // 60, whole % 60
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+
+
+def sentence(observed: Observation) -> Localized:
+    offset = observed.offset or 0.0
+    way_en, way_ja = ("behind", "遅れています") if offset > 0 else ("ahead of", "進んでいます")
+    return Localized(
+        f"This machine's clock is {span(offset)} {way_en} {observed.host} (its Date header): "
+        "the times in tokens and client assertions are then outside their valid range. "
+        "Synchronize the clock (for example 'timedatectl set-ntp true', or 'chronyc "
+        "makestep' with chrony) and try again.",
+        f"このマシンの時計は {observed.host} (Date ヘッダー) より {span(offset)} {way_ja}。"
+        "トークンやクライアント アサーションの時刻が有効範囲外になります。時計を同期してから "
+        "(例: 'timedatectl set-ntp true'、chrony では 'chronyc makestep')、もう一度実行して"
+        "ください。")
+
+
+def explain(error: AzcmError, observed: Observation | None,
+            environ: Mapping[str, str]) -> AzcmError:
+    """``error`` with the clock named as its likely cause, when it is off and could be."""
+    if observed is None or not beyond(observed, environ) or \
+            error.entry.code not in TIME_SENSITIVE:
+        return error
+    cause = sentence(observed)
+    return AzcmError(error.entry.code, Localized(
+        f"{error.detail_text('en')} Likely cause: {cause.en}",
+        f"{error.detail_text('ja')} 考えられる原因: {cause.ja}"), report=error.report,
+        **error.extra)
