@@ -14,6 +14,7 @@ from cmagent import __version__
 from cmagent.errors import AzcmError
 from cmagent.himds.identity import Identity
 from cmagent.machine import clockskew
+from cmagent.machine import clones
 from cmagent.machine import hostinfo
 from cmagent.machine.files import timestamp
 from cmagent.machine.redact import without_credentials
@@ -58,13 +59,33 @@ class Heartbeat:
                 self.status = {"status": "Error" if problem else "Disconnected",
                                "lastHeartbeat": None, "error": _described(problem)}
                 return dict(self.status)
+            if self._is_a_copy():
+                return dict(self.status)
             try:
                 self._send()
             except his.HisError as error:
-                self._failed(error.code or "AZCM0026", error.message)
+                self._failed(error.code or "AZCM0026", self._explained(error))
             except (OSError, ValueError, KeyError) as error:  # files or answers not as expected
                 self._failed("AZCM0001", f"{type(error).__name__}: {error}")
             return dict(self.status)
+
+    def _is_a_copy(self) -> bool:
+        """A copied disk: no heartbeat with the original's identity (checked every time)."""
+        current = self.identity.require()
+        differing = clones.copied(current.fingerprint)
+        if not differing:
+            return False
+        sentence = clones.copy_sentence(current.resource_id, differing).en
+        logger.error("%s", sentence)
+        self.status = {"status": "Error", "lastHeartbeat": None,
+                       "error": {"code": clones.CODE, "message": sentence, "time": timestamp()}}
+        return True
+
+    def _explained(self, error: his.HisError) -> str:
+        if error.code != clones.CODE:
+            return error.message
+        resource = self.identity.require().resource_id
+        return f"{clones.shared_identity_sentence(resource).en} ({error.message})"
 
     def _failed(self, code: str, message: str) -> None:
         observed = getattr(self.identity.http, "clock", None)

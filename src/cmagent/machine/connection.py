@@ -109,6 +109,8 @@ class Connection:
     private_link_scope: str = ""
     tags: dict[str, str] = field(default_factory=dict)
     connected_at: str = field(default_factory=timestamp)
+    # What made this host itself at connect (machine/clones.py); empty in older records.
+    fingerprint: dict[str, str] = field(default_factory=dict)
 
     @property
     def portal_page(self) -> str:
@@ -124,7 +126,8 @@ class Connection:
                 "resourceId": self.resource_id, "correlationId": self.correlation_id,
                 "cloud": self.cloud.to_json(), "hybridIdentityService": self.his,
                 "privateLinkScope": self.private_link_scope, "tags": dict(self.tags),
-                "identity": self.identity.to_json(), "connectedAt": self.connected_at}
+                "identity": self.identity.to_json(), "connectedAt": self.connected_at,
+                "machineFingerprint": dict(self.fingerprint)}
 
     @classmethod
     def from_json(cls, data: Any) -> Connection:
@@ -139,7 +142,7 @@ class Connection:
                    fields.text("correlationId", ""), CloudEndpoints.from_json(data.get("cloud")),
                    fields.text("hybridIdentityService"), Identity.from_json(data.get("identity")),
                    fields.text("privateLinkScope", ""), fields.tags("tags"),
-                   fields.text("connectedAt", ""))
+                   fields.text("connectedAt", ""), fields.tags("machineFingerprint"))
 
 
 class _Fields:

@@ -24,6 +24,10 @@ def os_release() -> dict[str, str]:
     return {key: value.strip().strip('"') for key, _, value in pairs if value}
 
 
+def hostname() -> str:
+    return socket.gethostname()
+
+
 def fingerprint() -> str:
     """Stable facts of this host; a clone of a connected image differs in at least one."""
     facts = [read(MACHINE_ID), read(PRODUCT_UUID), socket.gethostname()]

@@ -34,6 +34,7 @@ from cmagent.errors import Localized
 from cmagent.errors import codes
 from cmagent.machine import channel
 from cmagent.machine import clockskew
+from cmagent.machine import clones
 from cmagent.machine import connection
 from cmagent.machine import lock
 from cmagent.machine.connection import CloudEndpoints
@@ -269,4 +270,5 @@ def _record_of(flags: connect_flags.Flags, cloud: CloudEndpoints, subscription: 
         identity=Identity(client_id=certificate["clientId"],
                           principal_id=certificate["principalId"],
                           tenant_id=certificate["tenantId"], authority=certificate["authority"],
-                          certificate_not_after=certificate["notAfter"]))
+                          certificate_not_after=certificate["notAfter"]),
+        fingerprint=clones.facts())

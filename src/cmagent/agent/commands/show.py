@@ -8,12 +8,14 @@ import os
 from typing import Any
 
 from cmagent import __version__
+from cmagent.agent import log
 from cmagent.agent.main import Context
 from cmagent.agent.options import ShowOptions
 from cmagent.agent.output import Result
 from cmagent.errors import AzcmError
 from cmagent.errors import codes
 from cmagent.machine import channel
+from cmagent.machine import clones
 from cmagent.machine import connection
 from cmagent.machine import hostinfo
 from cmagent.machine.connection import Connection
@@ -85,6 +87,7 @@ def _values(context: Context[ShowOptions], saved: Connection | None,
         "autoUpgradeTaskStatus": "disabled", "upstreamProxy": "", "gatewayUrl": "",
     })
     values.update(_agent_status(connected, service))
+    values.update(_copy_status(saved, context.env.lang))
     if saved is not None and saved.identity.expired(timestamp()):
         values.update({"status": "Expired", "errorCode": "AZCM0081", "errorDetails":
                        "The identity certificate has expired: run 'azcmagent disconnect' "
@@ -122,6 +125,17 @@ def _agent_status(connected: bool, service: dict[str, Any] | None) -> dict[str, 
             "lastHeartbeat": str(service.get("lastHeartbeat") or ""),
             "errorCode": str(error.get("code", "")), "errorDetails": str(error.get("message", "")),
             "errorTimestamp": str(error.get("time", ""))}
+
+
+def _copy_status(saved: Connection | None, lang: str) -> dict[str, str]:
+    """On a copy of a connected machine, say so whatever himds reports (it may not run)."""
+    differing = clones.copied(saved.fingerprint) if saved is not None else []
+    if saved is None or not differing:
+        return {}
+    sentence = clones.copy_sentence(saved.resource_id, differing)
+    log.warning("%s", sentence.en)
+    return {"status": "Error", "errorCode": clones.CODE, "errorDetails": sentence.pick(lang),
+            "lastHeartbeat": ""}
 
 
 def _proxy(context: Context[ShowOptions]) -> dict[str, str]:
