@@ -33,6 +33,8 @@ class Context:
         self.env: dict[str, str] = {}
         self.prefix: list[str] = []
         self.words: list[str] = []  # appended to the scenario's command
+        self.others: list[Machine] = []  # more machines the set-up booted, removed at the end
+        self.before: Any = None  # what a set-up noted for the check after the command
         self.user: str | None = None
 
     def write_config(self) -> str:
@@ -100,8 +102,8 @@ def run(lab: Lab, scenario: Scenario) -> Outcome:
         return Outcome(scenario, "not-built")
     lab.clear()
     machine = lab.add_machine(scenario.name, agent=scenario.agent_installed)
+    context = Context(machine)
     try:
-        context = Context(machine)
         if scenario.setup:
             scenario.setup(lab, context)
         config = context.write_config()
@@ -109,7 +111,8 @@ def run(lab: Lab, scenario: Scenario) -> Outcome:
         result = context.command(scenario.program, *words)
         problem = scenario.verify(lab, context, result) if scenario.verify else ""
     finally:
-        lab.remove_machine(machine)
+        for other in [*context.others, machine]:
+            lab.remove_machine(other)
     output = result.stdout + result.stderr + (f"\nMISMATCH: {problem}" if problem else "")
     return Outcome(scenario, "mismatched" if problem or not _matches(scenario, result, output)
                    else "matched", result.returncode, output)

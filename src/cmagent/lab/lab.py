@@ -297,8 +297,10 @@ class Lab:
         self._refresh_agent_hosts()
 
     def clear(self) -> None:
-        """Back to a healthy network and a cloud without faults (the cloud's data stays)."""
+        """Back to a healthy network, a cloud without faults and with its clock in time (the
+        cloud's data stays)."""
         self.cloud_cli("fault", "clear")
+        self.cloud_cli("clock", "reset")
         for process in self.processes[1:]:
             if process.poll() is None:
                 process.kill()

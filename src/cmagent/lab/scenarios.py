@@ -8,6 +8,7 @@ command is not built yet is reported as such and never counts as passed.
 
 from __future__ import annotations
 
+from cmagent.lab import preflight_cases
 from cmagent.lab.cases import SEED_TABLE_1
 from cmagent.lab.cases import Context
 from cmagent.lab.cases import Outcome
@@ -219,7 +220,8 @@ AGENT_SCENARIOS: tuple[Scenario, ...] = (
              "AZCM0103: the key pair cannot be stored.", ["genkey"], 103,
              ("Cannot save the private key",), _blocked_certs_dir),
 )
-SCENARIOS = AGENT_SCENARIOS + INSTALLER_SCENARIOS
+PREFLIGHT_SCENARIOS = preflight_cases.scenarios(_sp, {s.name: s for s in AGENT_SCENARIOS})
+SCENARIOS = AGENT_SCENARIOS + PREFLIGHT_SCENARIOS + INSTALLER_SCENARIOS
 BY_NAME = {scenario.name: scenario for scenario in SCENARIOS}
 NOT_ON_LINUX = ("AZCM0147-0152 and 0153-0156, 0158-0160, 0171 as Windows installer codes (the "
                 "Windows installer is not part of cmagent, which targets Linux); AZCM0134-0140 "

@@ -21,6 +21,7 @@ from cmagent.wire import netconfig
 logger = logging.getLogger("cmagent.wire")
 RETRY_STATUSES = {429, 500, 502, 503, 504}
 MAX_ATTEMPTS = 4
+MAX_WAIT = 60.0
 USER_AGENT = f"azcmagent/{__version__} (cmagent)"
 
 
@@ -87,9 +88,12 @@ class AgentSession(requests.Session):
 
 
 def _retry_after(response: requests.Response) -> float | None:
+    """Seconds to wait before trying again, or None: not retryable, or the server asks for
+    more than a minute (e.g. a refused duplicate heartbeat: the next one is minutes away)."""
     if response.status_code not in RETRY_STATUSES:
         return None
     try:
-        return min(60.0, max(0.0, float(response.headers.get("Retry-After", "2"))))
+        wait = max(0.0, float(response.headers.get("Retry-After", "2")))
     except ValueError:
         return 2.0
+    return wait if wait <= MAX_WAIT else None

@@ -111,6 +111,8 @@ class DryRun:
             self._cloud_side()
         except Stop:
             pass
+        if hasattr(self, "http"):  # after sign-in: a built-in cloud is known without a call
+            self._clock()
 
     def _machine(self) -> None:
         self.attempt("not-connected", "state", lambda: not_connected(self.context))
@@ -128,7 +130,6 @@ class DryRun:
             self.flags.cloud, self.http), fatal=True)
         self.passed("cloud", f"Cloud {self.cloud.name}: {self.cloud.arm}",
                     f"クラウド {self.cloud.name}: {self.cloud.arm}")
-        self._clock()
         self._network()
         token = self.attempt("sign-in", "authenticate", lambda: azure.sign_in(
             self.context, self.cloud, self.http, self.flags.tenant), fatal=True)
