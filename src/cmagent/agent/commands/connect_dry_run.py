@@ -3,7 +3,7 @@
 that connect would meet first, in its own order. Nothing is created, changed or deleted, on
 the machine or in the cloud; no result file is written (the run log is, as for every run).
 
-The checks, their ids and what each proves are in ``docs/dry-run.md``.
+The checks, their ids and what each proves are in ``docs/preflight.md``.
 """
 
 from __future__ import annotations
