@@ -234,7 +234,7 @@ def _management_parsers(commands: Any) -> None:
 _OPTIONAL = {"domain", "display-name", "tenant-id", "subscription-id", "state", "app-id",
              "public-client", "end-date-time", "duration-days", "resource", "location",
              "action", "status", "path-pattern", "method", "latency-ms", "retry-after",
-             "probability", "count", "body"}
+             "probability", "count", "body", "machines-follow"}
 
 
 def _path_flags(path: str) -> set[str]:

@@ -120,14 +120,19 @@ class Connection:
         return replace(self, identity=replace(self.identity, certificate_not_after=not_after))
 
     def to_json(self) -> dict[str, Any]:
+        document = self._record()
+        if self.fingerprint:  # older records have none: they round-trip unchanged
+            document["machineFingerprint"] = dict(self.fingerprint)
+        return document
+
+    def _record(self) -> dict[str, Any]:
         return {"schemaVersion": SCHEMA_VERSION, "resourceName": self.resource_name,
                 "resourceGroup": self.resource_group, "subscriptionId": self.subscription_id,
                 "tenantId": self.tenant_id, "location": self.location, "vmId": self.vm_id,
                 "resourceId": self.resource_id, "correlationId": self.correlation_id,
                 "cloud": self.cloud.to_json(), "hybridIdentityService": self.his,
                 "privateLinkScope": self.private_link_scope, "tags": dict(self.tags),
-                "identity": self.identity.to_json(), "connectedAt": self.connected_at,
-                "machineFingerprint": dict(self.fingerprint)}
+                "identity": self.identity.to_json(), "connectedAt": self.connected_at}
 
     @classmethod
     def from_json(cls, data: Any) -> Connection:
