@@ -16,6 +16,7 @@ import time
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from typing import Any
     from typing import TextIO
 
@@ -36,6 +37,7 @@ class RunLog:
         self._file: TextIO | None = None
         self._console: TextIO | None = None
         self._console_level = ERROR + 1
+        self._through: Callable[[str], None] | None = None  # a progress bar's writer
 
     def open_file(self, path: str, required: bool) -> None:
         """Append to ``path``; failing that, AZCM0005 when ``required``, else no file log."""
@@ -65,7 +67,19 @@ class RunLog:
             self._file.write(f"{_timestamp()} {name:<7} {source}: {text}\n")
             self._file.flush()
         if self._console is not None and not file_only and level >= self._console_level:
-            self._console.write(f"{name:<8}{text}\n")
+            line = f"{name:<8}{text}\n"
+            if self._through is not None:
+                self._through(line)
+            else:
+                self._console.write(line)
+
+    def console_through(self, writer: Callable[[str], None] | None) -> None:
+        """Send console lines through ``writer`` (a progress bar's), or directly again."""
+        self._through = writer
+
+    @property
+    def console(self) -> TextIO | None:
+        return self._console
 
     def close(self) -> None:
         if self._file is not None:
@@ -90,6 +104,10 @@ class session:
     def __exit__(self, *exc: object) -> None:
         _current.remove(self.run_log)
         self.run_log.close()
+
+
+def current() -> RunLog | None:
+    return _current[-1] if _current else None
 
 
 def _emit(level: int, message: str, args: tuple[Any, ...], file_only: bool = False) -> None:

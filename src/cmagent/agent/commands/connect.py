@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import time
 import uuid
+from typing import TYPE_CHECKING
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
@@ -45,6 +46,9 @@ from cmagent.wire.arm import ArmError
 from cmagent.wire.arm import machine_id
 from cmagent.wire.http import AgentSession
 
+if TYPE_CHECKING:
+    from cmagent.agent.progress import Bar
+
 STEPS = ("validate", "state", "himds", "cloud", "network-check", "authenticate", "subscription",
          "providers", "resource-group", "rsa-key", "resource-exists", "create",
          "identity-certificate", "local-configuration")
@@ -64,6 +68,7 @@ class Onboarding:
         self.created = False
         self.saved_locally = False
         self.left_behind: bool | None = False
+        self.bar: Bar | None = None  # the progress bar, on a terminal
         self.earlier = results.previous(context.paths, "connect")  # before this run's record
         self.flags: connect_flags.Flags
         self.http: AgentSession
@@ -78,14 +83,27 @@ class Onboarding:
 
     def _progress(self, phase: str) -> None:
         """On a terminal (and not with --json) a bar shows the current step, as the real agent
-        draws it; elsewhere the INFO lines are the progress."""
-        stream = self.context.env.stdout
-        if self.context.options.json or not getattr(stream, "isatty", lambda: False)():
-            return
-        done = (STEPS.index(phase) + 1) * 100 // len(STEPS) if phase in STEPS else 0
-        bar = ("=" * (done // 5)).ljust(20)
-        stream.write(f"\r{done:3d}% [{bar}] {phase:<22}" + ("\n" if done == 100 else ""))
-        stream.flush()
+        draws it, and the log lines print above it; elsewhere the INFO lines are the
+        progress."""
+        if self.bar is None:
+            run_log = log.current()
+            stream = run_log.console if run_log else None
+            if stream is None or self.context.options.json or \
+                    not getattr(stream, "isatty", lambda: False)():
+                return
+            from cmagent.agent.progress import Bar
+
+            self.bar = Bar(stream, STEPS)
+            run_log.console_through(self.bar.write)  # type: ignore[union-attr]
+        self.bar.show(phase)
+
+    def end_progress(self, succeeded: bool) -> None:
+        if self.bar is not None:
+            self.bar.finish(succeeded)
+            run_log = log.current()
+            if run_log is not None:
+                run_log.console_through(None)
+            self.bar = None
 
     def run(self) -> Result:
         self.flags = connect_flags.validate(self.context)
@@ -199,10 +217,13 @@ def run(context: Context[ConnectOptions]) -> Result:
         try:
             result = onboarding.run()
         except AzcmError as error:
+            onboarding.end_progress(False)
             raise _failed(onboarding, error) from None
         except KeyboardInterrupt:
+            onboarding.end_progress(False)
             raise _failed(onboarding, AzcmError(
                 codes.CANCELLED, f"Interrupted at step '{onboarding.phase}'.")) from None
+        onboarding.end_progress(True)
         _record(context, onboarding, codes.SUCCESS)
         return result
 
