@@ -11,6 +11,7 @@ import requests
 
 from cmagent.agent import clouds
 from cmagent.agent import log
+from cmagent.agent import signin
 from cmagent.agent.main import Context
 from cmagent.agent.options import AuthOptions
 from cmagent.errors import AzcmError
@@ -27,18 +28,6 @@ CHECK_HINT = Localized("Run 'azcmagent check' to find what blocks the endpoint."
                        "'azcmagent check' を実行して、エンドポイントを遮断しているものを"
                        "確認してください。")
 # What to check, by the AADSTS code of Entra's refusal.
-CREDENTIAL_HINTS = {
-    7000215: ("Check the service principal secret.",
-              "サービス プリンシパル シークレットを確認してください。"),
-    7000222: ("The secret has expired: create a new one.",
-              "シークレットの有効期限が切れています。新しいシークレットを作成してください。"),
-    700016: ("Check the service principal id and the tenant id.",
-             "サービス プリンシパル ID とテナント ID を確認してください。"),
-    90002: ("Check the tenant id and the cloud.", "テナント ID とクラウドを確認してください。"),
-}
-DEFAULT_HINT = ("Check the credentials and the tenant.", "資格情報とテナントを確認してください。")
-
-
 def session(context: Context[AuthOptions], deadline: float | None = None) -> AgentSession:
     log.bridge_stdlib()
     return AgentSession(context.settings(), context.env.environ, deadline)
@@ -113,7 +102,8 @@ def sign_in(context: Context[AuthOptions], cloud: CloudEndpoints, http: AgentSes
     try:
         return _token(context, chosen, login, cloud)
     except entra.EntraError as error:
-        raise _entra_failure(error) from None
+        raise _entra_failure(error, login.tenant,
+                             context.options.service_principal_id or "") from None
 
 
 def _token(context: Context[AuthOptions], chosen: str, login: entra.SignIn,
@@ -138,16 +128,15 @@ def announce(context: Context[AuthOptions], message: str) -> None:
     log.debug("Prompted: %s", message)
 
 
-def _entra_failure(error: entra.EntraError) -> AzcmError:
+def _entra_failure(error: entra.EntraError, tenant: str, client: str) -> AzcmError:
     if error.kind == "token":
         return AzcmError(codes.INVALID_ACCESS_TOKEN,
                          f"{error.message}. Get a new token for Azure Resource Manager.")
     if error.kind == "network":
         return AzcmError(codes.NETWORK_ERROR, Localized(f"{error.message}. {CHECK_HINT.en}",
                                                         f"{error.message}。{CHECK_HINT.ja}"))
-    hint = CREDENTIAL_HINTS.get(error.aadsts or 0, DEFAULT_HINT)
     return AzcmError(codes.CREDENTIALS_INVALID,
-                     Localized(f"{error.message}. {hint[0]}", f"{error.message}。{hint[1]}"))
+                     signin.cause(error.aadsts, error.message, tenant, client))
 
 
 def arm_failure(error: ArmError, stage: str) -> AzcmError:

@@ -62,7 +62,21 @@ def _app(kind: type[Any], sign_in: SignIn, prefix: str, **kwargs: Any) -> Any:
         raise EntraError("network", f"{prefix}: {neterrors.describe('GET', url, error)}") \
             from None
     except ValueError as error:  # MSAL: the authority answered, but not as a tenant
-        raise EntraError("credentials", f"{prefix}: {error}") from None
+        code, text = _authority_refusal(sign_in)
+        raise EntraError("credentials", f"{prefix}: {text or error}", code) from None
+
+
+def _authority_refusal(sign_in: SignIn) -> tuple[int | None, str]:
+    """What the authority said when MSAL found it unusable (MSAL keeps only its own generic
+    text): Entra answers an unknown tenant with AADSTS90002 and its description."""
+    try:
+        answer = sign_in.session.get(
+            f"{sign_in.authority}/v2.0/.well-known/openid-configuration").json()
+        codes = answer.get("error_codes") or [None]
+        text = str(answer.get("error_description", "")).splitlines()[0]
+        return (int(codes[0]) if codes[0] is not None else None), text
+    except (requests.RequestException, ValueError, TypeError, AttributeError, IndexError):
+        return None, ""
 
 
 def _result(result: dict[str, Any], prefix: str) -> str:
@@ -141,7 +155,7 @@ def device_code(sign_in: SignIn, announce: Callable[[str], None]) -> str:
         raise EntraError("network", f"{DEVICE}: {cause}") from None
     if result.get("error") == "authorization_pending":
         raise EntraError("credentials", f"{DEVICE}: nobody completed the sign-in within "
-                                        f"{DEVICE_LOGIN_SECONDS // 60} minutes")
+                                        f"{DEVICE_LOGIN_SECONDS // 60} minutes", 70016)
     return _result(result, DEVICE)
 
 
