@@ -27,6 +27,7 @@ from cmagent.cloud import downloads
 from cmagent.cloud import envelopes
 from cmagent.cloud import management
 from cmagent.cloud import metadata
+from cmagent.cloud import portal
 from cmagent.cloud.arm import routes as arm_routes
 from cmagent.cloud.arm.auth import Authenticator
 from cmagent.cloud.arm.frontdoor import Arm
@@ -94,6 +95,7 @@ def routes(services: Services) -> list[BaseRoute]:
             *arm_routes.routes(services.arm()),
             CaseInsensitiveMount(management.PREFIX, management.routes(services.operator())),
             *downloads.routes(services.data_dir, services.store),
+            *portal.routes(portal.Portal(services.store, services.clock)),
             *identity_routes.routes(services.entra())]
 
 

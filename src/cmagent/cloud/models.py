@@ -206,6 +206,18 @@ class HisChallenge(Base):
     expires_at: Mapped[float] = mapped_column(Float, index=True)
 
 
+class MachineEvent(Base):
+    """A change of a machine's status, written by the heartbeat that makes it."""
+
+    __tablename__ = "machine_events"
+    __table_args__ = (Index("ix_machine_events_machine_id", "machine_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    machine_id: Mapped[int] = mapped_column(ForeignKey("machines.id", ondelete="CASCADE"))
+    at: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[str | None] = mapped_column(String(400), nullable=True)
+
+
 class InstallerReport(Base):
     """A failure the Linux install script reported (``PUT <his>/log``), as it sent it."""
 

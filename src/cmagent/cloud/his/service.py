@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import Table
 from sqlalchemy import bindparam
 from sqlalchemy import func
+from sqlalchemy import insert
 from sqlalchemy import select
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -60,8 +61,9 @@ class His:
     identity_ca: IdentityCA
 
     @cached_property
-    def heartbeat_statements(self) -> tuple[Prepared, Prepared]:
-        return self.store.prepare(_HEARTBEAT_QUERY), self.store.prepare(_HEARTBEAT_UPDATE)
+    def heartbeat_statements(self) -> tuple[Prepared, Prepared, Prepared]:
+        return self.store.prepare(_HEARTBEAT_QUERY), self.store.prepare(_HEARTBEAT_UPDATE), \
+            self.store.prepare(_EVENT_INSERT)
 
 
 def regional_base(request: Request, location: str) -> str:
@@ -158,7 +160,7 @@ def heartbeat(his: His, request: Request) -> Response:
     body = _json(request)
     now = his.clock.now()
     # Prepared statements on a DB-API cursor: this is the service's hottest path.
-    query, change = his.heartbeat_statements
+    query, change, event = his.heartbeat_statements
     with his.store.raw_writing() as cursor:
         row = query.first(cursor, vm_id=request.params["vm"].lower())
         if row is None or not row.identity_app_id:
@@ -170,6 +172,8 @@ def heartbeat(his: His, request: Request) -> Response:
         clone = _clone_detected(row, body, now)
         changes = _cloned_changes(row) if clone else _heartbeat_changes(row, body, now)
         change.run(cursor, machine_id=row.id, **changes)
+        for at, status, detail in [] if clone else _status_events(row, changes, now):
+            event.run(cursor, machine_id=row.id, at=at, status=status, detail=detail)
     if clone is not None:
         raise clone
     renew = (row.latest_certificate or 0.0) - now <= RENEW_WITHIN_DAYS * 86400
@@ -194,6 +198,11 @@ _HEARTBEAT_UPDATE = (update(_MACHINES).where(_MACHINES.c.id == bindparam("machin
                                "reported")}))
 
 
+_EVENTS: Table = models.MachineEvent.__table__  # type: ignore[assignment]
+_EVENT_INSERT = insert(_EVENTS).values({name: bindparam(name) for name in
+                                        ("machine_id", "at", "status", "detail")})
+
+
 def _clone_detected(row: Any, body: dict[str, Any], now: float) -> HttpError | None:
     fingerprint = str(body.get("fingerprint") or "")
     recent = row.last_heartbeat is not None and \
@@ -211,6 +220,22 @@ def _cloned_changes(row: Any) -> dict[str, Any]:
     return {"status": row.status, "last_heartbeat": row.last_heartbeat,
             "last_status_change": row.last_status_change, "fingerprint": row.fingerprint,
             "reported": {**(row.reported or {}), "statusReason": "Cloned"}}
+
+
+def _status_events(row: Any, changes: dict[str, Any],
+                   now: float) -> list[tuple[float, str, str | None]]:
+    """The history this heartbeat makes: the silence it ends (Disconnected or Expired since
+    when) and the status it brings, when either differs from what was recorded."""
+    events: list[tuple[float, str, str | None]] = []
+    silent, since = machine_status.derive(row.status, row.last_status_change,
+                                          row.last_heartbeat, now)
+    if silent != row.status:
+        events.append((since, silent, None))
+    if changes["status"] != silent:
+        errors = changes["reported"].get("errorDetails") or [{}]
+        detail = errors[0].get("message") if isinstance(errors[0], dict) else None
+        events.append((now, changes["status"], str(detail)[:400] if detail else None))
+    return events
 
 
 def _heartbeat_changes(row: Any, body: dict[str, Any], now: float) -> dict[str, Any]:

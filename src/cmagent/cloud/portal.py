@@ -1,0 +1,229 @@
+"""A small read-only portal at the address the agent prints as the machine's overview page
+(``https://<cloud>/#@<tenant>/resource/<id>/overview``): the machines a signed-in user may read,
+filterable by status, and one machine's overview with its status history. Users sign in with
+their user name and password in this cloud (as on the device login pages); the session is an
+HMAC-signed cookie; nothing is writable. Pages are in ``portal_html.py``."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+import time
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from cmagent.cloud import envelopes
+from cmagent.cloud import models
+from cmagent.cloud import portal_html as pages
+from cmagent.cloud import status as machine_status
+from cmagent.cloud.arm import rbac
+from cmagent.cloud.clock import Clock
+from cmagent.cloud.http import Request
+from cmagent.cloud.http import Response
+from cmagent.cloud.http import route
+from cmagent.cloud.identity import directory
+from cmagent.cloud.identity import lockout
+from cmagent.cloud.store import Store
+
+COOKIE = "cmagent_portal"
+SESSION_SECONDS = 8 * 3600
+KEY_SETTING = "portal.cookieKey"
+READ = "Microsoft.HybridCompute/machines/read"
+_OVERVIEW = re.compile(r"^subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/"
+                       r"Microsoft\.HybridCompute/machines/([^/]+)/overview$", re.IGNORECASE)
+
+
+class Portal:
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+
+    # --- sessions ----------------------------------------------------------------------------
+
+    def _key(self) -> bytes:
+        key = self.store.setting(KEY_SETTING)
+        if key is None:
+            with self.store.writing() as session:
+                session.merge(models.Setting(key=KEY_SETTING, value=secrets.token_hex(32)))
+            key = self.store.setting(KEY_SETTING) or ""
+        return bytes.fromhex(key)
+
+    def cookie_for(self, object_id: str) -> str:
+        expires = int(time.time()) + SESSION_SECONDS
+        payload = f"{object_id}.{expires}"
+        signature = hmac.new(self._key(), payload.encode(), hashlib.sha256).hexdigest()
+        return f"{payload}.{signature}"
+
+    def user_of(self, request: Request) -> str | None:
+        """The signed-in user's object id, from a valid, unexpired cookie."""
+        value = _cookie(request.header("cookie"), COOKIE)
+        parts = value.split(".") if value else []
+        if len(parts) != 3 or not parts[1].isdigit() or int(parts[1]) < time.time():
+            return None
+        expected = hmac.new(self._key(), f"{parts[0]}.{parts[1]}".encode(),
+                            hashlib.sha256).hexdigest()
+        return parts[0] if hmac.compare_digest(expected, parts[2]) else None
+
+    # --- handlers ----------------------------------------------------------------------------
+
+    def root(self, request: Request) -> Response:
+        return pages.root()
+
+    def signin_page(self, request: Request) -> Response:
+        return pages.signin(_next(request.query.get("next", "")), "")
+
+    def signin(self, request: Request) -> Response:
+        form = request.form()
+        target = _next(form.get("next", ""))
+        now = self.clock.now()
+        with self.store.session() as session:
+            user = directory.user_by_upn(session, form.get("login", "").strip())
+            locked = user is not None and lockout.locked_for(
+                session, lockout.user_key(user.object_id), now)
+            good = user is not None and not locked and directory.password_matches(
+                form.get("passwd", ""), user.password_hash)
+        if user is None or not good:
+            if user is not None and not locked:
+                lockout.user_failed(self.store, lockout.user_key(user.object_id), now)
+            problem = "The account is locked; try again later." if locked else \
+                "Your account or password is incorrect."
+            return pages.signin(target, problem)
+        lockout.succeeded(self.store, lockout.user_key(user.object_id))
+        return _redirect(target, {"Set-Cookie": f"{COOKIE}={self.cookie_for(user.object_id)}; "
+                                                f"Path=/; Secure; HttpOnly; SameSite=Lax; "
+                                                f"Max-Age={SESSION_SECONDS}"})
+
+    def signout(self, request: Request) -> Response:
+        return _redirect("/portal/signin", {"Set-Cookie": f"{COOKIE}=; Path=/; Secure; "
+                                                          "HttpOnly; SameSite=Lax; Max-Age=0"})
+
+    def machines(self, request: Request) -> Response:
+        user = self.user_of(request)
+        if user is None:
+            return _redirect(f"/portal/signin?next={quote('/portal')}")
+        wanted = request.query.get("status", "")
+        with self.store.session() as session:
+            rows = [self._summary(m, session) for m in _readable(session, user)]
+            name = _display_name(session, user)
+        chosen = [r for r in rows if not wanted or r["status"].lower() == wanted.lower()]
+        return pages.machine_list(name, chosen, wanted, sorted({r["status"] for r in rows}))
+
+    def overview(self, request: Request) -> Response:
+        path = request.params.get("path", "")
+        user = self.user_of(request)
+        if user is None:
+            return _redirect(f"/portal/signin?next={quote('/portal/resource/' + path)}")
+        match = _OVERVIEW.match(path)
+        with self.store.session() as session:
+            machine = _find(session, user, *match.groups()) if match else None
+            if machine is None:
+                return pages.not_found(path)
+            details = self._details(machine, session)
+            name = _display_name(session, user)
+        return pages.overview(name, details)
+
+    # --- data --------------------------------------------------------------------------------
+
+    def _summary(self, machine: models.Machine, session: Session) -> dict[str, Any]:
+        now = self.clock.now()
+        status, since = machine_status.derive(machine.status, machine.last_status_change,
+                                              machine.last_heartbeat, now)
+        reported = machine.reported or {}
+        return {"name": machine.name, "group": _group_name(session, machine),
+                "subscription": machine.subscription_id, "status": status, "since": since,
+                "lastHeartbeat": machine.last_heartbeat, "now": now,
+                "agentVersion": str(reported.get("agentVersion", "")),
+                "os": str(reported.get("osSku") or reported.get("osName") or ""),
+                "location": machine.location, "tags": dict((machine.body or {}).get("tags") or {}),
+                "id": _resource_id(machine, _group_name(session, machine))}
+
+    def _details(self, machine: models.Machine, session: Session) -> dict[str, Any]:
+        summary = self._summary(machine, session)
+        app = session.get(models.Application, machine.identity_app_id) \
+            if machine.identity_app_id else None
+        errors = (machine.reported or {}).get("errorDetails") or []
+        return {**summary, "vmId": machine.vm_id, "created": machine.created_at,
+                "principalId": app.sp_object_id if app else "",
+                "fqdn": str((machine.reported or {}).get("machineFqdn", "")),
+                "osVersion": str((machine.reported or {}).get("osVersion", "")),
+                "lastError": errors[0] if errors and isinstance(errors[0], dict) else None,
+                "history": _history(session, machine, summary)}
+
+
+def _history(session: Session, machine: models.Machine,
+             summary: dict[str, Any]) -> list[tuple[float, str, str]]:
+    events = [(machine.created_at, "Created (AwaitingConnection)", "")]
+    events += [(e.at, e.status, e.detail or "") for e in session.scalars(
+        select(models.MachineEvent).where(models.MachineEvent.machine_id == machine.id)
+        .order_by(models.MachineEvent.at, models.MachineEvent.id))]
+    if summary["status"] != (events[-1][1] if len(events) > 1 else machine.status):
+        events.append((summary["since"], summary["status"], "no heartbeat since"))
+    return events
+
+
+def _readable(session: Session, user: str) -> list[models.Machine]:
+    subscriptions = rbac.visible_subscriptions(session, user)
+    rows = session.scalars(select(models.Machine).where(
+        models.Machine.subscription_id.in_(subscriptions))
+        .order_by(models.Machine.subscription_id, models.Machine.name_key)).all()
+    return [m for m in rows if rbac.allowed(session, user, READ, _resource_id(m, m.group_key))]
+
+
+def _find(session: Session, user: str, subscription: str, group: str,
+          name: str) -> models.Machine | None:
+    machine = session.scalars(select(models.Machine).filter_by(
+        subscription_id=subscription.lower(), group_key=group.lower(),
+        name_key=name.lower())).first()
+    if machine is None or not rbac.allowed(session, user, READ,
+                                           _resource_id(machine, machine.group_key)):
+        return None  # not there, or not the user's to read: the same answer
+    return machine
+
+
+def _group_name(session: Session, machine: models.Machine) -> str:
+    group = session.scalars(select(models.ResourceGroup).filter_by(
+        subscription_id=machine.subscription_id, name_key=machine.group_key)).first()
+    return group.name if group else machine.group_key
+
+
+def _resource_id(machine: models.Machine, group: str) -> str:
+    return (f"/subscriptions/{machine.subscription_id}/resourceGroups/{group}/providers/"
+            f"Microsoft.HybridCompute/machines/{machine.name}")
+
+
+def _display_name(session: Session, user: str) -> str:
+    row = session.get(models.User, user)
+    return row.upn if row else user
+
+
+def _cookie(header: str, name: str) -> str:
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name:
+            return value
+    return ""
+
+
+def _next(target: str) -> str:
+    """Only a path of this portal: never another site."""
+    return target if target.startswith("/portal") and "//" not in target else "/portal"
+
+
+def _redirect(location: str, headers: dict[str, str] | None = None) -> Response:
+    return Response(303, b"", "text/plain", {"Location": location, **(headers or {})})
+
+
+def routes(portal: Portal) -> list[Any]:
+    plain = envelopes.for_service("portal")
+    return [route("/", {"GET": portal.root}, plain),
+            route("/portal", {"GET": portal.machines}, plain, offload=True),
+            route("/portal/signin", {"GET": portal.signin_page, "POST": portal.signin}, plain,
+                  offload=True),
+            route("/portal/signout", {"POST": portal.signout}, plain),
+            route("/portal/resource/{path:path}", {"GET": portal.overview}, plain,
+                  offload=True)]
