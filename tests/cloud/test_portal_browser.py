@@ -106,6 +106,8 @@ def test_without_a_browser(cloud, fleet, http) -> None:
                     allow_redirects=False).status_code == 303
     page = http.get(f"{cloud.url}/portal", cookies={"cmagent_portal": cookie})
     assert "5 machine(s)" in page.text and "<script" not in page.text
+    root = http.get(f"{cloud.url}/", headers={"Accept": "application/json"})
+    assert root.status_code == 404 and "html" not in root.headers["Content-Type"]
     for method in ("PUT", "DELETE", "PATCH"):
         assert http.request(method, f"{cloud.url}/portal",
                             cookies={"cmagent_portal": cookie}).status_code == 405

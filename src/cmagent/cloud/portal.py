@@ -72,6 +72,11 @@ class Portal:
     # --- handlers ----------------------------------------------------------------------------
 
     def root(self, request: Request) -> Response:
+        """The agent's overview link opens here in a browser; to anything else (a network
+        check, a client that asks for JSON) the root stays a path no service answers."""
+        if "text/html" not in request.header("accept"):
+            return envelopes.for_service("identity")(
+                404, "NotFound", "No service answers the path '/'.", None)
         return pages.root()
 
     def signin_page(self, request: Request) -> Response:
