@@ -67,3 +67,18 @@ def test_japanese(lab) -> None:
     english = machine.run("bash", installer_cases.SCRIPT, "--frobnicate",
                           env={"LANG": "ja_JP.UTF-8", "LC_ALL": "C.UTF-8"})
     assert "Remedy: Check the options" in english.stderr  # LC_ALL wins, as POSIX has it
+
+
+def test_a_signed_download_link_stays_secret(lab) -> None:
+    """A SAS signature in --altdownload reaches no message, log, --output or cloud report."""
+    machine = _fetched(lab, "sas")
+    link = "https://packages.microsoft.com/nothing.deb?sv=2024&sig=not-for-anyone"
+    failed = machine.run("bash", installer_cases.SCRIPT, "--output", "/root/out.json",
+                         "--altdownload", link)
+    assert failed.returncode == 1 and "AZCM0142" in failed.stderr
+    assert "invalid --altdownload link: https://packages.microsoft.com/nothing.deb?..." \
+        in failed.stderr
+    kept = _ok(machine.run("sh", "-c", "cat /root/out.json /tmp/azcmagent.*/install.log"))
+    reports = json.dumps(lab.cloud_cli("installer", "reports"))
+    for text in (failed.stdout + failed.stderr, kept, reports):
+        assert "not-for-anyone" not in text

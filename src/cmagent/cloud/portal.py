@@ -42,16 +42,19 @@ class Portal:
     def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
         self.clock = clock
+        self._cookie_key: bytes | None = None  # read once: every request checks a cookie
 
     # --- sessions ----------------------------------------------------------------------------
 
     def _key(self) -> bytes:
-        key = self.store.setting(KEY_SETTING)
-        if key is None:
-            with self.store.writing() as session:
-                session.merge(models.Setting(key=KEY_SETTING, value=secrets.token_hex(32)))
-            key = self.store.setting(KEY_SETTING) or ""
-        return bytes.fromhex(key)
+        if self._cookie_key is None:
+            key = self.store.setting(KEY_SETTING)
+            if key is None:
+                with self.store.writing() as session:
+                    session.merge(models.Setting(key=KEY_SETTING, value=secrets.token_hex(32)))
+                key = self.store.setting(KEY_SETTING) or ""
+            self._cookie_key = bytes.fromhex(key)
+        return self._cookie_key
 
     def cookie_for(self, object_id: str) -> str:
         expires = int(time.time()) + SESSION_SECONDS
@@ -139,13 +142,14 @@ class Portal:
         status, since = machine_status.derive(machine.status, machine.last_status_change,
                                               machine.last_heartbeat, now)
         reported = machine.reported or {}
-        return {"name": machine.name, "group": _group_name(session, machine),
+        group = _group_name(session, machine)
+        return {"name": machine.name, "group": group,
                 "subscription": machine.subscription_id, "status": status, "since": since,
                 "lastHeartbeat": machine.last_heartbeat, "now": now,
                 "agentVersion": str(reported.get("agentVersion", "")),
                 "os": str(reported.get("osSku") or reported.get("osName") or ""),
                 "location": machine.location, "tags": dict((machine.body or {}).get("tags") or {}),
-                "id": _resource_id(machine, _group_name(session, machine))}
+                "id": _resource_id(machine, group)}
 
     def _details(self, machine: models.Machine, session: Session) -> dict[str, Any]:
         summary = self._summary(machine, session)

@@ -87,10 +87,14 @@ class Heartbeat:
         resource = self.identity.require().resource_id
         return f"{clones.shared_identity_sentence(resource).en} ({error.message})"
 
+    def _clock_cause(self) -> str | None:
+        cause = clockskew.likely_cause(getattr(self.identity.http, "clock", None), os.environ)
+        return cause.en if cause else None
+
     def _failed(self, code: str, message: str) -> None:
-        observed = getattr(self.identity.http, "clock", None)
-        if observed is not None and clockskew.beyond(observed, os.environ):
-            message = f"{message} Likely cause: {clockskew.sentence(observed).en}"
+        cause = self._clock_cause()
+        if cause:
+            message = f"{message} Likely cause: {cause}"
         logger.warning("Heartbeat failed: %s", message)
         self.status = {**self.status, "status": "Error",
                        "error": {"code": code, "message": message, "time": timestamp()}}
@@ -112,9 +116,9 @@ class Heartbeat:
             connected.vm_id, token, report(self.settings, None))
 
     def _accepted(self, answer: dict[str, Any]) -> None:
-        observed = getattr(self.identity.http, "clock", None)
-        if observed is not None and clockskew.beyond(observed, os.environ):
-            logger.warning("%s", clockskew.sentence(observed).en)
+        cause = self._clock_cause()
+        if cause:
+            logger.warning("%s", cause)
         self.status = {"status": answer.get("status", "Connected"),
                        "lastHeartbeat": timestamp(), "error": None}
         logger.info("Heartbeat accepted: %s", self.status["status"])

@@ -73,6 +73,11 @@ class Scenario:
         self.verify = verify
 
 
+def no_route(*names: str) -> Setup:
+    """A set-up: the names have no route from the machines."""
+    return lambda lab, context: lab.no_route(*names)
+
+
 class Outcome:
     def __init__(self, scenario: Scenario, state: str, status: int | None = None,
                  output: str = "") -> None:

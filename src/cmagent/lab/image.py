@@ -84,9 +84,9 @@ def base_image() -> Path:
     shutil.rmtree(partial, ignore_errors=True)
     partial.mkdir(parents=True)
     tarball = partial.parent / f"{final.name}.tar"
-    _run("mmdebstrap", "--quiet", "--variant=minbase", f"--include={','.join(PACKAGES)}",
+    run_tool("mmdebstrap", "--quiet", "--variant=minbase", f"--include={','.join(PACKAGES)}",
          SUITE, str(tarball), str(sources))
-    _run("tar", "-C", str(partial), "-xf", str(tarball))
+    run_tool("tar", "-C", str(partial), "-xf", str(tarball))
     tarball.unlink()
     (partial / "etc" / "hostname").unlink(missing_ok=True)  # each machine is named at boot
     return publish_build(partial, final)
@@ -107,7 +107,7 @@ def wheels() -> tuple[Path, str]:
             copy = Path(build) / "cmagent"
             shutil.copytree(CHECKOUT, copy, ignore=shutil.ignore_patterns(
                 ".venv", ".git", "node_modules", "__pycache__", "*.egg-info", "build", "dist"))
-            _run(sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
+            run_tool(sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
                  "--wheel-dir", str(partial), str(copy))
         publish_build(partial, final)
     return final, key
@@ -152,10 +152,10 @@ def run_in_image(base: Path, upper: Path, binds: dict[Path, str],
         merged, work = Path(scratch) / "merged", Path(scratch) / "work"
         merged.mkdir()
         work.mkdir()
-        _run("mount", "-t", "overlay", "overlay", "-o",
+        run_tool("mount", "-t", "overlay", "overlay", "-o",
              f"lowerdir={base},upperdir={upper},workdir={work}", str(merged))
         try:
-            _run("systemd-nspawn", "--quiet", "--register=no", "--keep-unit",
+            run_tool("systemd-nspawn", "--quiet", "--register=no", "--keep-unit",
                  "--private-network", "--resolv-conf=off", f"--directory={merged}",
                  *(f"--bind-ro={host}:{inside}" for host, inside in binds.items()), *command)
         finally:
@@ -167,7 +167,7 @@ def _require(program: str, install: str) -> None:
         raise ImageError(f"the lab machines need {program}: {install} (scripts/setup does)")
 
 
-def _run(*command: str) -> None:
+def run_tool(*command: str) -> None:
     done = subprocess.run(command, capture_output=True, text=True)
     if done.returncode != 0:
         raise ImageError(f"{' '.join(command[:3])}... failed ({done.returncode}): "

@@ -15,6 +15,7 @@ from cmagent.lab.cases import Context
 from cmagent.lab.cases import Scenario
 from cmagent.lab.cases import Setup
 from cmagent.lab.cases import Verify
+from cmagent.lab.cases import no_route
 from cmagent.lab.lab import Lab
 
 SCRIPT = "/root/install_linux_azcmagent.sh"
@@ -65,10 +66,6 @@ def _proxy(deny: tuple[str, ...] = ()) -> Setup:
     def setup(lab: Lab, context: Context) -> None:
         context.words += ["--proxy", lab.proxy(deny=deny)]
     return setup
-
-
-def _no_route(*names: str) -> Setup:
-    return lambda lab, context: lab.no_route(*names)
 
 
 def _os_release(text: str) -> Setup:
@@ -141,7 +138,7 @@ INSTALLER_SCENARIOS: tuple[Scenario, ...] = (
              "Latest version of azcmagent is installed."),
     _success("install-through-proxy", "The only way out is a proxy; --proxy is used for every "
              "download and written to proxy.url.", "Latest version of azcmagent is installed.",
-             setup=(_no_route("packages.microsoft.com"), _proxy()), proxy=True),
+             setup=(no_route("packages.microsoft.com"), _proxy()), proxy=True),
     _success("install-chosen-version", "--desiredversion installs an older published version.",
              "azcmagent version 0.1.0-1 is installed.", "--desiredversion", "0.1.0-1"),
     _failure("install-deb-on-rpm-system", "AZCM0127: a .deb --altdownload on an RPM-based "
@@ -182,7 +179,7 @@ INSTALLER_SCENARIOS: tuple[Scenario, ...] = (
              setup=(_APT_LOCKED, _env(AZCMAGENT_APT_LOCK_SECONDS="2"))),
     _failure("install-repository-no-route", "AZCM0146: no route to packages.microsoft.com.",
              146, "packages-microsoft-prod.deb errored",
-             setup=(_no_route("packages.microsoft.com"),)),
+             setup=(no_route("packages.microsoft.com"),)),
     _failure("install-repository-proxy-refuses", "AZCM0146: the proxy refuses "
              "packages.microsoft.com.", 146, "packages-microsoft-prod.deb errored",
              setup=(_proxy(deny=("packages.microsoft.com",)),)),

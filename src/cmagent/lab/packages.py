@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -52,8 +51,4 @@ def repository() -> Path:
 
 
 def _build(script: str, *args: str) -> None:
-    done = subprocess.run([sys.executable, str(image.PACKAGING / script), *args],
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        raise image.ImageError(f"packaging/{script} failed ({done.returncode}): "
-                               f"{(done.stderr or done.stdout).strip()[-2000:]}")
+    image.run_tool(sys.executable, str(image.PACKAGING / script), *args)

@@ -15,6 +15,7 @@ from cmagent.lab.cases import Outcome
 from cmagent.lab.cases import Scenario
 from cmagent.lab.cases import Setup
 from cmagent.lab.cases import built
+from cmagent.lab.cases import no_route
 from cmagent.lab.cases import run
 from cmagent.lab.installer_cases import INSTALLER_SCENARIOS
 from cmagent.lab.lab import Lab
@@ -52,10 +53,6 @@ def _proxy(deny: tuple[str, ...] = ()) -> Setup:
     def setup(lab: Lab, context: Context) -> None:
         context.env["HTTPS_PROXY"] = lab.proxy(deny=deny)
     return setup
-
-
-def _no_route(*names: str) -> Setup:
-    return lambda lab, context: lab.no_route(*names)
 
 
 def _flags(**changes: str) -> Setup:
@@ -128,7 +125,7 @@ AGENT_SCENARIOS: tuple[Scenario, ...] = (
              "Entra ID's login names have no route; device login cannot start.",
              [*CONNECT, "--ignore-network-check"], 26,
              ("Failed to acquire authorization token device flow", "network is unreachable"),
-             _with(_device, _no_route("login.microsoftonline.com", "login.windows.net"))),
+             _with(_device, no_route("login.microsoftonline.com", "login.windows.net"))),
     Scenario("device-flow-proxy-forbidden", SEED_TABLE_2,
              "The proxy refuses the login endpoint (403).",
              [*CONNECT, "--ignore-network-check"], 26,
@@ -165,7 +162,7 @@ AGENT_SCENARIOS: tuple[Scenario, ...] = (
              0, ("Connected machine to Azure",), _sp),
     Scenario("network-precheck-fails", SEED_TABLE_1,
              "AZCM0026: the pre-connect check finds ARM unreachable.", CONNECT, 26,
-             ("management.azure.com",), _with(_sp, _no_route("management.azure.com"))),
+             ("management.azure.com",), _with(_sp, no_route("management.azure.com"))),
     Scenario("access-token-invalid", SEED_TABLE_1, "AZCM0012: a malformed access token.",
              [*CONNECT, "--access-token", "not-a-token"], 12, ("not a JSON Web Token",),
              _with(_device)),

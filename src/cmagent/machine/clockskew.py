@@ -30,9 +30,9 @@ class Observation:
 
     __slots__ = ("host", "offset")
 
-    def __init__(self) -> None:
-        self.offset: float | None = None
-        self.host = ""
+    def __init__(self, offset: float | None = None, host: str = "") -> None:
+        self.offset = offset
+        self.host = host
 
     def note(self, date_header: str | None, host: str) -> None:
         offset = offset_of(date_header)
@@ -59,9 +59,8 @@ def limit(environ: Mapping[str, str]) -> float:
         return DEFAULT_LIMIT
 
 
-def beyond(observed: Observation | None, environ: Mapping[str, str]) -> bool:
-    return observed is not None and observed.offset is not None and \
-        abs(observed.offset) > limit(environ)
+def beyond(observed: Observation, environ: Mapping[str, str]) -> bool:
+    return observed.offset is not None and abs(observed.offset) > limit(environ)
 
 
 def span(seconds: float) -> str:
@@ -87,13 +86,17 @@ def sentence(observed: Observation) -> Localized:
         "ください。")
 
 
+def likely_cause(observed: Observation | None, environ: Mapping[str, str]) -> Localized | None:
+    """The sentence that names the clock, when it is off (None when it is not, or unknown)."""
+    return sentence(observed) if observed is not None and beyond(observed, environ) else None
+
+
 def explain(error: AzcmError, observed: Observation | None,
             environ: Mapping[str, str]) -> AzcmError:
     """``error`` with the clock named as its likely cause, when it is off and could be."""
-    if observed is None or not beyond(observed, environ) or \
-            error.entry.code not in TIME_SENSITIVE:
+    cause = likely_cause(observed, environ)
+    if cause is None or error.entry.code not in TIME_SENSITIVE:
         return error
-    cause = sentence(observed)
     return AzcmError(error.entry.code, Localized(
         f"{error.detail_text('en')} Likely cause: {cause.en}",
         f"{error.detail_text('ja')} 考えられる原因: {cause.ja}"), report=error.report,

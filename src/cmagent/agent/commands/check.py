@@ -98,15 +98,14 @@ def _add_clock(report: Result, results: list[netcheck.Result], environ: Mapping[
         report.data["clock"] = {"id": "clock", "outcome": "unknown"}
         return
     middle = dated[len(dated) // 2]
-    observed = clockskew.Observation()
-    observed.offset, observed.host = middle.clock_offset, middle.endpoint.host
-    skewed = clockskew.beyond(observed, environ)
-    report.data["clock"] = {"id": "clock", "outcome": "failed" if skewed else "passed",
+    observed = clockskew.Observation(middle.clock_offset, middle.endpoint.host)
+    cause = clockskew.likely_cause(observed, environ)
+    report.data["clock"] = {"id": "clock", "outcome": "failed" if cause else "passed",
                             "offsetSeconds": round(observed.offset or 0.0, 1),
                             "host": observed.host, "limitSeconds": clockskew.limit(environ)}
     span = clockskew.span(observed.offset or 0.0)
     within = Localized(f"within {span} of {observed.host}", f"{observed.host} との差は {span} 以内")
-    line = (clockskew.sentence(observed) if skewed else within).pick(lang)
+    line = (cause or within).pick(lang)
     report.text += f"\n\n{'時計' if lang == 'ja' else 'Clock'}: {line}"
 
 

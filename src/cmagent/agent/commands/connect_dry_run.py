@@ -9,9 +9,11 @@ The checks, their ids and what each proves are in ``docs/preflight.md``.
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Any
 
 from cmagent.agent import azure
+from cmagent.agent.commands import connect_dry_run_arm as arm_checks
 from cmagent.agent.commands import connect_flags
 from cmagent.agent.commands.connect import STEPS
 from cmagent.agent.commands.connect import not_connected
@@ -68,6 +70,7 @@ class DryRun:
         self.arm: Arm
         self.subscription = ""
         self.group_exists = False
+        self.permissions_at: dict[str, list[dict[str, Any]] | None] = {}
 
     # --- recording ---------------------------------------------------------------------------
 
@@ -135,15 +138,15 @@ class DryRun:
             self.context, self.cloud, self.http, self.flags.tenant), fatal=True)
         self.passed("sign-in", f"Signed in ({azure.method(self.context)}).",
                     f"サインインしました ({azure.method(self.context)})。")
-        self.arm = Arm(self.http, self.cloud.arm, token, "dry-run")
+        correlation = self.context.options.correlation_id or str(uuid.uuid4())
+        self.arm = Arm(self.http, self.cloud.arm, token, correlation)
 
     def _clock(self) -> None:
         observed = self.http.clock
         if observed.offset is None:
             self.warned("clock", "The cloud's answers carry no Date: the clock was not "
                         "compared.", "クラウドの応答に Date がないため、時計を比較していません。")
-        elif clockskew.beyond(observed, self.context.env.environ):
-            cause = clockskew.sentence(observed)
+        elif (cause := clockskew.likely_cause(observed, self.context.env.environ)) is not None:
             self.warned("clock", cause.en, cause.ja)
         else:
             offset = clockskew.span(observed.offset)
@@ -169,8 +172,6 @@ class DryRun:
                     f"サブスクリプション {self.subscription}。")
 
     def _cloud_side(self) -> None:
-        from cmagent.agent.commands import connect_dry_run_arm as arm_checks
-
         arm_checks.group(self)
         arm_checks.providers(self)
         arm_checks.location(self)
@@ -203,9 +204,8 @@ def run(context: Context[ConnectOptions]) -> Result:
     first = dry.first_problem()
     if first is None or first.error is None:
         return report
-    raise AzcmError(first.error.entry.code, Localized(first.error.detail_text("en"),
-                                                      first.error.detail_text("ja")),
-                    report=report, **first.error.extra)
+    first.error.report = report
+    raise first.error
 
 
 def _report(dry: DryRun, lang: str) -> Result:

@@ -32,10 +32,13 @@ def _subscription_scope(dry: DryRun) -> str:
 
 
 def _permissions(dry: DryRun, scope: str) -> list[dict[str, Any]] | None:
-    try:
-        return dry.arm.permissions(scope)
-    except ArmError:
-        return None
+    """The caller's permissions at ``scope``, asked once per run (None: could not be read)."""
+    if scope not in dry.permissions_at:
+        try:
+            dry.permissions_at[scope] = dry.arm.permissions(scope)
+        except ArmError:
+            dry.permissions_at[scope] = None
+    return dry.permissions_at[scope]
 
 
 def group(dry: DryRun) -> None:
