@@ -217,3 +217,17 @@ def test_each_command_record_has_exactly_the_tables_flags(command) -> None:
     flags = {o.dest for o in (*command.options, *COMMON_OPTIONS)}
     flags |= {p.dest for p in command.positionals}
     assert set(command.record.fields()) == flags
+
+
+@pytest.mark.parametrize("words", [("--service-principal-secret", "-Xy8Q~rest"),
+                                   ("-p", "-Xy8Q~rest"),
+                                   ("--service-principal-secret=-Xy8Q~rest",)])
+def test_a_value_beginning_with_a_dash_is_the_flags_value(words) -> None:
+    """An Entra secret may begin with "-"; the real agent's parser takes the next word as the
+    value of a flag that needs one, and so does this one."""
+    from cmagent.agent.cli import parse
+
+    parsed = parse(("connect", *words, "--tenant-id", "t", "--location", "eastus",
+                    "--subscription-id", "s", "--resource-group", "g"), ROOT)
+    assert parsed.options["service_principal_secret"] == "-Xy8Q~rest"
+    assert parsed.options["tenant_id"] == "t"

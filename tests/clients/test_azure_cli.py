@@ -18,8 +18,10 @@ MACHINES = "Microsoft.HybridCompute/machines"
 
 def _sign_in(az, onboarding) -> list:
     return az.json("login", "--service-principal", "--username",
-                   onboarding["servicePrincipalId"], "--password",
-                   onboarding["servicePrincipalSecret"], "--tenant", onboarding["tenantId"])
+                   onboarding["servicePrincipalId"],
+                   # Entra secrets may begin with "-"; az then needs the value joined by "="
+                   "--password=" + onboarding["servicePrincipalSecret"],
+                   "--tenant", onboarding["tenantId"])
 
 
 def test_service_principal_account_groups_and_providers(az, cloud) -> None:

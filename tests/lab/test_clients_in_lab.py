@@ -42,8 +42,8 @@ def test_azure_cli_with_its_built_in_cloud(lab, tmp_path) -> None:
            "AZURE_CORE_ONLY_SHOW_ERRORS": "true"}
     az = str(azure_cli_path())
     signed_in = lab.agent(az, "login", "--service-principal", "--username",
-                          onboarding["servicePrincipalId"], "--password",
-                          onboarding["servicePrincipalSecret"], "--tenant",
+                          onboarding["servicePrincipalId"],
+                          "--password=" + onboarding["servicePrincipalSecret"], "--tenant",
                           onboarding["tenantId"], "--output", "json", env=env)
     assert signed_in.returncode == 0, signed_in.stderr
     assert json.loads(signed_in.stdout)[0]["cloudName"] == "AzureCloud"

@@ -171,7 +171,7 @@ def parse(argv: Sequence[str], root: Command) -> Invocation:
     command = _command_at(root, path)
     parser = _parser_for(command, path)
     try:
-        given = vars(parser.parse_args(rest))
+        given = vars(parser.parse_args(_values_joined(rest, command.options + COMMON_OPTIONS)))
     except (argparse.ArgumentError, _ParseFailure) as failure:
         raise AzcmError(codes.COMMAND_PARSE_FAILED, _sentence(str(failure))) from None
     if given.pop("help", False) or command.subcommands:
@@ -182,6 +182,20 @@ def parse(argv: Sequence[str], root: Command) -> Invocation:
     _check(command, options)
     return Invocation(path, command, options, sources=sources,
                       record=command.record.build(options))
+
+
+def _values_joined(words: list[str], options: Sequence[Option]) -> list[str]:
+    """``--flag value`` as ``--flag=value`` for every flag that takes a value, so that a value
+    beginning with "-" (an Entra secret may: ``-Xy8Q~...``) is taken as the real agent's
+    parser takes it, not mistaken for a flag."""
+    takes_value = {name: option.flag for option in options if option.kind != "bool"
+                   for name in (option.flag, f"-{option.short}") if name != "-None"}
+    joined: list[str] = []
+    words = iter(words)
+    for word in words:
+        value = next(words, None) if word in takes_value else None
+        joined.append(word if value is None else f"{takes_value[word]}={value}")
+    return joined
 
 
 def _sentence(message: str) -> str:
