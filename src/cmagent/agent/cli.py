@@ -191,9 +191,9 @@ def _values_joined(words: list[str], options: Sequence[Option]) -> list[str]:
     takes_value = {name: option.flag for option in options if option.kind != "bool"
                    for name in (option.flag, f"-{option.short}") if name != "-None"}
     joined: list[str] = []
-    words = iter(words)
-    for word in words:
-        value = next(words, None) if word in takes_value else None
+    remaining = iter(words)
+    for word in remaining:
+        value = next(remaining, None) if word in takes_value else None
         joined.append(word if value is None else f"{takes_value[word]}={value}")
     return joined
 

@@ -22,7 +22,11 @@ Action = Callable[[AdminClient, argparse.Namespace], Any]
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and getattr(args, "more_names", False) and not any(w.startswith("-") for w in extra):
+        args.names += extra  # 'lab on slow --delay-ms 300 NAME': names after the flags
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if not getattr(args, "run", None):
         parser.print_help()
         return 0

@@ -36,14 +36,50 @@ def add_parsers(commands: Any) -> None:
     enter.add_argument("command", nargs=argparse.REMAINDER)
     enter.add_argument("--lab", help="the lab's id (needed when several are up)")
     enter.set_defaults(run=_exec)
+    _condition_parsers(actions)
     down = actions.add_parser("down", help="remove a lab and everything it made")
     down.add_argument("--lab", help="the lab's id (default: the only one)")
     down.add_argument("--all", action="store_true", help="every lab that is up")
     down.set_defaults(run=_down)
 
 
+def _condition_parsers(actions: Any) -> None:
+    from cmagent.lab.conditions import KINDS
+    from cmagent.lab.conditions import WHAT
+
+    kinds = "; ".join(f"{kind}: {WHAT[kind]}" for kind in KINDS)
+    on = actions.add_parser("on", help="switch a condition on in a running lab, for names "
+                            "(a name, a wildcard such as '*.his.arc.azure.com', or '*' for "
+                            "all; the default)", description=f"Conditions: {kinds}.")
+    on.add_argument("kind", choices=KINDS)
+    on.add_argument("names", nargs="*", help="names or wildcards (default: all; not for proxy)")
+    on.add_argument("--allow", action="append", default=[], help="proxy: allow only these "
+                    "names (repeatable; wildcards too)")
+    on.add_argument("--deny", action="append", default=[], help="proxy: refuse these names "
+                    "with 403 (repeatable)")
+    on.add_argument("--user", default="", help="proxy: require Basic credentials (407)")
+    on.add_argument("--password", default="", help="proxy: the password for --user")
+    on.add_argument("--trusted", action="store_true", help="intercept: put the interceptor's "
+                    "CA in the machines' trust store")
+    on.add_argument("--delay-ms", type=int, default=0, help="slow: milliseconds each way")
+    on.add_argument("--lab", help="the lab's id (needed when several are up)")
+    on.set_defaults(run=_on, more_names=True)
+    off = actions.add_parser("off", help="switch a condition off (every condition when no kind "
+                             "is given; for the names given only, when names are given)")
+    off.add_argument("kind", nargs="?", choices=KINDS)
+    off.add_argument("names", nargs="*", help="names or wildcards as they were switched on")
+    off.add_argument("--lab", help="the lab's id (needed when several are up)")
+    off.set_defaults(run=_off, more_names=True)
+    cloud = actions.add_parser("cloud", help="a cmagent-cloud management command against the "
+                               "lab's cloud: lab cloud -- fault add --service arm --status 500")
+    cloud.add_argument("command", nargs=argparse.REMAINDER)
+    cloud.add_argument("--lab", help="the lab's id (needed when several are up)")
+    cloud.set_defaults(run=_cloud)
+
+
 def _guarded(action: Any) -> Any:
     def run(args: argparse.Namespace) -> int:
+        from cmagent.lab.conditions import ConditionError
         from cmagent.lab.image import ImageError
         from cmagent.lab.lab import LabError
         from cmagent.lab.machines import MachineError
@@ -54,7 +90,7 @@ def _guarded(action: Any) -> Any:
             return 1
         try:
             return int(action(args))
-        except (LabError, ImageError, MachineError) as error:
+        except (LabError, ImageError, MachineError, ConditionError) as error:
             print(f"cmagent-cloud lab: {error}", file=sys.stderr)
             return 1
     return run
@@ -103,16 +139,54 @@ def _first_step(machine: dict[str, Any]) -> str:
 @_guarded
 def _status(args: argparse.Namespace) -> int:
     from cmagent.lab import records
+    from cmagent.lab import session
+    from cmagent.lab.conditions import Condition
 
-    labs = records.all_records()
+    labs = [session.shown(state) for state in records.all_records()]
     if args.json:
         print(json.dumps(labs, indent=2))
     for state in [] if args.json else labs:
         names = ", ".join(m["name"] for m in state["machines"]) or "no machines"
         print(f"{state['id']}  {state['dir']}  {names}")
+        for condition in state.get("conditions", []):
+            print(f"  {Condition.from_json(condition).describe()}")
     if not labs and not args.json:
         print("No lab is up.")
     return 0
+
+
+@_guarded
+def _on(args: argparse.Namespace) -> int:
+    from cmagent.lab import session
+    from cmagent.lab.conditions import Condition
+
+    names = tuple(name.lower() for name in args.names) or ("*",)
+    condition = Condition(args.kind, names, tuple(args.allow), tuple(args.deny), args.user,
+                          args.password, args.trusted, args.delay_ms)
+    with session.attached(args.lab) as lab:
+        lab.switch_on(condition)
+    print(f"Lab {lab.topology.id}: {condition.describe()} is on.")
+    return 0
+
+
+@_guarded
+def _off(args: argparse.Namespace) -> int:
+    from cmagent.lab import session
+
+    with session.attached(args.lab) as lab:
+        lab.switch_off(args.kind, tuple(name.lower() for name in args.names))
+    left = [c.describe() for c in lab.conditions]
+    print(f"Lab {lab.topology.id}: " + ("in force: " + "; ".join(left) if left
+                                         else "no condition is in force."))
+    return 0
+
+
+@_guarded
+def _cloud(args: argparse.Namespace) -> int:
+    from cmagent.lab import session
+
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    return session.cloud_command(session.load(args.lab), command)
 
 
 @_guarded

@@ -8,8 +8,11 @@ Ctrl+C (and at interpreter exit, as a last resort).
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -21,8 +24,11 @@ from typing import Any
 
 from cmagent.lab import image
 from cmagent.lab import names as lab_names
-from cmagent.lab import proxies
 from cmagent.lab import records
+from cmagent.lab import switchboard
+from cmagent.lab.conditions import Condition
+from cmagent.lab.conditions import matching
+from cmagent.lab.conditions import without
 from cmagent.lab.machines import Machine
 from cmagent.lab.machines import check_inotify_room
 from cmagent.lab.topology import AGENT
@@ -33,8 +39,6 @@ from cmagent.lab.topology import ROUTER
 from cmagent.lab.topology import Topology
 
 BIN = Path(sys.executable).parent
-PROXY_PORT = 3128
-RELAY_ADDRESS = "10.77.2.3"
 
 
 class LabError(RuntimeError):
@@ -54,9 +58,14 @@ class Lab:
         self.topology = Topology(names or lab_names.ALL)
         self.dir = Path(tempfile.mkdtemp(prefix="cmagent-lab-"))
         self.dir.chmod(0o755)  # squid drops to the 'proxy' user and must reach its files
-        self.missing: set[str] = set()
+        self.conditions: list[Condition] = []
+        self.missing: set[str] = set()  # what the conditions in force make of the names
         self.redirected: dict[str, str] = {}
-        self.processes: list[subprocess.Popen[bytes]] = []
+        self.relays: dict[int, str] = {}  # delay in ms -> the slow relay's address
+        self.processes: list[subprocess.Popen[bytes]] = []  # the cloud's, the lab's own
+        self.condition_processes: list[int] = []  # squid, the interceptor, relays
+        self.inherited: list[int] = []  # processes of the lab's own another process started
+        self._children: dict[int, subprocess.Popen[bytes]] = {}
         self.onboarding: dict[str, Any] = {}
         self.published: Path | None = None  # the tree the download names serve
         self.machines: list[Machine] = []
@@ -79,6 +88,39 @@ class Lab:
         self.teardown()
         atexit.unregister(self.teardown)
 
+    @classmethod
+    def attach(cls, state: dict[str, Any]) -> Lab:
+        """The running lab a record describes (``lab up`` in another process brought it up),
+        to switch its conditions; it is never torn down from here (``lab down`` does that)."""
+        lab = cls.__new__(cls)
+        lab.__init_attached(state)
+        return lab
+
+    def __init_attached(self, state: dict[str, Any]) -> None:
+        self.topology = Topology(state["names"], lab_id=state["id"])
+        self.dir = Path(state["dir"])
+        self.conditions = [Condition.from_json(c) for c in state.get("conditions", [])]
+        self.missing, self.redirected = set(), {}
+        self.relays = {int(k): v for k, v in state.get("relays", {}).items()}
+        self.processes, self._children = [], {}
+        self.condition_processes = list(state.get("conditionProcesses", []))
+        self.inherited = list(state["processes"])
+        self.onboarding = state["onboarding"]
+        self.published = None
+        self.machines = [Machine.from_state(m) for m in state["machines"]]
+        for machine in self.machines:
+            self.topology.adopt_machine(machine.netns)
+        self.cloud_ca = self.dir / "cloud" / "ca.pem"
+        self._machines_lock = threading.Lock()
+        self._up = False
+        for condition in self.conditions:  # what they make of the names, as 'up' knew it
+            if condition.kind == "name-missing":
+                self.missing.update(matching(condition.names, self.name_list()))
+            elif condition.kind in ("intercept", "slow"):
+                address = self.relays.get(condition.delay_ms, LINKS[PROXY][1])
+                self.redirected.update(dict.fromkeys(
+                    matching(condition.names, self.name_list()), address))
+
     def detach(self) -> None:
         """Leave the lab running when this process ends (``lab down`` removes it later)."""
         atexit.unregister(self.teardown)
@@ -89,9 +131,13 @@ class Lab:
         with self._machines_lock:  # machines are added from several threads at once
             records.write(self.topology.id, {
                 "id": self.topology.id, "dir": str(self.dir),
+                "names": list(self.topology.names),
                 "namespaces": [*self.topology.machines,
                                *(self.topology.ns(role) for role in roles)],
-                "processes": [p.pid for p in self.processes],
+                "processes": [*self.inherited, *(p.pid for p in self.processes)],
+                "conditions": [c.to_json() for c in self.conditions],
+                "conditionProcesses": self.condition_processes,
+                "relays": {str(k): v for k, v in self.relays.items()},
                 "machines": [m.to_state() for m in self.machines],
                 "cloud": {"ca": str(self.cloud_ca), "dataDir": str(self.dir / "cloud"),
                           "namespace": self.topology.ns(CLOUD)},
@@ -111,6 +157,7 @@ class Lab:
         for machine in self.machines:
             machine.stop()
         self.machines.clear()
+        self.stop_condition_processes()
         for process in self.processes:
             if process.poll() is None:
                 process.kill()
@@ -164,22 +211,17 @@ class Lab:
 
     # --- processes and files ---------------------------------------------------------------
 
-    def spawn_env(self, role: str, env: dict[str, str], *command: str) -> None:
-        """Start a long-running process (himds) with its own environment on a host."""
-        with (self.dir / f"{Path(command[0]).name}-{len(self.processes)}.err").open("wb") as log:
-            self.processes.append(subprocess.Popen(
-                ["ip", "netns", "exec", self.topology.ns(role), *command], env=env, stdout=log,
-                stderr=subprocess.STDOUT, start_new_session=True))
-
-    def spawn(self, role: str, *command: str) -> subprocess.Popen[bytes]:
+    def spawn(self, role: str, *command: str, kept: bool = True) -> subprocess.Popen[bytes]:
         program = Path(command[0]).name
         name = "cloud.err" if program == "cmagent-cloud" else f"{program}-{len(self.processes)}.err"
         with (self.dir / name).open("wb") as log:  # the child keeps its own descriptor
             process = subprocess.Popen(["ip", "netns", "exec", self.topology.ns(role), *command],
                                        stdout=log, stderr=subprocess.STDOUT,
                                        start_new_session=True)  # outlives 'lab up'
-
-        self.processes.append(process)
+        if kept:
+            self.processes.append(process)
+        else:  # a condition's: stopped by pid (see stop_condition_processes)
+            self._children[process.pid] = process
         return process
 
     def _write_resolution(self, role: str, hosts: str) -> None:
@@ -191,14 +233,14 @@ class Lab:
         (etc / "resolv.conf").write_text("# the lab resolves names from its hosts file only\n")
 
     def _write_agent_etc(self) -> None:
-        self._refresh_agent_hosts()
+        self.refresh_agent_hosts()
         ssl = self.topology.etc(AGENT) / "ssl"
         (ssl / "certs").mkdir(parents=True, exist_ok=True)
         shutil.copy(self.cloud_ca, ssl / "certs" / "ca-certificates.crt")
         if Path("/etc/ssl/openssl.cnf").exists():
             shutil.copy("/etc/ssl/openssl.cnf", ssl / "openssl.cnf")
 
-    def _refresh_agent_hosts(self) -> None:
+    def refresh_agent_hosts(self) -> None:
         hosts = self._agent_hosts()
         self._write_resolution(AGENT, hosts)
         for machine in self.machines:
@@ -240,74 +282,99 @@ class Lab:
         return subprocess.run(["ip", "netns", "exec", self.topology.ns(AGENT), *command],
                               capture_output=True, text=True, env=env, timeout=timeout)
 
-    # --- conditions ------------------------------------------------------------------------
+    # --- conditions (``conditions.py``, put in force by ``switchboard.py``) -----------------
 
-    def _targets(self, names: tuple[str, ...]) -> list[str]:
-        unknown = set(names) - set(self.topology.names)
-        if unknown:
-            raise LabError(f"not a lab name: {', '.join(sorted(unknown))}")
-        return list(names) or list(self.topology.names)
+    def switch_on(self, condition: Condition) -> None:
+        """Put ``condition`` in force, on top of those already in force."""
+        switchboard.apply(self, condition)
+        if condition.kind == "proxy":
+            self.conditions = [c for c in self.conditions if c.kind != "proxy"]
+        self.conditions.append(condition)
+        self.record()
+
+    def switch_off(self, kind: str | None = None, patterns: tuple[str, ...] = ()) -> None:
+        """Switch ``kind`` (every kind when None) off, for all names or only ``patterns``; the
+        conditions left are put in force again from a healthy network."""
+        if patterns:
+            matching(patterns, self.name_list())  # a pattern that names nothing is an error
+        remaining = without(self.conditions, kind, patterns)
+        switchboard.reset(self)
+        self.conditions = []
+        for condition in remaining:
+            self.switch_on(condition)
+        self.record()
 
     def no_route(self, *names: str) -> None:
-        for name in self._targets(names):
-            self.topology.unroute(self.topology.names[name])
+        self.switch_on(Condition("no-route", names or ("*",)))
 
     def firewall(self, verdict: str, *names: str) -> None:
-        for name in self._targets(names):
-            self.topology.firewall(self.topology.names[name], verdict)
+        self.switch_on(Condition(verdict, names or ("*",)))
 
     def remove_names(self, *names: str) -> None:
-        self.missing.update(self._targets(names))
-        self._refresh_agent_hosts()
+        self.switch_on(Condition("name-missing", names or ("*",)))
 
     def proxy(self, deny: tuple[str, ...] = (), credentials: tuple[str, str] | None = None,
-              ) -> str:
+              allow: tuple[str, ...] = ()) -> str:
         """Start squid on the proxy host; the URL the agent should use."""
-        address = LINKS[PROXY][1]
-        config = proxies.squid_config(self.dir / "squid", address, PROXY_PORT,
-                                      self.dir / "squid" / "hosts", deny, credentials)
-        (self.dir / "squid" / "hosts").write_text(lab_names.hosts_file(self.topology.names))
-        self.spawn(PROXY, "squid", "-N", "-f", str(config))
-        proxies.wait_listening(self.topology, PROXY, address, PROXY_PORT)
-        return f"http://{address}:{PROXY_PORT}"
+        user, password = credentials or ("", "")
+        self.switch_on(Condition("proxy", allow=allow, deny=deny, user=user, password=password))
+        return switchboard.proxy_url()
 
-    def intercept(self, *names: str) -> None:
-        """Names answer through mitmproxy, which forges certificates from its own CA."""
-        address = LINKS[PROXY][1]
-        self.spawn(PROXY, "mitmdump", "--mode", f"reverse:https://{LINKS[CLOUD][1]}:443",
-                   "--listen-host", address, "--listen-port", "443", "--ssl-insecure",
-                   "--set", f"confdir={self.dir / 'mitm'}", "-q")
-        proxies.wait_listening(self.topology, PROXY, address, 443)
-        for name in self._targets(names):
-            self.redirected[name] = address
-        self._refresh_agent_hosts()
+    def intercept(self, *names: str, trusted: bool = False) -> None:
+        self.switch_on(Condition("intercept", names or ("*",), trusted=trusted))
 
     def slow(self, delay_ms: int, *names: str) -> None:
-        """Add ``delay_ms`` each way on the path to the names, through a TCP relay on the proxy
-        host that holds every chunk back. (tc netem would be the kernel's way, but the kernels
-        this project runs on ship without the sch_netem module.)"""
-        self.topology.exec(PROXY, "ip", "addr", "add", f"{RELAY_ADDRESS}/24", "dev", "eth0",
-                           check=False)
-        self.spawn(PROXY, sys.executable, "-m", "cmagent.lab.relay", RELAY_ADDRESS, "443",
-                   LINKS[CLOUD][1], "443", str(delay_ms))
-        proxies.wait_listening(self.topology, PROXY, RELAY_ADDRESS, 443)
-        self.topology.route_to(RELAY_ADDRESS)
-        for name in self._targets(names):
-            self.redirected[name] = RELAY_ADDRESS
-        self._refresh_agent_hosts()
+        self.switch_on(Condition("slow", names or ("*",), delay_ms=delay_ms))
 
     def clear(self) -> None:
         """Back to a healthy network, a cloud without faults and with its clock in time (the
         cloud's data stays)."""
         self.cloud_cli("fault", "clear")
         self.cloud_cli("clock", "reset")
-        for process in self.processes[1:]:
-            if process.poll() is None:
-                process.kill()
-                process.wait(timeout=10)
-        del self.processes[1:]
-        self.missing.clear()
-        self.redirected.clear()
-        self.topology.restore_routes()
-        self.topology.clear_firewall()
-        self._refresh_agent_hosts()
+        self.switch_off()
+
+    def name_list(self) -> list[str]:
+        return list(self.topology.names)
+
+    def spawn_condition(self, role: str, *command: str) -> None:
+        """Start a process a condition needs (it outlives this process when the lab does)."""
+        self.condition_processes.append(self.spawn(role, *command, kept=False).pid)
+
+    def running_condition(self, program: str) -> bool:
+        return any(program in _command_line(pid) for pid in self.condition_processes)
+
+    def stop_condition_processes(self, program: str = "") -> None:
+        """Stop the conditions' processes (only those of ``program`` when given)."""
+        chosen = [p for p in self.condition_processes if program in _command_line(p)]
+        for pid in chosen:
+            child = self._children.pop(pid, None)
+            if child:
+                child.kill()
+                child.wait(timeout=10)
+            else:
+                stop_process(pid, str(self.dir))
+        self.condition_processes = [p for p in self.condition_processes if p not in chosen]
+
+
+def _command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def stop_process(pid: int, lab_dir: str) -> None:
+    """Kill ``pid`` only if it still is a process of this lab (pids are reused), and wait
+    until it is gone (reaping it when it is a child of this process)."""
+    command = _command_line(pid)
+    if not command or (lab_dir not in command and "cmagent.lab" not in command):
+        return
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(pid, os.WNOHANG)
+        if not Path(f"/proc/{pid}").exists():
+            return
+        time.sleep(0.02)

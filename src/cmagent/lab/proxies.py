@@ -8,14 +8,17 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cmagent.lab.conditions import squid_domains
+
 if TYPE_CHECKING:
+    from cmagent.lab.conditions import Condition
     from cmagent.lab.topology import Topology
 
 
 def squid_config(directory: Path, address: str, port: int, hosts: Path,
-                 deny: tuple[str, ...], credentials: tuple[str, str] | None) -> Path:
-    """A squid.conf that allows CONNECT to 443, refuses ``deny`` names (403) and, with
-    ``credentials``, asks for Basic proxy authentication (407)."""
+                 rules: Condition) -> Path:
+    """A squid.conf that allows CONNECT to 443, refuses the ``deny`` names and those outside
+    ``allow`` (403) and, with a user, asks for Basic proxy authentication (407)."""
     directory.mkdir(parents=True, exist_ok=True)
     lines = [f"http_port {address}:{port}", f"pid_filename {directory}/squid.pid",
              f"cache_log {directory}/cache.log", f"access_log stdio:{directory}/access.log",
@@ -26,16 +29,20 @@ def squid_config(directory: Path, address: str, port: int, hosts: Path,
              "dns_timeout 1 seconds", "dns_retransmit_interval 1 seconds",
              "acl SSL_ports port 443", "acl CONNECT method CONNECT",
              "http_access deny CONNECT !SSL_ports"]
-    if deny:
-        lines += [f"acl denied dstdomain {' '.join(deny)}", "http_access deny denied"]
-    if credentials:
+    if rules.deny:
+        lines += [f"acl denied dstdomain {' '.join(squid_domains(rules.deny))}",
+                  "http_access deny denied"]
+    if rules.user:
         passwords = directory / "passwords"
-        hashed = subprocess.run(["openssl", "passwd", "-apr1", credentials[1]], check=True,
-                                capture_output=True, text=True).stdout.strip()
-        passwords.write_text(f"{credentials[0]}:{hashed}\n")
+        hashed = subprocess.run(["openssl", "passwd", "-apr1", "-stdin"], input=rules.password,
+                                check=True, capture_output=True, text=True).stdout.strip()
+        passwords.write_text(f"{rules.user}:{hashed}\n")
         lines += [f"auth_param basic program /usr/lib/squid/basic_ncsa_auth {passwords}",
                   "auth_param basic realm cmagent-lab", "acl authenticated proxy_auth REQUIRED",
                   "http_access deny !authenticated"]
+    if rules.allow:
+        lines += [f"acl allowed dstdomain {' '.join(squid_domains(rules.allow))}",
+                  "http_access deny !allowed"]
     lines += ["http_access allow all"]
     config = directory / "squid.conf"
     config.write_text("\n".join(lines) + "\n")

@@ -27,6 +27,12 @@ def write(lab_id: str, data: dict[str, Any]) -> None:
 
 def remove(lab_id: str) -> None:
     (state_dir() / f"{lab_id}.json").unlink(missing_ok=True)
+    lock_path(lab_id).unlink(missing_ok=True)
+
+
+def lock_path(lab_id: str) -> Path:
+    """What ``lab on`` and ``lab off`` hold while they change a running lab."""
+    return state_dir() / f"{lab_id}.lock"
 
 
 def all_records() -> list[dict[str, Any]]:

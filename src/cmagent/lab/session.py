@@ -5,18 +5,20 @@ removes what a record names, from any shell, also after a crash."""
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import os
 import shutil
-import signal
 import subprocess
-import time
+import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from cmagent.lab import records
 from cmagent.lab.lab import Lab
 from cmagent.lab.lab import LabError
+from cmagent.lab.lab import stop_process
 from cmagent.lab.machines import Machine
 from cmagent.lab.topology import remove_namespace
 
@@ -68,6 +70,35 @@ def load(lab_id: str | None) -> dict[str, Any]:
     return chosen[0]
 
 
+@contextlib.contextmanager
+def attached(lab_id: str | None) -> Iterator[Lab]:
+    """The running lab ``lab_id`` (the only one when None), to switch its conditions; one
+    switch at a time (two shells switching at once would each rebuild from a stale record)."""
+    state = load(lab_id)
+    with open(records.lock_path(state["id"]), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield Lab.attach(load(state["id"]))
+
+
+def shown(state: dict[str, Any]) -> dict[str, Any]:
+    """A lab's record as ``lab status`` shows it: the proxy password masked."""
+    from cmagent.lab.conditions import Condition
+
+    conditions = [Condition.from_json(c).to_json(secrets=False)
+                  for c in state.get("conditions", [])]
+    return {**state, "conditions": conditions}
+
+
+def cloud_command(state: dict[str, Any], command: list[str]) -> int:
+    """Run a cmagent-cloud command on the lab's cloud host, against its data directory."""
+    if not command:
+        raise LabError("give the cloud's command after '--': lab cloud -- fault list")
+    cloud = state["cloud"]
+    program = str(Path(sys.executable).parent / "cmagent-cloud")
+    return subprocess.run(["ip", "netns", "exec", cloud["namespace"], program, *command,
+                           "--data-dir", cloud["dataDir"]]).returncode
+
+
 def machine(state: dict[str, Any], name: str) -> Machine:
     for entry in state["machines"]:
         if entry["name"] == name:
@@ -80,27 +111,12 @@ def down(state: dict[str, Any]) -> None:
     """Remove everything the record names: machines, processes, namespaces, files."""
     for entry in state["machines"]:
         Machine.from_state(entry).stop()
-    for pid in state["processes"]:
-        _kill_if_ours(pid, state["dir"])
+    for pid in [*state.get("conditionProcesses", []), *state["processes"]]:
+        stop_process(pid, state["dir"])
     for namespace in state["namespaces"]:
         remove_namespace(namespace)
     shutil.rmtree(state["dir"], ignore_errors=True)
     records.remove(state["id"])
-
-
-def _kill_if_ours(pid: int, lab_dir: str) -> None:
-    """Kill ``pid`` only if it still is a process of this lab (pids are reused)."""
-    try:
-        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
-    except OSError:
-        return
-    if lab_dir not in command and "cmagent.lab" not in command:
-        return
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 10
-    while Path(f"/proc/{pid}").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
 
 
 def enter(state: dict[str, Any], name: str, command: list[str]) -> int:

@@ -37,8 +37,8 @@ def run(*command: str, check: bool = True) -> subprocess.CompletedProcess[str]:
 class Topology:
     """The namespaces of one lab; ``ns(role)`` is the namespace name of a host."""
 
-    def __init__(self, names: list[str]) -> None:
-        self.id = uuid.uuid4().hex[:6]
+    def __init__(self, names: list[str], lab_id: str | None = None) -> None:
+        self.id = lab_id or uuid.uuid4().hex[:6]
         self.names = {name: f"{NAME_BASE}{10 + index}" for index, name in enumerate(names)}
         self.machines: dict[str, str] = {}  # namespace of each machine host -> its gateway
         self._next_machine = 0
@@ -97,6 +97,12 @@ class Topology:
         self._veth(namespace, f"m{index}", (f"{subnet}.1", f"{subnet}.2"))
         self._routes(namespace, f"{subnet}.1")
         return namespace
+
+    def adopt_machine(self, namespace: str) -> None:
+        """A machine host another process made (the lab is attached to from its record)."""
+        index = int(namespace.rsplit("m", 1)[1])
+        self.machines[namespace] = f"10.77.{MACHINE_SUBNET_BASE + index}.1"
+        self._next_machine = max(self._next_machine, index + 1)
 
     def remove_machine(self, namespace: str) -> None:
         remove_namespace(namespace)  # its veth pair goes with it
