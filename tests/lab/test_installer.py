@@ -10,7 +10,7 @@ import json
 
 import pytest
 
-from cmagent.lab import installer_cases
+from cmagent.lab import actions
 from cmagent.lab import scenarios
 from cmagent.lab.cases import Context
 from tests.lab.conftest import ROOT
@@ -26,13 +26,13 @@ LINUX_ROWS = ("AZCM0127", "AZCM0128", "AZCM0129", "AZCM0130", "AZCM0131", "AZCM0
 
 
 def test_every_linux_installer_row_has_a_scenario() -> None:
-    failures = {f"AZCM{s.code:04d}" for s in installer_cases.INSTALLER_SCENARIOS if s.code}
+    failures = {f"AZCM{s.code:04d}" for s in scenarios.INSTALLER_SCENARIOS if s.code}
     assert failures == set(LINUX_ROWS)
     listed = {s.name for s in scenarios.SCENARIOS}
-    assert {s.name for s in installer_cases.INSTALLER_SCENARIOS} <= listed
+    assert {s.name for s in scenarios.INSTALLER_SCENARIOS} <= listed
 
 
-@pytest.mark.parametrize("scenario", installer_cases.INSTALLER_SCENARIOS,
+@pytest.mark.parametrize("scenario", scenarios.INSTALLER_SCENARIOS,
                          ids=lambda s: s.name)
 def test_installer_scenario(lab, scenario) -> None:
     outcome = scenarios.run(lab, scenario)
@@ -41,13 +41,13 @@ def test_installer_scenario(lab, scenario) -> None:
 
 def _fetched(lab, name: str):
     machine = lab.add_machine(name, agent=False)
-    installer_cases._downloaded(lab, Context(machine))
+    actions.install_script(lab, Context(machine))
     return machine
 
 
 def test_install_from_aka_ms_then_connect(lab) -> None:
     machine = _fetched(lab, "fresh")
-    installed = machine.run("bash", installer_cases.SCRIPT, "--verbose")
+    installed = machine.run("bash", actions.SCRIPT, "--verbose")
     assert installed.returncode == 0, installed.stdout + installed.stderr
     assert "+ installing from https://packages.microsoft.com (debian/12)" in installed.stderr
     log = _ok(machine.run("sh", "-c", "cat /tmp/azcmagent.*/install.log"))
@@ -59,12 +59,12 @@ def test_install_from_aka_ms_then_connect(lab) -> None:
 
 def test_japanese(lab) -> None:
     machine = _fetched(lab, "japanese")
-    failed = machine.run("bash", installer_cases.SCRIPT, "--frobnicate",
+    failed = machine.run("bash", actions.SCRIPT, "--frobnicate",
                          env={"LANG": "ja_JP.UTF-8"})
     assert failed.returncode == 1
     assert "AZCM0129" in failed.stderr and "インストール スクリプトに不明な引数" in failed.stderr
     assert "対処: 'bash install_linux_azcmagent.sh --help'" in failed.stderr
-    english = machine.run("bash", installer_cases.SCRIPT, "--frobnicate",
+    english = machine.run("bash", actions.SCRIPT, "--frobnicate",
                           env={"LANG": "ja_JP.UTF-8", "LC_ALL": "C.UTF-8"})
     assert "Remedy: Check the options" in english.stderr  # LC_ALL wins, as POSIX has it
 
@@ -73,7 +73,7 @@ def test_a_signed_download_link_stays_secret(lab) -> None:
     """A SAS signature in --altdownload reaches no message, log, --output or cloud report."""
     machine = _fetched(lab, "sas")
     link = "https://packages.microsoft.com/nothing.deb?sv=2024&sig=not-for-anyone"
-    failed = machine.run("bash", installer_cases.SCRIPT, "--output", "/root/out.json",
+    failed = machine.run("bash", actions.SCRIPT, "--output", "/root/out.json",
                          "--altdownload", link)
     assert failed.returncode == 1 and "AZCM0142" in failed.stderr
     assert "invalid --altdownload link: https://packages.microsoft.com/nothing.deb?..." \

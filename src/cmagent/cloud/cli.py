@@ -105,40 +105,78 @@ def _quickstart(args: argparse.Namespace) -> int:
 
 
 def _scenario_parser(commands: Any) -> None:
-    scenario = commands.add_parser("scenario", help="the seed document's failures, reproduced "
-                                   "in the network lab (needs root)")
+    scenario = commands.add_parser("scenario", help="the seed document's failures, and your own "
+                                   "scenario files, reproduced in the network lab (needs root)")
     actions = scenario.add_subparsers(title="actions", metavar="<action>")
-    listing = actions.add_parser("list", help="list the scenarios")
+    listing = actions.add_parser("list", help="list the built-in scenarios (and the files "
+                                 "given)")
+    listing.add_argument("files", nargs="*", help="scenario files (YAML or TOML) to list too")
     listing.set_defaults(run=_scenario_list)
+    showing = actions.add_parser("show", help="print a built-in scenario's file, to copy")
+    showing.add_argument("name")
+    showing.set_defaults(run=_scenario_show)
     runner = actions.add_parser("run", help="run scenarios in a fresh lab")
-    runner.add_argument("names", nargs="*", help="scenario names (default: all)")
+    runner.add_argument("names", nargs="*", help="built-in scenario names or scenario files "
+                        "(default: every built-in one)")
     runner.add_argument("--json", action="store_true", help="print the outcomes as JSON")
     runner.set_defaults(run=_scenario_run)
 
 
 def _scenario_list(args: argparse.Namespace) -> int:
+    from cmagent.lab import scenario_files
     from cmagent.lab import scenarios
 
-    width = max(len(scenario.name) for scenario in scenarios.SCENARIOS)
-    for scenario in scenarios.SCENARIOS:
+    given = _scenarios_or_none(scenarios.chosen, args.files)
+    if given is None:
+        return 2
+    everything = [*scenarios.SCENARIOS, *given]
+    width = max(len(scenario.name) for scenario in everything)
+    for scenario in everything:
         expected = f"AZCM{scenario.code:04d}"
         print(f"{scenario.name:<{width}} {expected}  {scenario.summary}")
-    print(f"\nNot reproduced here: {scenarios.NOT_ON_LINUX}.")
+    print(f"\nBuilt-in scenario files: {scenario_files.BUILTIN}/<group>/<name>.yaml "
+          "('scenario show NAME' prints one; format: docs/scenarios.md).")
+    print(f"Not reproduced here: {scenarios.NOT_ON_LINUX}.")
+    return 0
+
+
+def _scenarios_or_none(chooser: Any, words: list[str]) -> list[Any] | None:
+    from cmagent.lab.scenario_files import ScenarioFileError
+
+    try:
+        return list(chooser(words))
+    except ScenarioFileError as error:
+        print(f"cmagent-cloud scenario: {error}", file=sys.stderr)
+        return None
+
+
+def _scenario_show(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from cmagent.lab import scenarios
+
+    found = _scenarios_or_none(scenarios.chosen, [args.name])
+    if found is None:
+        return 2
+    print(Path(found[0].source).read_text(), end="")
     return 0
 
 
 def _scenario_run(args: argparse.Namespace) -> int:
     from cmagent.lab import scenarios
     from cmagent.lab.lab import Lab
+    from cmagent.lab.lab import missing_requirements
 
-    unknown = [n for n in args.names if n not in scenarios.BY_NAME]
-    if unknown:
-        print(f"cmagent-cloud: unknown scenario {', '.join(unknown)}; see 'scenario list'",
-              file=sys.stderr)
+    chosen = _scenarios_or_none(scenarios.chosen, args.names)
+    if chosen is None:
         return 2
-    chosen = [scenarios.BY_NAME[n] for n in args.names] or list(scenarios.SCENARIOS)
+    missing = missing_requirements()
+    if missing:
+        print(f"cmagent-cloud scenario: cannot run: {missing}; no scenario ran and none "
+              "passed", file=sys.stderr)
+        return 1
     with Lab() as lab:
-        outcomes = [scenarios.run(lab, scenario) for scenario in chosen]
+        outcomes = [scenarios.run(lab, scenario) for scenario in chosen or scenarios.SCENARIOS]
     if args.json:
         print(json.dumps([o.to_json() for o in outcomes], indent=2))
     else:

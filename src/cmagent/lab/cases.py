@@ -1,7 +1,7 @@
 """What a scenario is and how one runs: a machine of its own (with the agent installed, or plain
 Debian for the installer), the set-up that makes its condition, one command, and the exit
-status, AZCM code and words it must end with. The rows themselves are in ``scenarios.py``
-(the agent's) and ``installer_cases.py`` (the install script's)."""
+status, AZCM code and words it must end with (and words it must not). Scenarios are written as
+files (``scenario_files.py``); the built-in ones are listed by ``scenarios.py``."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any
 from cmagent.lab.lab import BIN
 from cmagent.lab.lab import Lab
 from cmagent.lab.machines import Machine
+from cmagent.lab.switchboard import proxy_url
 
 Setup = Callable[[Lab, "Context"], None]
 # A check after the command: what is wrong (empty when all is as it should be).
@@ -36,6 +37,17 @@ class Context:
         self.others: list[Machine] = []  # more machines the set-up booted, removed at the end
         self.before: Any = None  # what a set-up noted for the check after the command
         self.user: str | None = None
+        self.expected_code = 0
+        # what {name} stands for in a scenario's words (the quickstart adds tenant, ...)
+        self.values = {"config": CONFIG, "proxy": proxy_url(),
+                       "proxy-host": proxy_url().removeprefix("http://"),
+                       "machine": machine.name}
+
+    def fill(self, text: str) -> str:
+        """``text`` with each ``{name}`` of ``values`` replaced (other braces stay)."""
+        for name, value in self.values.items():
+            text = text.replace(f"{{{name}}}", value)
+        return text
 
     def write_config(self) -> str:
         path = self.machine.merged / CONFIG.lstrip("/")
@@ -50,6 +62,10 @@ class Context:
         return self.machine.run(*self.prefix, program, *words, user=self.user, env=self.env)
 
 
+class SetUpFailed(RuntimeError):
+    """A set-up step did not do what the scenario needs: the scenario fails, saying why."""
+
+
 class Scenario:
     """``command`` runs ``program`` (the agent unless said otherwise); it must exit with
     ``status`` (the AZCM number unless said otherwise) and print ``AZCM<code>`` and every
@@ -58,7 +74,8 @@ class Scenario:
     def __init__(self, name: str, seed: str, summary: str, command: list[str], code: int,
                  message: tuple[str, ...] = (), setup: Setup | None = None,
                  needs: str = "", *, program: str = "azcmagent", status: int | None = None,
-                 agent_installed: bool = True, verify: Verify | None = None) -> None:
+                 agent_installed: bool = True, verify: Verify | None = None,
+                 absent: tuple[str, ...] = (), source: str = "") -> None:
         self.name = name
         self.seed = seed
         self.summary = summary
@@ -71,11 +88,8 @@ class Scenario:
         self.status = code if status is None else status
         self.agent_installed = agent_installed
         self.verify = verify
-
-
-def no_route(*names: str) -> Setup:
-    """A set-up: the names have no route from the machines."""
-    return lambda lab, context: lab.no_route(*names)
+        self.absent = absent  # words the output must not hold
+        self.source = source  # the file it was read from
 
 
 class Outcome:
@@ -108,13 +122,16 @@ def run(lab: Lab, scenario: Scenario) -> Outcome:
     lab.clear()
     machine = lab.add_machine(scenario.name, agent=scenario.agent_installed)
     context = Context(machine)
+    context.expected_code = scenario.code
     try:
         if scenario.setup:
             scenario.setup(lab, context)
-        config = context.write_config()
-        words = [w.replace("{config}", config) for w in scenario.command] + context.words
+        context.write_config()
+        words = [context.fill(w) for w in scenario.command] + context.words
         result = context.command(scenario.program, *words)
         problem = scenario.verify(lab, context, result) if scenario.verify else ""
+    except SetUpFailed as failure:
+        return Outcome(scenario, "mismatched", None, f"SET-UP FAILED: {failure}")
     finally:
         for other in [*context.others, machine]:
             lab.remove_machine(other)
@@ -128,4 +145,5 @@ def _matches(scenario: Scenario, result: subprocess.CompletedProcess[str], outpu
         return False
     if scenario.code and f"AZCM{scenario.code:04d}" not in output:
         return False
-    return all(words in output for words in scenario.message)
+    return all(words in output for words in scenario.message) and \
+        not any(words in output for words in scenario.absent)

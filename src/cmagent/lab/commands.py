@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from typing import Any
 
@@ -82,11 +81,12 @@ def _guarded(action: Any) -> Any:
         from cmagent.lab.conditions import ConditionError
         from cmagent.lab.image import ImageError
         from cmagent.lab.lab import LabError
+        from cmagent.lab.lab import missing_requirements
         from cmagent.lab.machines import MachineError
 
-        if os.geteuid() != 0:
-            print("cmagent-cloud lab: needs root (network namespaces, mounts, containers)",
-                  file=sys.stderr)
+        missing = missing_requirements()
+        if missing:
+            print(f"cmagent-cloud lab: {missing}", file=sys.stderr)
             return 1
         try:
             return int(action(args))

@@ -45,6 +45,17 @@ class LabError(RuntimeError):
     pass
 
 
+TOOLS = ("ip", "nft", "nsenter", "systemd-nspawn", "mmdebstrap", "squid", "mitmdump")
+
+
+def missing_requirements() -> str:
+    """Why a lab cannot run here (empty when it can): root, and the programs it uses."""
+    if os.geteuid() != 0:
+        return "the lab needs root (network namespaces, mounts, containers)"
+    missing = [tool for tool in TOOLS if not shutil.which(tool)]
+    return f"the lab needs {', '.join(missing)} (see scripts/setup)" if missing else ""
+
+
 def wait_for(condition: Callable[[], bool], seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while not condition():

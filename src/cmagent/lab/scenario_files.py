@@ -1,0 +1,208 @@
+"""Scenario files (YAML or TOML; format in ``docs/scenarios.md``, schema in
+``docs/scenario.schema.json``): read, checked with errors that name the key, and turned into
+the ``Scenario`` that ``cases.run`` runs. The built-in scenarios are such files, shipped in
+``builtin_scenarios/``.
+
+The order of a scenario's set-up: the onboarding identity (a quickstart), the connect flags, the
+cloud's data, the network conditions, the steps on the machine; then the command, then the
+checks.
+"""
+
+from __future__ import annotations
+
+import json
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from cmagent.lab import actions
+from cmagent.lab.cases import Context
+from cmagent.lab.cases import Scenario
+from cmagent.lab.cases import Setup
+from cmagent.lab.cases import Verify
+from cmagent.lab.conditions import ConditionError
+from cmagent.lab.conditions import from_scenario
+from cmagent.lab.lab import Lab
+
+BUILTIN = Path(__file__).parent / "builtin_scenarios"
+TOP_KEYS = {"name", "seed", "summary", "machine", "onboarding", "roles", "flags", "cloud",
+            "conditions", "steps", "run", "expect"}
+RUN_KEYS = {"command", "env", "prefix", "user", "needs"}
+EXPECT_KEYS = {"status", "code", "output", "not-output", "checks", "after"}
+CLOUD_STEPS = {"provider", "without-role", "fault", "clock", "command"}
+SIGN_IN = ("none", "service-principal", "device", "certificate")
+
+
+class ScenarioFileError(ValueError):
+    """A scenario file that cannot be read or does not follow the format; names the file and
+    the key."""
+
+
+def builtin_files() -> list[Path]:
+    return sorted(BUILTIN.glob("*/*.yaml"))
+
+
+def load(path: Path) -> Scenario:
+    """The scenario in ``path``."""
+    try:
+        text = path.read_text()
+    except OSError as error:
+        raise ScenarioFileError(f"{path}: cannot be read ({error.strerror})") from None
+    spec = _decode(path, text)
+    try:
+        return _scenario(path, spec)
+    except (ConditionError, KeyError, TypeError, ValueError) as error:
+        raise ScenarioFileError(f"{path}: {_reason(error)}") from None
+
+
+def _decode(path: Path, text: str) -> dict[str, Any]:
+    import yaml
+
+    try:
+        spec = tomllib.loads(text) if path.suffix == ".toml" else yaml.safe_load(text)
+    except (tomllib.TOMLDecodeError, yaml.YAMLError) as error:
+        raise ScenarioFileError(f"{path}: not valid {path.suffix[1:].upper()}: "
+                                f"{str(error).splitlines()[0]}") from None
+    if not isinstance(spec, dict):
+        raise ScenarioFileError(f"{path}: a scenario file holds one table of keys")
+    return spec
+
+
+def _reason(error: Exception) -> str:
+    return f"missing key {error}" if isinstance(error, KeyError) else str(error)
+
+
+def _scenario(path: Path, spec: dict[str, Any]) -> Scenario:
+    _known(spec, TOP_KEYS, "")
+    run, expect = spec["run"], spec.get("expect", {})
+    _known(run, RUN_KEYS, "run.")
+    _known(expect, EXPECT_KEYS, "expect.")
+    command = _words(run["command"], "run.command")
+    code = int(expect.get("code", 0))
+    machine = spec.get("machine", "agent")
+    if machine not in ("agent", "plain"):
+        raise ValueError(f"machine: 'agent' or 'plain', not {machine!r}")
+    needs = run.get("needs") or (command[1] if command[0] == "azcmagent" else command[0])
+    return Scenario(
+        str(spec.get("name") or path.stem), str(spec.get("seed", "")),
+        str(spec.get("summary", "")), command[1:], code,
+        tuple(_texts(expect, "output")), _setup(spec), needs, program=command[0],
+        status=int(expect.get("status", code)), agent_installed=machine == "agent",
+        verify=_verify(expect), absent=tuple(_texts(expect, "not-output")), source=str(path))
+
+
+def _known(table: Any, keys: set[str], where: str) -> None:
+    if not isinstance(table, dict):
+        raise ValueError(f"{where.rstrip('.') or 'the file'} must be a table")
+    unknown = sorted(set(table) - keys)
+    if unknown:
+        raise ValueError(f"unknown key {where}{unknown[0]} (known: {', '.join(sorted(keys))})")
+
+
+def _table(value: Any, where: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ValueError(f"{where} must be a table of names and values")
+    return value
+
+
+def _words(value: Any, where: str) -> list[str]:
+    if not isinstance(value, list) or not value or not all(isinstance(w, str) for w in value):
+        raise ValueError(f"{where} must be a list of words (strings)")
+    return value
+
+
+def _texts(table: dict[str, Any], key: str) -> list[str]:
+    value = table.get(key, [])
+    return _words(value, f"expect.{key}") if value else []
+
+
+# --- set-up ------------------------------------------------------------------------------------
+
+def _setup(spec: dict[str, Any]) -> Setup:
+    sign_in = spec.get("onboarding", "none")
+    if sign_in not in SIGN_IN:
+        raise ValueError(f"onboarding: one of {', '.join(SIGN_IN)}, not {sign_in!r}")
+    roles = _words(spec["roles"], "roles") if "roles" in spec else []
+    flags = _table(spec.get("flags", {}), "flags")
+    cloud = [_cloud_step(step) for step in spec.get("cloud", [])]
+    conditions = [from_scenario(entry) for entry in spec.get("conditions", [])]
+    steps = [_step(entry) for entry in spec.get("steps", [])]
+    run = spec["run"]
+    checks = [actions.check(name) for name in spec.get("expect", {}).get("checks", [])]
+
+    def setup(lab: Lab, context: Context) -> None:
+        if sign_in != "none":
+            actions.onboard(lab, context, sign_in, roles)
+        context.flags.update({k: context.fill(str(v)) for k, v in flags.items()})
+        for cloud_step in cloud:
+            cloud_step(lab, context)
+        for condition in conditions:
+            lab.switch_on(condition)
+        _run_settings(context, run)
+        for step in steps:
+            step(lab, context)
+        for chosen in checks:
+            chosen.before(lab, context)
+    return setup
+
+
+def _step(entry: Any) -> Setup:
+    """One item of ``steps``: on the machine (``actions.step``), or a cloud step or a
+    condition at that point of the set-up."""
+    if isinstance(entry, dict) and set(entry) == {"cloud"}:
+        return _cloud_step(entry["cloud"])
+    if isinstance(entry, dict) and set(entry) == {"condition"}:
+        condition = from_scenario(entry["condition"])
+        return lambda lab, context: lab.switch_on(condition)
+    return actions.step(entry)
+
+
+def _run_settings(context: Context, run: dict[str, Any]) -> None:
+    env = _table(run.get("env", {}), "run.env")
+    context.env.update({k: context.fill(str(v)) for k, v in env.items()})
+    context.prefix += [context.fill(w) for w in _words(run["prefix"], "run.prefix")] \
+        if "prefix" in run else []
+    context.user = run.get("user")
+
+
+def _cloud_step(entry: Any) -> Setup:
+    """One item of ``cloud``: a change of the cloud's data."""
+    if not isinstance(entry, dict) or len(entry) != 1 or next(iter(entry)) not in CLOUD_STEPS:
+        raise ValueError(f"cloud: each step is one of {', '.join(sorted(CLOUD_STEPS))}, not "
+                         f"{entry!r}")
+    [(kind, value)] = entry.items()
+    if kind == "without-role":
+        return actions.without_role(str(value))
+    words = _cloud_words(kind, value)
+    return lambda lab, context: lab.cloud_cli(*(context.fill(word) for word in words))
+
+
+def _cloud_words(kind: str, value: Any) -> list[str]:
+    """A cloud step as the words of a cmagent-cloud management command."""
+    if kind == "command":
+        return _words(value, "cloud.command")
+    table = value if isinstance(value, dict) else {}
+    if kind == "provider":
+        return ["provider", "set", "--subscription-id", "{subscription}", "--namespace",
+                str(table["namespace"]), "--registration-state", str(table["state"])]
+    if kind == "fault":
+        return ["fault", "add", "--service", str(table["service"]), "--path-pattern",
+                str(table.get("path", "")), "--status", str(table.get("status", 500)),
+                *(["--count", str(table["count"])] if "count" in table else [])]
+    return ["clock", "advance", "--seconds", str(table["advance"]), "--machines-follow",
+            json.dumps(bool(table.get("machines-follow", True)))]
+
+
+# --- checks after the command ------------------------------------------------------------------
+
+def _verify(expect: dict[str, Any]) -> Verify | None:
+    checks = [actions.check(name) for name in expect.get("checks", [])]
+    after = [actions.after_command(entry) for entry in expect.get("after", [])]
+    if not checks and not after:
+        return None
+
+    def verify(lab: Lab, context: Context, result: Any) -> str:
+        problems = [c.after(lab, context, result) for c in checks]
+        problems += [a(lab, context, result) for a in after]
+        return "; ".join(p for p in problems if p)
+    return verify
