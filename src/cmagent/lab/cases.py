@@ -44,7 +44,10 @@ class Context:
                        "machine": machine.name}
 
     def fill(self, text: str) -> str:
-        """``text`` with each ``{name}`` of ``values`` replaced (other braces stay)."""
+        """``text`` with each ``{name}`` of ``values`` replaced (other braces stay); naming
+        ``{config}`` writes the connect flags as they are now."""
+        if "{config}" in text:
+            self.write_config()
         for name, value in self.values.items():
             text = text.replace(f"{{{name}}}", value)
         return text
