@@ -150,3 +150,10 @@ def test_a_users_scenario_file_runs_like_a_builtin_one(tmp_path) -> None:
     assert outcomes["proxy-arm-only-expecting-success"]["state"] == "mismatched"
     assert outcomes["proxy-arm-only-expecting-success"]["exitStatus"] == 26
     assert ran.returncode == 1 and PASSWORD not in ran.stdout + ran.stderr
+
+
+def test_a_failed_set_up_step_shows_no_url_password() -> None:
+    from cmagent.lab.actions import _without_url_passwords
+
+    step = f"azcmagent config set proxy.url http://arc:{PASSWORD}@10.77.2.2:3128"
+    assert _without_url_passwords(step) == "azcmagent config set proxy.url http://arc:***@10.77.2.2:3128"

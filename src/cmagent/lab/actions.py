@@ -7,6 +7,7 @@ after it (commands with expected output, or a named check of ``CHECKS``).
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -97,8 +98,14 @@ def step(entry: Any) -> Setup:
 def _must(context: Context, *words: str) -> None:
     done = context.machine.run(*words, env=context.env)
     if done.returncode != 0:
-        raise SetUpFailed(f"the set-up step '{' '.join(words)[:200]}' exited with "
-                         f"{done.returncode}: {(done.stdout + done.stderr).strip()[-400:]}")
+        shown = _without_url_passwords(" ".join(words))[:200]
+        printed = _without_url_passwords(done.stdout + done.stderr).strip()[-400:]
+        raise SetUpFailed(f"the set-up step '{shown}' exited with {done.returncode}: {printed}")
+
+
+def _without_url_passwords(text: str) -> str:
+    """A step may set ``proxy.url http://user:password@host``: its report shows no password."""
+    return re.sub(r"(://[^:/@\s]+:)[^@\s]+@", r"\1***@", text)
 
 
 def install_script(lab: Lab, context: Context) -> None:

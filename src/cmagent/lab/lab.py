@@ -33,7 +33,6 @@ from cmagent.lab.machines import Machine
 from cmagent.lab.machines import check_inotify_room
 from cmagent.lab.topology import AGENT
 from cmagent.lab.topology import CLOUD
-from cmagent.lab.topology import LINKS
 from cmagent.lab.topology import PROXY
 from cmagent.lab.topology import ROUTER
 from cmagent.lab.topology import Topology
@@ -70,8 +69,6 @@ class Lab:
         self.dir = Path(tempfile.mkdtemp(prefix="cmagent-lab-"))
         self.dir.chmod(0o755)  # squid drops to the 'proxy' user and must reach its files
         self.conditions: list[Condition] = []
-        self.missing: set[str] = set()  # what the conditions in force make of the names
-        self.redirected: dict[str, str] = {}
         self.relays: dict[int, str] = {}  # delay in ms -> the slow relay's address
         self.processes: list[subprocess.Popen[bytes]] = []  # the cloud's, the lab's own
         self.condition_processes: list[int] = []  # squid, the interceptor, relays
@@ -111,7 +108,6 @@ class Lab:
         self.topology = Topology(state["names"], lab_id=state["id"])
         self.dir = Path(state["dir"])
         self.conditions = [Condition.from_json(c) for c in state.get("conditions", [])]
-        self.missing, self.redirected = set(), {}
         self.relays = {int(k): v for k, v in state.get("relays", {}).items()}
         self.processes, self._children = [], {}
         self.condition_processes = list(state.get("conditionProcesses", []))
@@ -124,13 +120,6 @@ class Lab:
         self.cloud_ca = self.dir / "cloud" / "ca.pem"
         self._machines_lock = threading.Lock()
         self._up = False
-        for condition in self.conditions:  # what they make of the names, as 'up' knew it
-            if condition.kind == "name-missing":
-                self.missing.update(matching(condition.names, self.name_list()))
-            elif condition.kind in ("intercept", "slow"):
-                address = self.relays.get(condition.delay_ms, LINKS[PROXY][1])
-                self.redirected.update(dict.fromkeys(
-                    matching(condition.names, self.name_list()), address))
 
     def detach(self) -> None:
         """Leave the lab running when this process ends (``lab down`` removes it later)."""
@@ -258,9 +247,9 @@ class Lab:
             machine.write_hosts(hosts)
 
     def _agent_hosts(self) -> str:
-        addresses = {name: self.redirected.get(name, address)
-                     for name, address in self.topology.names.items()
-                     if name not in self.missing}
+        missing, redirected = switchboard.name_effects(self)
+        addresses = {name: redirected.get(name, address)
+                     for name, address in self.topology.names.items() if name not in missing}
         return lab_names.hosts_file(addresses)
 
     # --- machines --------------------------------------------------------------------------
@@ -296,11 +285,16 @@ class Lab:
     # --- conditions (``conditions.py``, put in force by ``switchboard.py``) -----------------
 
     def switch_on(self, condition: Condition) -> None:
-        """Put ``condition`` in force, on top of those already in force."""
-        switchboard.apply(self, condition)
-        if condition.kind == "proxy":
-            self.conditions = [c for c in self.conditions if c.kind != "proxy"]
-        self.conditions.append(condition)
+        """Put ``condition`` in force, on top of those already in force (a proxy replaces the
+        one before)."""
+        targets = [] if condition.kind == "proxy" else matching(condition.names, self.name_list())
+        self.conditions = [c for c in self.conditions
+                           if condition.kind != "proxy" or c.kind != "proxy"] + [condition]
+        try:
+            switchboard.apply(self, condition, targets)
+        except BaseException:
+            self.conditions.remove(condition)  # the record lists only what is in force
+            raise
         self.record()
 
     def switch_off(self, kind: str | None = None, patterns: tuple[str, ...] = ()) -> None:
@@ -309,8 +303,8 @@ class Lab:
         if patterns:
             matching(patterns, self.name_list())  # a pattern that names nothing is an error
         remaining = without(self.conditions, kind, patterns)
-        switchboard.reset(self)
         self.conditions = []
+        switchboard.reset(self)
         for condition in remaining:
             self.switch_on(condition)
         self.record()

@@ -82,13 +82,15 @@ def _scenario(path: Path, spec: dict[str, Any]) -> Scenario:
     machine = spec.get("machine", "agent")
     if machine not in ("agent", "plain"):
         raise ValueError(f"machine: 'agent' or 'plain', not {machine!r}")
+    checks = [actions.check(name) for name in expect.get("checks", [])]
     needs = run.get("needs") or (command[1] if command[0] == "azcmagent" else command[0])
     return Scenario(
         str(spec.get("name") or path.stem), str(spec.get("seed", "")),
         str(spec.get("summary", "")), command[1:], code,
-        tuple(_texts(expect, "output")), _setup(spec), needs, program=command[0],
+        tuple(_texts(expect, "output")), _setup(spec, checks), needs, program=command[0],
         status=int(expect.get("status", code)), agent_installed=machine == "agent",
-        verify=_verify(expect), absent=tuple(_texts(expect, "not-output")), source=str(path))
+        verify=_verify(expect, checks), absent=tuple(_texts(expect, "not-output")),
+        source=str(path))
 
 
 def _known(table: Any, keys: set[str], where: str) -> None:
@@ -118,7 +120,7 @@ def _texts(table: dict[str, Any], key: str) -> list[str]:
 
 # --- set-up ------------------------------------------------------------------------------------
 
-def _setup(spec: dict[str, Any]) -> Setup:
+def _setup(spec: dict[str, Any], checks: list[actions.Check]) -> Setup:
     sign_in = spec.get("onboarding", "none")
     if sign_in not in SIGN_IN:
         raise ValueError(f"onboarding: one of {', '.join(SIGN_IN)}, not {sign_in!r}")
@@ -128,7 +130,6 @@ def _setup(spec: dict[str, Any]) -> Setup:
     conditions = [from_scenario(entry) for entry in spec.get("conditions", [])]
     steps = [_step(entry) for entry in spec.get("steps", [])]
     run = spec["run"]
-    checks = [actions.check(name) for name in spec.get("expect", {}).get("checks", [])]
 
     def setup(lab: Lab, context: Context) -> None:
         if sign_in != "none":
@@ -195,8 +196,7 @@ def _cloud_words(kind: str, value: Any) -> list[str]:
 
 # --- checks after the command ------------------------------------------------------------------
 
-def _verify(expect: dict[str, Any]) -> Verify | None:
-    checks = [actions.check(name) for name in expect.get("checks", [])]
+def _verify(expect: dict[str, Any], checks: list[actions.Check]) -> Verify | None:
     after = [actions.after_command(entry) for entry in expect.get("after", [])]
     if not checks and not after:
         return None

@@ -31,32 +31,47 @@ def proxy_url() -> str:
     return f"http://{LINKS[PROXY][1]}:{PROXY_PORT}"
 
 
-def apply(lab: Lab, condition: Condition) -> None:
-    """Put one more condition into force (a proxy replaces the one before)."""
-    targets = [] if condition.kind == "proxy" else matching(condition.names, lab.name_list())
+def apply(lab: Lab, condition: Condition, targets: list[str]) -> None:
+    """Put one more condition (already among ``lab.conditions``) into force on ``targets``,
+    the lab names it chooses."""
     if condition.kind == "no-route":
         for name in targets:
             lab.topology.unroute(lab.topology.names[name])
     elif condition.kind in ("drop", "reject"):
         for name in targets:
             lab.topology.firewall(lab.topology.names[name], condition.kind)
-    elif condition.kind == "name-missing":
-        lab.missing.update(targets)
     elif condition.kind == "proxy":
         _start_proxy(lab, condition)
     elif condition.kind == "intercept":
-        _intercept(lab, condition, targets)
-    else:
-        _slow(lab, condition.delay_ms, targets)
-    lab.refresh_agent_hosts()
+        _intercept(lab, condition)
+    elif condition.kind == "slow":
+        _slow(lab, condition.delay_ms)
+    lab.refresh_agent_hosts()  # name-missing, intercept and slow act through the hosts files
+
+
+def name_effects(lab: Lab) -> tuple[set[str], dict[str, str]]:
+    """What the conditions in force make of the names in the machines' hosts files: the names
+    left out, and the names led to another address (the interceptor's, a slow relay's); a
+    later condition wins over an earlier one."""
+    missing: set[str] = set()
+    redirected: dict[str, str] = {}
+    for condition in lab.conditions:
+        if condition.kind not in ("name-missing", "intercept", "slow"):
+            continue
+        names = matching(condition.names, lab.name_list())
+        if condition.kind == "name-missing":
+            missing.update(names)
+        else:
+            address = LINKS[PROXY][1] if condition.kind == "intercept" \
+                else lab.relays[condition.delay_ms]
+            redirected.update(dict.fromkeys(names, address))
+    return missing, redirected
 
 
 def reset(lab: Lab) -> None:
     """Back to a healthy network: every condition's process stopped, routes, firewall, hosts
     and trust stores as the lab made them."""
     lab.stop_condition_processes()
-    lab.missing.clear()
-    lab.redirected.clear()
     lab.relays.clear()
     lab.topology.restore_routes()
     lab.topology.clear_firewall()
@@ -75,7 +90,7 @@ def _start_proxy(lab: Lab, condition: Condition) -> None:
     proxies.wait_listening(lab.topology, PROXY, address, PROXY_PORT)
 
 
-def _intercept(lab: Lab, condition: Condition, targets: list[str]) -> None:
+def _intercept(lab: Lab, condition: Condition) -> None:
     """The names answer through mitmproxy, which forges certificates from its own CA (kept in
     the lab's directory, so that it stays the same while the lab runs)."""
     address = LINKS[PROXY][1]
@@ -84,17 +99,14 @@ def _intercept(lab: Lab, condition: Condition, targets: list[str]) -> None:
                             "--listen-host", address, "--listen-port", "443", "--ssl-insecure",
                             "--set", f"confdir={lab.dir / 'mitm'}", "-q")
         proxies.wait_listening(lab.topology, PROXY, address, 443)
-    for name in targets:
-        lab.redirected[name] = address
     if condition.trusted:
         trust(lab, (lab.dir / "mitm" / "mitmproxy-ca-cert.pem").read_text())
 
 
-def _slow(lab: Lab, delay_ms: int, targets: list[str]) -> None:
+def _slow(lab: Lab, delay_ms: int) -> None:
     """Through a TCP relay on the proxy host that holds every chunk back. (tc netem would be
     the kernel's way, but the kernels this project runs on ship without sch_netem.)"""
-    address = lab.relays.get(delay_ms)
-    if address is None:
+    if delay_ms not in lab.relays:
         address = f"10.77.2.{RELAY_BASE + len(lab.relays)}"
         lab.topology.exec(PROXY, "ip", "addr", "add", f"{address}/24", "dev", "eth0",
                           check=False)
@@ -103,8 +115,6 @@ def _slow(lab: Lab, delay_ms: int, targets: list[str]) -> None:
         proxies.wait_listening(lab.topology, PROXY, address, 443)
         lab.topology.route_to(address)
         lab.relays[delay_ms] = address
-    for name in targets:
-        lab.redirected[name] = address
 
 
 def trust(lab: Lab, pem: str | None) -> None:
