@@ -107,7 +107,7 @@ def test_admin_command_without_root_is_azcm0018(azcmagent) -> None:
     run = azcmagent("config", "list", euid=1000)
     assert run.status == 18 and "AZCM0018" in run.stdout
     ja = azcmagent("genkey", euid=1000, lang="ja_JP.UTF-8")
-    assert ja.status == 18 and "root として実行する必要があります" in ja.stdout
+    assert ja.status == 18 and "管理者特権 (root) で実行する必要があります" in ja.stdout
     assert azcmagent("version", euid=1000).status == 0
     assert azcmagent("license", euid=1000).status == 0
     assert azcmagent("help", euid=1000).status == 0

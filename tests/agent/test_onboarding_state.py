@@ -219,7 +219,7 @@ def test_show_names_a_field_of_the_wrong_type(azcmagent, agent_root) -> None:
     config.write_text(json.dumps({"resourceName": "web01", "resourceGroup": ["x"]}))
     run = azcmagent("show", "--json")
     assert run.status == 27 and run.json["error"]["code"] == "AZCM0027"
-    assert "agentconfig.resourceGroup" in run.json["error"]["message"]
+    assert "agentconfig.resourceGroup" in run.json["error"]["details"]
 
 
 if sys.platform != "linux":  # pragma: no cover

@@ -52,11 +52,14 @@ def _discover(url: str, http: AgentSession) -> CloudEndpoints:
                               document.get("portal", url),
                               tuple(document["authentication"]["audiences"]))
     except requests.RequestException as error:
-        raise AzcmError(codes.CLOUD_CONFIG_UNAVAILABLE,
-                        neterrors.describe("GET", address, error)) from None
+        raise AzcmError(codes.CLOUD_CONFIG_UNAVAILABLE, Localized(
+            f"{address} cannot be reached.", f"{address} に接続できません。"),
+            quoted=neterrors.describe("GET", address, error), remedy="cloud-given") from None
     except (ValueError, KeyError, TypeError):
-        raise AzcmError(codes.CLOUD_CONFIG_UNAVAILABLE,
-                        f"{address} did not answer with a cloud description.") from None
+        raise AzcmError(codes.CLOUD_CONFIG_UNAVAILABLE, Localized(
+            f"{address} did not answer with a cloud description.",
+            f"{address} の応答はクラウドの説明ではありませんでした。"),
+            remedy="cloud-given") from None
 
 
 def method(context: Context[AuthOptions]) -> str:
@@ -67,8 +70,9 @@ def method(context: Context[AuthOptions]) -> str:
         ("device-code", context.options.use_device_code),
         ("azcli", context.options.use_azcli)) if given]
     if len(chosen) > 1:
-        raise AzcmError(codes.INVALID_ARGUMENT,
-                        f"Choose one authentication method, not {' and '.join(chosen)}.")
+        raise AzcmError(codes.INVALID_ARGUMENT, Localized(
+            f"Choose one authentication method, not {' and '.join(chosen)}.",
+            f"認証方法は 1 つだけ選んでください ({'、'.join(chosen)} が指定されました)。"))
     if not context.options.service_principal_id and (
             context.options.service_principal_secret or context.options.service_principal_cert):
         raise AzcmError(codes.MISSING_PARAMETER, "--service-principal-id")
@@ -79,18 +83,22 @@ def check_principal_flags(context: Context[AuthOptions], saved_tenant: str = "")
     secret, cert = context.options.service_principal_secret, \
         context.options.service_principal_cert
     if not context.options.tenant_id and not saved_tenant:
-        raise AzcmError(codes.MISSING_PARAMETER,
-                        "--tenant-id (a service principal signs in to its tenant)")
+        raise AzcmError(codes.MISSING_PARAMETER, Localized(
+            "--tenant-id (a service principal signs in to its tenant)",
+            "--tenant-id (サービス プリンシパルは自分のテナントにサインインします)"))
     if not secret and not cert:
-        raise AzcmError(codes.MISSING_PARAMETER,
-                        "--service-principal-secret or --service-principal-cert")
+        raise AzcmError(codes.MISSING_PARAMETER, Localized(
+            "--service-principal-secret or --service-principal-cert",
+            "--service-principal-secret または --service-principal-cert"))
     if secret and cert:
-        raise AzcmError(codes.INVALID_ARGUMENT,
-                        "Give --service-principal-secret or --service-principal-cert, not "
-                        "both.")
+        raise AzcmError(codes.INVALID_ARGUMENT, Localized(
+            "Give --service-principal-secret or --service-principal-cert, not both.",
+            "--service-principal-secret と --service-principal-cert のどちらか一方だけを指定して"
+            "ください。"))
     if cert and not Path(cert).is_file():
-        raise AzcmError(codes.CERTIFICATE_UNAVAILABLE,
-                        f"--service-principal-cert {cert}: no such file.")
+        raise AzcmError(codes.CERTIFICATE_UNAVAILABLE, Localized(
+            f"--service-principal-cert {cert}: no such file.",
+            f"--service-principal-cert {cert}: ファイルがありません。"))
 
 
 def sign_in(context: Context[AuthOptions], cloud: CloudEndpoints, http: AgentSession,
@@ -102,8 +110,8 @@ def sign_in(context: Context[AuthOptions], cloud: CloudEndpoints, http: AgentSes
     try:
         return _token(context, chosen, login, cloud)
     except entra.EntraError as error:
-        raise _entra_failure(error, login.tenant,
-                             context.options.service_principal_id or "") from None
+        raise _entra_failure(error, login.tenant, context.options.service_principal_id or "",
+                             cloud) from None
 
 
 def _token(context: Context[AuthOptions], chosen: str, login: entra.SignIn,
@@ -128,36 +136,51 @@ def announce(context: Context[AuthOptions], message: str) -> None:
     log.debug("Prompted: %s", message)
 
 
-def _entra_failure(error: entra.EntraError, tenant: str, client: str) -> AzcmError:
+def _entra_failure(error: entra.EntraError, tenant: str, client: str,
+                   cloud: CloudEndpoints) -> AzcmError:
     if error.kind == "token":
-        return AzcmError(codes.INVALID_ACCESS_TOKEN,
-                         f"{error.message}. Get a new token for Azure Resource Manager.")
+        resource = cloud.arm_scope.removesuffix(".default")
+        other = resource.rstrip("/") != "https://management.azure.com"
+        return AzcmError(codes.INVALID_ACCESS_TOKEN, error.said, quoted=error.outside,
+                         remedy="other-cloud" if other else None, resource=resource)
     if error.kind == "network":
-        return AzcmError(codes.NETWORK_ERROR, Localized(f"{error.message}. {CHECK_HINT.en}",
-                                                        f"{error.message}。{CHECK_HINT.ja}"))
-    return AzcmError(codes.CREDENTIALS_INVALID,
-                     signin.cause(error.aadsts, error.message, tenant, client))
+        return AzcmError(codes.NETWORK_ERROR, CHECK_HINT, quoted=error.outside)
+    said = error.said or signin.cause(error.aadsts, tenant, client)
+    return AzcmError(codes.CREDENTIALS_INVALID, said, quoted=error.outside)
 
 
 def arm_failure(error: ArmError, stage: str) -> AzcmError:
     """ARM's refusal in the seed's terms: 'Get ARM Resource Response: ...' for reading the
     machine, 'Failed to AzcmagentConnect ARM resource: ...' for creating it."""
     if error.network:
-        failed = f"Failed to AzcmagentConnect ARM resource: {error.message}"
-        return AzcmError(codes.NETWORK_ERROR, Localized(f"{failed}. {CHECK_HINT.en}",
-                                                        f"{failed}。{CHECK_HINT.ja}"))
+        return AzcmError(codes.NETWORK_ERROR, CHECK_HINT,
+                         quoted=f"Failed to AzcmagentConnect ARM resource: {error.message}")
     if error.code == "MissingSubscriptionRegistration":
-        return AzcmError(codes.CREATE_RESOURCE_FAILED,
-                         f"Failed to AzcmagentConnect ARM resource: {error.message} "
-                         "Register the resource provider: az provider register --namespace "
-                         "Microsoft.HybridCompute")
+        return AzcmError(codes.CREATE_RESOURCE_FAILED, _REGISTER_PROVIDER,
+                         quoted=f"Failed to AzcmagentConnect ARM resource: {error.message}")
     prefix = "Get ARM Resource Response" if stage == "get" else \
         "Failed to AzcmagentConnect ARM resource"
+    quoted = f"{prefix}: {error.message} Status Code={error.status}"
     if error.status >= 500:
-        return AzcmError(codes.CONNECT_FAILED,
-                         f"{prefix}: {error.message} Status Code={error.status}. The service "
-                         "failed (retried); try again later.")
-    hint = " Make sure the identity holds the 'Azure Connected Machine Onboarding' role on the " \
-           "resource group." if error.status == 403 else ""
+        return AzcmError(codes.CONNECT_FAILED, _SERVICE_FAILED, quoted=quoted)
     return AzcmError(codes.CREATE_RESOURCE_FAILED,
-                     f"{prefix}: {error.message} Status Code={error.status}.{hint}")
+                     _ONBOARDING_ROLE if error.status == 403 else _ARM_REFUSED, quoted=quoted)
+
+
+_REGISTER_PROVIDER = Localized(
+    "The subscription is not registered for Microsoft.HybridCompute: register the resource "
+    "provider (az provider register --namespace Microsoft.HybridCompute).",
+    "サブスクリプションに Microsoft.HybridCompute が登録されていません。リソース プロバイダーを"
+    "登録してください (az provider register --namespace Microsoft.HybridCompute)。")
+_SERVICE_FAILED = Localized(
+    "Azure Resource Manager failed (retried); try again later.",
+    "Azure Resource Manager でエラーが発生しました (再試行済み)。時間をおいてから、もう一度"
+    "実行してください。")
+_ONBOARDING_ROLE = Localized(
+    "Azure Resource Manager refused: make sure the identity holds the 'Azure Connected Machine "
+    "Onboarding' role on the resource group.",
+    "Azure Resource Manager に拒否されました。サインインしたアカウントまたはサービス "
+    "プリンシパルに、リソース グループに対する 'Azure Connected Machine Onboarding' ロールが"
+    "割り当てられていることを確認してください。")
+_ARM_REFUSED = Localized("Azure Resource Manager refused the request.",
+                         "Azure Resource Manager が要求を拒否しました。")

@@ -165,19 +165,19 @@ class _Parser(argparse.ArgumentParser):
         raise _ParseFailure(message)
 
 
-def parse(argv: Sequence[str], root: Command) -> Invocation:
-    """Parse ``argv`` against the command table ``root``."""
+def parse(argv: Sequence[str], root: Command, lang: str = "en") -> Invocation:
+    """Parse ``argv`` against the command table ``root``; help is written in ``lang``."""
     path, rest = _split_command_words(argv, root)
     command = _command_at(root, path)
     parser = _parser_for(command, path)
     try:
         given = vars(parser.parse_args(_values_joined(rest, command.options + COMMON_OPTIONS)))
     except (argparse.ArgumentError, _ParseFailure) as failure:
-        raise AzcmError(codes.COMMAND_PARSE_FAILED, _sentence(str(failure))) from None
+        raise _parse_failure(str(failure)) from None
     if given.pop("help", False) or command.subcommands:
         # Formatting help is costly: only done when it is shown.
         return Invocation(path, command, {}, help_requested=True,
-                          help_text=parser.format_help())
+                          help_text=_help_text(parser, command, path, lang))
     options, sources = _layer(command, given)
     _check(command, options)
     return Invocation(path, command, options, sources=sources,
@@ -198,8 +198,28 @@ def _values_joined(words: list[str], options: Sequence[Option]) -> list[str]:
     return joined
 
 
-def _sentence(message: str) -> str:
-    return message[:1].upper() + message[1:] + "."
+# argparse's complaints, said in our words; anything else is quoted as argparse said it.
+_ARGPARSE_FORMS = (
+    (r"unrecognized arguments: (.+)",
+     "Unknown flag or extra word: {0}.", "不明なフラグか余分な語があります: {0}"),
+    (r"argument (\S+): expected one argument",
+     "{0} needs a value.", "{0} には値が必要です。"),
+    (r"argument (\S+): ignored explicit argument (.+)",
+     "{0} takes no value (given {1}).", "{0} は値を取りません (指定された値: {1})。"),
+)
+
+
+def _parse_failure(message: str) -> AzcmError:
+    import re
+
+    for pattern, english, japanese in _ARGPARSE_FORMS:
+        found = re.fullmatch(pattern, message)
+        if found:
+            return AzcmError(codes.COMMAND_PARSE_FAILED,
+                             Localized(english.format(*found.groups()),
+                                       japanese.format(*found.groups())))
+    return AzcmError(codes.COMMAND_PARSE_FAILED, Localized(
+        "The command line is not valid.", "コマンド ラインが正しくありません。"), quoted=message)
 
 
 def _split_command_words(argv: Sequence[str], root: Command) -> tuple[tuple[str, ...], list[str]]:
@@ -218,7 +238,8 @@ def _split_command_words(argv: Sequence[str], root: Command) -> tuple[tuple[str,
         else:
             child = next((c for c in command.subcommands if c.name == word), None)
             if child is None:
-                raise AzcmError(codes.COMMAND_PARSE_FAILED, f"Unknown command '{word}'.")
+                raise AzcmError(codes.COMMAND_PARSE_FAILED, Localized(
+                    f"Unknown command '{word}'.", f"'{word}' というコマンドはありません。"))
             path.append(word)
             command = child
     return tuple(path), rest
@@ -256,48 +277,181 @@ def _help_width() -> int:
     return max(60, int(columns) - 2) if columns.isdigit() else 100
 
 
-def _description(command: Command) -> str:
-    text = command.description or command.summary
+class WideHelpFormatter(_HelpFormatter):
+    """For Japanese, which has no spaces to break at: lines are wrapped by display width (a
+    wide character takes two columns) wherever Japanese line-breaking rules allow, and the
+    description, one line per paragraph, is wrapped too. ``usage_prefix`` replaces "usage: "."""
+
+    usage_prefix = "usage: "
+
+    def _format_usage(self, usage: str | None, actions: Any, groups: Any,
+                      prefix: str | None) -> str:
+        # argparse aligns continuation lines by len(prefix): lay the usage out behind spaces as
+        # wide as the prefix looks, then put the prefix in their place.
+        width = _display_width(self.usage_prefix)
+        text = super()._format_usage(usage, actions, groups, " " * width)
+        return self.usage_prefix + text[width:]
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return _wrap_wide(text, width)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        lines = [wrapped for line in text.splitlines() for wrapped in _wrap_hanging(line, width)]
+        return "\n".join(indent + line for line in lines)
+
+
+# Japanese line breaking (kinsoku): no line starts with the first set or ends with the second.
+_NO_LINE_START = frozenset("、。，．・：；？！）」』】〕〉》ー"
+                           "ぁぃぅぇぉっゃゅょァィゥェォッャュョ)]}.,:;!?")
+_NO_LINE_END = frozenset("（「『【〔〈《([{")
+
+
+def _is_wide(char: str) -> bool:
+    from unicodedata import east_asian_width  # only wide-text help needs it
+
+    return east_asian_width(char) in ("W", "F")
+
+
+def _is_katakana(char: str) -> bool:
+    return "\u30a0" <= char <= "\u30ff"
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if _is_wide(char) else 1 for char in text)
+
+
+def _wrap_hanging(line: str, width: int) -> list[str]:
+    """One line of a description: a command listing's summary wraps under its own column;
+    lines of plain ASCII (example command lines) stay whole, as in the English help."""
+    import re
+
+    if line.isascii() or _display_width(line) <= width:
+        return [line]
+    listing = re.match(r" +\S+ {2,}", line)  # "  check       Check connectivity..."
+    head = listing.group() if listing else ""
+    first, *rest = _wrap_wide(line[len(head):], width - len(head))
+    return [head + first, *(" " * len(head) + more for more in rest)]
+
+
+def _wrap_wide(text: str, width: int) -> list[str]:
+    """Greedy wrapping by display width; a 'quoted command' is never split."""
+    import re
+
+    lines: list[str] = []
+    for word in re.findall(r"'[^']*'\S*|\S+", text):
+        for index, unit in enumerate(_break_units(word)):
+            joined = (lines[-1] + (" " if index == 0 else "") + unit) if lines else unit
+            if lines and _display_width(joined) <= width:
+                lines[-1] = joined
+            else:
+                lines.append(unit)
+    return lines or [""]
+
+
+def _break_units(word: str) -> list[str]:
+    """A word without spaces, cut where a line may break: next to a wide character, unless
+    the kinsoku rules forbid it. Runs of narrow characters (names, flags, URLs) and of katakana
+    (one loanword: Microsoft's style puts a space between the words of a compound) stay whole."""
+    from itertools import pairwise
+
+    units = [word[:1]]
+    for before, char in pairwise(word):
+        breaks = (_is_wide(before) or _is_wide(char)) and before not in _NO_LINE_END \
+            and char not in _NO_LINE_START and not (_is_katakana(before) and _is_katakana(char))
+        if breaks:
+            units.append(char)
+        else:
+            units[-1] += char
+    return units
+
+
+class HelpTexts:
+    """The words of the help: the table's English. ``table_ja.JapaneseTexts`` gives them in
+    Japanese. ``path`` is the command path as typed: "config set", or "" for azcmagent."""
+
+    formatter: type[_HelpFormatter] = _HelpFormatter
+
+    def heading(self, english: str) -> str:
+        return english
+
+    def summary(self, path: str, command: Command) -> str:
+        return command.summary
+
+    def description(self, path: str, command: Command) -> str:
+        return command.description or command.summary
+
+    def option(self, path: str, option: Option) -> str:
+        return option.help
+
+    def positional(self, path: str, positional: Positional) -> str:
+        return positional.help
+
+
+_ENGLISH = HelpTexts()
+
+
+def _help_text(parser: _Parser, command: Command, path: tuple[str, ...], lang: str) -> str:
+    if lang == "ja":
+        from cmagent.agent.table_ja import JapaneseTexts  # only Japanese help needs it
+
+        parser = _parser_for(command, path, JapaneseTexts())
+    return parser.format_help()
+
+
+def _description(command: Command, path: tuple[str, ...], texts: HelpTexts) -> str:
+    text = texts.description(" ".join(path), command)
     if not command.subcommands:
         return text
     width = max(len(sub.name) for sub in command.subcommands) + 2
-    listing = [f"  {sub.name:<{width}}{sub.summary}" for sub in command.subcommands]
-    return "\n".join([text, "", "Commands:", *listing])
+    listing = [f"  {sub.name:<{width}}{texts.summary(' '.join((*path, sub.name)), sub)}"
+               for sub in command.subcommands]
+    return "\n".join([text, "", texts.heading("Commands:"), *listing])
 
 
-def _epilog(command: Command) -> str | None:
+def _epilog(command: Command, texts: HelpTexts) -> str | None:
     if not command.examples:
         return None
-    return "\n".join(["Examples:", *(f"  {e}" for e in command.examples)])
+    return "\n".join([texts.heading("Examples:"), *(f"  {e}" for e in command.examples)])
 
 
-def _parser_for(command: Command, path: tuple[str, ...]) -> _Parser:
+def _parser_for(command: Command, path: tuple[str, ...], texts: HelpTexts = _ENGLISH) -> _Parser:
     prog = " ".join(("azcmagent", *path))
-    parser = _Parser(prog=prog, description=_description(command), epilog=_epilog(command),
+    parser = _Parser(prog=prog, description=_description(command, path, texts),
+                     epilog=_epilog(command, texts),
                      usage=f"{prog} <command> [flags]" if command.subcommands else None,
                      add_help=False, exit_on_error=False, allow_abbrev=False,
-                     formatter_class=_HelpFormatter)
-    for positional in command.positionals:
-        parser.add_argument(positional.dest, metavar=positional.name, help=positional.help,
-                            nargs="*" if positional.many else "?", default=argparse.SUPPRESS)
-    if command.options:
-        _add_options(parser.add_argument_group("Flags"), command.options)
-    _add_options(parser.add_argument_group("Common flags"), COMMON_OPTIONS)
-    parser.add_argument_group("Help").add_argument(
-        "-h", "--help", action="store_true", default=argparse.SUPPRESS,
-        help="Show help for this command.")
+                     formatter_class=texts.formatter)
+    _add_arguments(parser, command, " ".join(path), texts)
     return parser
 
 
-def _add_options(group: Any, options: Sequence[Option]) -> None:
+def _add_arguments(parser: _Parser, command: Command, path: str, texts: HelpTexts) -> None:
+    # Positionals go in a group of our own, as flags do, so that its heading can be translated.
+    if command.positionals:
+        group = parser.add_argument_group(texts.heading("positional arguments"))
+        for positional in command.positionals:
+            group.add_argument(positional.dest, metavar=positional.name,
+                               help=texts.positional(path, positional),
+                               nargs="*" if positional.many else "?", default=argparse.SUPPRESS)
+    if command.options:
+        _add_options(parser.add_argument_group(texts.heading("Flags")), command.options, path,
+                     texts)
+    _add_options(parser.add_argument_group(texts.heading("Common flags")), COMMON_OPTIONS, path,
+                 texts)
+    parser.add_argument_group(texts.heading("Help")).add_argument(
+        "-h", "--help", action="store_true", default=argparse.SUPPRESS,
+        help=texts.heading("Show help for this command."))
+
+
+def _add_options(group: Any, options: Sequence[Option], path: str, texts: HelpTexts) -> None:
     for option in options:
         names = [f"-{option.short}"] if option.short else []
         names.append(option.flag)
         if option.kind == "bool":
-            group.add_argument(*names, dest=option.dest, action="store_true", help=option.help,
-                               default=argparse.SUPPRESS)
+            group.add_argument(*names, dest=option.dest, action="store_true",
+                               help=texts.option(path, option), default=argparse.SUPPRESS)
         else:
-            group.add_argument(*names, dest=option.dest, help=option.help,
+            group.add_argument(*names, dest=option.dest, help=texts.option(path, option),
                                metavar=option.metavar or option.name.upper().replace("-", "_"),
                                default=argparse.SUPPRESS)
 
@@ -328,9 +482,8 @@ def _read_config_file(path: str, options: Sequence[Option],
             text = handle.read()
     except (OSError, UnicodeDecodeError) as error:
         raise AzcmError(codes.CONFIG_FILE_NOT_FOUND, Localized(
-            f"--config {path}: {getattr(error, 'strerror', None) or error}.",
-            f"--config {path}: {getattr(error, 'strerror', None) or error}。",
-        )) from None
+            f"--config {path} cannot be read.", f"--config {path} を読み取れません。"),
+            quoted=getattr(error, "strerror", None) or str(error)) from None
     content = _decode_config(path, text)
     known = {o.name: o for o in options if o.name not in _NOT_IN_CONFIG_FILE}
     values: dict[str, Any] = {}
@@ -373,17 +526,17 @@ def _decode_yaml(path: str, text: str) -> Any:
     except yaml.YAMLError as error:
         where = _yaml_position(error)  # never the offending line: it may hold a secret
         raise AzcmError(codes.INVALID_ARGUMENT, Localized(
-            f"--config {path}: neither valid JSON nor valid YAML{where}.",
-            f"--config {path}: 有効な JSON でも YAML でもありません{where}。",
-        )) from None
+            f"--config {path}: neither valid JSON nor valid YAML{where.en}.",
+            f"--config {path}: 有効な JSON でも YAML でもありません{where.ja}。",
+        ), quoted=getattr(error, "problem", None)) from None
 
 
-def _yaml_position(error: Exception) -> str:
+def _yaml_position(error: Exception) -> Localized:
     mark = getattr(error, "problem_mark", None)
-    problem = getattr(error, "problem", None) or "a syntax error"
     if mark is None:
-        return ""
-    return f" ({problem} at line {mark.line + 1}, column {mark.column + 1})"
+        return Localized("", "")
+    line, column = mark.line + 1, mark.column + 1
+    return Localized(f" (line {line}, column {column})", f" ({line} 行目、{column} 列目)")
 
 
 def _config_value(path: str, option: Option, value: Any) -> Any:
@@ -392,10 +545,11 @@ def _config_value(path: str, option: Option, value: Any) -> Any:
     if option.kind != "bool" and isinstance(value, str | int | float) \
             and not isinstance(value, bool):
         return str(value)
-    expected = "true or false" if option.kind == "bool" else "a single text value"
+    expected = Localized("true or false", "true か false") if option.kind == "bool" \
+        else Localized("a single text value", "1 つのテキスト値")
     raise AzcmError(codes.INVALID_ARGUMENT, Localized(
-        f"--config {path}: key '{option.name}' must be {expected}.",
-        f"--config {path}: キー '{option.name}' の値は {expected} である必要があります。",
+        f"--config {path}: key '{option.name}' must be {expected.en}.",
+        f"--config {path}: キー '{option.name}' の値は{expected.ja}である必要があります。",
     ))
 
 
@@ -415,13 +569,16 @@ def _checked_value(option: Option, value: Any) -> Any:
     if option.choices:
         match = next((c for c in option.choices if c.lower() == str(value).lower()), None)
         if match is None:
-            raise AzcmError(codes.INVALID_ARGUMENT, f"{option.flag}={value!r}: allowed values "
-                                                    f"are {', '.join(option.choices)}.")
+            allowed = ", ".join(option.choices)
+            raise AzcmError(codes.INVALID_ARGUMENT, Localized(
+                f"{option.flag}={value!r}: allowed values are {allowed}.",
+                f"{option.flag}={value!r}: 指定できる値は {allowed} です。"))
         return match
     if option.kind == "int":
         try:
             return int(value)
         except ValueError:
-            raise AzcmError(codes.INVALID_ARGUMENT,
-                            f"{option.flag}={value!r}: a whole number is expected.") from None
+            raise AzcmError(codes.INVALID_ARGUMENT, Localized(
+                f"{option.flag}={value!r}: a whole number is expected.",
+                f"{option.flag}={value!r}: 整数を指定してください。")) from None
     return value

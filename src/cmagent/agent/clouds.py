@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from cmagent.errors import AzcmError
+from cmagent.errors import Localized
 from cmagent.errors import codes
 
 METADATA_PATH = "/metadata/endpoints?api-version=2022-09-01"
@@ -18,6 +19,18 @@ GEOGRAPHIES = {"westeurope": "weu", "northeurope": "neu", "eastus": "eus", "east
                "uksouth": "uks", "japaneast": "jpe", "australiaeast": "ae",
                "southeastasia": "sea", "usgovvirginia": "usgv", "usgovarizona": "usga",
                "chinaeast2": "cne2", "chinanorth3": "cnn3"}
+
+
+REGIONS = {"eastus", "eastus2", "westus", "westus2", "westus3", "centralus", "northcentralus",
+           "southcentralus", "westcentralus", "canadacentral", "canadaeast", "brazilsouth",
+           "northeurope", "westeurope", "uksouth", "ukwest", "francecentral", "germanywestcentral",
+           "norwayeast", "swedencentral", "switzerlandnorth", "italynorth", "polandcentral",
+           "spaincentral", "australiaeast", "australiasoutheast", "australiacentral",
+           "eastasia", "southeastasia", "japaneast", "japanwest", "koreacentral", "koreasouth",
+           "centralindia", "southindia", "westindia", "uaenorth", "southafricanorth",
+           "qatarcentral", "israelcentral", "mexicocentral", "newzealandnorth",
+           "usgovvirginia", "usgovarizona", "usgovtexas", "chinaeast2", "chinanorth2",
+           "chinanorth3", "chinaeast3"}
 
 
 class Cloud:
@@ -69,16 +82,29 @@ def built_in(name: str) -> Cloud:
     """The built-in cloud called ``name`` (any case); AZCM0023 names the choices otherwise."""
     cloud = next((c for c in BUILT_IN.values() if c.name.lower() == name.lower()), None)
     if cloud is None:
-        raise AzcmError(codes.INVALID_ARGUMENT,
-                        f"--cloud={name!r}: allowed values are {', '.join(BUILT_IN)} or the "
-                        "https URL of a cloud.")
+        allowed = ", ".join(BUILT_IN)
+        raise AzcmError(codes.INVALID_ARGUMENT, Localized(
+            f"--cloud={name!r}: allowed values are {allowed} or the https URL of a cloud.",
+            f"--cloud={name!r}: 指定できる値は {allowed}、またはクラウドの https URL です。"))
     return cloud
+
+
+def check_region(cloud: str, location: str) -> None:
+    """AZCM0020 for a region a built-in cloud does not have (a cloud given by URL has its own)."""
+    if cloud.lower().startswith("https://"):
+        return
+    region = location.replace(" ", "").lower()
+    if region not in REGIONS:
+        raise AzcmError(codes.UNKNOWN_REGION, Localized(
+            f"--location={location!r} is not a region of {cloud}.",
+            f"--location={location!r} は {cloud} のリージョンではありません。"))
 
 
 class Endpoint:
     def __init__(self, check_id: str, url: str, required: bool, private_capable: bool = False,
                  path: str = "/") -> None:
         self.check_id = check_id
+        self.check_ids: tuple[str, ...] = (check_id,)  # every purpose this URL serves
         self.url = url
         self.required = required
         self.private_capable = private_capable
@@ -111,13 +137,27 @@ def endpoints(cloud: Cloud, location: str, extensions: str | None = None) -> lis
         suffix = "arcdataservices.com" if cloud.name == "AzureCloud" else \
             "arcdataservices.azure.us"
         listed.append(Endpoint("ext.sql", f"https://{region}.{suffix}", False))
-    return listed
+    return once_each(listed)
 
 
 def custom_endpoints(base: str) -> list[Endpoint]:
     """A cloud given by URL (the local cloud) serves every service on its own origin."""
     base = base.rstrip("/")
-    return [Endpoint("aad.login", base, True, path="/common/discovery/keys"),
-            Endpoint("arm", base, True, path=METADATA_PATH),
-            Endpoint("arc.his.global", base, True,
-                     path="/discovery?location=westeurope&api-version=2.1")]
+    return once_each([Endpoint("aad.login", base, True, path="/common/discovery/keys"),
+                      Endpoint("arm", base, True, path=METADATA_PATH),
+                      Endpoint("arc.his.global", base, True,
+                               path="/discovery?location=westeurope&api-version=2.1")])
+
+
+def once_each(listed: list[Endpoint]) -> list[Endpoint]:
+    """One endpoint per URL (a region without its own HIS host uses the global one; a cloud
+    given by URL serves all on one origin): the first keeps its probe, and takes on the
+    purposes of the others, required or private-capable if any of them is."""
+    kept: dict[str, Endpoint] = {}
+    for endpoint in listed:
+        first = kept.setdefault(endpoint.url, endpoint)
+        if first is not endpoint:
+            first.check_ids += (endpoint.check_id,)
+            first.required = first.required or endpoint.required
+            first.private_capable = first.private_capable or endpoint.private_capable
+    return list(kept.values())

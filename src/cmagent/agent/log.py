@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from typing import Any
     from typing import TextIO
 
+    from cmagent.errors import Localized
     from cmagent.machine.redact import Redactor
 
 DEBUG, INFO, WARNING, ERROR = 10, 20, 30, 40
@@ -38,6 +39,7 @@ class RunLog:
         self._console: TextIO | None = None
         self._console_level = ERROR + 1
         self._through: Callable[[str], None] | None = None  # a progress bar's writer
+        self.lang = "en"  # of the console; the file is always English
 
     def open_file(self, path: str, required: bool) -> None:
         """Append to ``path``; failing that, AZCM0005 when ``required``, else no file log."""
@@ -55,19 +57,21 @@ class RunLog:
             return
         self.file_path = path
 
-    def open_console(self, stream: TextIO, verbose: bool) -> None:
+    def open_console(self, stream: TextIO, verbose: bool, lang: str = "en") -> None:
         self._console = stream
         self._console_level = DEBUG if verbose else INFO
+        self.lang = lang
 
-    def write(self, level: int, message: str, source: str = "azcmagent",
+    def write(self, level: int, message: str | Localized, source: str = "azcmagent",
               file_only: bool = False) -> None:
-        text = self.redactor(message)
+        english, chosen = (message, message) if isinstance(message, str) else \
+            (message.en, message.pick(self.lang))
         name = _NAMES.get(level, "INFO")
         if self._file is not None:
-            self._file.write(f"{_timestamp()} {name:<7} {source}: {text}\n")
+            self._file.write(f"{_timestamp()} {name:<7} {source}: {self.redactor(english)}\n")
             self._file.flush()
         if self._console is not None and not file_only and level >= self._console_level:
-            line = f"{name:<8}{text}\n"
+            line = f"{name:<8}{self.redactor(chosen)}\n"
             if self._through is not None:
                 self._through(line)
             else:
@@ -110,20 +114,29 @@ def current() -> RunLog | None:
     return _current[-1] if _current else None
 
 
-def _emit(level: int, message: str, args: tuple[Any, ...], file_only: bool = False) -> None:
+def _emit(level: int, message: str | Localized, args: tuple[Any, ...],
+          file_only: bool = False) -> None:
     if _current:
-        _current[-1].write(level, message % args if args else message, file_only=file_only)
+        _current[-1].write(level, _formatted(message, args) if args else message,
+                           file_only=file_only)
+
+
+def _formatted(message: str | Localized, args: tuple[Any, ...]) -> str | Localized:
+    if isinstance(message, str):
+        return message % args
+    return type(message)(message.en % args, message.ja % args)
 
 
 def debug(message: str, *args: Any) -> None:
     _emit(DEBUG, message, args)
 
 
-def info(message: str, *args: Any) -> None:
+def info(message: str | Localized, *args: Any) -> None:
+    """A line people read on the console: give a ``Localized`` (the file gets the English)."""
     _emit(INFO, message, args)
 
 
-def warning(message: str, *args: Any) -> None:
+def warning(message: str | Localized, *args: Any) -> None:
     _emit(WARNING, message, args)
 
 

@@ -98,7 +98,7 @@ def _run(args: list[str], env: Environment, output: Output, logs: log.RunLog,
          root: cli.Command) -> int:
     paths = machine_paths.from_environ(env.environ)
     logs.open_file(paths.cli_log, required=env.is_root)
-    invocation = cli.parse(args, root)
+    invocation = cli.parse(args, root, env.lang)
     for secret in invocation.secrets():
         logs.redactor.add(secret)
     for name in ("HTTPS_PROXY", "https_proxy"):
@@ -147,7 +147,7 @@ def _open_console(options: Options, env: Environment, output: Output, logs: log.
     if output.as_json and not options.verbose:
         return
     to_stderr = options.log_stderr or output.as_json
-    logs.open_console(env.stderr if to_stderr else env.stdout, options.verbose)
+    logs.open_console(env.stderr if to_stderr else env.stdout, options.verbose, env.lang)
 
 
 def _handler(command: cli.Command) -> Callable[[Context[Any]], Result]:
@@ -159,7 +159,7 @@ def _handler(command: cli.Command) -> Callable[[Context[Any]], Result]:
 
 
 def _fail(error: AzcmError, output: Output, args: list[str]) -> int:
-    log.error("%s: %s", error.code, error.message("en"), file_only=True)
+    log.error("%s: %s", error.code, error, file_only=True)  # with any quoted text
     output.error(error, log_stderr="--log-stderr" in args)
     return error.exit_status
 

@@ -20,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from cmagent.agent.clouds import Endpoint
+from cmagent.errors import Localized
 from cmagent.machine import clockskew
 from cmagent.wire import netconfig
 
@@ -28,10 +29,14 @@ _BLOCK_STATUSES = {200, 403, 407, 451, 511}
 
 
 class Failure(Exception):
-    def __init__(self, layer: str, reason: str) -> None:
-        super().__init__(reason)
+    def __init__(self, layer: str, reason: Localized) -> None:
+        super().__init__(reason.en)
         self.layer = layer
         self.reason = reason
+
+
+def _timed_out(timeout: float) -> Localized:
+    return Localized(f"timed out after {timeout:g}s", f"{timeout:g} 秒でタイムアウトしました")
 
 
 class Result:
@@ -47,15 +52,25 @@ class Result:
         self.http_status: int | None = None
         self.clock_offset: float | None = None  # the service's Date minus our clock
         self.layer: str | None = None
-        self.reason: str | None = None
+        self.reason_text: Localized | None = None  # people read it in their language
         self.seconds = 0.0
 
     @property
     def reachable(self) -> bool:
         return self.layer is None
 
+    @property
+    def reason(self) -> str | None:
+        """The blocker in English, as the JSON report keeps it for scripts."""
+        return self.reason_text.en if self.reason_text else None
+
+    def blocker(self, lang: str) -> str:
+        """``layer: reason`` in the reader's language."""
+        return f"{self.layer}: {self.reason_text.pick(lang) if self.reason_text else ''}"
+
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.endpoint.check_id, "endpoint": self.endpoint.url,
+        return {"id": self.endpoint.check_id, "ids": list(self.endpoint.check_ids),
+                "endpoint": self.endpoint.url,
                 "required": self.endpoint.required,
                 "privateCapable": self.endpoint.private_capable, "reachable": self.reachable,
                 "addresses": self.addresses, "private": self.private, "tls": self.tls,
@@ -83,7 +98,7 @@ def _probe(result: Result, context: ssl.SSLContext, deadline: float, timeout: fl
     try:
         _layers(result, context, deadline, timeout, private_link)
     except Failure as failure:
-        result.layer, result.reason = failure.layer, failure.reason
+        result.layer, result.reason_text = failure.layer, failure.reason
     finally:
         result.seconds = time.monotonic() - started
 
@@ -91,7 +106,7 @@ def _probe(result: Result, context: ssl.SSLContext, deadline: float, timeout: fl
 def _left(deadline: float, timeout: float, layer: str) -> float:
     remaining = deadline - time.monotonic()
     if remaining <= 0:
-        raise Failure(layer, f"timed out after {timeout:g}s")
+        raise Failure(layer, _timed_out(timeout))
     return remaining
 
 
@@ -115,20 +130,26 @@ def _resolve(result: Result, private_link: bool) -> None:
     try:
         infos = socket.getaddrinfo(endpoint.host, endpoint.port, type=socket.SOCK_STREAM)
     except socket.gaierror as error:
-        reason = "name not found" if error.errno in (socket.EAI_NONAME, socket.EAI_NODATA) \
-            else f"name resolution failed ({error.strerror})"
+        reason = Localized("name not found", "名前が見つかりません") \
+            if error.errno in (socket.EAI_NONAME, socket.EAI_NODATA) else Localized(
+                f"name resolution failed ({error.strerror})",
+                f"名前解決に失敗しました ({error.strerror})")
         raise Failure("dns", reason) from None
     result.addresses = list(dict.fromkeys(str(info[4][0]) for info in infos))
     kinds = {ipaddress.ip_address(a).is_private for a in result.addresses}
     result.private = kinds == {True} if len(kinds) == 1 else None
     if private_link and endpoint.private_capable and kinds != {True}:
-        raise Failure("dns", "resolves to a mix of private and public addresses" if len(kinds) > 1
-                      else f"resolves to public address {result.addresses[0]}, not to a private "
-                           "endpoint")
+        raise Failure("dns", Localized(
+            "resolves to a mix of private and public addresses",
+            "プライベート アドレスとパブリック アドレスが混在して解決されます") if len(kinds) > 1
+            else Localized(
+                f"resolves to public address {result.addresses[0]}, not to a private endpoint",
+                f"プライベート エンドポイントではなくパブリック アドレス {result.addresses[0]} に"
+                "解決されます"))
 
 
 def _connect(addresses: list[str], port: int, deadline: float, timeout: float) -> socket.socket:
-    last = "no address"
+    last = Localized("no address", "アドレスがありません")
     for address in addresses:
         try:
             return socket.create_connection((address, port),
@@ -138,13 +159,24 @@ def _connect(addresses: list[str], port: int, deadline: float, timeout: float) -
     raise Failure("tcp", last)
 
 
-def _socket_reason(error: OSError, timeout: float) -> str:
+_SOCKET_REASONS = {
+    errno.ENETUNREACH: Localized("no route to network (network is unreachable)",
+                                 "ネットワークへの経路がありません (network is unreachable)"),
+    errno.EHOSTUNREACH: Localized("no route to host", "ホストへの経路がありません"),
+    errno.ECONNREFUSED: Localized("connection refused", "接続が拒否されました"),
+    errno.ECONNRESET: Localized("connection reset", "接続がリセットされました"),
+}
+
+
+def _socket_reason(error: OSError, timeout: float) -> Localized:
     if isinstance(error, TimeoutError | socket.timeout):
-        return f"timed out after {timeout:g}s"
-    return {errno.ENETUNREACH: "no route to network (network is unreachable)",
-            errno.EHOSTUNREACH: "no route to host", errno.ECONNREFUSED: "connection refused",
-            errno.ECONNRESET: "connection reset"}.get(error.errno or 0,
-                                                      error.strerror or str(error))
+        return _timed_out(timeout)
+    other = error.strerror or str(error)  # the OS's words, quoted as they are
+    return _SOCKET_REASONS.get(error.errno or 0) or Localized(other, f"「{other}」")
+
+
+def _after(english: str, japanese: str, reason: Localized) -> Localized:
+    return Localized(f"{english}: {reason.en}", f"{japanese}: {reason.ja}")
 
 
 def _through_proxy(proxy_url: str, endpoint: Endpoint, deadline: float,
@@ -153,8 +185,9 @@ def _through_proxy(proxy_url: str, endpoint: Endpoint, deadline: float,
     try:
         raw = socket.create_connection((host, port), timeout=_left(deadline, timeout, "proxy"))
     except OSError as error:
-        raise Failure("proxy", f"proxy {host}:{port} unreachable: "
-                               f"{_socket_reason(error, timeout)}") from None
+        raise Failure("proxy", _after(f"proxy {host}:{port} unreachable",
+                                      f"プロキシ {host}:{port} に到達できません",
+                                      _socket_reason(error, timeout))) from None
     request = f"CONNECT {endpoint.host}:{endpoint.port} HTTP/1.1\r\nHost: {endpoint.host}\r\n"
     if user is not None:
         token = base64.b64encode(f"{user}:{password or ''}".encode()).decode()
@@ -164,14 +197,21 @@ def _through_proxy(proxy_url: str, endpoint: Endpoint, deadline: float,
         status = _read_connect_status(raw)
     except OSError as error:
         raw.close()
-        raise Failure("proxy", f"proxy did not answer CONNECT: "
-                               f"{_socket_reason(error, timeout)}") from None
+        raise Failure("proxy", _after("proxy did not answer CONNECT",
+                                      "プロキシが CONNECT に応答しません",
+                                      _socket_reason(error, timeout))) from None
     if status != 200:
         raw.close()
-        raise Failure("proxy", {403: "proxy refused CONNECT (403)",
-                                407: "proxy needs credentials (407)"}.get(
-            status, f"proxy answered CONNECT with {status}"))
+        raise Failure("proxy", _PROXY_REFUSALS.get(status) or Localized(
+            f"proxy answered CONNECT with {status}",
+            f"プロキシが CONNECT に {status} で応答しました"))
     return raw
+
+
+_PROXY_REFUSALS = {
+    403: Localized("proxy refused CONNECT (403)", "プロキシが CONNECT を拒否しました (403)"),
+    407: Localized("proxy needs credentials (407)", "プロキシに資格情報が必要です (407)"),
+}
 
 
 def _read_connect_status(raw: socket.socket) -> int:
@@ -186,19 +226,25 @@ def _handshake(raw: socket.socket, context: ssl.SSLContext, endpoint: Endpoint, 
     except ssl.SSLCertVerificationError as error:
         raise Failure("tls", _untrusted(result, error, deadline, timeout)) from None
     except (ssl.SSLError, OSError) as error:
-        raise Failure("tls", f"TLS handshake failed: {_socket_reason(error, timeout)}") from None
+        raise Failure("tls", _after("TLS handshake failed", "TLS ハンドシェイクに失敗しました",
+                                    _socket_reason(error, timeout))) from None
     result.tls = {"TLSv1.2": "TLS 1.2", "TLSv1.3": "TLS 1.3"}.get(tls.version() or "",
                                                                     tls.version())
     return tls
 
 
 def _untrusted(result: Result, error: ssl.SSLCertVerificationError, deadline: float,
-               timeout: float) -> str:
+               timeout: float) -> Localized:
+    host = result.endpoint.host
     if "match" in str(error.verify_message or ""):
-        return f"TLS certificate is not valid for {result.endpoint.host}"
+        return Localized(f"TLS certificate is not valid for {host}",
+                         f"TLS 証明書は {host} に対して有効ではありません")
     result.issuer = _issuer_of(result, deadline, timeout)
-    return (f'TLS certificate issued by "{result.issuer}", not trusted: traffic is probably '
-            "being inspected")
+    return Localized(
+        f'TLS certificate issued by "{result.issuer}", not trusted: traffic is probably being '
+        "inspected",
+        f'TLS 証明書の発行者 "{result.issuer}" は信頼されていません。通信が検査 (TLS インスペク'
+        "ション) されている可能性があります")
 
 
 def _issuer_of(result: Result, deadline: float, timeout: float) -> str:
@@ -231,15 +277,19 @@ def _http(tls: ssl.SSLSocket, endpoint: Endpoint, result: Result, deadline: floa
         tls.sendall(request.encode())
         head = _read_head(tls)
     except OSError as error:
-        raise Failure("http", f"no answer: {_socket_reason(error, timeout)}") from None
+        raise Failure("http", _after("no answer", "応答がありません",
+                                     _socket_reason(error, timeout))) from None
     status, content_type = _parse_head(head)
     result.http_status = status
     result.clock_offset = clockskew.offset_of(_header(head, b"date"))
     if status == 0:
-        raise Failure("http", "the answer is not HTTP")
+        raise Failure("http", Localized("the answer is not HTTP", "応答が HTTP ではありません"))
     if "text/html" in content_type and status in _BLOCK_STATUSES:
-        raise Failure("http", f"the answer is an HTML page (status {status}), not the service: "
-                              "probably a proxy or firewall block page")
+        raise Failure("http", Localized(
+            f"the answer is an HTML page (status {status}), not the service: probably a proxy "
+            "or firewall block page",
+            f"応答はサービスではなく HTML ページです (status {status})。プロキシまたはファイア"
+            "ウォールのブロック ページと思われます"))
 
 
 def _read_head(channel: socket.socket) -> bytes:

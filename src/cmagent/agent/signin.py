@@ -48,14 +48,14 @@ CAUSES: dict[int, tuple[str, str]] = {
             "時間をおき、資格情報を修正してから、もう一度実行してください。"),
     70016: ("Nobody completed the device sign-in in time. Run connect again and sign in with "
             "the code within 5 minutes.",
-            "制限時間内にデバイス サインインが完了しませんでした。connect を再実行し、5 分以内に"
-            "コードでサインインしてください。"),
+            "制限時間内にデバイス サインインが完了しませんでした。もう一度 connect を実行し、"
+            "5 分以内にコードでサインインしてください。"),
     70020: ("The device sign-in code expired before anyone used it. Run connect again and "
             "sign in with the new code.",
-            "デバイス サインインのコードが使用される前に期限切れになりました。connect を再実行し、"
-            "新しいコードでサインインしてください。"),
+            "デバイス サインインのコードが使用される前に期限切れになりました。もう一度 connect を"
+            "実行し、新しいコードでサインインしてください。"),
     65004: ("The person signing in declined. Run connect again and accept the sign-in.",
-            "サインインしたユーザーが拒否しました。connect を再実行し、サインインを承諾して"
+            "サインインしたユーザーが拒否しました。もう一度 connect を実行し、サインインを承諾して"
             "ください。"),
     50053: ("The account is locked after too many wrong passwords. Wait until the lock ends, "
             "or ask the tenant's administrator to unlock it.",
@@ -72,13 +72,13 @@ UNKNOWN = ("Microsoft Entra ID refused the sign-in. Check the credentials, --ten
            "--cloud を確認してください。")
 
 
-def cause(code: int | None, entra_text: str, tenant: str, client: str) -> Localized:
-    """Our sentence (with the AADSTS code), then Entra's text quoted on its own line."""
+def cause(code: int | None, tenant: str, client: str) -> Localized:
+    """Our sentence, with the AADSTS code (Entra's own text is quoted apart by the caller)."""
     english, japanese = CAUSES.get(code or 0, UNKNOWN)
     tag = f" (AADSTS{code})" if code else ""
     values = {"tenant": tenant or "?", "client": client or "?"}
-    return Localized(f"{english.format(**values)}{tag}\n  Details: {entra_text}",
-                     f"{japanese.format(**values)}{tag}\n  詳細: {entra_text}")
+    return Localized(f"{english.format(**values)}{tag}",
+                     f"{japanese.format(**values)}{tag.lstrip()}")
 
 
 def table_markdown() -> str:

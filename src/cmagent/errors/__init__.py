@@ -1,8 +1,11 @@
 """AZCM errors: the one exception type every part of the agent raises, and its rendering.
 
 ``AzcmError(code, detail)`` names a catalogue entry; the detail says what exactly went wrong
-(the flag, the file, the endpoint) and may carry an English and a Japanese text. This package
-imports nothing else from cmagent, so every module can import it.
+(the flag, the file, the endpoint) in English and Japanese (``Localized``). A text from outside
+(Entra's or ARM's error, an OS error) is never glued into our sentence: it is passed as
+``quoted`` and shown verbatim on a line of its own. A remedy variant (``remedy="..."``, see
+``variants.py``) replaces the catalogue's remedy when the detail shows that another fits. This
+package imports nothing else from cmagent, so every module can import it.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ if TYPE_CHECKING:
     from cmagent.errors.catalogue import Texts
 
 __all__ = ["BY_CODE", "BY_NAME", "ENTRIES", "AzcmError", "Entry", "Localized", "Texts",
-           "language", "render_json", "render_text"]
+           "joined", "language", "render_json", "render_text"]
 
 
 def __getattr__(name: str) -> Any:
@@ -45,23 +48,34 @@ class Localized:
         return self.ja if lang == "ja" else self.en
 
 
+def joined(*parts: str | Localized | None) -> Localized:
+    """Sentences one after another (a space between English ones, none between Japanese)."""
+    given = [part if isinstance(part, Localized) else Localized(part, part)
+             for part in parts if part]
+    return Localized(" ".join(part.en for part in given), "".join(part.ja for part in given))
+
+
 class AzcmError(Exception):
     """A failure that ends a command with one catalogue entry.
 
     :param code: the AZCM number (``23``) or the entry's name (``"INVALID_ARGUMENT"``).
     :param detail: what exactly failed; plain text is used for both languages.
+    :param quoted: a text from outside (AADSTS..., an ARM error, an OS error), shown verbatim.
+    :param remedy: the name of a remedy variant of this code (``variants.py``).
     :param extra: machine-readable facts added to the JSON error object.
     """
 
-    def __init__(self, code: int | str, detail: str | Localized | None = None,
-                 **extra: Any) -> None:
+    def __init__(self, code: int | str, detail: str | Localized | None = None, *,
+                 quoted: str | None = None, remedy: str | None = None, **extra: Any) -> None:
         from cmagent.errors import catalogue
 
         self.entry = catalogue.BY_NAME[code] if isinstance(code, str) else catalogue.BY_CODE[code]
         self.detail = detail
+        self.quoted = quoted.strip() if quoted else None
+        self.remedy_variant = remedy
         self.report: Any = extra.pop("report", None)  # a result to print before the error
         self.extra = extra
-        super().__init__(self.message("en"))
+        super().__init__(self.message("en") + (f" ({self.quoted})" if self.quoted else ""))
 
     @property
     def code(self) -> str:
@@ -81,6 +95,28 @@ class AzcmError(Exception):
             return self.detail.pick(lang)
         return self.detail or ""
 
+    def cause(self, lang: str) -> str:
+        chosen = self._variant().cause if self.remedy_variant else None
+        return self._filled(chosen, lang) if chosen else self.entry.texts(lang).cause
+
+    def remedy(self, lang: str) -> str:
+        if self.remedy_variant:
+            return self._filled(self._variant().remedy, lang)
+        return self.entry.texts(lang).remedy
+
+    def _variant(self) -> Any:
+        from cmagent.errors.variants import variant
+
+        return variant(self.entry.code, str(self.remedy_variant))
+
+    def _filled(self, text: Localized, lang: str) -> str:
+        return text.pick(lang).format_map(self.extra)
+
+    def refined(self, detail: str | Localized | None) -> AzcmError:
+        """The same failure with another detail (its quote, remedy and facts kept)."""
+        return AzcmError(self.entry.code, detail, quoted=self.quoted,
+                         remedy=self.remedy_variant, report=self.report, **self.extra)
+
 
 def language(environ: Mapping[str, str]) -> str:
     """Return ``"ja"`` or ``"en"`` following the POSIX precedence LC_ALL > LC_MESSAGES > LANG."""
@@ -91,28 +127,29 @@ def language(environ: Mapping[str, str]) -> str:
     return "en"
 
 
-_LABELS = {"en": ("Cause", "Remedy"), "ja": ("原因", "対処")}
+_LABELS = {"en": ("Details", "Cause", "Remedy"), "ja": ("詳細", "原因", "対処")}
 
 
 def render_text(error: AzcmError, lang: str) -> str:
-    """The console form: ``AZCMnnnn: message`` then the cause and the remedy."""
-    texts = error.entry.texts(lang)
-    cause_label, remedy_label = _LABELS[lang]
+    """The console form: ``AZCMnnnn: message``, the quoted outside text on its own line, then
+    the cause and the remedy."""
+    quoted_label, cause_label, remedy_label = _LABELS[lang]
+    quoted = f"  {quoted_label}: {error.quoted}\n" if error.quoted else ""
     return (
-        f"{error.code}: {error.message(lang)}\n"
-        f"  {cause_label}: {texts.cause}\n"
-        f"  {remedy_label}: {texts.remedy}\n"
+        f"{error.code}: {error.message(lang)}\n{quoted}"
+        f"  {cause_label}: {error.cause(lang)}\n"
+        f"  {remedy_label}: {error.remedy(lang)}\n"
     )
 
 
 def render_json(error: AzcmError, lang: str) -> dict[str, Any]:
-    """The ``--json`` form of a failure."""
-    texts = error.entry.texts(lang)
+    """The ``--json`` form of a failure: ``details`` holds the quoted outside text."""
     body: dict[str, Any] = {
         "code": error.code,
         "message": error.message(lang),
-        "cause": texts.cause,
-        "remedy": texts.remedy,
+        **({"details": error.quoted} if error.quoted else {}),
+        "cause": error.cause(lang),
+        "remedy": error.remedy(lang),
         "retryable": error.entry.retryable,
         "exitCode": error.exit_status,
     }

@@ -16,12 +16,13 @@ class Texts:
 
 # Plain slotted classes rather than dataclasses: this module is on every run's start-up path.
 class Entry:
-    """One AZCM code."""
+    """One AZCM code. ``unused``, when set, says in English and Japanese why no command emits
+    the code yet."""
 
     __slots__ = ("code", "en", "ja", "name", "retryable", "unused")
 
     def __init__(self, code: int, name: str, retryable: bool, en: Texts, ja: Texts,
-                 unused: str | None = None) -> None:
+                 unused: tuple[str, str] | None = None) -> None:
         self.code = code
         self.name = name
         self.retryable = retryable

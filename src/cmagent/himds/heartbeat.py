@@ -130,4 +130,4 @@ class Heartbeat:
 def _described(problem: AzcmError | None) -> dict[str, Any] | None:
     if problem is None:
         return None
-    return {"code": problem.code, "message": problem.message("en"), "time": timestamp()}
+    return {"code": problem.code, "message": str(problem), "time": timestamp()}

@@ -38,7 +38,7 @@ class Identity:
             loaded, problem = connection.load(self.paths), None
         except AzcmError as error:
             loaded, problem = None, error
-            logger.error("%s: %s", error.code, error.message("en"))
+            logger.error("%s: %s", error.code, error)
         with self._lock:
             self.connection, self.problem = loaded, problem
             self._tokens.clear()

@@ -120,8 +120,7 @@ def _local_settings(paths: Paths) -> tuple[dict[str, settings.Value], AzcmError 
         _REDACTOR.add_url_password(values.get("proxy.url"))
         return values, None
     except AzcmError as error:
-        logger.error("%s: %s; running with the default settings", error.code,
-                     error.message("en"))
+        logger.error("%s: %s; running with the default settings", error.code, error)
         return settings.effective({}), error
 
 

@@ -96,7 +96,7 @@ class Service:
         problem = self.identity.problem
         if problem is not None:
             raise Refusal(503, f"The agent's connection cannot be read: "
-                               f"{problem.message('en')}", "service_unavailable")
+                               f"{problem}", "service_unavailable")
         if current is None:
             raise Refusal(400, "Identity not found: this machine is not connected to Azure "
                                "Arc. Connect it with 'azcmagent connect'.")

@@ -21,7 +21,9 @@ from cmagent.machine.paths import Paths
 PING, STATUS, RELOAD, HEARTBEAT = "ping", "status", "reload", "heartbeat"
 PRIVILEGED = frozenset({RELOAD, HEARTBEAT})
 MAX_FRAME = 64 * 1024
-START_HINT = "start it with 'systemctl start himdsd' (or 'himds serve' where there is no systemd)"
+START_HINT = Localized(
+    "start it with 'systemctl start himdsd' (or 'himds serve' where there is no systemd)",
+    "'systemctl start himdsd' で起動してください (systemd がない環境では 'himds serve')")
 
 
 class FrameError(ValueError):
@@ -67,13 +69,14 @@ def ask(paths: Paths, operation: str, code: int = codes.HIMDS_COMMUNICATION_FAIL
             return decode(_read_line(channel))
     except OSError as error:
         raise AzcmError(code, Localized(
-            f"The agent service (himds) does not answer on {paths.himds_socket} "
-            f"({error.strerror or error}); {START_HINT}.",
-            f"エージェント サービス (himds) が {paths.himds_socket} で応答しません "
-            f"({error.strerror or error})。{START_HINT}。")) from None
+            f"The agent service (himds) does not answer on {paths.himds_socket}; "
+            f"{START_HINT.en}.",
+            f"エージェント サービス (himds) が {paths.himds_socket} で応答しません。"
+            f"{START_HINT.ja}。"), quoted=error.strerror or str(error)) from None
     except FrameError as error:
-        raise AzcmError(code, f"The agent service (himds) answered something unreadable "
-                              f"({error}).") from None
+        raise AzcmError(code, Localized(
+            "The agent service (himds) answered something unreadable.",
+            "エージェント サービス (himds) の応答を読み取れません。"), quoted=str(error)) from None
 
 
 def _read_line(channel: socket.socket) -> bytes:

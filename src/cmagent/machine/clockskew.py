@@ -97,7 +97,5 @@ def explain(error: AzcmError, observed: Observation | None,
     cause = likely_cause(observed, environ)
     if cause is None or error.entry.code not in TIME_SENSITIVE:
         return error
-    return AzcmError(error.entry.code, Localized(
-        f"{error.detail_text('en')} Likely cause: {cause.en}",
-        f"{error.detail_text('ja')} 考えられる原因: {cause.ja}"), report=error.report,
-        **error.extra)
+    return error.refined(Localized(f"{error.detail_text('en')} Likely cause: {cause.en}",
+                                   f"{error.detail_text('ja')} 考えられる原因: {cause.ja}"))

@@ -23,6 +23,7 @@ from cmagent.errors import Localized
 from cmagent.errors import codes
 from cmagent.machine.accounts import service_owner
 from cmagent.machine.files import atomic_write
+from cmagent.machine.files import not_written
 from cmagent.machine.files import timestamp
 from cmagent.machine.paths import Paths
 
@@ -184,10 +185,10 @@ def damaged(paths: Paths, why: str) -> AzcmError:
     """AZCM0027 for an agentconfig.json that cannot be used, with the way back (not AZCM0070,
     whose remedy is to start himds: a damaged file is no service problem)."""
     return AzcmError(codes.CONFIG_CONFLICT, Localized(
-        f"{paths.agentconfig} is damaged ({why}). Run '{RECOVERY}' to return the machine to a "
-        "clean local state, then connect it again.",
-        f"{paths.agentconfig} が破損しています ({why})。'{RECOVERY}' を実行してマシンを"
-        "クリーンなローカル状態に戻してから、もう一度接続してください。"))
+        f"{paths.agentconfig} is damaged. Run '{RECOVERY}' to return the machine to a clean "
+        "local state, then connect it again.",
+        f"{paths.agentconfig} が破損しています。'{RECOVERY}' を実行してマシンをクリーンなローカル"
+        "状態に戻してから、もう一度接続してください。"), quoted=why)
 
 
 def load(paths: Paths) -> Connection | None:
@@ -218,8 +219,8 @@ def save(paths: Paths, connection: Connection) -> None:
     try:
         atomic_write(paths.agentconfig, data, 0o644)
     except OSError as error:
-        raise AzcmError(codes.LOCAL_CONFIG_UPDATE_FAILED,
-                        f"{paths.agentconfig}: {error.strerror}.") from None
+        raise AzcmError(codes.LOCAL_CONFIG_UPDATE_FAILED, not_written(paths.agentconfig),
+                        quoted=error.strerror) from None
 
 
 def save_identity(paths: Paths, key_pem: bytes, certificate_pem: str) -> None:
@@ -228,8 +229,8 @@ def save_identity(paths: Paths, key_pem: bytes, certificate_pem: str) -> None:
         atomic_write(paths.identity_key, key_pem, 0o600, owner)
         atomic_write(paths.identity_certificate, certificate_pem.encode(), 0o644, owner)
     except OSError as error:
-        raise AzcmError(codes.LOCAL_CONFIG_UPDATE_FAILED,
-                        f"{paths.certs}: {error.strerror}.") from None
+        raise AzcmError(codes.LOCAL_CONFIG_UPDATE_FAILED, not_written(paths.certs),
+                        quoted=error.strerror) from None
 
 
 def identity_pems(paths: Paths) -> tuple[str, str]:

@@ -7,10 +7,17 @@ import contextlib
 import os
 import time
 
+from cmagent.errors import Localized
+
 
 def timestamp() -> str:
     """Now in UTC, to the second, as every state, status and result file writes it."""
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def not_written(path: str | os.PathLike[str]) -> Localized:
+    """The detail of a failed write; the OS's reason goes in the error's quote."""
+    return Localized(f"Cannot write {path}.", f"{path} に書き込めません。")
 
 
 def atomic_write(path: str | os.PathLike[str], data: bytes, mode: int = 0o644,

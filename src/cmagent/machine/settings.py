@@ -19,6 +19,7 @@ from cmagent.errors import Localized
 from cmagent.errors import codes
 from cmagent.machine.accounts import service_owner
 from cmagent.machine.files import atomic_write
+from cmagent.machine.files import not_written
 from cmagent.machine.paths import Paths
 from cmagent.machine.redact import mask_url_password
 
@@ -61,24 +62,26 @@ class Property:
         return f"{self.name} (preview)" if self.preview else self.name
 
 
-def _invalid(name: str, raw: str, allowed: str) -> AzcmError:
+def _invalid(name: str, raw: str, allowed: Localized) -> AzcmError:
     return AzcmError(codes.INVALID_ARGUMENT, Localized(
-        f"'{raw}' is not a valid value for {name}: {allowed}.",
-        f"'{raw}' は {name} の有効な値ではありません: {allowed}。",
+        f"'{raw}' is not a valid value for {name}: {allowed.en}.",
+        f"'{raw}' は {name} の有効な値ではありません。{allowed.ja}。",
     ))
 
 
 def _boolean(name: str, raw: str) -> bool:
     if raw.lower() in ("true", "false"):
         return raw.lower() == "true"
-    raise _invalid(name, raw, "true or false")
+    raise _invalid(name, raw, Localized("true or false", "true か false を指定してください"))
 
 
 def _one_of(*choices: str) -> Callable[[str, str], str]:
     def parse(name: str, raw: str) -> str:
         match = next((c for c in choices if c.lower() == raw.lower()), None)
         if match is None:
-            raise _invalid(name, raw, "one of " + ", ".join(choices))
+            listed = ", ".join(choices)
+            raise _invalid(name, raw, Localized(f"one of {listed}",
+                                                f"{listed} のいずれかを指定してください"))
         return match
     return parse
 
@@ -87,14 +90,17 @@ def _whole_number(low: int, high: int) -> Callable[[str, str], int]:
     def parse(name: str, raw: str) -> int:
         if raw.isdigit() and low <= int(raw) <= high:
             return int(raw)
-        raise _invalid(name, raw, f"a whole number from {low} to {high}")
+        raise _invalid(name, raw, Localized(f"a whole number from {low} to {high}",
+                                            f"{low} から {high} までの整数を指定してください"))
     return parse
 
 
 def _extension(name: str, raw: str) -> str:
     if _EXTENSION.match(raw):
         return raw
-    raise _invalid(name, raw, "Publisher/Type, e.g. Microsoft.Azure.Monitor/AzureMonitorLinuxAgent")
+    example = "Microsoft.Azure.Monitor/AzureMonitorLinuxAgent"
+    raise _invalid(name, raw, Localized(f"Publisher/Type, e.g. {example}",
+                                        f"Publisher/Type の形式で指定してください (例: {example})"))
 
 
 def _allowlist_item(name: str, raw: str) -> str:
@@ -104,9 +110,12 @@ def _allowlist_item(name: str, raw: str) -> str:
 def proxy_url(name: str, raw: str) -> str:
     """An HTTP proxy: ``http://host[:port]``, a bare host or IP (taken as http), credentials
     allowed. The agent speaks plain HTTP to the proxy, so other schemes are refused."""
-    allowed = ("http://host[:port], e.g. http://proxy.contoso.corp:8080, with any credentials "
-               "before the host as user:password@ (percent-encode '/', '?' and '#' in a "
-               "password: / is %2F)")
+    allowed = Localized(
+        "http://host[:port], e.g. http://proxy.contoso.corp:8080, with any credentials before "
+        "the host as user:password@ (percent-encode '/', '?' and '#' in a password: / is %2F)",
+        "http://host[:port] の形式で指定してください (例: http://proxy.contoso.corp:8080)。資格"
+        "情報はホストの前に user:password@ として付けます (パスワード内の '/'、'?'、'#' は"
+        "パーセント エンコードします。/ は %2F)")
     url = raw if "://" in raw else f"http://{raw}"
     try:
         parts = urlsplit(url)
@@ -198,11 +207,11 @@ def load(paths: Paths) -> dict[str, Value]:
 
 def _corrupt(paths: Paths, why: str) -> AzcmError:
     return AzcmError(codes.CONFIG_CONFLICT, Localized(
-        f"{paths.localconfig} is not a valid settings file ({why}); fix it or remove it to "
-        "return to the defaults.",
-        f"{paths.localconfig} は有効な設定ファイルではありません ({why})。修正するか、削除して"
+        f"{paths.localconfig} is not a valid settings file; fix it or remove it to return to "
+        "the defaults.",
+        f"{paths.localconfig} は有効な設定ファイルではありません。修正するか、削除して"
         "既定値に戻してください。",
-    ))
+    ), quoted=why)
 
 
 def save(paths: Paths, values: dict[str, Value]) -> None:
@@ -215,7 +224,7 @@ def save(paths: Paths, values: dict[str, Value]) -> None:
                      service_owner() if secret else None)
     except OSError as error:
         raise AzcmError(codes.LOCAL_CONFIG_UPDATE_FAILED,
-                        f"{paths.localconfig}: {error.strerror}.") from None
+                        not_written(paths.localconfig), quoted=error.strerror) from None
 
 
 def effective(values: dict[str, Value]) -> dict[str, Value]:

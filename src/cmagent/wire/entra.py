@@ -18,6 +18,7 @@ from typing import Any
 
 import requests
 
+from cmagent.errors import Localized
 from cmagent.wire import neterrors
 
 # The Azure CLI's public client id: a first-party app every tenant knows, usable for device login.
@@ -28,11 +29,22 @@ DEVICE = "Failed to acquire authorization token device flow"
 
 
 class EntraError(Exception):
-    def __init__(self, kind: str, message: str, aadsts: int | None = None) -> None:
+    """A failed sign-in: ``message`` is the whole English text (for the log); ``said`` is our
+    sentence in both languages when the failure is ours to describe, and ``outside`` the text
+    of Entra or a tool that it quotes (else the message is taken as the outside text)."""
+
+    def __init__(self, kind: str, message: str, aadsts: int | None = None,
+                 said: Localized | None = None, outside: str | None = None) -> None:
         super().__init__(message)
         self.kind = kind
         self.message = message
         self.aadsts = aadsts
+        self.said = said
+        self.outside = outside if said else message
+
+
+def _token_refused(english: str, japanese: str) -> EntraError:
+    return EntraError("token", english, said=Localized(f"The {english}.", f"{japanese}。"))
 
 
 class SignIn:
@@ -154,8 +166,10 @@ def device_code(sign_in: SignIn, announce: Callable[[str], None]) -> str:
         cause = _service_cause("POST", sign_in.token_url(), error)
         raise EntraError("network", f"{DEVICE}: {cause}") from None
     if result.get("error") == "authorization_pending":
-        raise EntraError("credentials", f"{DEVICE}: nobody completed the sign-in within "
-                                        f"{DEVICE_LOGIN_SECONDS // 60} minutes", 70016)
+        timed_out = EntraError("credentials", f"{DEVICE}: nobody completed the sign-in within "
+                                              f"{DEVICE_LOGIN_SECONDS // 60} minutes", 70016)
+        timed_out.outside = None  # ours, not Entra's: the AADSTS code's sentence says it all
+        raise timed_out
     return _result(result, DEVICE)
 
 
@@ -165,9 +179,11 @@ def claims(token: str) -> dict[str, Any]:
         payload = token.split(".")[1]
         data = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     except (IndexError, ValueError):
-        raise EntraError("token", "the access token is not a JSON Web Token") from None
+        raise _token_refused("access token is not a JSON Web Token",
+                             "アクセス トークンが JSON Web Token ではありません") from None
     if not isinstance(data, dict):
-        raise EntraError("token", "the access token is not a JSON Web Token")
+        raise _token_refused("access token is not a JSON Web Token",
+                             "アクセス トークンが JSON Web Token ではありません")
     return data
 
 
@@ -175,10 +191,13 @@ def access_token(token: str, audiences: tuple[str, ...], now: float) -> str:
     found = claims(token)
     audience = str(found.get("aud", ""))
     if audience.rstrip("/") not in {a.rstrip("/") for a in audiences}:
-        raise EntraError("token", f"the access token is for '{audience}', not for Azure "
-                                  "Resource Manager")
+        raise _token_refused(f"access token is for '{audience}', not for Azure Resource Manager",
+                             f"アクセス トークンは Azure Resource Manager 用ではなく "
+                             f"'{audience}' 用です")
     if not isinstance(found.get("exp"), int | float) or found["exp"] <= now + 60:
-        raise EntraError("token", "the access token has expired (or expires within a minute)")
+        raise _token_refused("access token has expired (or expires within a minute)",
+                             "アクセス トークンの有効期限が切れています (または 1 分以内に"
+                             "切れます)")
     return token
 
 
@@ -186,13 +205,19 @@ def azure_cli(resource: str, tenant: str | None) -> str:
     """The token of the current ``az login`` session."""
     az = shutil.which("az")
     if az is None:
-        raise EntraError("credentials", "--use-azcli needs the Azure CLI ('az'), which is not "
-                                        "installed or not on the PATH")
+        english = "--use-azcli needs the Azure CLI ('az'), which is not installed or not on " \
+            "the PATH"
+        raise EntraError("credentials", english, said=Localized(
+            f"{english}.", "--use-azcli には Azure CLI ('az') が必要ですが、インストールされて"
+            "いないか PATH にありません。"))
     command = [az, "account", "get-access-token", "--resource", resource, "--output", "json"]
     if tenant:
         command += ["--tenant", tenant]
     run = subprocess.run(command, capture_output=True, text=True, timeout=120)
     if run.returncode != 0:
         last = (run.stderr.strip().splitlines() or ["no output"])[-1]
-        raise EntraError("credentials", f"az account get-access-token failed: {last}")
+        raise EntraError("credentials", f"az account get-access-token failed: {last}",
+                         said=Localized("'az account get-access-token' failed.",
+                                        "'az account get-access-token' が失敗しました。"),
+                         outside=last)
     return str(json.loads(run.stdout)["accessToken"])

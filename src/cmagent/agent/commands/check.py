@@ -34,14 +34,18 @@ def run(context: Context[CheckOptions]) -> Result:
                            context.env.environ, _timeout(context), private_link)
     for result in results:
         log.debug("check %s: %s", result.endpoint.url, result.to_json())
-    report = _report(results, cloud_name, location, private_link, time.monotonic() - started)
-    _add_clock(report, results, context.env.environ, context.env.lang)
+    lang = context.env.lang
+    report = _report(results, cloud_name, location, private_link, time.monotonic() - started,
+                     lang)
+    _add_clock(report, results, context.env.environ, lang)
     blocked = [r for r in results if r.endpoint.required and not r.reachable]
     if blocked:
-        names = "; ".join(f"{r.endpoint.url} ({r.layer}: {r.reason})" for r in blocked)
+        names = {lang: "; ".join(f"{r.endpoint.url} ({r.blocker(lang)})" for r in blocked)
+                 for lang in ("en", "ja")}
         raise AzcmError(codes.NETWORK_ERROR, Localized(
-            f"{len(blocked)} required endpoint(s) unreachable: {names}",
-            f"必須エンドポイント {len(blocked)} 件に到達できません: {names}"), report=report)
+            f"{len(blocked)} required endpoint(s) unreachable: {names['en']}",
+            f"必須エンドポイント {len(blocked)} 件に到達できません: {names['ja']}"),
+            report=report)
     return report
 
 
@@ -50,10 +54,12 @@ def _plan(context: Context[CheckOptions]) -> tuple[str, str, list[clouds.Endpoin
     location = (context.options.location or (connected.location if connected else "")) \
         .replace(" ", "")
     if not location:
-        raise AzcmError(codes.MISSING_PARAMETER, "--location (the machine is not connected, so "
-                                                 "there is no region to default to)")
+        raise AzcmError(codes.MISSING_PARAMETER, Localized(
+            "--location (the machine is not connected, so there is no region to default to)",
+            "--location (このマシンは接続されていないため、既定のリージョンがありません)"))
     cloud = clouds.chosen(context.options.cloud, context.env.environ,
                           connected.cloud.name if connected else None)
+    clouds.check_region(cloud, location)
     if cloud.lower().startswith("https://"):
         return cloud, location, clouds.custom_endpoints(cloud)
     match = clouds.built_in(cloud)
@@ -73,20 +79,20 @@ def _timeout(context: Context[CheckOptions]) -> float:
     try:
         return max(0.5, float(raw)) if raw else netcheck.DEFAULT_TIMEOUT
     except ValueError:
-        raise AzcmError(codes.INVALID_ARGUMENT,
-                        f"{TIMEOUT_VARIABLE}={raw!r}: a number of seconds is expected.") \
-            from None
+        raise AzcmError(codes.INVALID_ARGUMENT, Localized(
+            f"{TIMEOUT_VARIABLE}={raw!r}: a number of seconds is expected.",
+            f"{TIMEOUT_VARIABLE}={raw!r}: 秒数を数値で指定してください。")) from None
 
 
 def _report(results: list[netcheck.Result], cloud: str, location: str, private_link: bool,
-            seconds: float) -> Result:
+            seconds: float, lang: str) -> Result:
     ordered = sorted(results, key=lambda r: r.endpoint.url)
     passed = all(r.reachable for r in results if r.endpoint.required)
     data = {"schemaVersion": SCHEMA_VERSION, "status": "success" if passed else "failed",
             "cloud": cloud, "location": location,
             "mode": "privateLink" if private_link else "public",
             "durationSeconds": round(seconds, 3), "checks": [r.to_json() for r in ordered]}
-    return Result(_table(ordered), data)
+    return Result(_table(ordered, lang), data)
 
 
 def _add_clock(report: Result, results: list[netcheck.Result], environ: Mapping[str, str],
@@ -113,20 +119,24 @@ def _cell(value: bool | None) -> str:
     return "unknown" if value is None else str(value).lower()
 
 
-def _table(results: list[netcheck.Result]) -> str:
+def _table(results: list[netcheck.Result], lang: str) -> str:
     width = max([len(_COLUMNS[0]), *(len(r.endpoint.url) for r in results)]) + 1
     lines = [f"{_COLUMNS[0]:<{width}}|" + "|".join(f"{c:<9}" for c in _COLUMNS[1:])]
     for r in results:
         cells = (_cell(r.reachable), _cell(r.private), r.tls or "unknown", r.proxy.label)
         lines.append(f"{r.endpoint.url:<{width}}|" + "|".join(f"{c:<9}" for c in cells))
-    lines += _problems(results)
+    lines += _problems(results, lang)
     return "\n".join(lines)
 
 
-def _problems(results: list[netcheck.Result]) -> list[str]:
+_TITLES = {"en": ("Blocked (required):", "Unreachable (optional):"),
+           "ja": ("遮断されています (必須):", "到達できません (省略可能):")}
+
+
+def _problems(results: list[netcheck.Result], lang: str) -> list[str]:
     lines: list[str] = []
-    for required, title in ((True, "Blocked (required):"), (False, "Unreachable (optional):")):
+    for required, title in zip((True, False), _TITLES[lang], strict=True):
         failed = [r for r in results if r.endpoint.required == required and not r.reachable]
         if failed:
-            lines += ["", title] + [f"  {r.endpoint.url}: {r.layer}: {r.reason}" for r in failed]
+            lines += ["", title] + [f"  {r.endpoint.url}: {r.blocker(lang)}" for r in failed]
     return lines

@@ -47,7 +47,9 @@ def set_setting(context: Context[ConfigSetOptions]) -> Result:
     settings.save(context.paths, _without_defaults(stored))
     shown = settings.display(new_value)
     log.debug("Local setting %s set to %s", prop.name, shown)
-    return Result(f"Config property {prop.name} set to value {shown}",
+    return Result(Localized(f"Config property {prop.name} set to value {shown}",
+                            f"構成プロパティ {prop.name} を値 {shown} に設定しました").pick(
+                  context.env.lang),
                   {"status": "success", "Key": prop.name, "Value": settings.public(new_value)})
 
 
@@ -59,19 +61,32 @@ def clear_setting(context: Context[PropertyOptions]) -> Result:
     settings.save(context.paths, stored)
     log.debug("Local setting %s cleared", prop.name)
     default = settings.display(prop.default)
-    return Result(f"Config property {prop.name} cleared; value is now {default}",
+    return Result(Localized(f"Config property {prop.name} cleared; value is now {default}",
+                            f"構成プロパティ {prop.name} をクリアしました。現在の値は {default} "
+                            "です").pick(context.env.lang),
                   {"status": "success", "Key": prop.name, "Value": prop.default})
 
 
 def info(context: Context[InfoOptions]) -> Result:
     name = context.options.property
     props = [settings.lookup(name)] if name else list(settings.PROPERTIES)
-    blocks = [f"{p.label}\n  {p.description}\n  Allowed values: {p.allowed}\n"
-              f"  Default: {settings.display(p.default)}" for p in props]
+    blocks = [_described(p, context.env.lang) for p in props]
     data = [{"DisplayName": p.name, "Description": p.description, "AllowedValues": p.allowed,
              "DefaultValue": p.default, "MultiValued": p.multi, "Preview": p.preview}
             for p in props]
     return Result("\n\n".join(blocks), data)
+
+
+def _described(prop: settings.Property, lang: str) -> str:
+    default = settings.display(prop.default)
+    if lang != "ja":
+        return (f"{prop.label}\n  {prop.description}\n  Allowed values: {prop.allowed}\n"
+                f"  Default: {default}")
+    from cmagent.agent.commands.settings_ja import TEXTS
+
+    description, allowed = TEXTS[prop.name]
+    label = f"{prop.name} (プレビュー)" if prop.preview else prop.name
+    return f"{label}\n  {description}\n  使用できる値: {allowed}\n  既定値: {default}"
 
 
 def _combine(prop: settings.Property, stored: dict[str, Any], values: Any,

@@ -33,6 +33,7 @@ from cmagent.agent.output import Result
 from cmagent.errors import AzcmError
 from cmagent.errors import Localized
 from cmagent.errors import codes
+from cmagent.errors import joined
 from cmagent.machine import channel
 from cmagent.machine import clockskew
 from cmagent.machine import clones
@@ -75,10 +76,10 @@ class Onboarding:
         self.cloud: CloudEndpoints
         self.arm: Arm
 
-    def step(self, phase: str, message: str = "") -> None:
+    def step(self, phase: str, message: Localized | None = None) -> None:
         self.phase = phase
         if message:
-            log.info("%s", message)
+            log.info(message)
         self._progress(phase)
 
     def _progress(self, phase: str) -> None:
@@ -112,9 +113,11 @@ class Onboarding:
         self.step("himds")
         channel.ask(self.context.paths, channel.PING)
         self.http = azure.session(self.context, self.started + azure.DEADLINE_SECONDS)
-        self.step("cloud", "Connecting machine to Azure... This might take a few minutes.")
+        self.step("cloud", Localized(
+            "Connecting machine to Azure... This might take a few minutes.",
+            "マシンを Azure に接続しています... 数分かかる場合があります。"))
         self.cloud = azure.resolve_cloud(self.flags.cloud, self.http)
-        log.info("Cloud: %s", self.cloud.name)
+        log.info(Localized("Cloud: %s", "クラウド: %s"), self.cloud.name)
         self._precheck()
         self.step("authenticate")
         token = azure.sign_in(self.context, self.cloud, self.http, self.flags.tenant)
@@ -125,8 +128,11 @@ class Onboarding:
         if options.ignore_network_check or options.skip_network_check:
             log.debug("Network pre-check skipped (--ignore-network-check)")
             return
-        self.step("network-check", "Testing connectivity to endpoints that are needed to "
-                                   "connect to Azure... This might take a few minutes.")
+        self.step("network-check", Localized(
+            "Testing connectivity to endpoints that are needed to connect to Azure... This "
+            "might take a few minutes.",
+            "Azure への接続に必要なエンドポイントへの接続をテストしています... 数分かかる場合が"
+            "あります。"))
         connect_flags.network_precheck(self.context, self.cloud, self.flags)
 
     def _onboard(self, token: str) -> Result:
@@ -148,8 +154,11 @@ class Onboarding:
         self.step("resource-exists")
         try:
             self._check_free()
-            self.step("create", f"Creating resource in Azure...   Correlation ID="
-                                f"{self.correlation_id} Resource ID={self.resource_id}")
+            self.step("create", Localized(
+                f"Creating resource in Azure...   Correlation ID={self.correlation_id} "
+                f"Resource ID={self.resource_id}",
+                f"Azure にリソースを作成しています...   Correlation ID={self.correlation_id} "
+                f"Resource ID={self.resource_id}"))
             results.started(self.context.paths, "connect", self.facts())
             self.sent_create = True
             created = self.arm.put_machine(self.resource_id,
@@ -164,7 +173,9 @@ class Onboarding:
         existing = self.arm.machine(self.resource_id)
         if existing is not None:
             earlier = connect_undo.earlier_run_sentence(existing, self.earlier)
-            raise AzcmError(codes.RESOURCE_EXISTS, f"{self.resource_id} already exists.{earlier}")
+            raise AzcmError(codes.RESOURCE_EXISTS, joined(Localized(
+                f"{self.resource_id} already exists.", f"{self.resource_id} は既に存在します。"),
+                earlier))
 
     def facts(self) -> dict[str, Any]:
         return {"phase": self.phase, "resourceId": self.resource_id, "vmId": self.vm_id,
@@ -183,27 +194,33 @@ class Onboarding:
         connection.save(self.context.paths, record)
         first = channel.ask(self.context.paths, channel.RELOAD)
         if first.get("error") and not isinstance(first["error"], dict):
-            raise AzcmError(codes.HIMDS_COMMUNICATION_FAILED,
-                            f"The agent service (himds) refused the new connection: "
-                            f"{first['error']}")
+            raise AzcmError(codes.HIMDS_COMMUNICATION_FAILED, Localized(
+                "The agent service (himds) refused the new connection.",
+                "エージェント サービス (himds) が新しい接続を拒否しました。"),
+                quoted=str(first["error"]))
         if isinstance(first.get("error"), dict):
-            log.warning("The first heartbeat failed: %s", first["error"].get("message"))
-        log.info("Connected machine to Azure")
-        log.info("Machine overview page: %s", record.portal_page)
+            log.warning(Localized("The first heartbeat failed: %s",
+                                  "最初のハートビートが失敗しました: %s"),
+                        first["error"].get("message"))
+        log.info(Localized("Connected machine to Azure", "マシンを Azure に接続しました"))
+        log.info(Localized("Machine overview page: %s", "マシンの概要ページ: %s"),
+                 record.portal_page)
         data = {"status": "success", "resourceId": self.resource_id,
                 "correlationId": self.correlation_id, "portalPage": record.portal_page,
                 "agentStatus": first.get("status", "")}
-        return Result(f"Connected machine to Azure: {self.resource_id}", data)
+        done = Localized(f"Connected machine to Azure: {self.resource_id}",
+                         f"マシンを Azure に接続しました: {self.resource_id}")
+        return Result(done.pick(self.context.env.lang), data)
 
-    def rollback(self) -> str:
-        """Undo what this run did; the sentence to add to the error."""
+    def rollback(self) -> connect_undo.Undo:
+        """Undo what this run did; what was undone, and the sentence to add to the error."""
         if self.saved_locally:
             connection.clear(self.context.paths)
         if not self.sent_create:
-            return ""
+            return connect_undo.Undo()
         undone = connect_undo.undo_create(self.arm, self.resource_id, self.vm_id, self.created)
         self.left_behind = undone.left_behind
-        return undone.sentence
+        return undone
 
 
 def run(context: Context[ConnectOptions]) -> Result:
@@ -221,8 +238,9 @@ def run(context: Context[ConnectOptions]) -> Result:
             raise _failed(onboarding, error) from None
         except KeyboardInterrupt:
             onboarding.end_progress(False)
-            raise _failed(onboarding, AzcmError(
-                codes.CANCELLED, f"Interrupted at step '{onboarding.phase}'.")) from None
+            raise _failed(onboarding, AzcmError(codes.CANCELLED, Localized(
+                f"Interrupted at step '{onboarding.phase}'.",
+                f"手順 '{onboarding.phase}' で中断されました。"))) from None
         onboarding.end_progress(True)
         _record(context, onboarding, codes.SUCCESS)
         return result
@@ -234,13 +252,14 @@ def _failed(onboarding: Onboarding, error: AzcmError) -> AzcmError:
     http = getattr(onboarding, "http", None)
     error = clockskew.explain(error, http.clock if http else None,
                               onboarding.context.env.environ)
-    cleanup = onboarding.rollback()
+    undone = onboarding.rollback()
     _record(onboarding.context, onboarding, error.exit_status)
-    if not cleanup:
+    if undone.sentence is None:
         return error
-    return AzcmError(error.entry.code, Localized(error.detail_text("en") + cleanup,
-                                                 error.detail_text("ja") + cleanup),
-                     **error.extra)
+    refined = error.refined(joined(error.detail, undone.sentence))
+    if undone.deleted and error.entry.code == codes.SIGNED_MESSAGE_FAILED:
+        refined.remedy_variant = "resource-deleted"
+    return refined
 
 
 def _record(context: Context[ConnectOptions], onboarding: Onboarding, code: int) -> None:
@@ -260,7 +279,7 @@ def _new_key() -> tuple[bytes, str]:
     try:
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     except Exception as error:  # the backend reports failures with several exception types
-        raise AzcmError(codes.RSA_KEY_FAILED, f"RSA key generation failed: {error}.") from None
+        raise AzcmError(codes.RSA_KEY_FAILED, quoted=str(error)) from None
     pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                             serialization.NoEncryption())
     der = key.public_key().public_bytes(serialization.Encoding.DER,

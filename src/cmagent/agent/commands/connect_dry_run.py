@@ -34,15 +34,17 @@ class Check:
     """One check's outcome: passed, failed (with the error connect would raise at step
     ``surfaces``), warning or skipped."""
 
-    __slots__ = ("detail", "error", "id", "outcome", "surfaces")
+    __slots__ = ("detail", "error", "id", "outcome", "quoted", "surfaces")
 
     def __init__(self, check_id: str, outcome: str, detail: str | Localized = "",
-                 error: AzcmError | None = None, surfaces: str = "") -> None:
+                 error: AzcmError | None = None, surfaces: str = "",
+                 quoted: str | None = None) -> None:
         self.id = check_id
         self.outcome = outcome
         self.detail = detail
         self.error = error
         self.surfaces = surfaces
+        self.quoted = error.quoted if error is not None else quoted  # the service's own words
 
     def text(self, lang: str) -> str:
         if self.error is not None:
@@ -51,6 +53,8 @@ class Check:
 
     def to_json(self, lang: str) -> dict[str, Any]:
         document = {"id": self.id, "outcome": self.outcome, "message": self.text(lang)}
+        if self.quoted:
+            document["details"] = self.quoted
         if self.error is not None:
             document["code"] = self.error.code
         return document
@@ -77,8 +81,8 @@ class DryRun:
     def passed(self, check_id: str, en: str, ja: str) -> None:
         self.checks.append(Check(check_id, "passed", Localized(en, ja)))
 
-    def warned(self, check_id: str, en: str, ja: str) -> None:
-        self.checks.append(Check(check_id, "warning", Localized(en, ja)))
+    def warned(self, check_id: str, en: str, ja: str, quoted: str | None = None) -> None:
+        self.checks.append(Check(check_id, "warning", Localized(en, ja), quoted=quoted))
 
     def failed(self, check_id: str, error: AzcmError, surfaces: str) -> None:
         http = getattr(self, "http", None)
@@ -212,13 +216,18 @@ def _report(dry: DryRun, lang: str) -> Result:
     failures = [c for c in dry.checks if c.outcome == "failed"]
     lines = [("接続のドライ ラン: 作成、変更、削除したものはありません。" if lang == "ja" else
               "Dry run of connect: nothing was created, changed or deleted.")]
-    lines += [f"  {c.outcome.upper() if c.outcome == 'failed' else c.outcome:<8} {c.id:<21} "
-              f"{c.text(lang)}" for c in dry.checks]
+    for check in dry.checks:
+        outcome = check.outcome.upper() if check.outcome == "failed" else check.outcome
+        lines.append(f"  {outcome:<8} {check.id:<21} {check.text(lang)}")
+        if check.quoted:
+            lines.append(f"  {'':<8} {'':<21} {'詳細' if lang == 'ja' else 'Details'}: "
+                         f"{check.quoted}")
     if not failures:
         lines.append("connect は成功する見込みです。" if lang == "ja" else
                      "connect would succeed.")
     else:
-        lines.append(f"connect は失敗する見込みです ({len(failures)} 件の問題)。"
+        lines.append(f"connect は失敗する見込みです ({len(failures)} 件の問題)。最初に発生する"
+                     "問題:"
                      if lang == "ja" else
                      f"connect would fail ({len(failures)} problem(s) found); the first it "
                      "would meet:")

@@ -12,7 +12,9 @@ from cmagent.agent import azure
 from cmagent.agent import results
 from cmagent.agent.commands import connect_undo
 from cmagent.errors import AzcmError
+from cmagent.errors import Localized
 from cmagent.errors import codes
+from cmagent.errors import joined
 from cmagent.wire.arm import PROVIDERS
 from cmagent.wire.arm import ArmError
 from cmagent.wire.arm import permits
@@ -51,9 +53,8 @@ def group(dry: DryRun) -> None:
         dry.group_exists = True
     except ArmError as error:
         if error.code != "ResourceGroupNotFound":
-            dry.warned("resource-group", f"Cannot tell whether resource group {name} exists: "
-                       f"{error.message}", f"リソース グループ {name} が存在するか判断できません: "
-                       f"{error.message}")
+            dry.warned("resource-group", f"Cannot tell whether resource group {name} exists.",
+                       f"リソース グループ {name} が存在するか判断できません。", error.message)
             return
     if dry.group_exists:
         dry.passed("resource-group", f"Resource group {name} exists.",
@@ -62,9 +63,12 @@ def group(dry: DryRun) -> None:
         dry.passed("resource-group", f"Resource group {name} does not exist; connect will "
                    "create it.", f"リソース グループ {name} は存在しません。connect が作成します。")
     else:
-        dry.failed("resource-group", AzcmError(
-            codes.CREATE_RESOURCE_FAILED, f"{CREATE_FAILED}: Resource group '{name}' could not "
-            "be found, and the principal may not create it (" + CREATE_GROUP + ")."), "create")
+        dry.failed("resource-group", AzcmError(codes.CREATE_RESOURCE_FAILED, Localized(
+            f"Resource group {name} does not exist, and the principal may not create it "
+            f"({CREATE_GROUP}).",
+            f"リソース グループ {name} は存在せず、プリンシパルには作成する権限がありません "
+            f"({CREATE_GROUP})。"),
+            quoted=f"{CREATE_FAILED}: Resource group '{name}' could not be found."), "create")
 
 
 def providers(dry: DryRun) -> None:
@@ -81,11 +85,15 @@ def providers(dry: DryRun) -> None:
                    "them where it may.", f"登録を確認できません: {listed}。connect は権限があれば"
                    "登録します。")
     else:
-        dry.failed("providers", AzcmError(
-            codes.CREATE_RESOURCE_FAILED, f"{CREATE_FAILED}: The subscription is not registered "
-            "to use namespace 'Microsoft.HybridCompute', and the principal may not register it "
-            "(Microsoft.HybridCompute/register/action). Register the resource provider: az "
-            "provider register --namespace Microsoft.HybridCompute"), "create")
+        dry.failed("providers", AzcmError(codes.CREATE_RESOURCE_FAILED, Localized(
+            "The principal may not register the resource provider "
+            "(Microsoft.HybridCompute/register/action): register it with az provider register "
+            "--namespace Microsoft.HybridCompute.",
+            "プリンシパルにはリソース プロバイダーを登録する権限がありません "
+            "(Microsoft.HybridCompute/register/action)。az provider register --namespace "
+            "Microsoft.HybridCompute で登録してください。"),
+            quoted=f"{CREATE_FAILED}: The subscription is not registered to use namespace "
+                   "'Microsoft.HybridCompute'."), "create")
 
 
 def _registration(dry: DryRun, namespace: str) -> str:
@@ -100,15 +108,17 @@ def location(dry: DryRun) -> None:
     try:
         known = dry.arm.locations(dry.subscription)
     except ArmError as error:
-        dry.warned("location", f"Cannot list the subscription's locations: {error.message}",
-                   f"サブスクリプションの場所を一覧できません: {error.message}")
+        dry.warned("location", "Cannot list the subscription's locations.",
+                   "サブスクリプションの場所を一覧できません。", error.message)
         return
     if wanted in known:
         dry.passed("location", f"Location {wanted} exists.", f"場所 {wanted} は存在します。")
         return
-    dry.failed("location", AzcmError(
-        codes.CREATE_RESOURCE_FAILED, f"{CREATE_FAILED}: The location '{wanted}' is not "
-        f"available to subscription {dry.subscription}."), "create")
+    dry.failed("location", AzcmError(codes.CREATE_RESOURCE_FAILED, Localized(
+        f"The location {wanted} is not available to subscription {dry.subscription}.",
+        f"場所 {wanted} はサブスクリプション {dry.subscription} では使用できません。"),
+        quoted=f"{CREATE_FAILED}: The location '{wanted}' is not available to subscription "
+               f"{dry.subscription}."), "create")
 
 
 def resource_name(dry: DryRun) -> None:
@@ -124,9 +134,9 @@ def resource_name(dry: DryRun) -> None:
         return
     earlier = connect_undo.earlier_run_sentence(
         existing, results.previous(dry.context.paths, "connect"))
-    dry.failed("resource-name", AzcmError(codes.RESOURCE_EXISTS,
-                                          f"{dry.resource_id} already exists.{earlier}"),
-               "resource-exists")
+    dry.failed("resource-name", AzcmError(codes.RESOURCE_EXISTS, joined(Localized(
+        f"{dry.resource_id} already exists.", f"{dry.resource_id} は既に存在します。"),
+        earlier)), "resource-exists")
 
 
 def permissions(dry: DryRun) -> None:
@@ -134,8 +144,8 @@ def permissions(dry: DryRun) -> None:
     try:
         granted = dry.arm.permissions(scope)
     except ArmError as error:
-        dry.warned("permissions", f"Cannot read the principal's permissions: {error.message}",
-                   f"プリンシパルのアクセス許可を読み取れません: {error.message}")
+        dry.warned("permissions", "Cannot read the principal's permissions.",
+                   "プリンシパルのアクセス許可を読み取れません。", error.message)
         return
     lacking = [action for action in (READ, WRITE) if not permits(granted, action)]
     if not lacking:
@@ -143,9 +153,11 @@ def permissions(dry: DryRun) -> None:
                    f"プリンシパルは {scope} でマシンの読み取りと書き込みができます。")
         return
     actions = ", ".join(f"'{action}'" for action in lacking)
-    dry.failed("permissions", AzcmError(
-        codes.CREATE_RESOURCE_FAILED,
-        f"{'Get ARM Resource Response' if READ in lacking else CREATE_FAILED}: The principal "
-        f"does not have authorization to perform action {actions} over scope '{scope}'. Make "
-        "sure the identity holds the 'Azure Connected Machine Onboarding' role on the resource "
-        "group."), "resource-exists" if READ in lacking else "create")
+    dry.failed("permissions", AzcmError(codes.CREATE_RESOURCE_FAILED, Localized(
+        f"The principal may not perform {actions} at {scope}: give it the 'Azure Connected "
+        "Machine Onboarding' role on the resource group.",
+        f"プリンシパルには {scope} で {actions} を実行する権限がありません。リソース グループに"
+        "対する 'Azure Connected Machine Onboarding' ロールを割り当ててください。"),
+        quoted=f"{'Get ARM Resource Response' if READ in lacking else CREATE_FAILED}: The "
+               f"client does not have authorization to perform action {actions} over scope "
+               f"'{scope}'."), "resource-exists" if READ in lacking else "create")

@@ -30,16 +30,6 @@ GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
 DOMAIN = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 SCOPE = re.compile(r"^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[^/]+/providers/"
                    r"Microsoft\.HybridCompute/privateLinkScopes/[^/]+$", re.IGNORECASE)
-REGIONS = {"eastus", "eastus2", "westus", "westus2", "westus3", "centralus", "northcentralus",
-           "southcentralus", "westcentralus", "canadacentral", "canadaeast", "brazilsouth",
-           "northeurope", "westeurope", "uksouth", "ukwest", "francecentral", "germanywestcentral",
-           "norwayeast", "swedencentral", "switzerlandnorth", "italynorth", "polandcentral",
-           "spaincentral", "australiaeast", "australiasoutheast", "australiacentral",
-           "eastasia", "southeastasia", "japaneast", "japanwest", "koreacentral", "koreasouth",
-           "centralindia", "southindia", "westindia", "uaenorth", "southafricanorth",
-           "qatarcentral", "israelcentral", "mexicocentral", "newzealandnorth",
-           "usgovvirginia", "usgovarizona", "usgovtexas", "chinaeast2", "chinanorth2",
-           "chinanorth3", "chinaeast3"}
 
 
 class Flags:
@@ -63,11 +53,14 @@ def validate(context: Context[ConnectOptions]) -> Flags:
     for flag, given in (("gateway-id", options.gateway_id),
                         ("automanage-profile", options.automanage_profile)):
         if given:
-            raise AzcmError(codes.NOT_SUPPORTED, f"--{flag} is not supported by this agent.")
+            raise AzcmError(codes.NOT_SUPPORTED, Localized(
+                f"--{flag} is not supported by this agent.",
+                f"--{flag} はこのエージェントではサポートされていません。"))
     store = options.identity_key_store
     if store and store.lower() != "default":
-        raise AzcmError(codes.NOT_SUPPORTED,
-                        "--identity-key-store: only 'Default' is supported (no TPM).")
+        raise AzcmError(codes.NOT_SUPPORTED, Localized(
+            "--identity-key-store: only 'Default' is supported (no TPM).",
+            "--identity-key-store: サポートされるのは 'Default' だけです (TPM は使用できません)。"))
     if azure.method(context) == "service-principal":
         azure.check_principal_flags(context)
     flags = Flags(context)
@@ -78,28 +71,31 @@ def validate(context: Context[ConnectOptions]) -> Flags:
 def _check(context: Context[ConnectOptions], flags: Flags) -> None:
     correlation = context.options.correlation_id
     if correlation and not GUID.match(correlation):
-        raise AzcmError(codes.INVALID_ARGUMENT,
-                        f"--correlation-id={correlation!r}: a GUID is expected.")
+        raise AzcmError(codes.INVALID_ARGUMENT, Localized(
+            f"--correlation-id={correlation!r}: a GUID is expected.",
+            f"--correlation-id={correlation!r}: GUID を指定してください。"))
     if flags.tenant and not (GUID.match(flags.tenant) or DOMAIN.match(flags.tenant)):
-        raise AzcmError(codes.INVALID_ARGUMENT,
-                        f"--tenant-id={flags.tenant!r}: a GUID (or a domain) is expected.")
+        raise AzcmError(codes.INVALID_ARGUMENT, Localized(
+            f"--tenant-id={flags.tenant!r}: a GUID (or a domain) is expected.",
+            f"--tenant-id={flags.tenant!r}: GUID (またはドメイン) を指定してください。"))
     if flags.private_link_scope and not SCOPE.match(flags.private_link_scope):
-        raise AzcmError(codes.INVALID_ARGUMENT,
-                        "--private-link-scope: the resource ID of a private link scope is "
-                        "expected (/subscriptions/.../providers/Microsoft.HybridCompute/"
-                        "privateLinkScopes/NAME).")
-    builtin = not flags.cloud.lower().startswith("https://")
-    if builtin and flags.location not in REGIONS:
-        raise AzcmError(codes.UNKNOWN_REGION,
-                        f"--location={flags.location!r} is not a region of {flags.cloud}.")
+        shape = "/subscriptions/.../providers/Microsoft.HybridCompute/privateLinkScopes/NAME"
+        raise AzcmError(codes.INVALID_ARGUMENT, Localized(
+            f"--private-link-scope: the resource ID of a private link scope is expected "
+            f"({shape}).",
+            f"--private-link-scope: プライベート リンク スコープのリソース ID を指定してください "
+            f"({shape})。"))
+    clouds.check_region(flags.cloud, flags.location)
 
 
 def resource_name(given: str | None) -> str:
     if given:
         if not NAME.match(given):
-            raise AzcmError(codes.INVALID_ARGUMENT,
-                            f"--resource-name={given!r}: use 1-54 letters, digits, '-' and "
-                            "'_', ending with a letter or digit.")
+            raise AzcmError(codes.INVALID_ARGUMENT, Localized(
+                f"--resource-name={given!r}: use 1-54 letters, digits, '-' and '_', ending "
+                "with a letter or digit.",
+                f"--resource-name={given!r}: 英字、数字、'-'、'_' の 1～54 文字で、英字か数字で"
+                "終わる名前を指定してください。"))
         return given
     host = socket.gethostname().split(".")[0]
     if not NAME.match(host):
@@ -117,9 +113,11 @@ def parse_tags(text: str | None) -> dict[str, str]:
     for pair in _split(text, ","):
         parts = _split(pair, "=")
         if len(parts) != 2 or not parts[0].strip():
-            raise AzcmError(codes.INVALID_ARGUMENT,
-                            f"--tags: '{pair}' is not Name=Value; separate pairs with "
-                            "commas and single-quote names or values with spaces.")
+            raise AzcmError(codes.INVALID_ARGUMENT, Localized(
+                f"--tags: '{pair}' is not Name=Value; separate pairs with commas and "
+                "single-quote names or values with spaces.",
+                f"--tags: '{pair}' は 名前=値 の形式ではありません。ペアはコンマで区切り、空白を"
+                "含む名前や値は単一引用符で囲んでください。"))
         tags[_unquote(parts[0])] = _unquote(parts[1])
     return tags
 
@@ -159,10 +157,11 @@ def network_precheck(context: Context[ConnectOptions], cloud: CloudEndpoints,
     if blocked:
         first = blocked[0]
         raise AzcmError(codes.NETWORK_ERROR, Localized(
-            f"{first.endpoint.url} is not reachable ({first.layer}: {first.reason}). Run "
-            "'azcmagent check' for the full diagnosis, or --ignore-network-check to go on.",
-            f"{first.endpoint.url} に到達できません ({first.layer}: {first.reason})。詳しくは "
-            "'azcmagent check' を実行してください。"))
+            f"{first.endpoint.url} is not reachable ({first.blocker('en')}). Run 'azcmagent "
+            "check' for the full diagnosis, or --ignore-network-check to go on.",
+            f"{first.endpoint.url} に到達できません ({first.blocker('ja')})。詳しくは "
+            "'azcmagent check' を実行してください。--ignore-network-check を付けると、この確認を"
+            "省略して続行します。"))
 
 
 def subscription_id(arm: Arm, given: str) -> str:
@@ -172,12 +171,14 @@ def subscription_id(arm: Arm, given: str) -> str:
         found = [s for s in arm.subscriptions() if str(s.get("displayName", "")).lower()
                  == given.lower()]
     except ArmError as error:
-        raise AzcmError(codes.SUBSCRIPTION_LOOKUP_FAILED,
-                        f"Listing subscriptions failed: {error.message}") from None
+        raise AzcmError(codes.SUBSCRIPTION_LOOKUP_FAILED, Localized(
+            "Listing subscriptions failed.", "サブスクリプションの一覧を取得できませんでした。"),
+            quoted=error.message) from None
     if len(found) != 1:
-        raise AzcmError(codes.SUBSCRIPTION_LOOKUP_FAILED,
-                        f"{len(found)} subscriptions visible to this identity are named "
-                        f"'{given}'.")
+        raise AzcmError(codes.SUBSCRIPTION_LOOKUP_FAILED, Localized(
+            f"{len(found)} subscriptions visible to this identity are named '{given}'.",
+            f"サインインしたアカウントから見える '{given}' という名前のサブスクリプションは "
+            f"{len(found)} 個です。"))
     return str(found[0]["subscriptionId"])
 
 
@@ -185,7 +186,8 @@ def register_providers(arm: Arm, subscription: str) -> None:
     for namespace in PROVIDERS:
         try:
             if arm.registration(subscription, namespace) != "Registered":
-                log.info("Registering resource provider %s", namespace)
+                log.info(Localized("Registering resource provider %s",
+                                   "リソース プロバイダー %s を登録しています"), namespace)
                 arm.register(subscription, namespace)
         except ArmError as error:  # the Onboarding role may not: go on, as the real agent does
             log.debug("Provider %s: %s %s", namespace, error.status, error.message)
@@ -194,7 +196,8 @@ def register_providers(arm: Arm, subscription: str) -> None:
 def ensure_group(arm: Arm, subscription: str, group: str, location: str) -> None:
     try:
         if not arm.group_exists(subscription, group):
-            log.info("Creating resource group %s in %s", group, location)
+            log.info(Localized("Creating resource group %s in %s",
+                               "リソース グループ %s を %s に作成しています"), group, location)
             arm.create_group(subscription, group, location)
     except ArmError as error:  # reading groups may be denied; creating the machine will tell
         log.debug("Resource group %s: %s %s", group, error.status, error.message)
@@ -214,5 +217,9 @@ def identity_certificate(http: requests.Session, his_base: str, vm_id: str,
     try:
         return His(http, his_base).certificate(vm_id, rsa_signer(key_pem))
     except HisError as error:
-        code = 105 if error.step == "challenge" else 81
-        raise AzcmError(code, f"{error.step}: {error.message}") from None
+        code = codes.SIGNED_MESSAGE_FAILED if error.step == "challenge" \
+            else codes.MSI_CERTIFICATE_DOWNLOAD_FAILED
+        raise AzcmError(code, Localized(
+            f"The Hybrid Identity Service failed at step '{error.step}'.",
+            f"Hybrid Identity Service の手順 '{error.step}' で失敗しました。"),
+            quoted=error.message) from None

@@ -12,14 +12,16 @@ from __future__ import annotations
 from typing import Any
 
 from cmagent.agent import log
+from cmagent.errors import Localized
 from cmagent.wire.arm import Arm
 from cmagent.wire.arm import ArmError
 
 
 class Undo:
     def __init__(self) -> None:
-        self.sentence = ""
+        self.sentence: Localized | None = None
         self.left_behind: bool | None = False
+        self.deleted = False
 
 
 def undo_create(arm: Arm, resource_id: str, vm_id: str, created: bool) -> Undo:
@@ -34,18 +36,37 @@ def undo_create(arm: Arm, resource_id: str, vm_id: str, created: bool) -> Undo:
     except ArmError as error:
         log.error("Could not delete %s: %s", resource_id, error.message)
         outcome.left_behind = True if created else None
-        state = "was created" if created else "may have been created"
-        outcome.sentence = (f" The resource {resource_id} {state} but could not be deleted "
-                            f"({error.code or error.message}); delete it with: {cleanup}")
+        outcome.sentence = _not_deleted(resource_id, created, error.code or "", cleanup)
         return outcome
     except KeyboardInterrupt:
         outcome.left_behind = None
-        outcome.sentence = (f" Interrupted while deleting {resource_id}: if it exists, delete "
-                            f"it with: {cleanup}")
+        outcome.sentence = Localized(
+            f"Interrupted while deleting {resource_id}: if it exists, delete it with: {cleanup}",
+            f"{resource_id} の削除中に中断されました。存在する場合は次のコマンドで削除して"
+            f"ください: {cleanup}")
         return outcome
-    log.info("Deleted %s, created by this run", resource_id)
-    outcome.sentence = f" The resource {resource_id} created by this run was deleted again."
+    log.info(Localized(f"Deleted {resource_id}, created by this run",
+                       f"この実行で作成した {resource_id} を削除しました"))
+    outcome.deleted = True
+    outcome.sentence = Localized(
+        f"The resource {resource_id} created by this run was deleted again.",
+        f"この実行で作成したリソース {resource_id} は削除しました。")
     return outcome
+
+
+def _not_deleted(resource_id: str, created: bool, code: str, cleanup: str) -> Localized:
+    tag = f" ({code})" if code else ""
+    if created:
+        return Localized(
+            f"The resource {resource_id} was created but could not be deleted{tag}; delete it "
+            f"with: {cleanup}",
+            f"リソース {resource_id} は作成されましたが削除できませんでした{tag}。次のコマンドで"
+            f"削除してください: {cleanup}")
+    return Localized(
+        f"The resource {resource_id} may have been created but could not be deleted{tag}; "
+        f"delete it with: {cleanup}",
+        f"リソース {resource_id} が作成された可能性がありますが、削除できませんでした{tag}。"
+        f"次のコマンドで削除してください: {cleanup}")
 
 
 def _ours(machine: dict[str, Any] | None, vm_id: str) -> bool:
@@ -53,14 +74,17 @@ def _ours(machine: dict[str, Any] | None, vm_id: str) -> bool:
     return str(properties.get("vmId", "")).lower() == vm_id.lower()
 
 
-def earlier_run_sentence(existing: dict[str, Any], earlier: dict[str, Any]) -> str:
+def earlier_run_sentence(existing: dict[str, Any], earlier: dict[str, Any]) -> Localized | None:
     """When the resource that blocks this connect was made by an unfinished earlier connect of
     this machine (its vmId in the last result file), say so and how to clean up."""
     unfinished = earlier.get("status") == "running" or earlier.get("resourceLeftBehind") \
         is not False
     if not (unfinished and earlier.get("vmId") and _ours(existing, str(earlier["vmId"]))):
-        return ""
+        return None
     resource_id = str(existing.get("id") or earlier.get("resourceId", ""))
-    return (f" An earlier connect of this machine (started {earlier.get('startedAt', '?')}) "
-            f"created it and did not finish; delete it with: az resource delete --ids "
-            f"{resource_id}, then connect again.")
+    started = earlier.get("startedAt", "?")
+    return Localized(
+        f"An earlier connect of this machine (started {started}) created it and did not "
+        f"finish; delete it with: az resource delete --ids {resource_id}, then connect again.",
+        f"このマシンの以前の connect ({started} 開始) が作成し、完了していません。"
+        f"az resource delete --ids {resource_id} で削除してから、もう一度接続してください。")

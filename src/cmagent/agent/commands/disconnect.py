@@ -41,43 +41,56 @@ def run(context: Context[DisconnectOptions]) -> Result:
         return result
 
 
-def _saved(context: Context[DisconnectOptions]) -> tuple[Connection | None, str]:
+def _saved(context: Context[DisconnectOptions]) -> tuple[Connection | None, AzcmError | None]:
     """The connection, and what is wrong with its files when --force-local-only meets damaged
     ones (the one case where damage does not stop the command)."""
     try:
-        return connection.load(context.paths), ""
+        return connection.load(context.paths), None
     except AzcmError as error:
         if not context.options.force_local_only:
             raise
-        return None, error.detail_text("en")
+        return None, error
 
 
-def _cleaned(context: Context[DisconnectOptions], damage: str) -> Result:
+def _cleaned(context: Context[DisconnectOptions], damage: AzcmError | None) -> Result:
     """--force-local-only without a readable connection: whatever is left goes."""
     _forget(context)
     if damage:
-        log.warning("Removed the damaged connection files: %s", damage)
-        text = ("Removed this machine's damaged connection files; it is disconnected locally "
-                "(any resource in Azure was not touched).")
+        log.warning(Localized(
+            f"Removed the damaged connection files: {damage.detail_text('en')}",
+            f"壊れた接続ファイルを削除しました: {damage.detail_text('ja')}"))
+        text = Localized(
+            "Removed this machine's damaged connection files; it is disconnected locally (any "
+            "resource in Azure was not touched).",
+            "このマシンの壊れた接続ファイルを削除しました。ローカルで切断されています (Azure の"
+            "リソースには変更を加えていません)。")
     else:
-        text = "This machine was not connected; its local connection state is clean."
-    return Result(text, {"status": "success", "resourceId": "", "forceLocalOnly": True,
-                         "damagedFilesRemoved": bool(damage)})
+        text = Localized("This machine was not connected; its local connection state is clean.",
+                         "このマシンは接続されていませんでした。ローカルの接続状態はクリーンです。")
+    return Result(text.pick(context.env.lang), {
+        "status": "success", "resourceId": "", "forceLocalOnly": True,
+        "damagedFilesRemoved": bool(damage)})
 
 
 def _disconnect(context: Context[DisconnectOptions], saved: Connection | None) -> Result:
     if saved is None:
         raise AzcmError(codes.DISCONNECT_FAILED, Localized(
             "This machine is not connected to Azure.",
-            "このマシンは Azure に接続されていません。"))
+            "このマシンは Azure に接続されていません。"), remedy="not-connected")
     local_only = context.options.force_local_only
     if not local_only:
         _delete_in_azure(context, saved)
     _forget(context)
-    log.info("Disconnected machine from Azure")
-    where = "locally only; the resource in Azure was not touched" if local_only \
-        else "and deleted its resource in Azure"
-    return Result(f"Disconnected machine {saved.resource_id} ({where}).",
+    log.info(Localized("Disconnected machine from Azure", "マシンを Azure から切断しました"))
+    resource = saved.resource_id
+    done = Localized(
+        f"Disconnected machine {resource} (locally only; the resource in Azure was not "
+        "touched).",
+        f"マシン {resource} を切断しました (ローカルのみ。Azure のリソースには変更を加えて"
+        "いません)。") if local_only else Localized(
+        f"Disconnected machine {resource} (and deleted its resource in Azure).",
+        f"マシン {resource} を切断し、Azure のリソースを削除しました。")
+    return Result(done.pick(context.env.lang),
                   {"status": "success", "resourceId": saved.resource_id,
                    "forceLocalOnly": local_only})
 
@@ -90,16 +103,19 @@ def _delete_in_azure(context: Context[DisconnectOptions], saved: Connection) -> 
     given_cloud = context.options.cloud
     cloud = azure.resolve_cloud(given_cloud, http) if given_cloud else saved.cloud
     token = azure.sign_in(context, cloud, http, context.options.tenant_id or saved.tenant_id)
-    log.info("Deleting resource %s", saved.resource_id)
+    log.info(Localized("Deleting resource %s", "リソース %s を削除しています"), saved.resource_id)
     try:
         Arm(http, cloud.arm, token, saved.correlation_id).delete_machine(saved.resource_id)
     except ArmError as error:
         if error.status == 403:
-            raise AzcmError(codes.DELETE_RESOURCE_FAILED, f"{error.message} Grant 'Azure "
-                            "Connected Machine Resource Administrator', or run 'azcmagent "
-                            "disconnect --force-local-only' if the resource is gone.") from None
-        raise AzcmError(codes.DISCONNECT_FAILED,
-                        f"Deleting {saved.resource_id} failed: {error.message}") from None
+            raise AzcmError(codes.DELETE_RESOURCE_FAILED, Localized(
+                f"Azure Resource Manager refused to delete {saved.resource_id}.",
+                f"Azure Resource Manager が {saved.resource_id} の削除を拒否しました。"),
+                quoted=error.message) from None
+        raise AzcmError(codes.DISCONNECT_FAILED, Localized(
+            f"Deleting {saved.resource_id} failed.",
+            f"{saved.resource_id} を削除できませんでした。"),
+            quoted=error.message) from None
 
 
 def _forget(context: Context[DisconnectOptions]) -> None:

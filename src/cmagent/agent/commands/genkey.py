@@ -9,6 +9,7 @@ from cmagent.agent.main import Context
 from cmagent.agent.options import NoOptions
 from cmagent.agent.output import Result
 from cmagent.errors import AzcmError
+from cmagent.errors import Localized
 from cmagent.errors import codes
 from cmagent.machine.files import atomic_write
 
@@ -19,8 +20,9 @@ def run(context: Context[NoOptions]) -> Result:
     try:
         atomic_write(path, private_pem, 0o600)
     except OSError as error:
-        raise AzcmError(codes.RSA_KEY_FAILED,
-                        f"Cannot save the private key to {path}: {error.strerror}.") from None
+        raise AzcmError(codes.RSA_KEY_FAILED, Localized(
+            f"Cannot save the private key to {path}.", f"秘密キーを {path} に保存できません。"),
+            quoted=error.strerror) from None
     public_key = base64.b64encode(public_der).decode()
     log.debug("Saved a new private key to %s", path)
     return Result(public_key, {"status": "success", "publicKey": public_key,
@@ -35,7 +37,7 @@ def _new_key_pair() -> tuple[bytes, bytes]:
     try:
         key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     except Exception as error:  # the backend reports failures with several exception types
-        raise AzcmError(codes.RSA_KEY_FAILED, f"RSA key generation failed: {error}.") from None
+        raise AzcmError(codes.RSA_KEY_FAILED, quoted=str(error)) from None
     private_pem = key.private_bytes(serialization.Encoding.PEM,
                                     serialization.PrivateFormat.TraditionalOpenSSL,
                                     serialization.NoEncryption())

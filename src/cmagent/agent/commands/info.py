@@ -47,6 +47,6 @@ def help_text(context: Context[HelpOptions]) -> Result:
     from cmagent.agent.table import ROOT
 
     words = list(context.options.command)
-    invocation = cli.parse([*words, "--help"], ROOT)
+    invocation = cli.parse([*words, "--help"], ROOT, context.env.lang)
     return Result(invocation.help_text, {"command": " ".join(invocation.path),
                                          "help": invocation.help_text})

@@ -42,7 +42,9 @@ def run(context: Context[LogsOptions]) -> Result:
     try:
         atomic_write(target, archive, 0o600)
     except OSError as error:
-        raise AzcmError(codes.INVALID_ARGUMENT, f"--output {target}: {error.strerror}.") from None
+        raise AzcmError(codes.INVALID_ARGUMENT, Localized(
+            f"--output {target} cannot be written.", f"--output {target} に書き込めません。"),
+            quoted=error.strerror) from None
     log.debug("Collected %d files into %s", len(files), target)
     return Result(str(target), {"status": "success", "path": str(target),
                                 "files": [_member(context.paths, f) for f in files]})

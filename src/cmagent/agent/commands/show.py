@@ -13,6 +13,7 @@ from cmagent.agent.main import Context
 from cmagent.agent.options import ShowOptions
 from cmagent.agent.output import Result
 from cmagent.errors import AzcmError
+from cmagent.errors import Localized
 from cmagent.errors import codes
 from cmagent.machine import channel
 from cmagent.machine import clones
@@ -66,9 +67,11 @@ def _selected(wanted: list[str], fields: tuple[tuple[str, str], ...]) -> list[tu
     for name in wanted:
         match = next((f for f in fields if name.lower() in (f[0].lower(), f[1].lower())), None)
         if match is None:
-            raise AzcmError(codes.INVALID_ARGUMENT,
-                            f"'{name}' is not a property of show; use a display name or a "
-                            "JSON key from 'azcmagent show --json'.")
+            raise AzcmError(codes.INVALID_ARGUMENT, Localized(
+                f"'{name}' is not a property of show; use a display name or a JSON key from "
+                "'azcmagent show --json'.",
+                f"'{name}' は show のプロパティではありません。表示名か、'azcmagent show --json' "
+                "の JSON キーを指定してください。"))
         chosen.append(match)
     return chosen
 
@@ -133,7 +136,7 @@ def _copy_status(saved: Connection | None, lang: str) -> dict[str, str]:
     if saved is None or not differing:
         return {}
     sentence = clones.copy_sentence(saved.resource_id, differing)
-    log.warning("%s", sentence.en)
+    log.warning(sentence)
     return {"status": "Error", "errorCode": clones.CODE, "errorDetails": sentence.pick(lang),
             "lastHeartbeat": ""}
 

@@ -1,0 +1,153 @@
+"""Each message fits what just happened: Ctrl+C during device sign-in, disconnect on a machine
+that is not connected, the remedy after a rolled-back connect, a --cloud that was given, an
+access token for another cloud, JSON output that has no "message above", and check's region
+and endpoint list."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from cmagent.agent import azure
+from cmagent.agent import clouds
+from cmagent.errors import BY_CODE
+from cmagent.errors import render_json
+from cmagent.wire import entra
+from tests.agent.test_onboarding import ADMINISTRATOR
+from tests.agent.test_onboarding import flags_file
+from tests.agent.test_onboarding import new_user
+from tests.agent.test_onboarding import user_flags
+from tests.agent.test_onboarding import user_token
+from tests.net import free_port
+
+BIN = Path(sys.executable).parent
+
+
+@pytest.mark.parametrize("after_seconds", [0.3, 1.0])
+def test_ctrl_c_while_waiting_for_device_sign_in_is_azcm0011_at_once(
+        agent_root, himds, trusting, tmp_path, after_seconds) -> None:
+    onboarding = trusting.quickstart()
+    trusting.admin.call("PATCH", "/settings", {"deviceCodeInterval": 1})  # polls in between
+    agent = subprocess.Popen([str(BIN / "azcmagent"), "connect", "--config",
+                              user_flags(tmp_path, onboarding)],
+                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             env={**os.environ, "AZCMAGENT_ROOT": str(agent_root)})
+    assert agent.stdout is not None
+    lines = []
+    for line in agent.stdout:
+        lines.append(line)
+        if re.search(r"enter the code \w+ to authenticate", line):
+            break
+    time.sleep(after_seconds)  # waiting for the person now
+    interrupted = time.monotonic()
+    agent.send_signal(signal.SIGINT)
+    status = agent.wait(timeout=30)
+    waited = time.monotonic() - interrupted
+    output = "".join(lines) + agent.stdout.read()
+    agent.stdout.close()
+    assert status == 11 and "AZCM0011" in output and "AZCM0041" not in output, output
+    assert "within 5 minutes" not in output
+    assert waited < 2.0, f"the interrupt took {waited:.1f} s to end the run"
+    assert not (agent_root / "var/opt/azcmagent/agentconfig.json").exists()
+    result = json.loads((agent_root / "var/opt/azcmagent/result/connect.json").read_text())
+    assert result["code"] == "AZCM0011" and result["phase"] == "authenticate"
+
+
+def test_disconnect_of_a_machine_never_connected_says_so(azcmagent) -> None:
+    run = azcmagent("disconnect")
+    english = azcmagent("disconnect", "--json").json["error"]
+    assert run.status == 63 and "not connected" in run.stdout, run.stdout
+    assert "--force-local-only" not in run.stdout and "step" not in run.stdout
+    assert english["remedy"] != BY_CODE[63].en.remedy and "connect" in english["remedy"]
+    assert "接続されていません" in azcmagent("disconnect", lang="ja_JP.UTF-8").stdout
+
+
+def test_azcm0105_after_rollback_does_not_ask_to_delete_what_was_deleted(
+        azcmagent, himds, trusting, tmp_path) -> None:
+    onboarding = trusting.quickstart(ADMINISTRATOR)
+    trusting.admin.call("POST", "/faults", {"service": "his", "status": 403,
+                                            "pathPattern": "/his/v1/challenges"})
+    try:
+        run = azcmagent("connect", "--config", flags_file(tmp_path, onboarding), "--json")
+    finally:
+        trusting.admin.call("DELETE", "/faults")
+    error = run.json["error"]
+    assert run.status == 105 and "was deleted again" in error["message"]
+    assert "delete" not in error["remedy"].lower().replace("was deleted again", "")
+    assert "connect" in error["remedy"]
+
+
+def test_azcm0075_with_cloud_given_points_at_the_value(azcmagent, himds, trusting,
+                                                       tmp_path) -> None:
+    url = f"https://127.0.0.1:{free_port()}"
+    run = azcmagent("connect", "--config", flags_file(tmp_path, trusting.quickstart(),
+                                                      cloud=url), "--json")
+    error = run.json["error"]
+    assert run.status == 75 and url in error["message"]
+    assert "pass --cloud" not in error["remedy"] and "given to --cloud" in error["remedy"]
+    assert "connection refused" in error["details"]
+
+
+def test_azcm0012_names_the_resource_of_the_cloud_in_use(azcmagent, himds, trusting,
+                                                         tmp_path) -> None:
+    onboarding = trusting.quickstart()
+    user = new_user(trusting, onboarding["tenantId"])
+    trusting.admin.call("POST", "/clock", {"advanceSeconds": -7200})
+    try:
+        token = user_token(trusting, user)
+    finally:
+        trusting.admin.call("POST", "/clock", {"reset": True})
+    run = azcmagent("connect", "--config", user_flags(tmp_path, onboarding), "--access-token",
+                    token, "--json")
+    error = run.json["error"]
+    assert run.status == 12 and "expired" in error["message"] and "details" not in error
+    # the local cloud takes tokens for the public audience: the catalogue's remedy is right
+    assert "https://management.azure.com/" in error["remedy"]
+
+
+def test_azcm0012_for_another_cloud_names_its_resource_manager() -> None:
+    us_government = azure.resolve_cloud("AzureUSGovernment", None)  # type: ignore[arg-type]
+    error = azure._entra_failure(entra._token_refused("access token has expired", "期限切れ"),
+                                 "", "", us_government)
+    for lang in ("en", "ja"):
+        assert "management.azure.com" not in error.remedy(lang)
+        assert "https://management.usgovcloudapi.net/" in error.remedy(lang)
+    assert render_json(error, "en")["error"]["message"].endswith("The access token has expired.")
+
+
+def test_json_texts_never_point_at_a_message_above(azcmagent, tmp_path) -> None:
+    for args in (("config", "set", "config.mode", "sleepy"), ("disconnect",),
+                 ("check", "-l", "westeurope", "--cloud", "Nowhere")):
+        error = azcmagent(*args, "--json").json["error"]
+        texts = " ".join(str(error[key]) for key in ("message", "cause", "remedy"))
+        assert "above" not in texts and "below" not in texts, (args, texts)
+    for entry in BY_CODE.values():
+        for texts in (entry.en, entry.ja):
+            assert "above" not in texts.remedy + texts.cause and "上の" not in texts.remedy \
+                and "上に示" not in texts.cause + texts.remedy, entry
+
+
+def test_check_validates_the_region_like_connect(azcmagent) -> None:
+    run = azcmagent("check", "-l", "nonsense")
+    assert run.status == 20 and "AZCM0020" in run.stdout and "nonsense-gas" not in run.stdout
+
+
+def test_each_endpoint_is_listed_once_with_all_it_serves() -> None:
+    for region in ("westeurope", "koreacentral"):  # the second has no HIS host of its own
+        listed = clouds.endpoints(clouds.BUILT_IN["AzureCloud"], region)
+        urls = [e.url for e in listed]
+        assert len(urls) == len(set(urls)), urls
+    served = {e.url: e.check_ids for e in clouds.endpoints(clouds.BUILT_IN["AzureCloud"],
+                                                            "koreacentral")}
+    assert served["https://gbl.his.arc.azure.com"] == ("arc.his.global", "arc.his.regional")
+    custom = clouds.custom_endpoints("https://127.0.0.1:8443")
+    assert [e.url for e in custom] == ["https://127.0.0.1:8443"]
+    assert custom[0].check_ids == ("aad.login", "arm", "arc.his.global")
