@@ -151,3 +151,24 @@ def test_each_endpoint_is_listed_once_with_all_it_serves() -> None:
     custom = clouds.custom_endpoints("https://127.0.0.1:8443")
     assert [e.url for e in custom] == ["https://127.0.0.1:8443"]
     assert custom[0].check_ids == ("aad.login", "arm", "arc.his.global")
+
+
+def test_check_remedy_fits_a_check_that_just_ran(azcmagent) -> None:
+    run = azcmagent("check", "--cloud", f"https://127.0.0.1:{free_port()}", "-l", "westeurope",
+                    "--json")
+    remedy = run.json["error"]["remedy"]
+    assert run.status == 26 and "'azcmagent check'" not in remedy
+    assert "--private-link-scope" not in remedy and "--enable-pls-check" in remedy
+
+
+def test_the_help_a_remedy_names_is_the_failed_commands(azcmagent) -> None:
+    assert "'azcmagent show --help'" in azcmagent("show", "--bogus").stdout
+    assert "'azcmagent config set --help'" in azcmagent("config", "set", "config.mode",
+                                                        "sleepy").stdout
+    assert "'azcmagent <command> --help'" in azcmagent("frobnicate").stdout
+
+
+def test_config_clear_says_what_the_value_is_now(azcmagent) -> None:
+    azcmagent("config", "set", "proxy.url", "http://proxy:3128")
+    ja = azcmagent("config", "clear", "proxy.url", lang="ja_JP.UTF-8").stdout
+    assert "既定値 (なし) に戻しました" in ja and "  " not in ja.strip()

@@ -245,6 +245,20 @@ def _split_command_words(argv: Sequence[str], root: Command) -> tuple[tuple[str,
     return tuple(path), rest
 
 
+def command_words(argv: Sequence[str], root: Command) -> str | None:
+    """The command the user meant (``config set``), as far as its words are known commands;
+    None when not even the first is one."""
+    path: list[str] = []
+    command = root
+    for word in argv:
+        child = next((c for c in command.subcommands if c.name == word), None)
+        if child is None:
+            break
+        path.append(word)
+        command = child
+    return " ".join(path) or None
+
+
 def _command_at(root: Command, path: tuple[str, ...]) -> Command:
     command = root
     for word in path:
@@ -493,10 +507,10 @@ def _read_config_file(path: str, options: Sequence[Option],
             continue
         if option is None:
             raise AzcmError(codes.INVALID_ARGUMENT, Localized(
-                f"--config {path}: key '{key}' is not a flag of this command; use long flag "
-                "names without '--'.",
-                f"--config {path}: キー '{key}' はこのコマンドのフラグではありません。'--' を"
-                "除いた長いフラグ名を使用してください。",
+                f"--config {path}: key '{key}' is not a flag of this command (keys are its "
+                "long flag names without '--').",
+                f"--config {path}: キー '{key}' はこのコマンドのフラグではありません (キーには、"
+                "このコマンドの長いフラグ名を '--' を除いて指定します)。",
             ))
         values[option.dest] = _config_value(path, option, value)
     return values
@@ -546,7 +560,7 @@ def _config_value(path: str, option: Option, value: Any) -> Any:
             and not isinstance(value, bool):
         return str(value)
     expected = Localized("true or false", "true か false") if option.kind == "bool" \
-        else Localized("a single text value", "1 つのテキスト値")
+        else Localized("a single text value", " 1 つのテキスト値")
     raise AzcmError(codes.INVALID_ARGUMENT, Localized(
         f"--config {path}: key '{option.name}' must be {expected.en}.",
         f"--config {path}: キー '{option.name}' の値は{expected.ja}である必要があります。",

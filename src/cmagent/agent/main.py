@@ -159,6 +159,9 @@ def _handler(command: cli.Command) -> Callable[[Context[Any]], Result]:
 
 
 def _fail(error: AzcmError, output: Output, args: list[str]) -> int:
+    from cmagent.agent.table import ROOT
+
+    error.command = error.command or cli.command_words(args, ROOT)
     log.error("%s: %s", error.code, error, file_only=True)  # with any quoted text
     output.error(error, log_stderr="--log-stderr" in args)
     return error.exit_status

@@ -73,6 +73,7 @@ class AzcmError(Exception):
         self.detail = detail
         self.quoted = quoted.strip() if quoted else None
         self.remedy_variant = remedy
+        self.command: str | None = None  # the words of the failed command, once known
         self.report: Any = extra.pop("report", None)  # a result to print before the error
         self.extra = extra
         super().__init__(self.message("en") + (f" ({self.quoted})" if self.quoted else ""))
@@ -102,7 +103,9 @@ class AzcmError(Exception):
     def remedy(self, lang: str) -> str:
         if self.remedy_variant:
             return self._filled(self._variant().remedy, lang)
-        return self.entry.texts(lang).remedy
+        text = self.entry.texts(lang).remedy
+        return text.replace("azcmagent <command>", f"azcmagent {self.command}") \
+            if self.command else text
 
     def _variant(self) -> Any:
         from cmagent.errors.variants import variant

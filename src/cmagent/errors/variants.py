@@ -24,12 +24,20 @@ VARIANTS: dict[tuple[int, str], Variant] = {
         "{resource} 用の新しいトークンを取得して (例: 'az account get-access-token --resource "
         "{resource}')、もう一度実行してください。")),
     (63, "not-connected"): Variant(Localized(
-        "Nothing needs undoing. To onboard this machine, run 'azcmagent connect'.",
-        "元に戻すものはありません。このマシンをオンボードするには 'azcmagent connect' を実行して"
-        "ください。"), cause=Localized(
-        "The machine has no connection to disconnect: it was never connected, or it was "
-        "disconnected before.",
-        "切断する接続がありません。このマシンは接続されたことがないか、すでに切断されています。")),
+        "Nothing needs to be done. To onboard this machine, run 'azcmagent connect'.",
+        "対処は不要です。このマシンをオンボードするには 'azcmagent connect' を実行してください。"),
+        cause=Localized(
+            "The machine has no connection to disconnect: it was never connected, or it was "
+            "disconnected before.",
+            "切断する接続がありません。このマシンは接続されたことがないか、既に切断されて"
+            "います。")),
+    (26, "in-check"): Variant(Localized(
+        "Remove what blocks each endpoint listed as blocked (name resolution, route, proxy, TLS "
+        "inspection), then run the check again; with a private link scope, add "
+        "--enable-pls-check.",
+        "遮断されていると示された各エンドポイントについて、原因 (名前解決、経路、プロキシ、TLS "
+        "インスペクション) を取り除いてから、もう一度 check を実行してください。プライベート "
+        "リンク スコープを使用する場合は --enable-pls-check を付けます。")),
     (75, "cloud-given"): Variant(Localized(
         "Check the value given to --cloud: AzureCloud, AzureUSGovernment, AzureChinaCloud, or "
         "the https URL of a cloud that answers /metadata/endpoints, reachable from this machine.",

@@ -18,7 +18,14 @@ MASK = "***"
 # In free text: user ":" password "@" host — the password runs to the last "@" of the word
 # (of the quoted string when the URL is quoted, so a password may hold spaces there); a URL
 # without a scheme is recognised by its port. A password already masked is left alone.
-_URL_PASSWORD = r"(?i)\b([a-z][a-z0-9+.-]*://[^:/@\s\"']+:)(?!\*\*\*@)([^\s\"'<>]+)(@[^@\s/\"']+)"
+# A port, "/#" and "@" is a portal link's fragment (https://host:8443/#@tenant/...), no password.
+_URL_PASSWORD = (r"(?i)\b([a-z][a-z0-9+.-]*://[^:/@\s\"']+:)(?!\*\*\*@)(?!\d{1,5}/#@)"
+                 r"([^\s\"'<>]+)(@[^@\s/\"']+)")
+# The word after a secret flag is its value, unless it is prose that names the flag: another
+# flag, a Japanese word (no space before a particle) or a joining word ("... or --cert").
+_FLAG_VALUE = (r"(?i)(--(?:service-principal-secret|access-token)(?:=|\s+))"
+               r"(?!--)(?!-[a-z]\b)(?!(?:or|and|nor|is|are|was|with|given|flag|cannot|must|to)\b)"
+               r"([^\s\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]+)")
 _QUOTED_URL_PASSWORD = (r"(?i)([\"'][a-z][a-z0-9+.-]*://[^:/@\s\"']+:)(?!\*\*\*@)([^\"'\n]+)"
                         r"(@[^@\s/\"']+)")
 _BARE_PASSWORD = (r"(?i)(?<![\w:/@.-])([a-z0-9._~%-]+:)(?!//)(?!\*\*\*@)([^\s\"'<>]+)"
@@ -38,7 +45,7 @@ _SOURCES: tuple[tuple[str, str, int, str], ...] = (
     ('"', r"(?i)(\"(?:client_?secret|password|access_?token|refresh_?token|id_?token"
      r"|service-?principal-?secret|servicePrincipalSecret|private_?key|secret)\"\s*:\s*\")"
      r"[^\"]*(\")", 0, rf"\1{MASK}\2"),
-    ("--", r"(?i)(--(?:service-principal-secret|access-token)(?:=|\s+))(\S+)", 0, rf"\1{MASK}"),
+    ("--", _FLAG_VALUE, 0, rf"\1{MASK}"),
     ("-p", r"(?i)(\s-p\s+)(\S+)", 0, rf"\1{MASK}"),
     ("://", _QUOTED_URL_PASSWORD, 0, rf"\1{MASK}\3"),
     ("://", _URL_PASSWORD, 0, rf"\1{MASK}\3"),

@@ -190,6 +190,9 @@ def claims(token: str) -> dict[str, Any]:
 def access_token(token: str, audiences: tuple[str, ...], now: float) -> str:
     found = claims(token)
     audience = str(found.get("aud", ""))
+    if not audience:
+        raise _token_refused("access token names no audience (aud)",
+                             "アクセス トークンに対象ユーザー (aud) がありません")
     if audience.rstrip("/") not in {a.rstrip("/") for a in audiences}:
         raise _token_refused(f"access token is for '{audience}', not for Azure Resource Manager",
                              f"アクセス トークンは Azure Resource Manager 用ではなく "

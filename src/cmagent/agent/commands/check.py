@@ -45,7 +45,7 @@ def run(context: Context[CheckOptions]) -> Result:
         raise AzcmError(codes.NETWORK_ERROR, Localized(
             f"{len(blocked)} required endpoint(s) unreachable: {names['en']}",
             f"必須エンドポイント {len(blocked)} 件に到達できません: {names['ja']}"),
-            report=report)
+            report=report, remedy="in-check")
     return report
 
 

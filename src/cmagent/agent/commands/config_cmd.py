@@ -21,7 +21,7 @@ _WIDTH = 54
 
 def list_settings(context: Context[NoOptions]) -> Result:
     values = settings.effective(settings.load(context.paths))
-    lines = ["Local Configuration Settings"]
+    lines = ["ローカル構成設定" if context.env.lang == "ja" else "Local Configuration Settings"]
     for prop in settings.PROPERTIES:
         lines.append(f"  {prop.label:<{_WIDTH}}: {settings.display(values[prop.name])}")
     data = {"LocalSettings": [{"Key": p.name, "Value": settings.public(values[p.name])}
@@ -62,8 +62,8 @@ def clear_setting(context: Context[PropertyOptions]) -> Result:
     log.debug("Local setting %s cleared", prop.name)
     default = settings.display(prop.default)
     return Result(Localized(f"Config property {prop.name} cleared; value is now {default}",
-                            f"構成プロパティ {prop.name} をクリアしました。現在の値は {default} "
-                            "です").pick(context.env.lang),
+                            f"構成プロパティ {prop.name} を既定値 ({default or 'なし'}) に戻し"
+                            "ました").pick(context.env.lang),
                   {"status": "success", "Key": prop.name, "Value": prop.default})
 
 
@@ -86,7 +86,7 @@ def _described(prop: settings.Property, lang: str) -> str:
 
     description, allowed = TEXTS[prop.name]
     label = f"{prop.name} (プレビュー)" if prop.preview else prop.name
-    return f"{label}\n  {description}\n  使用できる値: {allowed}\n  既定値: {default}"
+    return f"{label}\n  {description}\n  使用できる値: {allowed}\n  既定値: {default or '(なし)'}"
 
 
 def _combine(prop: settings.Property, stored: dict[str, Any], values: Any,

@@ -131,7 +131,7 @@ class Onboarding:
         self.step("network-check", Localized(
             "Testing connectivity to endpoints that are needed to connect to Azure... This "
             "might take a few minutes.",
-            "Azure への接続に必要なエンドポイントへの接続をテストしています... 数分かかる場合が"
+            "Azure への接続に必要なエンドポイントとの通信をテストしています... 数分かかる場合が"
             "あります。"))
         connect_flags.network_precheck(self.context, self.cloud, self.flags)
 

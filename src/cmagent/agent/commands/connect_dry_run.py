@@ -135,27 +135,30 @@ class DryRun:
         self.http = azure.session(self.context, time.monotonic() + azure.DEADLINE_SECONDS)
         self.cloud = self.attempt("cloud", "cloud", lambda: azure.resolve_cloud(
             self.flags.cloud, self.http), fatal=True)
-        self.passed("cloud", f"Cloud {self.cloud.name}: {self.cloud.arm}",
-                    f"クラウド {self.cloud.name}: {self.cloud.arm}")
+        where = self.cloud.name if self.cloud.name == self.cloud.arm \
+            else f"{self.cloud.name}: {self.cloud.arm}"
+        self.passed("cloud", f"Cloud {where}", f"クラウド {where}")
         self._network()
         token = self.attempt("sign-in", "authenticate", lambda: azure.sign_in(
             self.context, self.cloud, self.http, self.flags.tenant), fatal=True)
-        self.passed("sign-in", f"Signed in ({azure.method(self.context)}).",
-                    f"サインインしました ({azure.method(self.context)})。")
+        method = azure.method(self.context)
+        self.passed("sign-in", f"Signed in ({method}).",
+                    f"{_METHODS_JA.get(method, method)}でサインインしました。")
         correlation = self.context.options.correlation_id or str(uuid.uuid4())
         self.arm = Arm(self.http, self.cloud.arm, token, correlation)
 
     def _clock(self) -> None:
         observed = self.http.clock
         if observed.offset is None:
-            self.warned("clock", "The cloud's answers carry no Date: the clock was not "
-                        "compared.", "クラウドの応答に Date がないため、時計を比較していません。")
+            self.warned("clock", "No answer of the cloud carried a Date: the clock was not "
+                        "compared.", "Date ヘッダーを含むクラウドの応答がなかったため、時刻を比較"
+                        "していません。")
         elif (cause := clockskew.likely_cause(observed, self.context.env.environ)) is not None:
             self.warned("clock", cause.en, cause.ja)
         else:
             offset = clockskew.span(observed.offset)
             self.passed("clock", f"The clock is within {offset} of {observed.host}.",
-                        f"時計と {observed.host} との差は {offset} 以内です。")
+                        f"このマシンの時刻と {observed.host} の差は {offset} 以内です。")
 
     def _network(self) -> None:
         options = self.context.options
@@ -173,7 +176,7 @@ class DryRun:
         self.subscription = self.attempt("subscription", "subscription", lambda: (
             connect_flags.subscription_id(self.arm, self.flags.subscription)), fatal=True)
         self.passed("subscription", f"Subscription {self.subscription}.",
-                    f"サブスクリプション {self.subscription}。")
+                    f"サブスクリプション {self.subscription} を使用します。")
 
     def _cloud_side(self) -> None:
         arm_checks.group(self)
@@ -212,12 +215,18 @@ def run(context: Context[ConnectOptions]) -> Result:
     raise first.error
 
 
+_OUTCOMES_JA = {"passed": "成功", "failed": "失敗", "warning": "警告", "skipped": "省略"}
+_METHODS_JA = {"service-principal": "サービス プリンシパル", "device-code": "デバイス コード",
+               "access-token": "アクセス トークン", "azcli": "Azure CLI の資格情報"}
+
+
 def _report(dry: DryRun, lang: str) -> Result:
     failures = [c for c in dry.checks if c.outcome == "failed"]
     lines = [("接続のドライ ラン: 作成、変更、削除したものはありません。" if lang == "ja" else
               "Dry run of connect: nothing was created, changed or deleted.")]
     for check in dry.checks:
-        outcome = check.outcome.upper() if check.outcome == "failed" else check.outcome
+        outcome = _OUTCOMES_JA[check.outcome] if lang == "ja" else \
+            check.outcome.upper() if check.outcome == "failed" else check.outcome
         lines.append(f"  {outcome:<8} {check.id:<21} {check.text(lang)}")
         if check.quoted:
             lines.append(f"  {'':<8} {'':<21} {'詳細' if lang == 'ja' else 'Details'}: "

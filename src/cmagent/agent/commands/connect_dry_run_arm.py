@@ -112,11 +112,12 @@ def location(dry: DryRun) -> None:
                    "サブスクリプションの場所を一覧できません。", error.message)
         return
     if wanted in known:
-        dry.passed("location", f"Location {wanted} exists.", f"場所 {wanted} は存在します。")
+        dry.passed("location", f"Location {wanted} exists.",
+                   f"リージョン {wanted} はこのサブスクリプションで使用できます。")
         return
     dry.failed("location", AzcmError(codes.CREATE_RESOURCE_FAILED, Localized(
         f"The location {wanted} is not available to subscription {dry.subscription}.",
-        f"場所 {wanted} はサブスクリプション {dry.subscription} では使用できません。"),
+        f"リージョン {wanted} はサブスクリプション {dry.subscription} では使用できません。"),
         quoted=f"{CREATE_FAILED}: The location '{wanted}' is not available to subscription "
                f"{dry.subscription}."), "create")
 

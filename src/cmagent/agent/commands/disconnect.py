@@ -66,7 +66,7 @@ def _cleaned(context: Context[DisconnectOptions], damage: AzcmError | None) -> R
             "リソースには変更を加えていません)。")
     else:
         text = Localized("This machine was not connected; its local connection state is clean.",
-                         "このマシンは接続されていませんでした。ローカルの接続状態はクリーンです。")
+                         "このマシンは接続されていませんでした。ローカルに接続情報は残っていません。")
     return Result(text.pick(context.env.lang), {
         "status": "success", "resourceId": "", "forceLocalOnly": True,
         "damagedFilesRemoved": bool(damage)})
