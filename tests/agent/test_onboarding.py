@@ -180,14 +180,19 @@ def test_access_token(azcmagent, himds, trusting, tmp_path) -> None:
     assert azcmagent("connect", "--config", flags, "--access-token", token).status == 0
 
 
+def expired_user_token(cloud, onboarding: dict) -> str:
+    """A user's token issued two hours ago by the cloud's clock: expired now."""
+    user = new_user(cloud, onboarding["tenantId"])
+    cloud.admin.call("POST", "/clock", {"advanceSeconds": -7200})
+    try:
+        return user_token(cloud, user)
+    finally:
+        cloud.admin.call("POST", "/clock", {"reset": True})
+
+
 def test_expired_access_token_is_azcm0012(azcmagent, himds, trusting, tmp_path) -> None:
     onboarding = trusting.quickstart()
-    user = new_user(trusting, onboarding["tenantId"])
-    trusting.admin.call("POST", "/clock", {"advanceSeconds": -7200})
-    try:
-        token = user_token(trusting, user)
-    finally:
-        trusting.admin.call("POST", "/clock", {"reset": True})
+    token = expired_user_token(trusting, onboarding)
     flags = user_flags(tmp_path, onboarding)
     run = azcmagent("connect", "--config", flags, "--access-token", token)
     assert run.status == 12 and "expired" in run.stdout

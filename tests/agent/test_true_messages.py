@@ -22,10 +22,9 @@ from cmagent.errors import BY_CODE
 from cmagent.errors import render_json
 from cmagent.wire import entra
 from tests.agent.test_onboarding import ADMINISTRATOR
+from tests.agent.test_onboarding import expired_user_token
 from tests.agent.test_onboarding import flags_file
-from tests.agent.test_onboarding import new_user
 from tests.agent.test_onboarding import user_flags
-from tests.agent.test_onboarding import user_token
 from tests.net import free_port
 
 BIN = Path(sys.executable).parent
@@ -99,12 +98,7 @@ def test_azcm0075_with_cloud_given_points_at_the_value(azcmagent, himds, trustin
 def test_azcm0012_names_the_resource_of_the_cloud_in_use(azcmagent, himds, trusting,
                                                          tmp_path) -> None:
     onboarding = trusting.quickstart()
-    user = new_user(trusting, onboarding["tenantId"])
-    trusting.admin.call("POST", "/clock", {"advanceSeconds": -7200})
-    try:
-        token = user_token(trusting, user)
-    finally:
-        trusting.admin.call("POST", "/clock", {"reset": True})
+    token = expired_user_token(trusting, onboarding)
     run = azcmagent("connect", "--config", user_flags(tmp_path, onboarding), "--access-token",
                     token, "--json")
     error = run.json["error"]

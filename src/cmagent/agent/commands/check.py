@@ -40,8 +40,8 @@ def run(context: Context[CheckOptions]) -> Result:
     _add_clock(report, results, context.env.environ, lang)
     blocked = [r for r in results if r.endpoint.required and not r.reachable]
     if blocked:
-        names = {lang: "; ".join(f"{r.endpoint.url} ({r.blocker(lang)})" for r in blocked)
-                 for lang in ("en", "ja")}
+        names = {language: "; ".join(f"{r.endpoint.url} ({r.blocker(language)})"
+                                     for r in blocked) for language in ("en", "ja")}
         raise AzcmError(codes.NETWORK_ERROR, Localized(
             f"{len(blocked)} required endpoint(s) unreachable: {names['en']}",
             f"必須エンドポイント {len(blocked)} 件に到達できません: {names['ja']}"),
