@@ -10,6 +10,7 @@ import sys
 import time
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -147,11 +148,9 @@ def test_connect_with_a_certificate(azcmagent, himds, trusting, tmp_path, form) 
     assert run.status == 0, run.stdout
 
 
-def test_device_code_connect(agent_root, himds, trusting, tmp_path) -> None:
-    onboarding = trusting.quickstart()
-    trusting.admin.call("PATCH", "/settings", {"deviceCodeInterval": 1})
-    user = onboarding_user(trusting, onboarding)
-    flags = user_flags(tmp_path, onboarding)
+def connect_waiting_for_device_code(agent_root: Path, flags: str) -> tuple[Any, list[str], str]:
+    """A connect run by device code, read up to its prompt: the process, the lines so far and
+    the code the person would enter."""
     agent = subprocess.Popen([str(BIN / "azcmagent"), "connect", "--config", flags],
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                              env={**os.environ, "AZCMAGENT_ROOT": str(agent_root)})
@@ -161,9 +160,17 @@ def test_device_code_connect(agent_root, himds, trusting, tmp_path) -> None:
         lines.append(line)
         code = re.search(r"enter the code (\w+) to authenticate", line)
         if code:
-            break
-    assert code, lines
-    approve_device_code(trusting.session(), trusting.url, code.group(1),
+            return agent, lines, code.group(1)
+    raise AssertionError("".join(lines))
+
+
+def test_device_code_connect(agent_root, himds, trusting, tmp_path) -> None:
+    onboarding = trusting.quickstart()
+    trusting.admin.call("PATCH", "/settings", {"deviceCodeInterval": 1})
+    user = onboarding_user(trusting, onboarding)
+    agent, lines, code = connect_waiting_for_device_code(agent_root,
+                                                         user_flags(tmp_path, onboarding))
+    approve_device_code(trusting.session(), trusting.url, code,
                         user["userPrincipalName"], user["password"])
     output = agent.stdout.read()
     assert agent.wait(timeout=60) == 0, "".join(lines) + output

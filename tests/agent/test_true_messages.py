@@ -6,10 +6,7 @@ and endpoint list."""
 from __future__ import annotations
 
 import json
-import os
-import re
 import signal
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -22,6 +19,7 @@ from cmagent.errors import BY_CODE
 from cmagent.errors import render_json
 from cmagent.wire import entra
 from tests.agent.test_onboarding import ADMINISTRATOR
+from tests.agent.test_onboarding import connect_waiting_for_device_code
 from tests.agent.test_onboarding import expired_user_token
 from tests.agent.test_onboarding import flags_file
 from tests.agent.test_onboarding import user_flags
@@ -35,16 +33,8 @@ def test_ctrl_c_while_waiting_for_device_sign_in_is_azcm0011_at_once(
         agent_root, himds, trusting, tmp_path, after_seconds) -> None:
     onboarding = trusting.quickstart()
     trusting.admin.call("PATCH", "/settings", {"deviceCodeInterval": 1})  # polls in between
-    agent = subprocess.Popen([str(BIN / "azcmagent"), "connect", "--config",
-                              user_flags(tmp_path, onboarding)],
-                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                             env={**os.environ, "AZCMAGENT_ROOT": str(agent_root)})
-    assert agent.stdout is not None
-    lines = []
-    for line in agent.stdout:
-        lines.append(line)
-        if re.search(r"enter the code \w+ to authenticate", line):
-            break
+    agent, lines, _ = connect_waiting_for_device_code(agent_root,
+                                                      user_flags(tmp_path, onboarding))
     time.sleep(after_seconds)  # waiting for the person now
     interrupted = time.monotonic()
     agent.send_signal(signal.SIGINT)
