@@ -231,3 +231,9 @@ def test_a_value_beginning_with_a_dash_is_the_flags_value(words) -> None:
                     "--subscription-id", "s", "--resource-group", "g"), ROOT)
     assert parsed.options["service_principal_secret"] == "-Xy8Q~rest"
     assert parsed.options["tenant_id"] == "t"
+
+
+def test_a_misspelt_secret_flag_never_shows_its_value(azcmagent, agent_root) -> None:
+    run = azcmagent("connect", "--service-principal-secrte", "Sup3rS3cret", "-l", "westeurope")
+    assert run.status == 101 and "--service-principal-secrte" in run.stdout
+    assert "Sup3rS3cret" not in run.stdout + run.stderr + read_log(agent_root)

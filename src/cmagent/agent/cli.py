@@ -201,7 +201,7 @@ def _values_joined(words: list[str], options: Sequence[Option]) -> list[str]:
 # argparse's complaints, said in our words; anything else is quoted as argparse said it.
 _ARGPARSE_FORMS = (
     (r"unrecognized arguments: (.+)",
-     "Unknown flag or extra word: {0}.", "不明なフラグか余分な語があります: {0}"),
+     "Unknown flag or extra word: {0}.", "不明なフラグか余分な語があります: {0}。"),
     (r"argument (\S+): expected one argument",
      "{0} needs a value.", "{0} には値が必要です。"),
     (r"argument (\S+): ignored explicit argument (.+)",
@@ -215,11 +215,20 @@ def _parse_failure(message: str) -> AzcmError:
     for pattern, english, japanese in _ARGPARSE_FORMS:
         found = re.fullmatch(pattern, message)
         if found:
+            words = [_unknown_words(found.group(1)), *found.groups()[1:]]
             return AzcmError(codes.COMMAND_PARSE_FAILED,
-                             Localized(english.format(*found.groups()),
-                                       japanese.format(*found.groups())))
+                             Localized(english.format(*words), japanese.format(*words)))
     return AzcmError(codes.COMMAND_PARSE_FAILED, Localized(
         "The command line is not valid.", "コマンド ラインが正しくありません。"), quoted=message)
+
+
+def _unknown_words(words: str) -> str:
+    """The unknown flags as typed, their values never: a misspelt ``--service-principal-secret``
+    is followed by a secret the redactor cannot know."""
+    if not words.startswith("-"):
+        return words.split()[0] if " " in words else words
+    flags = [word.split("=", 1)[0] for word in words.split() if word.startswith("-")]
+    return " ".join(flags)
 
 
 def _split_command_words(argv: Sequence[str], root: Command) -> tuple[tuple[str, ...], list[str]]:

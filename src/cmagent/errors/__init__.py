@@ -115,10 +115,11 @@ class AzcmError(Exception):
     def _filled(self, text: Localized, lang: str) -> str:
         return text.pick(lang).format_map(self.extra)
 
-    def refined(self, detail: str | Localized | None) -> AzcmError:
-        """The same failure with another detail (its quote, remedy and facts kept)."""
+    def refined(self, detail: str | Localized | None, remedy: str | None = None) -> AzcmError:
+        """The same failure with another detail (its quote, facts and, unless another is
+        named, its remedy variant kept)."""
         return AzcmError(self.entry.code, detail, quoted=self.quoted,
-                         remedy=self.remedy_variant, report=self.report, **self.extra)
+                         remedy=remedy or self.remedy_variant, report=self.report, **self.extra)
 
 
 def language(environ: Mapping[str, str]) -> str:

@@ -256,10 +256,9 @@ def _failed(onboarding: Onboarding, error: AzcmError) -> AzcmError:
     _record(onboarding.context, onboarding, error.exit_status)
     if undone.sentence is None:
         return error
-    refined = error.refined(joined(error.detail, undone.sentence))
-    if undone.deleted and error.entry.code == codes.SIGNED_MESSAGE_FAILED:
-        refined.remedy_variant = "resource-deleted"
-    return refined
+    deleted = undone.deleted and error.entry.code == codes.SIGNED_MESSAGE_FAILED
+    return error.refined(joined(error.detail, undone.sentence),
+                         remedy="resource-deleted" if deleted else None)
 
 
 def _record(context: Context[ConnectOptions], onboarding: Onboarding, code: int) -> None:

@@ -34,7 +34,7 @@ class Check:
     """One check's outcome: passed, failed (with the error connect would raise at step
     ``surfaces``), warning or skipped."""
 
-    __slots__ = ("detail", "error", "id", "outcome", "quoted", "surfaces")
+    __slots__ = ("_quoted", "detail", "error", "id", "outcome", "surfaces")
 
     def __init__(self, check_id: str, outcome: str, detail: str | Localized = "",
                  error: AzcmError | None = None, surfaces: str = "",
@@ -44,7 +44,12 @@ class Check:
         self.detail = detail
         self.error = error
         self.surfaces = surfaces
-        self.quoted = error.quoted if error is not None else quoted  # the service's own words
+        self._quoted = quoted  # a warning's outside text; a failure's is its error's
+
+    @property
+    def quoted(self) -> str | None:
+        """The service's own words, if it said any."""
+        return self.error.quoted if self.error is not None else self._quoted
 
     def text(self, lang: str) -> str:
         if self.error is not None:
