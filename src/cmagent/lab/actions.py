@@ -128,10 +128,12 @@ def copy_of_connected_machine(lab: Lab, context: Context, fingerprint: bool = Tr
         raise SetUpFailed(f"the original did not connect: {connected.stdout}")
     _copy_state(original.merged / AGENT_STATE, context.machine.merged / AGENT_STATE,
                 fingerprint)
+    # Up and past its first heartbeat (refused or not), as a copy that booted a while ago:
+    # on a loaded machine the first heartbeat can take seconds after the socket appears.
     _must(context, "sh", "-c", "systemctl stop himdsd; rm -f /var/opt/azcmagent/socks/"
-          "himds.sock; systemctl start himdsd; for i in $(seq 100); do azcmagent show status "
-          ">/dev/null 2>&1 && test -S /var/opt/azcmagent/socks/himds.sock && exit 0; sleep 0.1;"
-          " done; exit 1")
+          "himds.sock; systemctl start himdsd; for i in $(seq 300); do test -S "
+          "/var/opt/azcmagent/socks/himds.sock && ! azcmagent show status 2>/dev/null | grep -q "
+          "': Disconnected' && exit 0; sleep 0.1; done; exit 1")
 
 
 def _copy_state(source: Path, target: Path, keep_fingerprint: bool) -> None:
