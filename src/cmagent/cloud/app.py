@@ -35,6 +35,7 @@ from cmagent.cloud.arm.throttle import Throttle
 from cmagent.cloud.clock import Clock
 from cmagent.cloud.faults import Faults
 from cmagent.cloud.given import Operator
+from cmagent.cloud.his import beats
 from cmagent.cloud.his import routes as his_routes
 from cmagent.cloud.his.identity_ca import IdentityCA
 from cmagent.cloud.his.service import His
@@ -70,6 +71,7 @@ class Services:
         self.throttle = Throttle(self.clock, shared)
         self.faults = Faults(shared)
         self.identity_ca = IdentityCA(data_dir)
+        self.heartbeats = beats.book(store)
         self.admin_key = (data_dir / "admin.key").read_text().strip()
 
     def entra(self) -> Entra:
@@ -79,7 +81,8 @@ class Services:
         return Arm(self.store, self.clock, self.authenticator, self.throttle)
 
     def his(self) -> His:
-        return His(self.store, self.clock, self.authenticator, self.identity_ca)
+        return His(self.store, self.clock, self.authenticator, self.identity_ca,
+                   self.heartbeats)
 
     def operator(self) -> Operator:
         return Operator(self.name, self.data_dir, self.admin_key, self.store, self.clock,

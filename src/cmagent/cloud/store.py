@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -47,7 +48,10 @@ class Store:
         _private_sqlite_file(url)
         self.engine = _engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        self._write_lock = threading.RLock()
+        self.write_lock = threading.RLock()
+        # Run before any session (a write-behind book writes what it holds) and on close.
+        self.before_use: list[Callable[[], None]] = []
+        self.before_close: list[Callable[[], None]] = []
         try:
             self._migrate()
         except exc.SQLAlchemyError as error:
@@ -75,6 +79,7 @@ class Store:
     @contextmanager
     def session(self) -> Iterator[Session]:
         """A session committed on success and rolled back on any failure."""
+        self._prepare_use()
         session = self._sessions()
         try:
             yield session
@@ -89,13 +94,14 @@ class Store:
     def writing(self) -> Iterator[Session]:
         """A session for read-modify-write sequences that must not interleave (SQLite allows
         one writer; serialising here avoids 'database is locked' under concurrent requests)."""
-        with self._write_lock, self.session() as session:
+        with self.write_lock, self.session() as session:
             yield session
 
     @contextmanager
     def raw_writing(self) -> Iterator[Any]:
         """A DB-API cursor in a transaction, for ``Prepared`` statements on the hottest paths."""
-        with self._write_lock:
+        with self.write_lock:
+            self._prepare_use()
             connection = self.engine.raw_connection()
             try:
                 yield connection.cursor()
@@ -105,6 +111,10 @@ class Store:
                 raise
             finally:
                 connection.close()
+
+    def _prepare_use(self) -> None:
+        for hook in self.before_use:
+            hook()
 
     def prepare(self, statement: ClauseElement) -> Prepared:
         return Prepared(statement, self.engine.dialect)
@@ -130,6 +140,10 @@ class Store:
         return list(session.scalars(query))
 
     def close(self) -> None:
+        for hook in self.before_close:
+            hook()
+        self.before_use.clear()
+        self.before_close.clear()
         self.engine.dispose()
 
 

@@ -11,15 +11,9 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
-from sqlalchemy import Table
-from sqlalchemy import bindparam
-from sqlalchemy import func
-from sqlalchemy import insert
 from sqlalchemy import select
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from cmagent.cloud import models
@@ -28,13 +22,13 @@ from cmagent.cloud.arm.auth import Authenticator
 from cmagent.cloud.arm.machines import resource_id
 from cmagent.cloud.clock import Clock
 from cmagent.cloud.clock import iso
+from cmagent.cloud.his import beats
 from cmagent.cloud.his import proof
 from cmagent.cloud.his.identity_ca import IdentityCA
 from cmagent.cloud.his.proof import his_error
 from cmagent.cloud.http import HttpError
 from cmagent.cloud.http import Request
 from cmagent.cloud.http import Response
-from cmagent.cloud.store import Prepared
 from cmagent.cloud.store import Store
 
 HIS_AUDIENCES = ("https://his.arc.azure.com", "https://his.arc.azure.com/")
@@ -59,11 +53,7 @@ class His:
     clock: Clock
     authenticator: Authenticator
     identity_ca: IdentityCA
-
-    @cached_property
-    def heartbeat_statements(self) -> tuple[Prepared, Prepared, Prepared]:
-        return self.store.prepare(_HEARTBEAT_QUERY), self.store.prepare(_HEARTBEAT_UPDATE), \
-            self.store.prepare(_EVENT_INSERT)
+    heartbeats: beats.DirectBook
 
 
 def regional_base(request: Request, location: str) -> str:
@@ -159,48 +149,26 @@ def heartbeat(his: His, request: Request) -> Response:
     caller = his.authenticator.authenticate(request, audiences=HIS_AUDIENCES)
     body = _json(request)
     now = his.clock.now()
-    # Prepared statements on a DB-API cursor: this is the service's hottest path.
-    query, change, event = his.heartbeat_statements
-    with his.store.raw_writing() as cursor:
-        row = query.first(cursor, vm_id=request.params["vm"].lower())
+    vm_id = request.params["vm"]
+
+    def decide(row: Any) -> beats.Beat:
         if row is None or not row.identity_app_id:
-            raise his_error(404, "MachineNotFound", f"No machine with vmId "
-                                                    f"'{request.params['vm']}' and a "
+            raise his_error(404, "MachineNotFound", f"No machine with vmId '{vm_id}' and a "
                                                     "system-assigned identity exists.")
         if caller.app_id != row.identity_app_id:
             raise his_error(403, "IdentityMismatch", "The token is not the machine's identity.")
         clone = _clone_detected(row, body, now)
-        changes = _cloned_changes(row) if clone else _heartbeat_changes(row, body, now)
-        change.run(cursor, machine_id=row.id, **changes)
-        for at, status, detail in [] if clone else _status_events(row, changes, now):
-            event.run(cursor, machine_id=row.id, at=at, status=status, detail=detail)
-    if clone is not None:
-        raise clone
+        if clone is not None:
+            return beats.Beat(_cloned_changes(row), refusal=clone)
+        return _heartbeat(row, body, now)
+
+    row, beat = his.heartbeats.beat(vm_id.lower(), decide)
+    if beat.refusal is not None:
+        raise beat.refusal
     renew = (row.latest_certificate or 0.0) - now <= RENEW_WITHIN_DAYS * 86400
-    return Response.json(200, {"status": changes["status"],
+    return Response.json(200, {"status": beat.changes["status"],
                                "heartbeatIntervalSeconds": HEARTBEAT_SECONDS,
                                "renewCertificate": renew})
-
-
-_MACHINES: Table = models.Machine.__table__  # type: ignore[assignment]
-_CREDENTIALS: Table = models.Credential.__table__  # type: ignore[assignment]
-_LATEST_CERTIFICATE = (select(func.max(_CREDENTIALS.c.expires_at))
-                       .where(_CREDENTIALS.c.app_id == _MACHINES.c.identity_app_id,
-                              _CREDENTIALS.c.kind == "certificate")
-                       .scalar_subquery().label("latest_certificate"))
-_HEARTBEAT_QUERY = select(_MACHINES.c.id, _MACHINES.c.identity_app_id, _MACHINES.c.status,
-                          _MACHINES.c.last_status_change, _MACHINES.c.last_heartbeat,
-                          _MACHINES.c.fingerprint, _MACHINES.c.reported,
-                          _LATEST_CERTIFICATE).where(_MACHINES.c.vm_id == bindparam("vm_id"))
-_HEARTBEAT_UPDATE = (update(_MACHINES).where(_MACHINES.c.id == bindparam("machine_id"))
-                     .values({name: bindparam(name) for name in
-                              ("status", "last_heartbeat", "last_status_change", "fingerprint",
-                               "reported")}))
-
-
-_EVENTS: Table = models.MachineEvent.__table__  # type: ignore[assignment]
-_EVENT_INSERT = insert(_EVENTS).values({name: bindparam(name) for name in
-                                        ("machine_id", "at", "status", "detail")})
 
 
 def _clone_detected(row: Any, body: dict[str, Any], now: float) -> HttpError | None:
@@ -222,27 +190,28 @@ def _cloned_changes(row: Any) -> dict[str, Any]:
             "reported": {**(row.reported or {}), "statusReason": "Cloned"}}
 
 
-def _status_events(row: Any, changes: dict[str, Any],
-                   now: float) -> list[tuple[float, str, str | None]]:
-    """The history this heartbeat makes: the silence it ends (Disconnected or Expired since
-    when) and the status it brings, when either differs from what was recorded."""
-    events: list[tuple[float, str, str | None]] = []
+def _heartbeat(row: Any, body: dict[str, Any], now: float) -> beats.Beat:
+    """The columns a heartbeat sets, and the history it makes: the silence it ends
+    (Disconnected or Expired since when) and the status it brings, when either differs from
+    what was recorded."""
     silent, since = machine_status.derive(row.status, row.last_status_change,
                                           row.last_heartbeat, now)
+    current = "Error" if body.get("errorDetails") else "Connected"
+    reported = {key: body[key] for key in REPORTED if key in body}
+    changes = {"status": current, "last_heartbeat": now,
+               "last_status_change": now if silent != current else row.last_status_change,
+               "fingerprint": str(body.get("fingerprint") or "") or row.fingerprint,
+               "reported": reported}
+    events: list[tuple[float, str, str | None]] = []
     if silent != row.status:
         events.append((since, silent, None))
-    if changes["status"] != silent:
-        errors = changes["reported"].get("errorDetails") or [{}]
-        detail = errors[0].get("message") if isinstance(errors[0], dict) else None
-        events.append((now, changes["status"], str(detail)[:400] if detail else None))
-    return events
+    if current != silent:
+        events.append((now, current, _error_message(reported)))
+    return beats.Beat(changes, events)
 
 
-def _heartbeat_changes(row: Any, body: dict[str, Any], now: float) -> dict[str, Any]:
-    previous, _ = machine_status.derive(row.status, row.last_status_change, row.last_heartbeat,
-                                        now)
-    current = "Error" if body.get("errorDetails") else "Connected"
-    return {"status": current, "last_heartbeat": now,
-            "last_status_change": now if previous != current else row.last_status_change,
-            "fingerprint": str(body.get("fingerprint") or "") or row.fingerprint,
-            "reported": {key: body[key] for key in REPORTED if key in body}}
+def _error_message(reported: dict[str, Any]) -> str | None:
+    errors = reported.get("errorDetails")
+    first = errors[0] if isinstance(errors, list) and errors else None
+    detail = first.get("message") if isinstance(first, dict) else None
+    return str(detail)[:400] if detail else None

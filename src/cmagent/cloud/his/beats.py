@@ -1,0 +1,195 @@
+"""Where heartbeats are read and written: the busiest write path of the cloud.
+
+A heartbeat reads one machine's heartbeat state, decides (``Decide``) what changes, and writes
+the change and any status events. Two books keep that state:
+
+- ``DirectBook``: read, decide and write in one transaction per heartbeat. Used when other
+  processes share the database (PostgreSQL with workers), where no process may trust a copy.
+- ``Ledger``: the state of machines that heartbeat, held in memory and written behind in one
+  transaction at most ``FLUSH_SECONDS`` after a change. Used with SQLite, where this process is
+  the only server. The copy stays true because (1) every other use of the store first writes
+  the pending heartbeats (``Store.before_use``), so any read sees them and any write comes after
+  them, and (2) a commit by any other connection, in this process or another, changes
+  SQLite's ``PRAGMA data_version`` on the ledger's own connection, and the ledger then forgets
+  every copy. The price: a crash loses at most the last ``FLUSH_SECONDS`` of heartbeats (an
+  agent heartbeats every 5 minutes, so a machine's last-heartbeat time is at worst that much
+  older); a clean shutdown loses none.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy import bindparam
+from sqlalchemy import func
+from sqlalchemy import insert
+from sqlalchemy import select
+from sqlalchemy import update
+
+from cmagent.cloud import models
+from cmagent.cloud.store import Store
+
+FLUSH_SECONDS = 0.05
+logger = logging.getLogger("cmagent.cloud.his")
+
+
+@dataclass
+class Beat:
+    """What one heartbeat does: the machine's new columns, the status events it makes, and
+    the refusal to answer with once it is recorded (a clone's heartbeat)."""
+
+    changes: dict[str, Any]
+    events: list[tuple[float, str, str | None]] = field(default_factory=list)
+    refusal: Exception | None = None
+
+
+# The machine's heartbeat state (``None``: no such machine) -> the beat; raises to refuse.
+Decide = Callable[[SimpleNamespace | None], Beat]
+
+
+class DirectBook:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.query, self.change, self.event = (store.prepare(statement) for statement in
+                                               (_QUERY, _UPDATE, _EVENT_INSERT))
+
+    def beat(self, vm_id: str, decide: Decide) -> tuple[SimpleNamespace, Beat]:
+        with self.store.raw_writing() as cursor:
+            row = self.query.first(cursor, vm_id=vm_id)
+            beat = decide(row)
+            assert row is not None  # decide refuses a missing machine
+            self.change.run(cursor, machine_id=row.id, vm_id=vm_id, **beat.changes)
+            for at, status, detail in beat.events:
+                self.event.run(cursor, machine_id=row.id, at=at, status=status, detail=detail)
+        return row, beat
+
+    def flush(self) -> None:
+        """Nothing is held back."""
+
+    def close(self) -> None:
+        """Nothing is held."""
+
+
+class Ledger(DirectBook):
+    def __init__(self, store: Store) -> None:
+        super().__init__(store)
+        self._connection = store.engine.raw_connection()  # its own: see data_version above
+        self._lock = threading.RLock()
+        self._rows: dict[str, SimpleNamespace] = {}
+        self._pending: dict[int, dict[str, Any]] = {}
+        self._events: list[dict[str, Any]] = []
+        self._version: object = None
+        self._flush_armed = False
+        store.before_use.append(self.flush)
+        store.before_close.append(self.close)
+
+    def beat(self, vm_id: str, decide: Decide) -> tuple[SimpleNamespace, Beat]:
+        if self._changed_elsewhere():
+            self.flush()
+            with self._lock:
+                self._rows.clear()
+        with self._lock:
+            row = self._rows.get(vm_id) or self._load(vm_id)
+            beat = decide(row)
+            assert row is not None
+            self._record(vm_id, row, beat)
+        self._arm_flush()
+        return row, beat
+
+    def _changed_elsewhere(self) -> bool:
+        with self._lock:
+            cursor = self._connection.cursor()
+            version = cursor.execute("PRAGMA data_version").fetchone()[0]
+            changed, self._version = bool(version != self._version), version
+            return changed
+
+    def _load(self, vm_id: str) -> SimpleNamespace | None:
+        row = self.query.first(self._connection.cursor(), vm_id=vm_id)
+        if row is not None:
+            self._rows[vm_id] = row
+        return row
+
+    def _record(self, vm_id: str, row: SimpleNamespace, beat: Beat) -> None:
+        for name, value in beat.changes.items():
+            setattr(row, name, value)
+        self._pending[row.id] = {"machine_id": row.id, "vm_id": vm_id, **beat.changes}
+        self._events.extend({"machine_id": row.id, "at": at, "status": status,
+                             "detail": detail} for at, status, detail in beat.events)
+
+    def _arm_flush(self) -> None:
+        if self._flush_armed:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # called outside the server's loop: nothing would flush later
+            self.flush()
+            return
+        self._flush_armed = True
+        loop.call_later(FLUSH_SECONDS, self._timed_flush)
+
+    def _timed_flush(self) -> None:
+        self._flush_armed = False
+        self.flush()
+
+    def flush(self) -> None:
+        if not self._pending and not self._events:
+            return
+        with self.store.write_lock, self._lock:
+            pending, events = list(self._pending.values()), self._events
+            self._pending, self._events = {}, []
+            cursor = self._connection.cursor()
+            try:
+                for params in pending:
+                    self.change.run(cursor, **params)
+                for params in events:
+                    self._insert_event(cursor, params)
+                self._connection.commit()
+            except BaseException:
+                self._connection.rollback()
+                raise
+
+    def _insert_event(self, cursor: Any, params: dict[str, Any]) -> None:
+        try:
+            self.event.run(cursor, **params)
+        except sqlite3.IntegrityError:  # its machine was deleted by another process since
+            logger.warning("A status event of deleted machine %s was not recorded",
+                           params["machine_id"])
+
+    def close(self) -> None:
+        self.flush()
+        self._connection.close()
+
+
+def book(store: Store) -> DirectBook:
+    """The book for this store: written behind unless other processes share the database."""
+    return DirectBook(store) if store.shared else Ledger(store)
+
+
+_MACHINES: Table = models.Machine.__table__  # type: ignore[assignment]
+_CREDENTIALS: Table = models.Credential.__table__  # type: ignore[assignment]
+_EVENTS: Table = models.MachineEvent.__table__  # type: ignore[assignment]
+_LATEST_CERTIFICATE = (select(func.max(_CREDENTIALS.c.expires_at))
+                       .where(_CREDENTIALS.c.app_id == _MACHINES.c.identity_app_id,
+                              _CREDENTIALS.c.kind == "certificate")
+                       .scalar_subquery().label("latest_certificate"))
+_QUERY = select(_MACHINES.c.id, _MACHINES.c.identity_app_id, _MACHINES.c.status,
+                _MACHINES.c.last_status_change, _MACHINES.c.last_heartbeat,
+                _MACHINES.c.fingerprint, _MACHINES.c.reported,
+                _LATEST_CERTIFICATE).where(_MACHINES.c.vm_id == bindparam("vm_id"))
+# The vmId too: a machine deleted and another created in between never gets the old beat.
+_UPDATE = (update(_MACHINES).where(_MACHINES.c.id == bindparam("machine_id"),
+                                   _MACHINES.c.vm_id == bindparam("vm_id"))
+           .values({name: bindparam(name) for name in
+                    ("status", "last_heartbeat", "last_status_change", "fingerprint",
+                     "reported")}))
+_EVENT_INSERT = insert(_EVENTS).values({name: bindparam(name) for name in
+                                        ("machine_id", "at", "status", "detail")})
