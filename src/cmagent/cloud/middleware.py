@@ -101,6 +101,13 @@ class CloudDate:
     def __init__(self, app: ASGIApp, clock: Clock) -> None:
         self.app = app
         self.clock = clock
+        self._second, self._date = -1, b""  # formatted once per second, not per answer
+
+    def _header(self) -> bytes:
+        second = int(self.clock.shown())
+        if second != self._second:
+            self._second, self._date = second, formatdate(second, usegmt=True).encode()
+        return self._date
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -110,7 +117,7 @@ class CloudDate:
         async def dated(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
-                headers.append((b"date", formatdate(self.clock.shown(), usegmt=True).encode()))
+                headers.append((b"date", self._header()))
                 message = {**message, "headers": headers}
             await send(message)
 

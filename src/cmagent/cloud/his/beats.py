@@ -83,6 +83,7 @@ class Ledger(DirectBook):
     def __init__(self, store: Store) -> None:
         super().__init__(store)
         self._connection = store.engine.raw_connection()  # its own: see data_version above
+        self._version_cursor = self._connection.cursor()
         self._lock = threading.RLock()
         self._rows: dict[str, SimpleNamespace] = {}
         self._pending: dict[int, dict[str, Any]] = {}
@@ -107,8 +108,7 @@ class Ledger(DirectBook):
 
     def _changed_elsewhere(self) -> bool:
         with self._lock:
-            cursor = self._connection.cursor()
-            version = cursor.execute("PRAGMA data_version").fetchone()[0]
+            version = self._version_cursor.execute("PRAGMA data_version").fetchone()[0]
             changed, self._version = bool(version != self._version), version
             return changed
 

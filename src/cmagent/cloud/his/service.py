@@ -10,6 +10,7 @@ assertion at the ordinary token endpoint), and heartbeats with such a token.
 from __future__ import annotations
 
 import base64
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -166,9 +167,16 @@ def heartbeat(his: His, request: Request) -> Response:
     if beat.refusal is not None:
         raise beat.refusal
     renew = (row.latest_certificate or 0.0) - now <= RENEW_WITHIN_DAYS * 86400
-    return Response.json(200, {"status": beat.changes["status"],
-                               "heartbeatIntervalSeconds": HEARTBEAT_SECONDS,
-                               "renewCertificate": renew})
+    return Response(200, _ANSWERS[beat.changes["status"], renew], _ANSWER_TYPE)
+
+
+# Every answer a heartbeat can give, encoded once (the status is Connected or Error).
+_ANSWERS = {(status, renew): json.dumps({"status": status,
+                                         "heartbeatIntervalSeconds": HEARTBEAT_SECONDS,
+                                         "renewCertificate": renew},
+                                        separators=(",", ":")).encode()
+            for status in ("Connected", "Error") for renew in (False, True)}
+_ANSWER_TYPE = "application/json; charset=utf-8"
 
 
 def _clone_detected(row: Any, body: dict[str, Any], now: float) -> HttpError | None:
