@@ -84,3 +84,22 @@ def test_a_machine_deleted_elsewhere_costs_only_its_own_pending_heartbeat(
     assert call(http, "GET", gone.url, gone.arm_token).status_code == 404
     assert recorded(cloud, kept.vm_id)[0] == "Connected"
     assert recorded(cloud, gone.vm_id) is None
+
+
+def test_a_failed_write_keeps_the_heartbeats_for_the_next_one(held_back, cloud, http,
+                                                              onboarding,
+                                                              monkeypatch) -> None:
+    enrolled = Enrolled(cloud, http, onboarding)
+    assert enrolled.heartbeat().status_code == 200
+    ledger = cloud.services.heartbeats
+    write = ledger._write
+
+    def locked(*batch):
+        raise sqlite3.OperationalError("database is locked")
+
+    monkeypatch.setattr(ledger, "_write", locked)
+    with pytest.raises(sqlite3.OperationalError):
+        ledger.flush()
+    monkeypatch.setattr(ledger, "_write", write)
+    ledger.flush()
+    assert recorded(cloud, enrolled.vm_id)[0] == "Connected"

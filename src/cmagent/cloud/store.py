@@ -140,11 +140,14 @@ class Store:
         return list(session.scalars(query))
 
     def close(self) -> None:
-        for hook in self.before_close:
-            hook()
+        hooks = list(self.before_close)
         self.before_use.clear()
         self.before_close.clear()
-        self.engine.dispose()
+        try:
+            for hook in hooks:
+                hook()
+        finally:
+            self.engine.dispose()
 
 
 class Prepared:

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -94,26 +93,37 @@ class Ledger(DirectBook):
         store.before_close.append(self.close)
 
     def beat(self, vm_id: str, decide: Decide) -> tuple[SimpleNamespace, Beat]:
-        if self._changed_elsewhere():
-            self.flush()
+        # The store's write lock, as any writer: a writer in a thread never interleaves.
+        with self.store.write_lock:
+            if self._changed_elsewhere():
+                self.flush()
+                self._forget()
             with self._lock:
-                self._rows.clear()
-        with self._lock:
-            row = self._rows.get(vm_id) or self._load(vm_id)
-            beat = decide(row)
-            assert row is not None
-            self._record(vm_id, row, beat)
+                row = self._rows.get(vm_id) or self._load(vm_id)
+                beat = decide(row)
+                assert row is not None
+                self._record(vm_id, row, beat)
         self._arm_flush()
         return row, beat
 
+    def _forget(self) -> None:
+        with self._lock:
+            self._rows.clear()
+            self._version = None
+
     def _changed_elsewhere(self) -> bool:
         with self._lock:
-            version = self._version_cursor.execute("PRAGMA data_version").fetchone()[0]
+            # fetchall: stepped to its end, the statement keeps no read snapshot open
+            version = self._version_cursor.execute("PRAGMA data_version").fetchall()[0][0]
             changed, self._version = bool(version != self._version), version
             return changed
 
     def _load(self, vm_id: str) -> SimpleNamespace | None:
-        row = self.query.first(self._connection.cursor(), vm_id=vm_id)
+        cursor = self._connection.cursor()
+        try:
+            row = self.query.first(cursor, vm_id=vm_id)
+        finally:
+            cursor.close()  # ends the read at once
         if row is not None:
             self._rows[vm_id] = row
         return row
@@ -138,35 +148,46 @@ class Ledger(DirectBook):
 
     def _timed_flush(self) -> None:
         self._flush_armed = False
-        self.flush()
+        try:
+            self.flush()
+        except Exception:  # kept for the next try (a locked or full database)
+            logger.exception("Writing heartbeats failed; retrying")
+            self._arm_flush()
 
     def flush(self) -> None:
         if not self._pending and not self._events:
             return
         with self.store.write_lock, self._lock:
-            pending, events = list(self._pending.values()), self._events
+            pending, events = self._pending, self._events
             self._pending, self._events = {}, []
-            cursor = self._connection.cursor()
             try:
-                for params in pending:
-                    self.change.run(cursor, **params)
-                for params in events:
-                    self._insert_event(cursor, params)
-                self._connection.commit()
+                self._write(list(pending.values()), events)
             except BaseException:
                 self._connection.rollback()
+                self._pending, self._events = pending, events  # nothing is lost
+                self._forget()  # the copies are reloaded from what the database holds
                 raise
 
-    def _insert_event(self, cursor: Any, params: dict[str, Any]) -> None:
-        try:
-            self.event.run(cursor, **params)
-        except sqlite3.IntegrityError:  # its machine was deleted by another process since
-            logger.warning("A status event of deleted machine %s was not recorded",
-                           params["machine_id"])
+    def _write(self, pending: list[dict[str, Any]], events: list[dict[str, Any]]) -> None:
+        cursor = self._connection.cursor()
+        gone = set()
+        for params in pending:
+            self.change.run(cursor, **params)
+            if cursor.rowcount == 0:  # deleted by another process since: its events go too
+                gone.add(params["machine_id"])
+        for params in events:
+            if params["machine_id"] not in gone:
+                self.event.run(cursor, **params)
+        self._connection.commit()
+        if gone:
+            logger.warning("Heartbeats of %d machines deleted meanwhile were not recorded",
+                           len(gone))
 
     def close(self) -> None:
-        self.flush()
-        self._connection.close()
+        try:
+            self.flush()
+        finally:
+            self._connection.close()
 
 
 def book(store: Store) -> DirectBook:
