@@ -103,3 +103,17 @@ def test_a_failed_write_keeps_the_heartbeats_for_the_next_one(held_back, cloud, 
     monkeypatch.setattr(ledger, "_write", write)
     ledger.flush()
     assert recorded(cloud, enrolled.vm_id)[0] == "Connected"
+
+
+def test_heartbeats_read_the_machine_once_while_nothing_else_writes(cloud, http, onboarding,
+                                                                    monkeypatch) -> None:
+    enrolled = Enrolled(cloud, http, onboarding)
+    token = enrolled.token()["access_token"]
+    ledger = cloud.services.heartbeats
+    loads = []
+    load = ledger._load
+    monkeypatch.setattr(ledger, "_load", lambda vm_id: loads.append(vm_id) or load(vm_id))
+    for _ in range(5):
+        assert enrolled.heartbeat(token=token).status_code == 200
+        time.sleep(0.06)  # each written behind in between
+    assert loads == [enrolled.vm_id]

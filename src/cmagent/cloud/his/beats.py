@@ -109,7 +109,6 @@ class Ledger(DirectBook):
     def _forget(self) -> None:
         with self._lock:
             self._rows.clear()
-            self._version = None
 
     def _changed_elsewhere(self) -> bool:
         with self._lock:
@@ -165,7 +164,7 @@ class Ledger(DirectBook):
             except BaseException:
                 self._connection.rollback()
                 self._pending, self._events = pending, events  # nothing is lost
-                self._forget()  # the copies are reloaded from what the database holds
+                self._rows.clear()  # the copies are reloaded from what the database holds
                 raise
 
     def _write(self, pending: list[dict[str, Any]], events: list[dict[str, Any]]) -> None:
