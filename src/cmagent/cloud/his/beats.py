@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from dataclasses import field
@@ -71,19 +70,14 @@ class DirectBook:
                 self.event.run(cursor, machine_id=row.id, at=at, status=status, detail=detail)
         return row, beat
 
-    def flush(self) -> None:
-        """Nothing is held back."""
-
-    def close(self) -> None:
-        """Nothing is held."""
-
 
 class Ledger(DirectBook):
+    """Its state changes only under the store's write lock, like anything else written."""
+
     def __init__(self, store: Store) -> None:
         super().__init__(store)
         self._connection = store.engine.raw_connection()  # its own: see data_version above
         self._version_cursor = self._connection.cursor()
-        self._lock = threading.RLock()
         self._rows: dict[str, SimpleNamespace] = {}
         self._pending: dict[int, dict[str, Any]] = {}
         self._events: list[dict[str, Any]] = []
@@ -93,29 +87,22 @@ class Ledger(DirectBook):
         store.before_close.append(self.close)
 
     def beat(self, vm_id: str, decide: Decide) -> tuple[SimpleNamespace, Beat]:
-        # The store's write lock, as any writer: a writer in a thread never interleaves.
-        with self.store.write_lock:
+        with self.store.write_lock:  # a writer in a thread never interleaves
             if self._changed_elsewhere():
                 self.flush()
-                self._forget()
-            with self._lock:
-                row = self._rows.get(vm_id) or self._load(vm_id)
-                beat = decide(row)
-                assert row is not None
-                self._record(vm_id, row, beat)
+                self._rows.clear()
+            row = self._rows.get(vm_id) or self._load(vm_id)
+            beat = decide(row)
+            assert row is not None
+            self._record(vm_id, row, beat)
         self._arm_flush()
         return row, beat
 
-    def _forget(self) -> None:
-        with self._lock:
-            self._rows.clear()
-
     def _changed_elsewhere(self) -> bool:
-        with self._lock:
-            # fetchall: stepped to its end, the statement keeps no read snapshot open
-            version = self._version_cursor.execute("PRAGMA data_version").fetchall()[0][0]
-            changed, self._version = bool(version != self._version), version
-            return changed
+        # fetchall: stepped to its end, the statement keeps no read snapshot open
+        version = self._version_cursor.execute("PRAGMA data_version").fetchall()[0][0]
+        changed, self._version = bool(version != self._version), version
+        return changed
 
     def _load(self, vm_id: str) -> SimpleNamespace | None:
         cursor = self._connection.cursor()
@@ -156,7 +143,7 @@ class Ledger(DirectBook):
     def flush(self) -> None:
         if not self._pending and not self._events:
             return
-        with self.store.write_lock, self._lock:
+        with self.store.write_lock:
             pending, events = self._pending, self._events
             self._pending, self._events = {}, []
             try:
