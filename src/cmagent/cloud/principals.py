@@ -5,6 +5,7 @@ management API (applications, role assignments) and HIS all call these; none own
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy import select
@@ -19,17 +20,28 @@ MANAGED_IDENTITY = "managedIdentity"
 def create_application(session: Session, tenant_id: str, display_name: str,
                        public_client: bool = False, kind: str = "application",
                        app_id: str | None = None) -> models.Application:
-    row = models.Application(app_id=app_id or str(uuid.uuid4()), tenant_id=tenant_id,
-                             object_id=str(uuid.uuid4()), sp_object_id=str(uuid.uuid4()),
-                             display_name=display_name, public_client=public_client, kind=kind)
+    row = models.Application(**_application(tenant_id, display_name, public_client, kind,
+                                            app_id))
     session.add(row)
     return row
+
+
+def _application(tenant_id: str, display_name: str, public_client: bool, kind: str,
+                 app_id: str | None) -> dict[str, Any]:
+    return {"app_id": app_id or str(uuid.uuid4()), "tenant_id": tenant_id,
+            "object_id": str(uuid.uuid4()), "sp_object_id": str(uuid.uuid4()),
+            "display_name": display_name, "public_client": public_client, "kind": kind}
 
 
 def create_machine_identity(session: Session, tenant_id: str,
                             machine_name: str) -> models.Application:
     """A machine's system-assigned identity: a service principal named after the machine."""
     return create_application(session, tenant_id, machine_name, kind=MANAGED_IDENTITY)
+
+
+def new_machine_identity(tenant_id: str, machine_name: str) -> dict[str, Any]:
+    """The columns of a new machine identity, for a caller that inserts it by Core."""
+    return _application(tenant_id, machine_name, False, MANAGED_IDENTITY, None)
 
 
 def delete_application(session: Session, app_id: str | None) -> None:

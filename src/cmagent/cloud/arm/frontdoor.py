@@ -12,6 +12,7 @@ import datetime
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import bindparam
 from sqlalchemy import select
@@ -30,6 +31,7 @@ from cmagent.cloud.http import HttpError
 from cmagent.cloud.http import Request
 from cmagent.cloud.http import Response
 from cmagent.cloud.store import Store
+from cmagent.cloud.store import lean_first
 
 RESOURCES_API = ("2014-04-01", "2015-01-01", "2016-02-01", "2016-06-01", "2016-09-01",
                  "2017-05-10", "2018-05-01", "2019-05-01", "2019-10-01", "2020-01-01",
@@ -49,7 +51,21 @@ MACHINES_API = ("2019-03-18-preview", "2019-08-02-preview", "2019-12-12", "2020-
                 "2025-08-21-preview", "2025-09-16-preview", "2026-02-12-preview",
                 "2026-06-04-preview", "2026-06-16-preview", "2026-07-15", "2026-09-01")
 ROUTING_REGION = "WESTEUROPE"
-_SUBSCRIPTION = select(models.Subscription).where(models.Subscription.id == bindparam("id"))
+_SUBSCRIPTION = select(*models.Subscription.__table__.columns).where(
+    models.Subscription.id == bindparam("id"))
+
+
+class SubscriptionRecord(Protocol):
+    """A subscription as the front door read it (a stored row, not one the session tracks)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def tenant_id(self) -> str: ...
+    @property
+    def display_name(self) -> str: ...
+    @property
+    def state(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -66,7 +82,7 @@ class ArmRequest:
     """One authenticated ARM request on its way to a handler."""
 
     def __init__(self, services: Arm, request: Request, caller: auth.Caller, session: Session,
-                 subscription: models.Subscription | None, api_version: str) -> None:
+                 subscription: SubscriptionRecord | None, api_version: str) -> None:
         self.services = services
         self.request = request
         self.caller = caller
@@ -78,7 +94,7 @@ class ArmRequest:
     def params(self) -> dict[str, str]:
         return self.request.params
 
-    def subscription_row(self) -> models.Subscription:
+    def subscription_row(self) -> SubscriptionRecord:
         assert self.subscription is not None
         return self.subscription
 
@@ -146,11 +162,12 @@ def _api_version(request: Request, versions: tuple[str, ...]) -> str:
 
 
 def _subscription(session: Session, caller: auth.Caller, subscription_id: str,
-                  kind: str) -> models.Subscription | None:
+                  kind: str) -> SubscriptionRecord | None:
     if not subscription_id:
         return None
-    row = session.scalars(_SUBSCRIPTION, {"id": subscription_id.lower()}).first() \
-        if auth.is_guid(subscription_id) else None
+    row: SubscriptionRecord | None = lean_first(
+        session, _SUBSCRIPTION, id=subscription_id.lower()) if auth.is_guid(subscription_id) \
+        else None
     if row is None or row.state == "Deleted":
         raise subscription_not_found(subscription_id)
     auth.check_tenant(caller, row.tenant_id)

@@ -21,10 +21,14 @@ from cmagent.cloud.arm.frontdoor import ArmRequest
 from cmagent.cloud.arm.names import check_group_name
 from cmagent.cloud.arm.names import check_tags
 from cmagent.cloud.http import Response
+from cmagent.cloud.store import lean_first
 
 READ = "Microsoft.Resources/subscriptions/resourceGroups/read"
 WRITE = "Microsoft.Resources/subscriptions/resourceGroups/write"
 _GROUP = select(models.ResourceGroup).where(
+    models.ResourceGroup.subscription_id == bindparam("subscription"),
+    models.ResourceGroup.name_key == bindparam("name"))
+_GROUP_NAME = select(models.ResourceGroup.name).where(
     models.ResourceGroup.subscription_id == bindparam("subscription"),
     models.ResourceGroup.name_key == bindparam("name"))
 
@@ -43,6 +47,13 @@ def group_json(row: models.ResourceGroup) -> dict[str, Any]:
 def find_group(arm: ArmRequest, name: str) -> models.ResourceGroup | None:
     return arm.session.scalars(_GROUP, {"subscription": arm.subscription_row().id,
                                         "name": name.lower()}).first()
+
+
+def group_name(arm: ArmRequest, name: str) -> str | None:
+    """The group's name as it was created, or None: for calls that only need it to exist."""
+    row = lean_first(arm.session, _GROUP_NAME, subscription=arm.subscription_row().id,
+                     name=name.lower())
+    return None if row is None else str(row.name)
 
 
 def group_scope(arm: ArmRequest, name: str) -> str:

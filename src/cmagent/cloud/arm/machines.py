@@ -11,10 +11,13 @@ import base64
 import binascii
 import datetime
 import uuid
+from types import SimpleNamespace
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
+from sqlalchemy import Table
 from sqlalchemy import bindparam
+from sqlalchemy import insert
 from sqlalchemy import select
 
 from cmagent.cloud import inventory
@@ -28,13 +31,15 @@ from cmagent.cloud.arm.errors import group_not_found
 from cmagent.cloud.arm.errors import invalid_body
 from cmagent.cloud.arm.errors import resource_not_found
 from cmagent.cloud.arm.frontdoor import ArmRequest
-from cmagent.cloud.arm.groups import find_group
+from cmagent.cloud.arm.groups import group_name
 from cmagent.cloud.arm.names import check_machine_name
 from cmagent.cloud.arm.names import check_tags
 from cmagent.cloud.arm.providers import require_registered
 from cmagent.cloud.clock import iso
 from cmagent.cloud.http import Response
 from cmagent.cloud.identity import directory
+from cmagent.cloud.store import lean_first
+from cmagent.cloud.store import lean_run
 
 NAMESPACE = "Microsoft.HybridCompute"
 TYPE = "Microsoft.HybridCompute/machines"
@@ -54,24 +59,41 @@ def _scope(arm: ArmRequest, name: str | None = None) -> str:
     return f"{scope}/providers/{TYPE}/{name}" if name else scope
 
 
-_MACHINE = select(models.Machine).where(models.Machine.subscription_id == bindparam("sub"),
-                                        models.Machine.group_key == bindparam("group"),
-                                        models.Machine.name_key == bindparam("name"))
+_MACHINES: Table = models.Machine.__table__  # type: ignore[assignment]
+_APPLICATIONS: Table = models.Application.__table__  # type: ignore[assignment]
+_WHERE_NAMED = (_MACHINES.c.subscription_id == bindparam("sub"),
+                _MACHINES.c.group_key == bindparam("group"),
+                _MACHINES.c.name_key == bindparam("name"))
+_MACHINE = select(models.Machine).where(*_WHERE_NAMED)
+_MACHINE_ROW = select(*_MACHINES.columns).where(*_WHERE_NAMED)
 _IDENTITY = select(models.Application.sp_object_id, models.Application.tenant_id).where(
     models.Application.app_id == bindparam("app"))
+_INSERT_MACHINE = insert(_MACHINES).values(
+    {column.key: bindparam(column.key) for column in _MACHINES.columns if column.key != "id"})
+_INSERT_APPLICATION = insert(_APPLICATIONS).values(
+    {column.key: bindparam(column.key) for column in _APPLICATIONS.columns})
 
 
 def find(arm: ArmRequest, group: str, name: str) -> models.Machine | None:
+    """The machine for a change (the session tracks it)."""
     return arm.session.scalars(_MACHINE, {"sub": arm.subscription_row().id,
                                           "group": group.lower(), "name": name.lower()}).first()
 
 
-def _checked(arm: ArmRequest, action: str) -> models.ResourceGroup:
-    """RBAC, provider registration and the resource group: the checks of every machine call."""
+def _stored(arm: ArmRequest, group: str, name: str) -> Any:
+    """The machine's stored row, to answer with (read without the ORM: GET and PUT are the
+    calls a fleet makes most)."""
+    return lean_first(arm.session, _MACHINE_ROW, sub=arm.subscription_row().id,
+                      group=group.lower(), name=name.lower())
+
+
+def _checked(arm: ArmRequest, action: str) -> str:
+    """RBAC, provider registration and the resource group: the checks of every machine call.
+    Returns the group's name as it was created."""
     name = arm.params.get("name")
     rbac.require(arm.session, arm.caller, f"{TYPE}/{action}", _scope(arm, name))
     require_registered(arm, NAMESPACE)
-    group = find_group(arm, arm.params["group"])
+    group = group_name(arm, arm.params["group"])
     if group is None:
         raise group_not_found(arm.params["group"])
     return group
@@ -79,16 +101,16 @@ def _checked(arm: ArmRequest, action: str) -> models.ResourceGroup:
 
 def get(arm: ArmRequest) -> Response:
     group = _checked(arm, "read")
-    machine = find(arm, group.name, arm.params["name"])
+    machine = _stored(arm, group, arm.params["name"])
     if machine is None:
-        raise resource_not_found(TYPE, arm.params["name"], group.name)
-    return Response.json(200, to_json(arm, machine, group.name))
+        raise resource_not_found(TYPE, arm.params["name"], group)
+    return Response.json(200, to_json(arm, machine, group))
 
 
 def exists(arm: ArmRequest) -> Response:
     """HEAD: 204 when the machine exists, 404 when not; never a body."""
     group = _checked(arm, "read")
-    return Response(204 if find(arm, group.name, arm.params["name"]) else 404, b"")
+    return Response(204 if _stored(arm, group, arm.params["name"]) else 404, b"")
 
 
 def put(arm: ArmRequest) -> Response:
@@ -96,20 +118,20 @@ def put(arm: ArmRequest) -> Response:
     name = arm.params["name"]
     check_machine_name(name)
     body = _body(arm)
-    machine = find(arm, group.name, name)
-    if machine is None:
-        machine = _create(arm, group, name, body)
-    else:
-        _replace(arm, machine, body)
+    if _stored(arm, group, name) is None:
+        return Response.json(200, to_json(arm, _create(arm, group, name, body), group))
+    machine = find(arm, group, name)
+    assert machine is not None  # the request holds the write lock since it was read
+    _replace(arm, machine, body)
     arm.session.flush()
-    return Response.json(200, to_json(arm, machine, group.name))
+    return Response.json(200, to_json(arm, machine, group))
 
 
 def patch(arm: ArmRequest) -> Response:
     group = _checked(arm, "write")
-    machine = find(arm, group.name, arm.params["name"])
+    machine = find(arm, group, arm.params["name"])
     if machine is None:
-        raise resource_not_found(TYPE, arm.params["name"], group.name)
+        raise resource_not_found(TYPE, arm.params["name"], group)
     body = arm.request.json()
     if not isinstance(body, dict):
         raise invalid_body("The request body must be a JSON object.")
@@ -121,12 +143,12 @@ def patch(arm: ArmRequest) -> Response:
     _stamp(arm, machine, created=False)
     if isinstance(body.get("identity"), dict):
         _apply_identity(arm, machine, body["identity"])
-    return Response.json(200, to_json(arm, machine, group.name))
+    return Response.json(200, to_json(arm, machine, group))
 
 
 def delete(arm: ArmRequest) -> Response:
     group = _checked(arm, "delete")
-    machine = find(arm, group.name, arm.params["name"])
+    machine = find(arm, group, arm.params["name"])
     if machine is None:
         return Response(204, b"")
     inventory.delete_machine(arm.session, machine)
@@ -159,7 +181,7 @@ def operation_result(arm: ArmRequest) -> Response:
 def list_in_group(arm: ArmRequest) -> Response:
     group = _checked(arm, "read")
     query = select(models.Machine).filter_by(subscription_id=arm.subscription_row().id,
-                                             group_key=group.name_key)
+                                             group_key=group.lower())
     return _page(arm, query)
 
 
@@ -246,22 +268,29 @@ def _valid_public_key(value: Any) -> bool:
     return True
 
 
-def _create(arm: ArmRequest, group: models.ResourceGroup, name: str,
-            body: dict[str, Any]) -> models.Machine:
+def _create(arm: ArmRequest, group: str, name: str, body: dict[str, Any]) -> SimpleNamespace:
+    """Insert the machine (and its identity) by Core statements; returns the stored row."""
     properties = {k: v for k, v in (body.get("properties") or {}).items() if k not in READ_ONLY}
     properties.setdefault("vmId", str(uuid.uuid4()))
     now = arm.services.clock.now()
-    machine = models.Machine(subscription_id=arm.subscription_row().id, group_key=group.name_key,
-                             name=name, name_key=name.lower(), location=body["location"].strip(),
-                             vm_id=properties["vmId"].lower(), body={}, created_at=now,
-                             status="AwaitingConnection", last_status_change=now)
-    machine.body = {"tags": check_tags(body.get("tags")), "kind": body.get("kind"),
-                    "properties": properties}
-    machine.reported = {}
-    _stamp(arm, machine, created=True)
-    arm.session.add(machine)
-    _apply_identity(arm, machine, body.get("identity"))
+    stored = {"tags": check_tags(body.get("tags")), "kind": body.get("kind"),
+              "properties": properties, "systemData": _system_data(arm, {}, created=True)}
+    machine = SimpleNamespace(
+        subscription_id=arm.subscription_row().id, group_key=group.lower(), name=name,
+        name_key=name.lower(), location=body["location"].strip(),
+        vm_id=properties["vmId"].lower(), identity_app_id=None, body=stored, reported={},
+        status="AwaitingConnection", last_status_change=now, last_heartbeat=None,
+        fingerprint=None, created_at=now)
+    if _identity_kind(body.get("identity")) == "SystemAssigned":
+        machine.identity_app_id = _insert_identity(arm, name)
+    lean_run(arm.session, _INSERT_MACHINE, **vars(machine))
     return machine
+
+
+def _insert_identity(arm: ArmRequest, machine_name: str) -> str:
+    app = principals.new_machine_identity(arm.subscription_row().tenant_id, machine_name)
+    lean_run(arm.session, _INSERT_APPLICATION, **app)
+    return str(app["app_id"])
 
 
 def _replace(arm: ArmRequest, machine: models.Machine, body: dict[str, Any]) -> None:
@@ -297,11 +326,16 @@ def _keep_identity_key(machine: models.Machine, properties: dict[str, Any]) -> N
         properties["clientPublicKey"] = current
 
 
-def _apply_identity(arm: ArmRequest, machine: models.Machine, identity: Any) -> None:
+def _identity_kind(identity: Any) -> str:
     kind = (identity or {}).get("type", "None") if isinstance(identity, dict) else "None"
     if kind not in ("SystemAssigned", "None"):
         raise arm_error(400, "InvalidIdentityType",
                         f"Identity type '{kind}' is not supported; use SystemAssigned or None.")
+    return str(kind)
+
+
+def _apply_identity(arm: ArmRequest, machine: models.Machine, identity: Any) -> None:
+    kind = _identity_kind(identity)
     if kind == "SystemAssigned" and not machine.identity_app_id:
         app = principals.create_machine_identity(arm.session, arm.subscription_row().tenant_id,
                                                  machine.name)
@@ -312,14 +346,19 @@ def _apply_identity(arm: ArmRequest, machine: models.Machine, identity: Any) -> 
 
 
 def _stamp(arm: ArmRequest, machine: models.Machine, created: bool) -> None:
+    system = _system_data(arm, (machine.body or {}).get("systemData") or {}, created)
+    machine.body = {**machine.body, "systemData": system}
+
+
+def _system_data(arm: ArmRequest, previous: dict[str, Any], created: bool) -> dict[str, Any]:
     by_type = "User" if "upn" in arm.caller.claims else "Application"
     now = iso(arm.services.clock.utcnow())
-    system = dict((machine.body or {}).get("systemData") or {})
+    system = dict(previous)
     if created:
         system.update({"createdBy": arm.caller.name, "createdByType": by_type, "createdAt": now})
     system.update({"lastModifiedBy": arm.caller.name, "lastModifiedByType": by_type,
                    "lastModifiedAt": now})
-    machine.body = {**machine.body, "systemData": system}
+    return system
 
 
 def resource_id(subscription_id: str, group: str, name: str) -> str:
@@ -327,10 +366,12 @@ def resource_id(subscription_id: str, group: str, name: str) -> str:
             f"{name}")
 
 
-def to_json(arm: ArmRequest, machine: models.Machine, group: str) -> dict[str, Any]:
+def to_json(arm: ArmRequest, machine: models.Machine | SimpleNamespace,
+            group: str) -> dict[str, Any]:
     body = machine.body or {}
     now = arm.services.clock.now()
-    state, changed = machine_status.effective(machine, now)
+    state, changed = machine_status.derive(machine.status, machine.last_status_change,
+                                           machine.last_heartbeat, now)
     reported = dict(machine.reported or {})
     properties = {**body.get("properties", {}), **reported,
                   "provisioningState": "Succeeded", "status": state,
@@ -348,10 +389,10 @@ def to_json(arm: ArmRequest, machine: models.Machine, group: str) -> dict[str, A
     return document
 
 
-def _identity_json(arm: ArmRequest, machine: models.Machine) -> dict[str, Any]:
+def _identity_json(arm: ArmRequest, machine: models.Machine | SimpleNamespace) -> dict[str, Any]:
     if not machine.identity_app_id:
         return {"type": "None"}
-    app = arm.session.execute(_IDENTITY, {"app": machine.identity_app_id}).first()
+    app = lean_first(arm.session, _IDENTITY, app=machine.identity_app_id)
     if app is None:
         return {"type": "None"}
     return {"type": "SystemAssigned", "principalId": app.sp_object_id, "tenantId": app.tenant_id}

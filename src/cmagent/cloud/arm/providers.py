@@ -20,6 +20,7 @@ from cmagent.cloud.arm.frontdoor import MACHINES_API
 from cmagent.cloud.arm.frontdoor import ArmRequest
 from cmagent.cloud.arm.locations import display_names
 from cmagent.cloud.http import Response
+from cmagent.cloud.store import lean_first
 
 # Every Microsoft.HybridCompute api-version the published specifications list, newest first.
 HYBRID_COMPUTE_TYPES = ("machines", "machines/extensions", "machines/licenseProfiles",
@@ -63,9 +64,9 @@ def registration_state(arm: ArmRequest, namespace: str) -> str:
     key = namespace.lower()
     if key in KNOWN and KNOWN[key][3]:
         return "Registered"
-    state = arm.session.execute(_STATE, {"subscription": arm.subscription_row().id,
-                                         "namespace": key}).scalar()
-    return str(state) if state else "NotRegistered"
+    row = lean_first(arm.session, _STATE, subscription=arm.subscription_row().id,
+                     namespace=key)
+    return str(row.state) if row and row.state else "NotRegistered"
 
 
 def require_registered(arm: ArmRequest, namespace: str) -> None:

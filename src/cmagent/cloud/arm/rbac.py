@@ -14,6 +14,7 @@ from cmagent.cloud import models
 from cmagent.cloud import roles
 from cmagent.cloud.arm.auth import Caller
 from cmagent.cloud.arm.errors import authorization_failed
+from cmagent.cloud.store import lean_all
 
 # Built once: every ARM request asks, and building the statement cost as much as running it.
 _ASSIGNMENTS = select(models.RoleAssignment.scope_key,
@@ -25,9 +26,10 @@ def roles_at(session: Session, principal_id: str, scope: str) -> list[roles.Role
     """The roles of every assignment of the principal at ``scope`` or above it."""
     target = scope.lower().rstrip("/")
     found = []
-    for scope_key, role_id in session.execute(_ASSIGNMENTS, {"principal": principal_id}):
+    for assignment in lean_all(session, _ASSIGNMENTS, principal=principal_id):
+        scope_key = assignment.scope_key
         covered = target == scope_key or target.startswith(scope_key + "/")
-        role = roles.BY_ID.get(role_id)
+        role = roles.BY_ID.get(assignment.role_definition_id)
         if covered and role is not None:
             found.append(role)
     return found

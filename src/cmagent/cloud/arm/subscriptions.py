@@ -11,10 +11,11 @@ from cmagent.cloud import models
 from cmagent.cloud.arm import locations
 from cmagent.cloud.arm import rbac
 from cmagent.cloud.arm.frontdoor import ArmRequest
+from cmagent.cloud.arm.frontdoor import SubscriptionRecord
 from cmagent.cloud.http import Response
 
 
-def subscription_json(row: models.Subscription) -> dict[str, Any]:
+def subscription_json(row: SubscriptionRecord) -> dict[str, Any]:
     return {"id": f"/subscriptions/{row.id}", "authorizationSource": "RoleBased",
             "managedByTenants": [], "subscriptionId": row.id, "tenantId": row.tenant_id,
             "displayName": row.display_name, "state": row.state, "tags": {},
@@ -32,7 +33,7 @@ def list_subscriptions(arm: ArmRequest) -> Response:
                                          if r.id in visible and r.state != "Deleted"]})
 
 
-def _visible(arm: ArmRequest) -> models.Subscription:
+def _visible(arm: ArmRequest) -> SubscriptionRecord:
     row = arm.subscription_row()
     if row.id not in rbac.visible_subscriptions(arm.session, arm.caller.object_id):
         rbac.require(arm.session, arm.caller, "Microsoft.Resources/subscriptions/read",
