@@ -204,11 +204,23 @@ def _prepared_for(session: Session, statement: ClauseElement) -> tuple[Prepared,
     would: a lean read sees everything its request changed."""
     if session.new or session.deleted or session.dirty:
         session.flush()
-    connection = session.connection()
-    key = (id(statement), connection.dialect.name)
+    dialect, connection = _lean_connection(session)
+    key = (id(statement), dialect.name)
     if key not in _COMPILED:  # the statement is kept too, so its id is never reused
-        _COMPILED[key] = (statement, Prepared(statement, connection.dialect))
-    return _COMPILED[key][1], connection.connection.cursor()
+        _COMPILED[key] = (statement, Prepared(statement, dialect))
+    return _COMPILED[key][1], connection.cursor()
+
+
+def _lean_connection(session: Session) -> tuple[Dialect, Any]:
+    """The session's DB-API connection, looked up once per transaction (asking the session
+    each time cost as much as the query)."""
+    held = session.info.get("lean")
+    if held is not None and held[0] is session.get_transaction():
+        return held[1], held[2]
+    connection = session.connection()
+    session.info["lean"] = (session.get_transaction(), connection.dialect,
+                            connection.connection)
+    return connection.dialect, connection.connection
 
 
 def lean_first(session: Session, statement: ClauseElement, **values: Any) -> Any:

@@ -1,0 +1,109 @@
+"""Machine GET and PUT read and write by Core statements, not the ORM: what they store is what
+the ORM reads back, and every check they make reads the database afresh (a revoked role, an
+unregistered provider or a deleted group counts at the next call), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import delete
+from sqlalchemy import select
+
+from cmagent.cloud import models
+from cmagent.cloud.store import Store
+from cmagent.cloud.store import lean_first
+from tests.cloud.arm_helpers import call
+from tests.cloud.arm_helpers import machine_body
+from tests.cloud.arm_helpers import machine_key
+from tests.cloud.arm_helpers import machine_url
+from tests.cloud.arm_helpers import onboarding_token
+
+
+def _stored(cloud: Any, vm_id: str) -> tuple[models.Machine, models.Application]:
+    with cloud.services.store.session() as session:
+        machine = session.scalars(select(models.Machine).filter_by(vm_id=vm_id)).one()
+        app = session.get(models.Application, machine.identity_app_id)
+        assert app is not None
+        return machine, app
+
+
+def test_a_created_machine_is_stored_as_the_orm_reads_it(cloud, http, onboarding) -> None:
+    token = onboarding_token(http, onboarding)
+    body = machine_body(machine_key()[1], vm_id="5D3B1C2A-0F6E-4B8A-9C7D-1E2F3A4B5C6D")
+    created = call(http, "PUT", machine_url(onboarding, "Lean01"), token, body)
+    assert created.status_code == 200, created.text
+    machine, app = _stored(cloud, "5d3b1c2a-0f6e-4b8a-9c7d-1e2f3a4b5c6d")
+    assert (machine.name, machine.name_key, machine.group_key, machine.location) == \
+        ("Lean01", "lean01", onboarding["resourceGroup"].lower(), "westeurope")
+    assert (machine.status, machine.reported, machine.last_heartbeat) == \
+        ("AwaitingConnection", {}, None)
+    assert machine.body["tags"] == {"env": "test"}
+    assert machine.body["properties"]["clientPublicKey"] == body["properties"]["clientPublicKey"]
+    assert machine.body["systemData"]["createdByType"] == "Application"
+    assert (app.kind, app.display_name, app.tenant_id, app.public_client) == \
+        ("managedIdentity", "Lean01", onboarding["tenantId"], False)
+    assert created.json()["identity"] == {"type": "SystemAssigned",
+                                          "principalId": app.sp_object_id,
+                                          "tenantId": onboarding["tenantId"]}
+    assert call(http, "GET", machine_url(onboarding, "lean01"), token).json() == created.json()
+
+
+def test_a_put_of_an_existing_machine_still_replaces_it(cloud, http, onboarding) -> None:
+    token = onboarding_token(http, onboarding)
+    url = machine_url(onboarding, "lean02")
+    first = call(http, "PUT", url, token, machine_body()).json()
+    again = dict(machine_body(vm_id=first["properties"]["vmId"]), tags={"env": "prod"})
+    second = call(http, "PUT", url, token, again)
+    assert second.status_code == 200, second.text
+    assert second.json()["tags"] == {"env": "prod"}
+    assert second.json()["identity"] == first["identity"]
+    assert second.json()["systemData"]["createdAt"] == first["systemData"]["createdAt"]
+
+
+@pytest.mark.parametrize("change, status, code", [
+    ("revoke", 403, "AuthorizationFailed"),
+    ("unregister", 409, "MissingSubscriptionRegistration"),
+    ("delete group", 404, "ResourceGroupNotFound")])
+def test_every_check_reads_the_database_afresh(cloud, http, onboarding, change, status,
+                                               code) -> None:
+    token = onboarding_token(http, onboarding)
+    url = machine_url(onboarding, "lean03")
+    assert call(http, "PUT", url, token, machine_body()).status_code == 200
+    assert call(http, "GET", url, token).status_code == 200
+    _change(cloud.services.store, onboarding, change)
+    for method, body in (("GET", None), ("PUT", machine_body())):
+        answer = call(http, method, url, token, body)
+        assert (answer.status_code, answer.json()["error"]["code"]) == (status, code)
+
+
+def _change(store: Store, onboarding: dict[str, Any], change: str) -> None:
+    subscription = onboarding["subscriptionId"]
+    with store.writing() as session:
+        if change == "revoke":
+            session.execute(delete(models.RoleAssignment).where(
+                models.RoleAssignment.scope_key.startswith(f"/subscriptions/{subscription}")))
+        elif change == "unregister":
+            session.execute(delete(models.ProviderRegistration).filter_by(
+                subscription_id=subscription))
+        else:
+            session.execute(delete(models.Machine).filter_by(subscription_id=subscription))
+            session.execute(delete(models.ResourceGroup).filter_by(
+                subscription_id=subscription))
+
+
+_TENANTS = select(*models.Tenant.__table__.columns).where(models.Tenant.id == "t-lean")
+
+
+def test_a_lean_read_sees_what_its_session_has_not_flushed(tmp_path) -> None:
+    store = Store.in_data_dir(tmp_path)
+    try:
+        with store.session() as session:
+            session.add(models.Tenant(id="t-lean", display_name="Lean", domain="lean.example"))
+            row = lean_first(session, _TENANTS)
+            assert (row.id, row.display_name) == ("t-lean", "Lean")
+            session.commit()
+            session.delete(session.get(models.Tenant, "t-lean"))
+            assert lean_first(session, _TENANTS) is None  # read in the session's new transaction
+    finally:
+        store.close()
