@@ -7,12 +7,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import bindparam
 from sqlalchemy import delete
+from sqlalchemy import insert
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from cmagent.cloud import models
 from cmagent.cloud.store import Store
 from cmagent.cloud.store import lean_first
+from cmagent.cloud.store import lean_run
 from tests.cloud.arm_helpers import call
 from tests.cloud.arm_helpers import machine_body
 from tests.cloud.arm_helpers import machine_key
@@ -107,3 +111,28 @@ def test_a_lean_read_sees_what_its_session_has_not_flushed(tmp_path) -> None:
             assert lean_first(session, _TENANTS) is None  # read in the session's new transaction
     finally:
         store.close()
+
+
+def test_a_driver_error_of_a_lean_statement_is_sqlalchemys_own(tmp_path) -> None:
+    """So that the endpoint's IntegrityError (409) and DataError (400) answers still apply."""
+    store = Store.in_data_dir(tmp_path)
+    insert_tenant = insert(models.Tenant.__table__).values(
+        {name: bindparam(name) for name in ("id", "domain", "display_name")})
+    try:
+        with pytest.raises(IntegrityError), store.session() as session:
+            for _ in range(2):
+                lean_run(session, insert_tenant, id="t-twice", domain="twice.example",
+                         display_name="Twice")
+        with store.session() as session:
+            assert lean_first(session, _TENANTS) is None  # the failed request left nothing
+    finally:
+        store.close()
+
+
+def test_a_nul_in_a_machine_name_is_refused_or_not_found(cloud, http, onboarding) -> None:
+    """PostgreSQL cannot hold a NUL (400, InvalidRequestContent); SQLite finds nothing (404)."""
+    token = onboarding_token(http, onboarding)
+    answer = call(http, "GET", machine_url(onboarding, "lean%00x"), token)
+    expected = (400, "InvalidRequestContent") if cloud.services.store.shared else \
+        (404, "ResourceNotFound")
+    assert (answer.status_code, answer.json()["error"]["code"]) == expected

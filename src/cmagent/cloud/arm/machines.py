@@ -118,10 +118,9 @@ def put(arm: ArmRequest) -> Response:
     name = arm.params["name"]
     check_machine_name(name)
     body = _body(arm)
-    if _stored(arm, group, name) is None:
+    machine = find(arm, group, name) if _stored(arm, group, name) is not None else None
+    if machine is None:  # (another worker may have deleted it since: then create it again)
         return Response.json(200, to_json(arm, _create(arm, group, name, body), group))
-    machine = find(arm, group, name)
-    assert machine is not None  # the request holds the write lock since it was read
     _replace(arm, machine, body)
     arm.session.flush()
     return Response.json(200, to_json(arm, machine, group))
@@ -269,7 +268,8 @@ def _valid_public_key(value: Any) -> bool:
 
 
 def _create(arm: ArmRequest, group: str, name: str, body: dict[str, Any]) -> SimpleNamespace:
-    """Insert the machine (and its identity) by Core statements; returns the stored row."""
+    """Insert the machine (and its identity) by Core statements; returns the values stored
+    (without the row's id, which no answer shows)."""
     properties = {k: v for k, v in (body.get("properties") or {}).items() if k not in READ_ONLY}
     properties.setdefault("vmId", str(uuid.uuid4()))
     now = arm.services.clock.now()
