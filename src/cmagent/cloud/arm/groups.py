@@ -25,12 +25,10 @@ from cmagent.cloud.store import lean_first
 
 READ = "Microsoft.Resources/subscriptions/resourceGroups/read"
 WRITE = "Microsoft.Resources/subscriptions/resourceGroups/write"
-_GROUP = select(models.ResourceGroup).where(
-    models.ResourceGroup.subscription_id == bindparam("subscription"),
-    models.ResourceGroup.name_key == bindparam("name"))
-_GROUP_NAME = select(models.ResourceGroup.name).where(
-    models.ResourceGroup.subscription_id == bindparam("subscription"),
-    models.ResourceGroup.name_key == bindparam("name"))
+_WHERE_NAMED = (models.ResourceGroup.subscription_id == bindparam("subscription"),
+                models.ResourceGroup.name_key == bindparam("name"))
+_GROUP = select(models.ResourceGroup).where(*_WHERE_NAMED)
+_GROUP_NAME = select(models.ResourceGroup.name).where(*_WHERE_NAMED)
 
 
 def group_json(row: models.ResourceGroup) -> dict[str, Any]:

@@ -15,7 +15,6 @@ from types import SimpleNamespace
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
-from sqlalchemy import Table
 from sqlalchemy import bindparam
 from sqlalchemy import insert
 from sqlalchemy import select
@@ -59,8 +58,8 @@ def _scope(arm: ArmRequest, name: str | None = None) -> str:
     return f"{scope}/providers/{TYPE}/{name}" if name else scope
 
 
-_MACHINES: Table = models.Machine.__table__  # type: ignore[assignment]
-_APPLICATIONS: Table = models.Application.__table__  # type: ignore[assignment]
+_MACHINES = models.table(models.Machine)
+_APPLICATIONS = models.table(models.Application)
 _WHERE_NAMED = (_MACHINES.c.subscription_id == bindparam("sub"),
                 _MACHINES.c.group_key == bindparam("group"),
                 _MACHINES.c.name_key == bindparam("name"))

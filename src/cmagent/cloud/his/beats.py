@@ -26,7 +26,6 @@ from dataclasses import field
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Table
 from sqlalchemy import bindparam
 from sqlalchemy import func
 from sqlalchemy import insert
@@ -181,9 +180,9 @@ def book(store: Store) -> DirectBook:
     return DirectBook(store) if store.shared else Ledger(store)
 
 
-_MACHINES: Table = models.Machine.__table__  # type: ignore[assignment]
-_CREDENTIALS: Table = models.Credential.__table__  # type: ignore[assignment]
-_EVENTS: Table = models.MachineEvent.__table__  # type: ignore[assignment]
+_MACHINES = models.table(models.Machine)
+_CREDENTIALS = models.table(models.Credential)
+_EVENTS = models.table(models.MachineEvent)
 _LATEST_CERTIFICATE = (select(func.max(_CREDENTIALS.c.expires_at))
                        .where(_CREDENTIALS.c.app_id == _MACHINES.c.identity_app_id,
                               _CREDENTIALS.c.kind == "certificate")
