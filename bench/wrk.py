@@ -62,11 +62,12 @@ def run(url: str, seconds: float = 5.0, script: str | None = None,
         command += ["-s", str(LUA / script)]
     environ = {**os.environ, **(env or {})}
     place = (lambda words: pinned(CLIENT_CPU, words)) if pin else (lambda words: words)
-    if warmup:
-        subprocess.run(place([*command, f"-d{int(warmup)}s", url]), env=environ,
-                       capture_output=True, check=True)
-    output = subprocess.run(place([*command, f"-d{int(seconds)}s", url]), env=environ,
-                            capture_output=True, text=True, check=True).stdout
+    if warmup:  # BENCH_PHASE tells scripts which run this is (names must not repeat)
+        subprocess.run(place([*command, f"-d{int(warmup)}s", url]),
+                       env={**environ, "BENCH_PHASE": "warmup"}, capture_output=True, check=True)
+    output = subprocess.run(place([*command, f"-d{int(seconds)}s", url]),
+                            env={**environ, "BENCH_PHASE": "measured"}, capture_output=True,
+                            text=True, check=True).stdout
     return Load(output, seconds)
 
 

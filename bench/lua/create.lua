@@ -4,7 +4,9 @@
 local prefix, query = os.getenv("BENCH_PREFIX"), os.getenv("BENCH_QUERY")
 local headers = {["Authorization"] = "Bearer " .. os.getenv("BENCH_TOKEN"),
                  ["Content-Type"] = "application/json"}
-local run = os.getenv("BENCH_RUN")
+-- BENCH_PHASE (set by wrk.py) keeps the warm-up's names apart from the measured run's: a name
+-- made twice would be a replace, not a creation.
+local run = os.getenv("BENCH_RUN") .. "-" .. (os.getenv("BENCH_PHASE") or "run")
 local body = '{"location":"westeurope","identity":{"type":"SystemAssigned"},"properties":{}}'
 local serial, pending, put_answered = 0, {}, {}
 created, failed = 0, 0

@@ -4,6 +4,7 @@ unregistered provider or a deleted group counts at the next call), on SQLite and
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 import pytest
@@ -136,3 +137,43 @@ def test_a_nul_in_a_machine_name_is_refused_or_not_found(cloud, http, onboarding
     expected = (400, "InvalidRequestContent") if cloud.services.store.shared else \
         (404, "ResourceNotFound")
     assert (answer.status_code, answer.json()["error"]["code"]) == expected
+
+
+_TENANT = select(*models.Tenant.__table__.columns).where(models.Tenant.id == bindparam("id"))
+_INSERT_TENANT = insert(models.Tenant.__table__).values(
+    {name: bindparam(name) for name in ("id", "domain", "display_name")})
+
+
+def _tenant(store: Store, tenant_id: str) -> Any:
+    with store.session() as session:
+        return lean_first(session, _TENANT, id=tenant_id)
+
+
+def test_a_unit_holds_lean_statements_and_its_orm_session_in_one_transaction(cloud) -> None:
+    """ARM's front door: lean statements first, an ORM session on the same connection later."""
+    store = cloud.services.store
+    first, second = (f"t-unit-{uuid.uuid4().hex[:8]}" for _ in range(2))
+    with store.unit(writing=True) as unit:
+        lean_run(unit, _INSERT_TENANT, id=first, domain=f"{first}.example", display_name="First")
+        stored = unit.session.get(models.Tenant, first)
+        assert stored is not None and stored.display_name == "First"
+        unit.session.add(models.Tenant(id=second, display_name="Second",
+                                       domain=f"{second}.example"))
+        assert lean_first(unit, _TENANT, id=second).display_name == "Second"  # flushed first
+    assert (_tenant(store, first).domain, _tenant(store, second).domain) == \
+        (f"{first}.example", f"{second}.example")
+
+
+def test_a_failed_unit_leaves_nothing_of_either_kind(cloud) -> None:
+    store = cloud.services.store
+    first, second = (f"t-unit-{uuid.uuid4().hex[:8]}" for _ in range(2))
+    with pytest.raises(RuntimeError, match="handler failed"), \
+            store.unit(writing=True) as unit:
+        lean_run(unit, _INSERT_TENANT, id=first, domain=f"{first}.example", display_name="First")
+        unit.session.add(models.Tenant(id=second, display_name="Second",
+                                       domain=f"{second}.example"))
+        unit.flush()
+        raise RuntimeError("handler failed")
+    assert (_tenant(store, first), _tenant(store, second)) == (None, None)
+    with store.unit(writing=False) as unit:  # the connection went back to the pool clean
+        assert lean_first(unit, _TENANT, id=first) is None

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextlib import nullcontext
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -23,6 +24,7 @@ from sqlalchemy import exc
 from sqlalchemy import inspect
 from sqlalchemy import make_url
 from sqlalchemy import select
+from sqlalchemy.engine import Connection
 from sqlalchemy.engine import Dialect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
@@ -98,6 +100,22 @@ class Store:
             yield session
 
     @contextmanager
+    def unit(self, writing: bool) -> Iterator[Unit]:
+        """A request's transaction (see ``Unit``), committed on success and rolled back on any
+        failure; ``writing`` serialises it with the other writers, as ``writing()`` does."""
+        with self.write_lock if writing else nullcontext():
+            self._prepare_use()
+            unit = Unit(self)
+            try:
+                yield unit
+                unit.commit()
+            except BaseException:
+                unit.rollback()
+                raise
+            finally:
+                unit.close()
+
+    @contextmanager
     def raw_writing(self) -> Iterator[Any]:
         """A DB-API cursor in a transaction, for ``Prepared`` statements on the hottest paths."""
         with self.write_lock:
@@ -150,6 +168,49 @@ class Store:
             self.engine.dispose()
 
 
+class Unit:
+    """One request's work on one pooled DB-API connection: lean statements run on it directly,
+    and an ORM session is made on the same connection, in the same transaction, only when a
+    handler asks for one. The calls a fleet makes most never do: making, beginning, committing
+    and closing a session cost more than their statements."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.dialect = store.engine.dialect
+        self.raw = store.engine.raw_connection()
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        if self._session is None:
+            self._session = self._store._sessions(bind=Connection(self._store.engine, self.raw))
+        return self._session
+
+    def flush(self) -> None:
+        """What the session holds unflushed, written (before a lean statement reads)."""
+        held = self._session
+        if held is not None and (held.new or held.deleted or held.dirty):
+            held.flush()
+
+    def commit(self) -> None:
+        if self._session is not None:
+            self._session.commit()
+        self.raw.commit()
+
+    def rollback(self) -> None:
+        if self._session is not None:
+            self._session.rollback()
+        self.raw.rollback()
+
+    def close(self) -> None:
+        if self._session is not None:
+            self._session.close()  # (the connection it was given stays open: closed below)
+        self.raw.close()
+
+
+Transactional = Session | Unit  # where lean statements run
+
+
 class Prepared:
     """A Core statement compiled once for a kind of database and run on a DB-API cursor, for
     the hottest paths (heartbeats, machine GET and PUT): it skips SQLAlchemy's per-execution
@@ -199,13 +260,17 @@ class Prepared:
 _COMPILED: dict[tuple[int, str, str], tuple[ClauseElement, Prepared]] = {}
 
 
-def _prepared_for(session: Session, statement: ClauseElement) -> tuple[Prepared, Any]:
-    """The statement compiled once per database kind, and a cursor in the session's own
-    transaction. What the session holds unflushed is flushed first, as the ORM's autoflush
+def _prepared_for(work: Transactional, statement: ClauseElement) -> tuple[Prepared, Any]:
+    """The statement compiled once per database kind, and a cursor in the work's own
+    transaction. What a session holds unflushed is flushed first, as the ORM's autoflush
     would: a lean read sees everything its request changed."""
-    if session.new or session.deleted or session.dirty:
-        session.flush()
-    dialect, connection = _lean_connection(session)
+    if isinstance(work, Unit):
+        work.flush()
+        dialect, connection = work.dialect, work.raw
+    else:
+        if work.new or work.deleted or work.dirty:
+            work.flush()
+        dialect, connection = _lean_connection(work)
     key = (id(statement), dialect.name, dialect.driver)
     if key not in _COMPILED:  # the statement is kept too, so its id is never reused
         _COMPILED[key] = (statement, Prepared(statement, dialect))
@@ -224,25 +289,25 @@ def _lean_connection(session: Session) -> tuple[Dialect, Any]:
     return connection.dialect, connection.connection
 
 
-def lean_first(session: Session, statement: ClauseElement, **values: Any) -> Any:
+def lean_first(work: Transactional, statement: ClauseElement, **values: Any) -> Any:
     """The first row of a Core statement, as a namespace of its columns, or None: the ARM
     hot paths' reads, without the ORM's per-query work."""
-    return _lean(session, statement, Prepared.first, values)
+    return _lean(work, statement, Prepared.first, values)
 
 
-def lean_all(session: Session, statement: ClauseElement, **values: Any) -> list[Any]:
-    return _lean(session, statement, Prepared.all, values)  # type: ignore[no-any-return]
+def lean_all(work: Transactional, statement: ClauseElement, **values: Any) -> list[Any]:
+    return _lean(work, statement, Prepared.all, values)  # type: ignore[no-any-return]
 
 
-def lean_run(session: Session, statement: ClauseElement, **values: Any) -> None:
+def lean_run(work: Transactional, statement: ClauseElement, **values: Any) -> None:
     """Run an INSERT, UPDATE or DELETE in the session's transaction; every bound value must be
     given (a column default is not applied)."""
-    _lean(session, statement, Prepared.run, values)
+    _lean(work, statement, Prepared.run, values)
 
 
-def _lean(session: Session, statement: ClauseElement, action: Callable[..., Any],
+def _lean(work: Transactional, statement: ClauseElement, action: Callable[..., Any],
           values: dict[str, Any]) -> Any:
-    prepared, cursor = _prepared_for(session, statement)
+    prepared, cursor = _prepared_for(work, statement)
     dialect = prepared.dialect
     try:
         return action(prepared, cursor, **values)

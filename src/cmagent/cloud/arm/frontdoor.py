@@ -8,7 +8,8 @@ Every answer, errors included, carries ``x-ms-request-id``, ``x-ms-correlation-r
 
 from __future__ import annotations
 
-import datetime
+import functools
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from cmagent.cloud.http import HttpError
 from cmagent.cloud.http import Request
 from cmagent.cloud.http import Response
 from cmagent.cloud.store import Store
+from cmagent.cloud.store import Unit
 from cmagent.cloud.store import lean_first
 
 RESOURCES_API = ("2014-04-01", "2015-01-01", "2016-02-01", "2016-06-01", "2016-09-01",
@@ -81,14 +83,18 @@ class Arm:
 class ArmRequest:
     """One authenticated ARM request on its way to a handler."""
 
-    def __init__(self, services: Arm, request: Request, caller: auth.Caller, session: Session,
+    def __init__(self, services: Arm, request: Request, caller: auth.Caller, unit: Unit,
                  subscription: SubscriptionRecord | None, api_version: str) -> None:
         self.services = services
         self.request = request
         self.caller = caller
-        self.session = session
+        self.unit = unit  # lean statements run here; the ORM session is made when asked for
         self.subscription = subscription
         self.api_version = api_version
+
+    @property
+    def session(self) -> Session:
+        return self.unit.session
 
     @property
     def params(self) -> dict[str, str]:
@@ -115,7 +121,7 @@ def serve(services: Arm, versions: tuple[str, ...], handler: ArmHandler,
 
 def _ids(request: Request) -> dict[str, str]:
     request_id = str(uuid.uuid4())
-    stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+    stamp = _routing_stamp(int(time.time()))
     return {"x-ms-request-id": request_id,
             "x-ms-correlation-request-id":
                 request.header("x-ms-correlation-request-id") or str(uuid.uuid4()),
@@ -123,6 +129,12 @@ def _ids(request: Request) -> dict[str, str]:
             "Cache-Control": "no-cache", "Pragma": "no-cache", "Expires": "-1",
             "X-Content-Type-Options": "nosniff",
             "Strict-Transport-Security": "max-age=31536000; includeSubDomains"}
+
+
+@functools.lru_cache(maxsize=1)
+def _routing_stamp(second: int) -> str:
+    """The routing id's time, formatted once a second (every answer carries it)."""
+    return time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(second))
 
 
 def _pipeline(services: Arm, request: Request, versions: tuple[str, ...], handler: ArmHandler,
@@ -135,10 +147,9 @@ def _pipeline(services: Arm, request: Request, versions: tuple[str, ...], handle
     kind = throttle.kind_of(request.method)
     headers.update(services.throttle.take(caller.object_id, subscription_id.lower(), kind))
     store = services.store
-    with store.writing() if kind != "reads" else store.session() as session:
-        subscription = _subscription(session, caller, subscription_id, kind)
-        return handler(ArmRequest(services, request, caller, session, subscription,
-                                  api_version))
+    with store.unit(writing=kind != "reads") as unit:
+        subscription = _subscription(unit, caller, subscription_id, kind)
+        return handler(ArmRequest(services, request, caller, unit, subscription, api_version))
 
 
 def _api_version(request: Request, versions: tuple[str, ...]) -> str:
@@ -161,12 +172,12 @@ def _api_version(request: Request, versions: tuple[str, ...]) -> str:
                     "'" + ", ".join(display_names()) + "'.")
 
 
-def _subscription(session: Session, caller: auth.Caller, subscription_id: str,
+def _subscription(unit: Unit, caller: auth.Caller, subscription_id: str,
                   kind: str) -> SubscriptionRecord | None:
     if not subscription_id:
         return None
     row: SubscriptionRecord | None = lean_first(
-        session, _SUBSCRIPTION, id=subscription_id.lower()) if auth.is_guid(subscription_id) \
+        unit, _SUBSCRIPTION, id=subscription_id.lower()) if auth.is_guid(subscription_id) \
         else None
     if row is None or row.state == "Deleted":
         raise subscription_not_found(subscription_id)

@@ -49,7 +49,7 @@ def find_group(arm: ArmRequest, name: str) -> models.ResourceGroup | None:
 
 def group_name(arm: ArmRequest, name: str) -> str | None:
     """The group's name as it was created, or None: for calls that only need it to exist."""
-    row = lean_first(arm.session, _GROUP_NAME, subscription=arm.subscription_row().id,
+    row = lean_first(arm.unit, _GROUP_NAME, subscription=arm.subscription_row().id,
                      name=name.lower())
     return None if row is None else str(row.name)
 

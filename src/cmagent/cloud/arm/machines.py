@@ -82,7 +82,7 @@ def find(arm: ArmRequest, group: str, name: str) -> models.Machine | None:
 def _stored(arm: ArmRequest, group: str, name: str) -> Any:
     """The machine's stored row, to answer with (read without the ORM: GET and PUT are the
     calls a fleet makes most)."""
-    return lean_first(arm.session, _MACHINE_ROW, sub=arm.subscription_row().id,
+    return lean_first(arm.unit, _MACHINE_ROW, sub=arm.subscription_row().id,
                       group=group.lower(), name=name.lower())
 
 
@@ -90,7 +90,7 @@ def _checked(arm: ArmRequest, action: str) -> str:
     """RBAC, provider registration and the resource group: the checks of every machine call.
     Returns the group's name as it was created."""
     name = arm.params.get("name")
-    rbac.require(arm.session, arm.caller, f"{TYPE}/{action}", _scope(arm, name))
+    rbac.require(arm.unit, arm.caller, f"{TYPE}/{action}", _scope(arm, name))
     require_registered(arm, NAMESPACE)
     group = group_name(arm, arm.params["group"])
     if group is None:
@@ -282,13 +282,13 @@ def _create(arm: ArmRequest, group: str, name: str, body: dict[str, Any]) -> Sim
         fingerprint=None, created_at=now)
     if _identity_kind(body.get("identity")) == "SystemAssigned":
         machine.identity_app_id = _insert_identity(arm, name)
-    lean_run(arm.session, _INSERT_MACHINE, **vars(machine))
+    lean_run(arm.unit, _INSERT_MACHINE, **vars(machine))
     return machine
 
 
 def _insert_identity(arm: ArmRequest, machine_name: str) -> str:
     app = principals.new_machine_identity(arm.subscription_row().tenant_id, machine_name)
-    lean_run(arm.session, _INSERT_APPLICATION, **app)
+    lean_run(arm.unit, _INSERT_APPLICATION, **app)
     return str(app["app_id"])
 
 
@@ -391,7 +391,7 @@ def to_json(arm: ArmRequest, machine: models.Machine | SimpleNamespace,
 def _identity_json(arm: ArmRequest, machine: models.Machine | SimpleNamespace) -> dict[str, Any]:
     if not machine.identity_app_id:
         return {"type": "None"}
-    app = lean_first(arm.session, _IDENTITY, app=machine.identity_app_id)
+    app = lean_first(arm.unit, _IDENTITY, app=machine.identity_app_id)
     if app is None:
         return {"type": "None"}
     return {"type": "SystemAssigned", "principalId": app.sp_object_id, "tenantId": app.tenant_id}

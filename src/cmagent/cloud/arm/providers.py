@@ -64,7 +64,7 @@ def registration_state(arm: ArmRequest, namespace: str) -> str:
     key = namespace.lower()
     if key in KNOWN and KNOWN[key][3]:
         return "Registered"
-    row = lean_first(arm.session, _STATE, subscription=arm.subscription_row().id,
+    row = lean_first(arm.unit, _STATE, subscription=arm.subscription_row().id,
                      namespace=key)
     return str(row.state) if row and row.state else "NotRegistered"
 

@@ -14,6 +14,7 @@ from cmagent.cloud import models
 from cmagent.cloud import roles
 from cmagent.cloud.arm.auth import Caller
 from cmagent.cloud.arm.errors import authorization_failed
+from cmagent.cloud.store import Transactional
 from cmagent.cloud.store import lean_all
 
 # Built once: every ARM request asks, and building the statement cost as much as running it.
@@ -22,11 +23,11 @@ _ASSIGNMENTS = select(models.RoleAssignment.scope_key,
     models.RoleAssignment.principal_id == bindparam("principal"))
 
 
-def roles_at(session: Session, principal_id: str, scope: str) -> list[roles.RoleDefinition]:
+def roles_at(work: Transactional, principal_id: str, scope: str) -> list[roles.RoleDefinition]:
     """The roles of every assignment of the principal at ``scope`` or above it."""
     target = scope.lower().rstrip("/")
     found = []
-    for assignment in lean_all(session, _ASSIGNMENTS, principal=principal_id):
+    for assignment in lean_all(work, _ASSIGNMENTS, principal=principal_id):
         scope_key = assignment.scope_key
         covered = target == scope_key or target.startswith(scope_key + "/")
         role = roles.BY_ID.get(assignment.role_definition_id)
@@ -35,12 +36,12 @@ def roles_at(session: Session, principal_id: str, scope: str) -> list[roles.Role
     return found
 
 
-def allowed(session: Session, principal_id: str, action: str, scope: str) -> bool:
-    return any(role.allows(action) for role in roles_at(session, principal_id, scope))
+def allowed(work: Transactional, principal_id: str, action: str, scope: str) -> bool:
+    return any(role.allows(action) for role in roles_at(work, principal_id, scope))
 
 
-def require(session: Session, caller: Caller, action: str, scope: str) -> None:
-    if not allowed(session, caller.object_id, action, scope):
+def require(work: Transactional, caller: Caller, action: str, scope: str) -> None:
+    if not allowed(work, caller.object_id, action, scope):
         raise authorization_failed(caller.name, caller.object_id, action, scope)
 
 
