@@ -155,6 +155,7 @@ def test_a_unit_holds_lean_statements_and_its_orm_session_in_one_transaction(clo
     first, second = (f"t-unit-{uuid.uuid4().hex[:8]}" for _ in range(2))
     with store.unit(writing=True) as unit:
         lean_run(unit, _INSERT_TENANT, id=first, domain=f"{first}.example", display_name="First")
+        assert unit.session.connection().connection is unit.raw
         stored = unit.session.get(models.Tenant, first)
         assert stored is not None and stored.display_name == "First"
         unit.session.add(models.Tenant(id=second, display_name="Second",
@@ -175,5 +176,14 @@ def test_a_failed_unit_leaves_nothing_of_either_kind(cloud) -> None:
         unit.flush()
         raise RuntimeError("handler failed")
     assert (_tenant(store, first), _tenant(store, second)) == (None, None)
-    with store.unit(writing=False) as unit:  # the connection went back to the pool clean
-        assert lean_first(unit, _TENANT, id=first) is None
+
+
+def test_a_unit_whose_commit_fails_leaves_its_lean_writes_undone(cloud) -> None:
+    """The ORM's flush at commit fails (a duplicate key): the lean INSERT before it goes too."""
+    store = cloud.services.store
+    first, second = (f"t-unit-{uuid.uuid4().hex[:8]}" for _ in range(2))
+    with pytest.raises(IntegrityError), store.unit(writing=True) as unit:
+        lean_run(unit, _INSERT_TENANT, id=first, domain=f"{first}.example", display_name="First")
+        unit.session.add(models.Tenant(id=second, display_name="Second",
+                                       domain=f"{first}.example"))  # the domain is unique
+    assert (_tenant(store, first), _tenant(store, second)) == (None, None)

@@ -178,12 +178,14 @@ class Unit:
         self._store = store
         self.dialect = store.engine.dialect
         self.raw = store.engine.raw_connection()
+        self._connection: Connection | None = None  # the session's, over ``raw``
         self._session: Session | None = None
 
     @property
     def session(self) -> Session:
         if self._session is None:
-            self._session = self._store._sessions(bind=Connection(self._store.engine, self.raw))
+            self._connection = Connection(self._store.engine, self.raw)
+            self._session = self._store._sessions(bind=self._connection)
         return self._session
 
     def flush(self) -> None:
@@ -194,18 +196,22 @@ class Unit:
 
     def commit(self) -> None:
         if self._session is not None:
-            self._session.commit()
-        self.raw.commit()
+            self._session.commit()  # (commits ``raw`` when the session began its transaction)
+        if self.raw.is_valid:
+            _as_sqlalchemys(self.dialect, "COMMIT", self.raw.commit)
 
     def rollback(self) -> None:
         if self._session is not None:
             self._session.rollback()
-        self.raw.rollback()
+        if self.raw.is_valid:  # (a lost connection was invalidated and returned already)
+            _as_sqlalchemys(self.dialect, "ROLLBACK", self.raw.rollback)
 
     def close(self) -> None:
-        if self._session is not None:
-            self._session.close()  # (the connection it was given stays open: closed below)
-        self.raw.close()
+        try:
+            if self._session is not None:
+                self._session.close()  # (it leaves the connection it was given open)
+        finally:
+            (self._connection or self.raw).close()  # the one owner checks it in
 
 
 Transactional = Session | Unit  # where lean statements run
@@ -308,14 +314,22 @@ def lean_run(work: Transactional, statement: ClauseElement, **values: Any) -> No
 def _lean(work: Transactional, statement: ClauseElement, action: Callable[..., Any],
           values: dict[str, Any]) -> Any:
     prepared, cursor = _prepared_for(work, statement)
-    dialect = prepared.dialect
     try:
-        return action(prepared, cursor, **values)
-    except dialect.loaded_dbapi.Error as error:  # as SQLAlchemy's own IntegrityError, DataError..
-        raise exc.DBAPIError.instance(prepared.sql, values, error, dialect.loaded_dbapi.Error,
-                                      dialect=dialect) from error
+        return _as_sqlalchemys(prepared.dialect, prepared.sql, action, prepared, cursor,
+                               values=values)
     finally:
         cursor.close()
+
+
+def _as_sqlalchemys(dialect: Dialect, sql: str, call: Callable[..., Any], *args: Any,
+                    values: dict[str, Any] | None = None) -> Any:
+    """``call``, with a driver's error raised as SQLAlchemy's own (IntegrityError, DataError..),
+    which the endpoints answer (409, 400)."""
+    try:
+        return call(*args, **(values or {}))
+    except dialect.loaded_dbapi.Error as error:
+        raise exc.DBAPIError.instance(sql, values or {}, error, dialect.loaded_dbapi.Error,
+                                      dialect=dialect) from error
 
 
 def _private_sqlite_file(url: str) -> None:
