@@ -117,18 +117,13 @@ class Store:
 
     @contextmanager
     def raw_writing(self) -> Iterator[Any]:
-        """A DB-API cursor in a transaction, for ``Prepared`` statements on the hottest paths."""
-        with self.write_lock:
-            self._prepare_use()
-            connection = self.engine.raw_connection()
+        """A DB-API cursor in a writing unit, for ``Prepared`` statements on the hottest paths."""
+        with self.unit(writing=True) as unit:
+            cursor = unit.raw.cursor()
             try:
-                yield connection.cursor()
-                connection.commit()
-            except BaseException:
-                connection.rollback()
-                raise
+                yield cursor
             finally:
-                connection.close()
+                cursor.close()
 
     def _prepare_use(self) -> None:
         for hook in self.before_use:
