@@ -185,9 +185,8 @@ class Unit:
 
     def flush(self) -> None:
         """What the session holds unflushed, written (before a lean statement reads)."""
-        held = self._session
-        if held is not None and (held.new or held.deleted or held.dirty):
-            held.flush()
+        if self._session is not None:
+            _flush_pending(self._session)
 
     def commit(self) -> None:
         if self._session is not None:
@@ -269,13 +268,17 @@ def _prepared_for(work: Transactional, statement: ClauseElement) -> tuple[Prepar
         work.flush()
         dialect, connection = work.dialect, work.raw
     else:
-        if work.new or work.deleted or work.dirty:
-            work.flush()
+        _flush_pending(work)
         dialect, connection = _lean_connection(work)
     key = (id(statement), dialect.name, dialect.driver)
     if key not in _COMPILED:  # the statement is kept too, so its id is never reused
         _COMPILED[key] = (statement, Prepared(statement, dialect))
     return _COMPILED[key][1], connection.cursor()
+
+
+def _flush_pending(session: Session) -> None:
+    if session.new or session.deleted or session.dirty:
+        session.flush()
 
 
 def _lean_connection(session: Session) -> tuple[Dialect, Any]:

@@ -59,7 +59,7 @@ def group_scope(arm: ArmRequest, name: str) -> str:
 
 
 def _existing(arm: ArmRequest, action: str) -> models.ResourceGroup:
-    rbac.require(arm.session, arm.caller, action, group_scope(arm, arm.params["group"]))
+    rbac.require(arm.unit, arm.caller, action, group_scope(arm, arm.params["group"]))
     row = find_group(arm, arm.params["group"])
     if row is None:
         raise group_not_found(arm.params["group"])
@@ -72,7 +72,7 @@ def get_group(arm: ArmRequest) -> Response:
 
 def group_exists(arm: ArmRequest) -> Response:
     """HEAD: 204 when the group exists, 404 when not; never a body."""
-    rbac.require(arm.session, arm.caller, READ, group_scope(arm, arm.params["group"]))
+    rbac.require(arm.unit, arm.caller, READ, group_scope(arm, arm.params["group"]))
     return Response(204 if find_group(arm, arm.params["group"]) else 404, b"")
 
 
@@ -82,14 +82,14 @@ def list_groups(arm: ArmRequest) -> Response:
     rows = arm.session.scalars(select(models.ResourceGroup).filter_by(
         subscription_id=arm.subscription_row().id).order_by(models.ResourceGroup.name_key))
     readable = [group_json(row) for row in rows if rbac.allowed(
-        arm.session, arm.caller.object_id, READ, group_scope(arm, row.name))]
+        arm.unit, arm.caller.object_id, READ, group_scope(arm, row.name))]
     chosen = [g for g in readable if predicate({"tags": g["tags"]})]
     return Response.json(200, paging.page(arm, chosen))
 
 
 def put_group(arm: ArmRequest) -> Response:
     name = arm.params["group"]
-    rbac.require(arm.session, arm.caller, WRITE, group_scope(arm, name))
+    rbac.require(arm.unit, arm.caller, WRITE, group_scope(arm, name))
     body = arm.request.json()
     if not isinstance(body, dict) or not isinstance(body.get("location"), str):
         raise arm_error(400, "LocationRequired",

@@ -38,7 +38,7 @@ def list_in_subscription(arm: ArmRequest) -> Response:
 
 def list_in_group(arm: ArmRequest) -> Response:
     """ARM authorises before it looks: without read on the group, 403 whether it exists."""
-    rbac.require(arm.session, arm.caller, groups.READ,
+    rbac.require(arm.unit, arm.caller, groups.READ,
                  groups.group_scope(arm, arm.params["group"]))
     group = groups.find_group(arm, arm.params["group"])
     if group is None:
@@ -84,7 +84,7 @@ def _readable_machines(arm: ArmRequest, group_key: str | None,
     for machine in arm.session.scalars(query.order_by(models.Machine.id)):
         group = names.get(machine.group_key, machine.group_key)
         scope = machines.resource_id(subscription, group, machine.name)
-        if rbac.allowed(arm.session, arm.caller.object_id, f"{machines.TYPE}/read", scope):
+        if rbac.allowed(arm.unit, arm.caller.object_id, f"{machines.TYPE}/read", scope):
             readable.append((machine, group))
     return readable
 
@@ -114,7 +114,7 @@ def _when(stamp: float) -> str:
 def list_tag_names(arm: ArmRequest) -> Response:
     """Every tag name on the subscription's groups and machines, with its values and counts."""
     subscription = arm.subscription_row().id
-    rbac.require(arm.session, arm.caller, "Microsoft.Resources/subscriptions/tagNames/read",
+    rbac.require(arm.unit, arm.caller, "Microsoft.Resources/subscriptions/tagNames/read",
                  f"/subscriptions/{subscription}")
     counts: dict[str, dict[str, int]] = {}
     for tags in _all_tags(arm):
@@ -184,7 +184,7 @@ def _tagged(arm: ArmRequest, action: str) -> _Tagged:
     if "name" in arm.params:
         scope = machines.resource_id(arm.subscription_row().id, arm.params["group"],
                                      arm.params["name"])
-    rbac.require(arm.session, arm.caller, action, scope)
+    rbac.require(arm.unit, arm.caller, action, scope)
     return _Tagged(arm)
 
 

@@ -188,12 +188,12 @@ def list_in_subscription(arm: ArmRequest) -> Response:
     only when it may read none."""
     subscription = f"/subscriptions/{arm.subscription_row().id}"
     query = select(models.Machine).filter_by(subscription_id=arm.subscription_row().id)
-    if not rbac.allowed(arm.session, arm.caller.object_id, f"{TYPE}/read", subscription):
+    if not rbac.allowed(arm.unit, arm.caller.object_id, f"{TYPE}/read", subscription):
         readable = [key for key, name in _group_names(arm).items() if rbac.allowed(
-            arm.session, arm.caller.object_id, f"{TYPE}/read",
+            arm.unit, arm.caller.object_id, f"{TYPE}/read",
             f"{subscription}/resourceGroups/{name}")]
         if not readable:
-            rbac.require(arm.session, arm.caller, f"{TYPE}/read", subscription)
+            rbac.require(arm.unit, arm.caller, f"{TYPE}/read", subscription)
         query = query.where(models.Machine.group_key.in_(readable))
     require_registered(arm, NAMESPACE)
     return _page(arm, query)

@@ -37,7 +37,7 @@ def _existing_group_scope(arm: ArmRequest) -> str:
 
 
 def _permissions(arm: ArmRequest, scope: str) -> Response:
-    found = rbac.roles_at(arm.session, arm.caller.object_id, scope)
+    found = rbac.roles_at(arm.unit, arm.caller.object_id, scope)
     return Response.json(200, {"value": [
         {"actions": list(role.actions), "notActions": list(role.not_actions),
          "dataActions": [], "notDataActions": []} for role in found]})

@@ -106,7 +106,7 @@ def _key(arm: ArmRequest) -> str:
 
 def _may_read(arm: ArmRequest) -> str:
     subscription = arm.subscription_row().id
-    rbac.require(arm.session, arm.caller, "Microsoft.Resources/subscriptions/providers/read",
+    rbac.require(arm.unit, arm.caller, "Microsoft.Resources/subscriptions/providers/read",
                  f"/subscriptions/{subscription}")
     return subscription
 
@@ -150,7 +150,7 @@ def _set_state(arm: ArmRequest, verb: str, state: str) -> Response:
     key = _key(arm)
     namespace, _, _, always = KNOWN[key]
     subscription = arm.subscription_row().id
-    rbac.require(arm.session, arm.caller, f"{namespace}/{verb}/action",
+    rbac.require(arm.unit, arm.caller, f"{namespace}/{verb}/action",
                  f"/subscriptions/{subscription}")
     if not always:
         arm.session.merge(models.ProviderRegistration(

@@ -36,7 +36,7 @@ def list_subscriptions(arm: ArmRequest) -> Response:
 def _visible(arm: ArmRequest) -> SubscriptionRecord:
     row = arm.subscription_row()
     if row.id not in rbac.visible_subscriptions(arm.session, arm.caller.object_id):
-        rbac.require(arm.session, arm.caller, "Microsoft.Resources/subscriptions/read",
+        rbac.require(arm.unit, arm.caller, "Microsoft.Resources/subscriptions/read",
                      f"/subscriptions/{row.id}")
     return row
 
