@@ -14,6 +14,7 @@ import pytest
 from cmagent.agent.main import main
 from cmagent.agent.output import Environment
 
+pytest_plugins = ["tests.interrupt"]
 _LOCALE = ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE", "NO_COLOR")
 
 

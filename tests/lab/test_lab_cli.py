@@ -86,3 +86,21 @@ def test_a_lab_whose_process_was_killed_is_removed_by_down_all(tmp_path) -> None
     down = _cli(tmp_path, "down", "--all")
     assert down.returncode == 0, down.stderr
     assert _left(record) == [] and not list(tmp_path.glob("*.json"))
+
+
+def test_a_lab_whose_process_gets_sigterm_tears_itself_down(tmp_path) -> None:
+    """SIGTERM (kill, a CI job's time limit) ends a lab's process as Ctrl+C does: the lab and
+    its machine are removed before it exits, with no 'lab down' needed."""
+    script = ("import time\nfrom cmagent.lab.lab import Lab\nlab = Lab()\nlab.__enter__()\n"
+              "lab.add_machine()\nprint('ready', flush=True)\ntime.sleep(600)\n")
+    env = {**os.environ, "CMAGENT_LAB_STATE": str(tmp_path)}
+    process = subprocess.Popen([sys.executable, "-c", script], env=env, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+    [record] = [json.loads(p.read_text()) for p in tmp_path.glob("*.json")]
+    assert _left(record)
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode != 0 and "KeyboardInterrupt" in stderr
+    assert _left(record) == [] and not Path(record["dir"]).exists()
+    assert not list(tmp_path.glob("*.json"))

@@ -19,6 +19,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,32 @@ def wait_for(condition: Callable[[], bool], seconds: float) -> None:
         time.sleep(0.1)
 
 
+_teardowns = 0  # while one runs, SIGTERM is dropped: the teardown is what it asks for already
+
+
+def _interrupt_on_sigterm() -> None:
+    """SIGTERM (``kill``, a CI job's time limit) ends a process that made a lab as Ctrl+C does,
+    so that the lab is torn down; Python's default would end it at once and leave it all."""
+    if (threading.current_thread() is threading.main_thread()
+            and signal.getsignal(signal.SIGTERM) is signal.SIG_DFL):
+        signal.signal(signal.SIGTERM, _interrupt)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    if not _teardowns:
+        raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _sigterm_ignored() -> Iterator[None]:
+    global _teardowns
+    _teardowns += 1
+    try:
+        yield
+    finally:
+        _teardowns -= 1
+
+
 class Lab:
     def __init__(self, names: list[str] | None = None) -> None:
         self.topology = Topology(names or lab_names.ALL)
@@ -84,6 +111,7 @@ class Lab:
     # --- lifecycle -------------------------------------------------------------------------
 
     def __enter__(self) -> Lab:
+        _interrupt_on_sigterm()
         atexit.register(self.teardown)
         try:
             self.setup()
@@ -154,6 +182,10 @@ class Lab:
         self._write_resolution(PROXY, lab_names.hosts_file(self.topology.names))
 
     def teardown(self) -> None:
+        with _sigterm_ignored():
+            self._remove_all()
+
+    def _remove_all(self) -> None:
         for machine in self.machines:
             machine.stop()
         self.machines.clear()
