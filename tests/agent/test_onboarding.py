@@ -211,6 +211,7 @@ def test_use_azcli_without_az(azcmagent, himds, trusting, tmp_path, monkeypatch)
     flags = user_flags(tmp_path, onboarding)
     run = azcmagent("connect", "--config", flags, "--use-azcli")
     assert run.status == 41 and "Azure CLI ('az')" in run.stdout
+    assert "'az login'" in run.stdout and "--service-principal-id" not in run.stdout
 
 
 def test_use_azcli_with_an_az_session(azcmagent, himds, trusting, tmp_path, monkeypatch) -> None:
@@ -283,6 +284,8 @@ def test_credentials_are_azcm0041(azcmagent, himds, trusting, tmp_path, change, 
     run = azcmagent("connect", "--config", flags_file(tmp_path, trusting.quickstart(), **change))
     assert run.status == 41, run.stdout
     assert "Failed to acquire authorization token from SPN" in run.stdout and words in run.stdout
+    assert "Check --service-principal-id" in run.stdout  # the remedy for the method used
+    assert "device login" not in run.stdout.lower()
 
 
 def test_expired_secret_is_azcm0041(azcmagent, himds, trusting, tmp_path) -> None:
@@ -342,6 +345,8 @@ def test_failing_resource_manager_is_azcm0062(azcmagent, himds, trusting, tmp_pa
 def test_himds_not_running_is_azcm0064(azcmagent, trusting, tmp_path) -> None:
     run = azcmagent("connect", "--config", flags_file(tmp_path, trusting.quickstart()))
     assert run.status == 64 and printed(run, "AZCM0064") and "himds serve" in run.stdout
+    assert "himds is stopped or still starting" in run.stdout
+    assert "as root" not in run.stdout  # it ran as root: the catalogue's advice does not fit
 
 
 def test_already_connected_is_azcm0067(azcmagent, himds, trusting, tmp_path) -> None:

@@ -107,6 +107,7 @@ def test_device_sign_in(agent_root, himds, trusting, tmp_path, action, code) -> 
     status, output = _device_connect(agent_root, trusting, tmp_path, action)
     english, _ = signin.CAUSES[code]
     assert status == 41 and english in output and f"(AADSTS{code})" in output, output
+    assert "finish the device login" in output and "secret" not in output  # its own remedy
 
 
 def test_the_table_is_documented() -> None:

@@ -100,7 +100,7 @@ def test_azcm0012_names_the_resource_of_the_cloud_in_use(azcmagent, himds, trust
 def test_azcm0012_for_another_cloud_names_its_resource_manager() -> None:
     us_government = azure.resolve_cloud("AzureUSGovernment", None)  # type: ignore[arg-type]
     error = azure._entra_failure(entra._token_refused("access token has expired", "期限切れ"),
-                                 "", "", us_government)
+                                 "", "", us_government, "access-token")
     for lang in ("en", "ja"):
         assert "management.azure.com" not in error.remedy(lang)
         assert "https://management.usgovcloudapi.net/" in error.remedy(lang)

@@ -111,7 +111,7 @@ def sign_in(context: Context[AuthOptions], cloud: CloudEndpoints, http: AgentSes
         return _token(context, chosen, login, cloud)
     except entra.EntraError as error:
         raise _entra_failure(error, login.tenant, context.options.service_principal_id or "",
-                             cloud) from None
+                             cloud, chosen) from None
 
 
 def _token(context: Context[AuthOptions], chosen: str, login: entra.SignIn,
@@ -137,7 +137,7 @@ def announce(context: Context[AuthOptions], message: str) -> None:
 
 
 def _entra_failure(error: entra.EntraError, tenant: str, client: str,
-                   cloud: CloudEndpoints) -> AzcmError:
+                   cloud: CloudEndpoints, chosen: str) -> AzcmError:
     if error.kind == "token":
         resource = cloud.arm_scope.removesuffix(".default")
         other = resource.rstrip("/") != "https://management.azure.com"
@@ -146,7 +146,8 @@ def _entra_failure(error: entra.EntraError, tenant: str, client: str,
     if error.kind == "network":
         return AzcmError(codes.NETWORK_ERROR, CHECK_HINT, quoted=error.outside)
     said = error.said or signin.cause(error.aadsts, tenant, client)
-    return AzcmError(codes.CREDENTIALS_INVALID, said, quoted=error.outside)
+    return AzcmError(codes.CREDENTIALS_INVALID, said, quoted=error.outside,
+                     remedy=chosen if chosen != "access-token" else None)
 
 
 def arm_failure(error: ArmError, stage: str) -> AzcmError:

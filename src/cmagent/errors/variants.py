@@ -44,6 +44,61 @@ VARIANTS: dict[tuple[int, str], Variant] = {
         "--cloud に指定した値を確認してください。AzureCloud、AzureUSGovernment、AzureChinaCloud、"
         "または /metadata/endpoints に応答し、このマシンから接続できるクラウドの https URL を指定"
         "します。")),
+    # AZCM0041 by the sign-in method that failed: the catalogue's remedy covers all of them.
+    (41, "service-principal"): Variant(Localized(
+        "Check --service-principal-id, the secret or certificate and its expiry, and that the "
+        "service principal belongs to the tenant of the subscription (--tenant-id); then try "
+        "again.",
+        "--service-principal-id、シークレットまたは証明書とその有効期限、およびサービス "
+        "プリンシパルがサブスクリプションのテナント (--tenant-id) に属していることを確認してから、"
+        "もう一度実行してください。"),
+        cause=Localized(
+            "Microsoft Entra ID refused the service principal's sign-in: the secret or "
+            "certificate is wrong or expired, or the application or tenant is unknown.",
+            "Microsoft Entra ID がサービス プリンシパルのサインインを拒否しました。シークレット"
+            "または証明書が間違っているか有効期限が切れているか、アプリケーションまたはテナントが"
+            "見つかりません。")),
+    (41, "device-code"): Variant(Localized(
+        "Sign in with an account that can access the tenant (--tenant-id) and the subscription, "
+        "and finish the device login before its code expires; then try again.",
+        "テナント (--tenant-id) とサブスクリプションにアクセスできるアカウントでサインインし、"
+        "コードの有効期限内にデバイス ログインを完了してから、もう一度実行してください。"),
+        cause=Localized(
+            "The device sign-in did not succeed: it was declined or not finished in time, or "
+            "the account cannot reach the tenant.",
+            "デバイス サインインが成功しませんでした。拒否されたか時間内に完了しなかったか、"
+            "アカウントがテナントにアクセスできません。")),
+    (41, "azcli"): Variant(Localized(
+        "Sign in with 'az login' (to the subscription's tenant) on this machine, as the user that "
+        "runs azcmagent, then try again.",
+        "azcmagent を実行するユーザーとして、このマシンで 'az login' により (サブスクリプションの"
+        "テナントに) サインインしてから、もう一度実行してください。"),
+        cause=Localized(
+            "The Azure CLI gave no token: it is not installed, not signed in, or signed in to "
+            "another tenant.",
+            "Azure CLI からトークンを取得できませんでした。インストールされていないか、サイン"
+            "インしていないか、別のテナントにサインインしています。")),
+    # himds's socket gave no answer for a reason other than permission (already root then):
+    # the catalogue's 'run the command as root' does not fit.
+    (64, "not-running"): Variant(Localized(
+        "Start himds ('systemctl start himdsd', or 'himds serve' where there is no systemd) and "
+        "try again; if it does not stay up, 'systemctl status himdsd' and "
+        "/var/opt/azcmagent/log/himds.log say why.",
+        "himds を起動してから ('systemctl start himdsd'、systemd がない環境では 'himds serve')、"
+        "もう一度実行してください。起動しても停止する場合は、'systemctl status himdsd' と "
+        "/var/opt/azcmagent/log/himds.log で理由を確認してください。"),
+        cause=Localized(
+            "Nothing answers on the agent service's socket: himds is stopped or still starting.",
+            "エージェント サービスのソケットで応答がありません。himds が停止しているか、"
+            "起動中です。")),
+    (64, "refused"): Variant(Localized(
+        "Restart himds ('systemctl restart himdsd') and try again; "
+        "/var/opt/azcmagent/log/himds.log says why it refused.",
+        "himds を再起動してから ('systemctl restart himdsd')、もう一度実行してください。拒否した"
+        "理由は /var/opt/azcmagent/log/himds.log に記録されています。"),
+        cause=Localized(
+            "himds answered, but refused the request or answered something unreadable.",
+            "himds は応答しましたが、要求を拒否したか、読み取れない応答を返しました。")),
     (105, "resource-deleted"): Variant(Localized(
         "The resource this run created was deleted again and the machine is as it was: make "
         "sure the Hybrid Identity Service endpoint (*.his.arc.azure.com) is reachable "

@@ -8,6 +8,7 @@ and answer root only, which himds checks from the peer's credentials.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import socket
@@ -21,9 +22,6 @@ from cmagent.machine.paths import Paths
 PING, STATUS, RELOAD, HEARTBEAT = "ping", "status", "reload", "heartbeat"
 PRIVILEGED = frozenset({RELOAD, HEARTBEAT})
 MAX_FRAME = 64 * 1024
-START_HINT = Localized(
-    "start it with 'systemctl start himdsd' (or 'himds serve' where there is no systemd)",
-    "'systemctl start himdsd' で起動してください (systemd がない環境では 'himds serve')")
 
 
 class FrameError(ValueError):
@@ -58,9 +56,11 @@ def socket_address(paths: Paths) -> str | bytes:
     return b"\0cmagent-himds-" + hashlib.sha256(path.encode()).hexdigest()[:32].encode()
 
 
-def ask(paths: Paths, operation: str, code: int = codes.HIMDS_COMMUNICATION_FAILED,
-        timeout: float = 60.0) -> dict[str, Any]:
-    """Send ``operation``; ``code`` is the AZCM code raised when himds cannot be reached."""
+_NOT_ALLOWED = (errno.EACCES, errno.EPERM)  # the socket is root's: the catalogue's 'run as root'
+
+
+def ask(paths: Paths, operation: str, timeout: float = 60.0) -> dict[str, Any]:
+    """Send ``operation``; AZCM0064 when himds cannot be reached or answers no message."""
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as channel:
             channel.settimeout(timeout)
@@ -68,15 +68,16 @@ def ask(paths: Paths, operation: str, code: int = codes.HIMDS_COMMUNICATION_FAIL
             channel.sendall(encode({"op": operation}))
             return decode(_read_line(channel))
     except OSError as error:
-        raise AzcmError(code, Localized(
-            f"The agent service (himds) does not answer on {paths.himds_socket}; "
-            f"{START_HINT.en}.",
-            f"エージェント サービス (himds) が {paths.himds_socket} で応答しません。"
-            f"{START_HINT.ja}。"), quoted=error.strerror or str(error)) from None
+        raise AzcmError(codes.HIMDS_COMMUNICATION_FAILED, Localized(
+            f"The agent service (himds) does not answer on {paths.himds_socket}.",
+            f"エージェント サービス (himds) が {paths.himds_socket} で応答しません。"),
+            quoted=error.strerror or str(error),
+            remedy=None if error.errno in _NOT_ALLOWED else "not-running") from None
     except FrameError as error:
-        raise AzcmError(code, Localized(
+        raise AzcmError(codes.HIMDS_COMMUNICATION_FAILED, Localized(
             "The agent service (himds) answered something unreadable.",
-            "エージェント サービス (himds) の応答を読み取れません。"), quoted=str(error)) from None
+            "エージェント サービス (himds) の応答を読み取れません。"), quoted=str(error),
+            remedy="refused") from None
 
 
 def _read_line(channel: socket.socket) -> bytes:
