@@ -74,6 +74,16 @@ def test_invalid_values_are_azcm0023(azcmagent, agent_root, name, raw) -> None:
     assert not (agent_root / "var/opt/azcmagent/localconfig.json").exists()
 
 
+@pytest.mark.parametrize("name,raw,example", [
+    ("proxy.bypass", "Arc AAD", "Arc,AAD"), ("proxy.bypass", "Arc;AAD", "Arc,AAD"),
+    ("incomingconnections.ports", "443, 80 22", "80,22"),
+])
+def test_lists_take_commas_only(azcmagent, agent_root, name, raw, example) -> None:
+    run = azcmagent("config", "set", name, raw)
+    assert run.status == 23 and "with commas only" in run.stdout and f"'{example}'" in run.stdout
+    assert not (agent_root / "var/opt/azcmagent/localconfig.json").exists()
+
+
 def test_add_and_remove_on_lists(azcmagent) -> None:
     azcmagent("config", "set", "proxy.bypass", "ARM")
     assert azcmagent("config", "set", "proxy.bypass", "Arc,AAD", "--add").status == 0

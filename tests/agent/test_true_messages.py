@@ -156,3 +156,37 @@ def test_config_clear_says_what_the_value_is_now(azcmagent) -> None:
     azcmagent("config", "set", "proxy.url", "http://proxy:3128")
     ja = azcmagent("config", "clear", "proxy.url", lang="ja_JP.UTF-8").stdout
     assert "既定値 (なし) に戻しました" in ja and "  " not in ja.strip()
+
+
+@pytest.mark.parametrize("args,cause,remedy", [
+    (("config", "get", "nosuch.setting"), "does not know", "Use a name from the list"),
+    (("show", "nosuch"), "does not know", "Use a name from the list"),
+    (("config", "set", "proxy.bypass", "ARM", "--add", "--remove"), "only one at a time",
+     "Keep only one of the flags"),
+    (("logs", "--output", "/nonexistent-dir/x.zip"), "cannot be written",
+     "an existing directory"),
+])
+def test_azcm0023_says_what_is_wrong_beyond_a_value_form(azcmagent, args, cause,
+                                                         remedy) -> None:
+    """AZCM0023's catalogue text is about a value's form; a name, a combination or a path
+    that is wrong gets its own cause and remedy (in both languages)."""
+    run = azcmagent(*args)
+    assert run.status == 23 and cause in run.stdout and remedy in run.stdout, run.stdout
+    assert "does not have the form" not in run.stdout
+    japanese = azcmagent(*args, lang="ja_JP.UTF-8")
+    assert japanese.status == 23 and "形式ではありません" not in japanese.stdout
+
+
+def test_a_cloud_from_the_environment_is_named_as_such(azcmagent, himds, trusting, tmp_path,
+                                                       monkeypatch) -> None:
+    """AZCMAGENT_CLOUD, not --cloud, is what the person must correct when it chose the cloud."""
+    monkeypatch.setenv("AZCMAGENT_CLOUD", "Foo")
+    check = azcmagent("check", "--location", "westeurope")
+    assert check.status == 23 and "AZCMAGENT_CLOUD='Foo'" in check.stdout, check.stdout
+    assert "--cloud='Foo'" not in check.stdout
+    monkeypatch.setenv("AZCMAGENT_CLOUD", f"https://127.0.0.1:{free_port()}")
+    run = azcmagent("connect", "--config", flags_file(tmp_path, trusting.quickstart(),
+                                                      cloud=None))
+    assert run.status == 75 and "Check the value given to AZCMAGENT_CLOUD" in run.stdout
+    flagged = azcmagent("check", "--location", "westeurope", "--cloud", "Bar")
+    assert flagged.status == 23 and "--cloud='Bar'" in flagged.stdout

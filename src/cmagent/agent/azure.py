@@ -33,15 +33,16 @@ def session(context: Context[AuthOptions], deadline: float | None = None) -> Age
     return AgentSession(context.settings(), context.env.environ, deadline)
 
 
-def resolve_cloud(name: str, http: AgentSession) -> CloudEndpoints:
+def resolve_cloud(name: str, http: AgentSession, given_as: str = "--cloud") -> CloudEndpoints:
+    """The cloud's endpoints; errors name where ``name`` was given (``clouds.source``)."""
     if name.lower().startswith("https://"):
-        return _discover(name.rstrip("/"), http)
-    cloud = clouds.built_in(name)
+        return _discover(name.rstrip("/"), http, given_as)
+    cloud = clouds.built_in(name, given_as)
     return CloudEndpoints(cloud.name, cloud.login, cloud.arm, cloud.his_global, cloud.portal,
                           (f"{cloud.arm}/",))
 
 
-def _discover(url: str, http: AgentSession) -> CloudEndpoints:
+def _discover(url: str, http: AgentSession, given_as: str) -> CloudEndpoints:
     address = f"{url}{clouds.METADATA_PATH}"
     try:
         response = http.get(address)
@@ -54,12 +55,13 @@ def _discover(url: str, http: AgentSession) -> CloudEndpoints:
     except requests.RequestException as error:
         raise AzcmError(codes.CLOUD_CONFIG_UNAVAILABLE, Localized(
             f"{address} cannot be reached.", f"{address} に接続できません。"),
-            quoted=neterrors.describe("GET", address, error), remedy="cloud-given") from None
+            quoted=neterrors.describe("GET", address, error), remedy="cloud-given",
+            givenAs=given_as) from None
     except (ValueError, KeyError, TypeError):
         raise AzcmError(codes.CLOUD_CONFIG_UNAVAILABLE, Localized(
             f"{address} did not answer with a cloud description.",
             f"{address} の応答はクラウドの説明ではありませんでした。"),
-            remedy="cloud-given") from None
+            remedy="cloud-given", givenAs=given_as) from None
 
 
 def method(context: Context[AuthOptions]) -> str:
@@ -72,7 +74,8 @@ def method(context: Context[AuthOptions]) -> str:
     if len(chosen) > 1:
         raise AzcmError(codes.INVALID_ARGUMENT, Localized(
             f"Choose one authentication method, not {' and '.join(chosen)}.",
-            f"認証方法は 1 つだけ選んでください ({'、'.join(chosen)} が指定されました)。"))
+            f"認証方法は 1 つだけ選んでください ({'、'.join(chosen)} が指定されました)。"),
+            remedy="combination")
     if not context.options.service_principal_id and (
             context.options.service_principal_secret or context.options.service_principal_cert):
         raise AzcmError(codes.MISSING_PARAMETER, "--service-principal-id")
@@ -94,7 +97,7 @@ def check_principal_flags(context: Context[AuthOptions], saved_tenant: str = "")
         raise AzcmError(codes.INVALID_ARGUMENT, Localized(
             "Give --service-principal-secret or --service-principal-cert, not both.",
             "--service-principal-secret と --service-principal-cert のどちらか一方だけを指定して"
-            "ください。"))
+            "ください。"), remedy="combination")
     if cert and not Path(cert).is_file():
         raise AzcmError(codes.CERTIFICATE_UNAVAILABLE, Localized(
             f"--service-principal-cert {cert}: no such file.",

@@ -520,7 +520,7 @@ def _read_config_file(path: str, options: Sequence[Option],
                 "long flag names without '--').",
                 f"--config {path}: キー '{key}' はこのコマンドのフラグではありません (キーには、"
                 "このコマンドの長いフラグ名を '--' を除いて指定します)。",
-            ))
+            ), remedy="unknown-name")
         values[option.dest] = _config_value(path, option, value)
     return values
 

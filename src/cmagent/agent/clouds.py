@@ -78,14 +78,20 @@ def chosen(given: str | None, environ: Mapping[str, str], connected: str | None)
     return given or environ.get("AZCMAGENT_CLOUD") or connected or "AzureCloud"
 
 
-def built_in(name: str) -> Cloud:
-    """The built-in cloud called ``name`` (any case); AZCM0023 names the choices otherwise."""
+def source(given: str | None, environ: Mapping[str, str]) -> str:
+    """Where the chosen cloud came from, as the user set it: the flag or the variable."""
+    return "AZCMAGENT_CLOUD" if not given and environ.get("AZCMAGENT_CLOUD") else "--cloud"
+
+
+def built_in(name: str, given_as: str = "--cloud") -> Cloud:
+    """The built-in cloud called ``name`` (any case); AZCM0023 names the choices (and where
+    ``name`` was given: ``--cloud`` or ``AZCMAGENT_CLOUD``) otherwise."""
     cloud = next((c for c in BUILT_IN.values() if c.name.lower() == name.lower()), None)
     if cloud is None:
         allowed = ", ".join(BUILT_IN)
         raise AzcmError(codes.INVALID_ARGUMENT, Localized(
-            f"--cloud={name!r}: allowed values are {allowed} or the https URL of a cloud.",
-            f"--cloud={name!r}: 指定できる値は {allowed}、またはクラウドの https URL です。"))
+            f"{given_as}={name!r}: allowed values are {allowed} or the https URL of a cloud.",
+            f"{given_as}={name!r}: 指定できる値は {allowed}、またはクラウドの https URL です。"))
     return cloud
 
 

@@ -39,11 +39,40 @@ VARIANTS: dict[tuple[int, str], Variant] = {
         "インスペクション) を取り除いてから、もう一度 check を実行してください。プライベート "
         "リンク スコープを使用する場合は --enable-pls-check を付けます。")),
     (75, "cloud-given"): Variant(Localized(
-        "Check the value given to --cloud: AzureCloud, AzureUSGovernment, AzureChinaCloud, or "
+        "Check the value given to {givenAs}: AzureCloud, AzureUSGovernment, AzureChinaCloud, or "
         "the https URL of a cloud that answers /metadata/endpoints, reachable from this machine.",
-        "--cloud に指定した値を確認してください。AzureCloud、AzureUSGovernment、AzureChinaCloud、"
+        "{givenAs} に指定した値を確認してください。AzureCloud、AzureUSGovernment、AzureChinaCloud、"
         "または /metadata/endpoints に応答し、このマシンから接続できるクラウドの https URL を指定"
         "します。")),
+    # AZCM0023 where the value's form is not what is wrong.
+    (23, "combination"): Variant(Localized(
+        "Keep only one of the flags the error message names, then run the command again; "
+        "'azcmagent <command> --help' shows which flags go together.",
+        "エラー メッセージに示されたフラグのうち 1 つだけを指定して、コマンドをもう一度実行して"
+        "ください。組み合わせられるフラグは 'azcmagent <command> --help' で確認できます。"),
+        cause=Localized(
+            "Flags were given together that the command takes only one at a time.",
+            "同時には 1 つしか指定できないフラグが、一緒に指定されました。")),
+    (23, "unknown-name"): Variant(Localized(
+        "Use a name from the list the error message points to (spelling and case as listed), "
+        "then run the command again.",
+        "エラー メッセージが示す一覧にある名前を (一覧どおりの綴りで) 指定して、コマンドを"
+        "もう一度実行してください。"),
+        cause=Localized(
+            "A name was given that the command does not know: a setting, a property or a "
+            "configuration file key.",
+            "コマンドが認識しない名前 (設定、プロパティ、または構成ファイルのキー) が指定され"
+            "ました。")),
+    (23, "output-path"): Variant(Localized(
+        "Give --output a path in an existing directory that you can write to, or leave --output "
+        "out to write to the current directory.",
+        "--output には、書き込み可能な既存のディレクトリ内のパスを指定してください。--output を"
+        "省略すると、現在のディレクトリに書き込みます。"),
+        cause=Localized(
+            "The file named by --output cannot be written: its directory does not exist or is "
+            "not writable, or the disk is full.",
+            "--output で指定したファイルに書き込めません。ディレクトリが存在しないか書き込み"
+            "できないか、ディスクがいっぱいです。")),
     # AZCM0041 by the sign-in method that failed: the catalogue's remedy covers all of them.
     (41, "service-principal"): Variant(Localized(
         "Check --service-principal-id, the secret or certificate and its expiry, and that the "

@@ -178,7 +178,7 @@ def lookup(name: str) -> Property:
             f"'{name}' is not a local setting; 'azcmagent config info' lists them.",
             f"'{name}' はローカル設定ではありません。'azcmagent config info' で一覧を確認"
             "できます。",
-        ))
+        ), remedy="unknown-name")
     return prop
 
 
@@ -187,8 +187,20 @@ def parse(prop: Property, raw: str) -> Value:
     if not prop.multi:
         return prop.parse_item(prop.name, raw.strip())  # type: ignore[no-any-return]
     items = [item.strip() for item in raw.split(",") if item.strip()]
+    _commas_only(prop, raw, items)
     values = [prop.parse_item(prop.name, item) for item in items]
     return list(dict.fromkeys(values))
+
+
+def _commas_only(prop: Property, raw: str, items: list[str]) -> None:
+    """No value of a list setting holds a space or ';': either is a separator meant as ','."""
+    for item in items:
+        if any(mark in item for mark in (" ", ";", "\t")):
+            example = ",".join(part for part in re.split(r"[\s;]+", item) if part)
+            raise AzcmError(codes.INVALID_ARGUMENT, Localized(
+                f"'{raw}': separate the values of {prop.name} with commas only, e.g. "
+                f"'{example}'.",
+                f"'{raw}': {prop.name} の値はコンマだけで区切ってください (例: '{example}')。"))
 
 
 def load(paths: Paths) -> dict[str, Value]:

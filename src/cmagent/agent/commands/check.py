@@ -62,7 +62,7 @@ def _plan(context: Context[CheckOptions]) -> tuple[str, str, list[clouds.Endpoin
     clouds.check_region(cloud, location)
     if cloud.lower().startswith("https://"):
         return cloud, location, clouds.custom_endpoints(cloud)
-    match = clouds.built_in(cloud)
+    match = clouds.built_in(cloud, clouds.source(context.options.cloud, context.env.environ))
     return match.name, location, clouds.endpoints(match, location, context.options.extensions)
 
 

@@ -101,7 +101,7 @@ def _combine(prop: settings.Property, stored: dict[str, Any], values: Any,
     if add and remove:
         raise AzcmError(codes.INVALID_ARGUMENT, Localized(
             "--add and --remove cannot be used together.",
-            "--add と --remove は同時に指定できません。"))
+            "--add と --remove は同時に指定できません。"), remedy="combination")
     current = list(stored.get(prop.name, prop.default)) if prop.multi else None
     if add:
         return list(dict.fromkeys([*(current or []), *values]))

@@ -116,7 +116,7 @@ class Onboarding:
         self.step("cloud", Localized(
             "Connecting machine to Azure... This might take a few minutes.",
             "マシンを Azure に接続しています... 数分かかる場合があります。"))
-        self.cloud = azure.resolve_cloud(self.flags.cloud, self.http)
+        self.cloud = azure.resolve_cloud(self.flags.cloud, self.http, self.flags.cloud_given_as)
         log.info(Localized("Cloud: %s", "クラウド: %s"), self.cloud.name)
         self._precheck()
         self.step("authenticate")

@@ -139,7 +139,7 @@ class DryRun:
     def _sign_in(self) -> None:
         self.http = azure.session(self.context, time.monotonic() + azure.DEADLINE_SECONDS)
         self.cloud = self.attempt("cloud", "cloud", lambda: azure.resolve_cloud(
-            self.flags.cloud, self.http), fatal=True)
+            self.flags.cloud, self.http, self.flags.cloud_given_as), fatal=True)
         where = self.cloud.name if self.cloud.name == self.cloud.arm \
             else f"{self.cloud.name}: {self.cloud.arm}"
         self.passed("cloud", f"Cloud {where}", f"クラウド {where}")

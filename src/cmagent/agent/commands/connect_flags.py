@@ -42,6 +42,7 @@ class Flags:
         self.subscription = options.subscription_id.strip()
         self.tenant = options.tenant_id or ""
         self.cloud = clouds.chosen(options.cloud, context.env.environ, None)
+        self.cloud_given_as = clouds.source(options.cloud, context.env.environ)
         self.name = resource_name(options.resource_name)
         self.tags = parse_tags(options.tags)
         self.private_link_scope = options.private_link_scope or ""

@@ -44,7 +44,7 @@ def run(context: Context[LogsOptions]) -> Result:
     except OSError as error:
         raise AzcmError(codes.INVALID_ARGUMENT, Localized(
             f"--output {target} cannot be written.", f"--output {target} に書き込めません。"),
-            quoted=error.strerror) from None
+            quoted=error.strerror, remedy="output-path") from None
     log.debug("Collected %d files into %s", len(files), target)
     return Result(str(target), {"status": "success", "path": str(target),
                                 "files": [_member(context.paths, f) for f in files]})
@@ -70,7 +70,7 @@ def _target(output: str | None, stamp: str) -> Path:
         raise AzcmError(codes.INVALID_ARGUMENT, Localized(
             f"--output {target}: the directory {target.parent} does not exist.",
             f"--output {target}: ディレクトリ {target.parent} が存在しません。",
-        ))
+        ), remedy="output-path")
     return target
 
 

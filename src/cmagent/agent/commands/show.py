@@ -71,7 +71,7 @@ def _selected(wanted: list[str], fields: tuple[tuple[str, str], ...]) -> list[tu
                 f"'{name}' is not a property of show; use a display name or a JSON key from "
                 "'azcmagent show --json'.",
                 f"'{name}' は show のプロパティではありません。表示名か、'azcmagent show --json' "
-                "の JSON キーを指定してください。"))
+                "の JSON キーを指定してください。"), remedy="unknown-name")
         chosen.append(match)
     return chosen
 
