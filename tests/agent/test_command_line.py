@@ -159,6 +159,7 @@ def test_root_that_is_not_a_directory_is_azcm0006(azcmagent, monkeypatch, tmp_pa
     monkeypatch.setenv("AZCMAGENT_ROOT", str(tmp_path / "nowhere"))
     run = azcmagent("version")
     assert run.status == 6 and "AZCM0006" in run.stdout and "nowhere" in run.stdout
+    assert "unset AZCMAGENT_ROOT" in run.stdout and "network" not in run.stdout
 
 
 def test_json_error_and_log_stderr(azcmagent) -> None:

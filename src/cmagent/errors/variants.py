@@ -44,6 +44,16 @@ VARIANTS: dict[tuple[int, str], Variant] = {
         "{givenAs} に指定した値を確認してください。AzureCloud、AzureUSGovernment、AzureChinaCloud、"
         "または /metadata/endpoints に応答し、このマシンから接続できるクラウドの https URL を指定"
         "します。")),
+    (6, "root-variable"): Variant(Localized(
+        "Create that directory, or unset AZCMAGENT_ROOT to use the agent's real paths "
+        "(/opt/azcmagent, /var/opt/azcmagent).",
+        "そのディレクトリを作成するか、AZCMAGENT_ROOT を削除してエージェントの本来のパス "
+        "(/opt/azcmagent、/var/opt/azcmagent) を使用してください。"),
+        cause=Localized(
+            "AZCMAGENT_ROOT, which places all of the agent's files below another directory, "
+            "names no existing directory.",
+            "エージェントのすべてのファイルを別のディレクトリの下に置く AZCMAGENT_ROOT が、"
+            "存在しないディレクトリを指しています。")),
     # AZCM0023 where the value's form is not what is wrong.
     (23, "combination"): Variant(Localized(
         "Keep only one of the flags the error message names, then run the command again; "

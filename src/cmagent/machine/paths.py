@@ -95,5 +95,5 @@ def from_environ(environ: Mapping[str, str]) -> Paths:
             "variable.",
             f"{ROOT_VARIABLE}={root} は既存のディレクトリではありません。作成するか、変数を削除して"
             "ください。",
-        ))
+        ), remedy="root-variable")
     return Paths(os.path.abspath(root))
