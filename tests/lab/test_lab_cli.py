@@ -104,3 +104,11 @@ def test_a_lab_whose_process_gets_sigterm_tears_itself_down(tmp_path) -> None:
     assert process.returncode != 0 and "KeyboardInterrupt" in stderr
     assert _left(record) == [] and not Path(record["dir"]).exists()
     assert not list(tmp_path.glob("*.json"))
+
+
+def test_a_missing_password_file_is_refused_before_any_lab_is_touched(tmp_path) -> None:
+    run = _cli(tmp_path, "on", "proxy", "--user", "arc", "--password-file",
+               str(tmp_path / "nonexistent"))
+    assert run.returncode == 1 and "No such file or directory" in run.stderr, run.stderr
+    both = _cli(tmp_path, "on", "proxy", "--password", "x", "--password-file", "-")
+    assert both.returncode == 2 and "not allowed with argument" in both.stderr

@@ -31,12 +31,12 @@ class RunningLab:
         self.record = json.loads(up.stdout)
         self.machine = Machine.from_state(self.record["machines"][0])
 
-    def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def cli(self, *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run([CLOUD, "lab", *args], capture_output=True, text=True,
-                              env=self.env, timeout=300)
+                              env=self.env, timeout=300, input=input)
 
-    def on(self, *args: str) -> str:
-        done = self.cli("on", *args)
+    def on(self, *args: str, input: str | None = None) -> str:
+        done = self.cli("on", *args, input=input)
         assert done.returncode == 0, done.stderr
         return done.stdout
 
@@ -92,7 +92,7 @@ def test_name_missing_for_all(running) -> None:
 
 def test_proxy_allows_one_name_with_credentials(running) -> None:
     running.on("proxy", "--allow", "management.azure.com", "--user", "arc",
-               "--password", "lab-Pr0xy-pw")
+               "--password-file", "-", input="lab-Pr0xy-pw\n")  # not in the process list
     assert "407" in running.curl(ARM, "-x", PROXY)[1]
     with_password = "http://arc:lab-Pr0xy-pw@10.77.2.2:3128"
     assert running.curl(ARM, "-x", with_password)[1].startswith("200")

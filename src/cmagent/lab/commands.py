@@ -57,7 +57,11 @@ def _condition_parsers(actions: Any) -> None:
     on.add_argument("--deny", action="append", default=[], help="proxy: refuse these names "
                     "with 403 (repeatable)")
     on.add_argument("--user", default="", help="proxy: require Basic credentials (407)")
-    on.add_argument("--password", default="", help="proxy: the password for --user")
+    secret = on.add_mutually_exclusive_group()
+    secret.add_argument("--password", default="", help="proxy: the password for --user "
+                        "(visible in the process list; --password-file is not)")
+    secret.add_argument("--password-file", help="proxy: read the password for --user from "
+                        "this file ('-': standard input), first line")
     on.add_argument("--trusted", action="store_true", help="intercept: put the interceptor's "
                     "CA in the machines' trust store")
     on.add_argument("--delay-ms", type=int, default=0, help="slow: milliseconds each way")
@@ -162,11 +166,25 @@ def _on(args: argparse.Namespace) -> int:
 
     names = tuple(name.lower() for name in args.names) or ("*",)
     condition = Condition(args.kind, names, tuple(args.allow), tuple(args.deny), args.user,
-                          args.password, args.trusted, args.delay_ms)
+                          _password(args), args.trusted, args.delay_ms)
     with session.attached(args.lab) as lab:
         lab.switch_on(condition)
     print(f"Lab {lab.topology.id}: {condition.describe()} is on.")
     return 0
+
+
+def _password(args: argparse.Namespace) -> str:
+    from cmagent.lab.lab import LabError
+
+    if not args.password_file:
+        return str(args.password)
+    if args.password_file == "-":
+        return sys.stdin.readline().rstrip("\r\n")
+    try:
+        with open(args.password_file, encoding="utf-8") as source:
+            return source.readline().rstrip("\r\n")
+    except OSError as error:
+        raise LabError(f"--password-file {args.password_file}: {error.strerror}") from None
 
 
 @_guarded
