@@ -10,6 +10,7 @@ import re
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -169,3 +170,42 @@ def _serving_workers(data: Path) -> set[str]:
     time.sleep(0.5)  # the access log is written as the answer leaves
     log = (data / "cloud.log").read_text()
     return set(re.findall(r"\[(\d+)\] cmagent\.cloud\.access", log))
+
+
+def test_two_workers_beating_for_one_machine_at_once_make_one_status_event(tmp_path,
+                                                                           postgres) -> None:
+    """Each worker reads the machine, decides, then writes: the second must read after the
+    first wrote (a row lock), or both would record the same change of status."""
+    from cmagent.cloud.his import beats
+    from tests.cloud.conftest import RunningCloud
+    from tests.cloud.his_helpers import Enrolled
+
+    database = postgres.new_database()
+    cloud = RunningCloud(tmp_path / "data", database=database)
+    workers = [beats.DirectBook(Store(database)) for _ in range(2)]
+    try:
+        enrolled = Enrolled(cloud, cloud.session(), cloud.quickstart())
+
+        def decide(row):
+            time.sleep(0.5)  # both are inside their transaction at once
+            events = [] if row.status == "Connected" else [(time.time(), "Connected", None)]
+            return beats.Beat({"status": "Connected", "last_heartbeat": time.time(),
+                               "last_status_change": time.time(),
+                               "fingerprint": row.fingerprint, "reported": row.reported},
+                              events)
+
+        threads = [threading.Thread(target=worker.beat, args=(enrolled.vm_id, decide))
+                   for worker in workers]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+        with workers[0].store.engine.connect() as connection:
+            made = connection.exec_driver_sql(
+                "SELECT count(*) FROM machine_events e JOIN machines m ON m.id = e.machine_id "
+                "WHERE m.vm_id = %(vm)s AND e.status = 'Connected'", {"vm": enrolled.vm_id})
+            assert made.scalar() == 1
+    finally:
+        for worker in workers:
+            worker.store.close()
+        cloud.stop()

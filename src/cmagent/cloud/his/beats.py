@@ -187,10 +187,12 @@ _LATEST_CERTIFICATE = (select(func.max(_CREDENTIALS.c.expires_at))
                        .where(_CREDENTIALS.c.app_id == _MACHINES.c.identity_app_id,
                               _CREDENTIALS.c.kind == "certificate")
                        .scalar_subquery().label("latest_certificate"))
-_QUERY = select(_MACHINES.c.id, _MACHINES.c.identity_app_id, _MACHINES.c.status,
-                _MACHINES.c.last_status_change, _MACHINES.c.last_heartbeat,
-                _MACHINES.c.fingerprint, _MACHINES.c.reported,
-                _LATEST_CERTIFICATE).where(_MACHINES.c.vm_id == bindparam("vm_id"))
+# FOR UPDATE: a second worker's heartbeat for the machine reads it only after the first one
+# committed, so one change of status makes one event (SQLite renders no lock: it needs none).
+_QUERY = (select(_MACHINES.c.id, _MACHINES.c.identity_app_id, _MACHINES.c.status,
+                 _MACHINES.c.last_status_change, _MACHINES.c.last_heartbeat,
+                 _MACHINES.c.fingerprint, _MACHINES.c.reported, _LATEST_CERTIFICATE)
+          .where(_MACHINES.c.vm_id == bindparam("vm_id")).with_for_update(of=_MACHINES))
 # The vmId too: a machine deleted and another created in between never gets the old beat.
 _UPDATE = (update(_MACHINES).where(_MACHINES.c.id == bindparam("machine_id"),
                                    _MACHINES.c.vm_id == bindparam("vm_id"))
