@@ -108,6 +108,16 @@ def test_a_clone_heartbeating_is_answered_429(cloud, http, onboarding) -> None:
     assert listed[enrolled.vm_id]["statusReason"] == "Cloned"
 
 
+def test_an_upgraded_agents_new_fingerprint_form_is_no_clone(cloud, http, onboarding) -> None:
+    """The first heartbeat of another fingerprint form is taken as the machine's new one; a
+    different fingerprint of that form afterwards is a clone again."""
+    enrolled = Enrolled(cloud, http, onboarding)
+    assert enrolled.heartbeat(fingerprint="a1b2").status_code == 200
+    assert enrolled.heartbeat(fingerprint="v2:c3d4").status_code == 200
+    assert enrolled.heartbeat(fingerprint="v2:c3d4").status_code == 200
+    assert enrolled.heartbeat(fingerprint="v2:e5f6").status_code == 429
+
+
 def test_heartbeat_needs_the_machines_own_identity(cloud, http, onboarding) -> None:
     enrolled = Enrolled(cloud, http, onboarding)
     other = Enrolled(cloud, http, onboarding, name="his02")

@@ -28,7 +28,11 @@ def hostname() -> str:
     return socket.gethostname()
 
 
+FINGERPRINT_FORM = "v2"  # v1 (no prefix) hashed the hostname too: a rename looked like a clone
+
+
 def fingerprint() -> str:
-    """Stable facts of this host; a clone of a connected image differs in at least one."""
-    facts = [read(MACHINE_ID), read(PRODUCT_UUID), socket.gethostname()]
-    return hashlib.sha256("|".join(facts).encode()).hexdigest()
+    """What the cloud compares between heartbeats: the facts a clone of a connected image
+    changes (machine-id, SMBIOS UUID) and a rename of the host does not."""
+    facts = [read(MACHINE_ID), read(PRODUCT_UUID)]
+    return f"{FINGERPRINT_FORM}:" + hashlib.sha256("|".join(facts).encode()).hexdigest()

@@ -183,13 +183,21 @@ def _clone_detected(row: Any, body: dict[str, Any], now: float) -> HttpError | N
     fingerprint = str(body.get("fingerprint") or "")
     recent = row.last_heartbeat is not None and \
         now - row.last_heartbeat < machine_status.DISCONNECTED_AFTER
-    if not (fingerprint and row.fingerprint and fingerprint != row.fingerprint and recent):
+    if not (fingerprint and row.fingerprint and fingerprint != row.fingerprint and recent
+            and _form(fingerprint) == _form(row.fingerprint)):
         return None
     return his_error(429, "DuplicateMachineIdentity",
                      "Heartbeats for this machine come from more than one host: it was probably "
                      "cloned from a connected image. On each clone run 'azcmagent disconnect "
                      "--force-local-only', then 'azcmagent connect'.",
                      {"Retry-After": str(HEARTBEAT_SECONDS)})
+
+
+def _form(fingerprint: str) -> str:
+    """Fingerprints of two forms hash different facts (an agent upgraded between heartbeats):
+    only two of one form can tell a clone."""
+    form, colon, _ = fingerprint.partition(":")
+    return form if colon else ""
 
 
 def _cloned_changes(row: Any) -> dict[str, Any]:
