@@ -1,10 +1,12 @@
 """A copied disk: connect records what makes this host itself; when agentconfig.json says it
 was another host (as on a copy), show explains it and himds sends no heartbeat with the copied
-identity, while a renamed host is no copy."""
+identity and serves no token with it, while a renamed host is no copy."""
 
 from __future__ import annotations
 
 import json
+
+import requests
 
 from cmagent.machine import channel
 from cmagent.machine import clones
@@ -43,4 +45,10 @@ def test_a_copy_explains_itself_and_stays_silent(azcmagent, agent_root, himds, t
     assert channel.ask(Paths(str(agent_root)), channel.HEARTBEAT)["error"]["code"] == \
         clones.CODE
     assert machines(trusting, onboarding)[0]["lastHeartbeat"] == last_beat  # nothing sent
+    token = requests.get(f"http://127.0.0.1:{himds.args[-1]}/metadata/identity/oauth2/token",
+                         params={"api-version": "2020-06-01",
+                                 "resource": "https://management.azure.com/"},
+                         headers={"Metadata": "true"}, timeout=10)
+    assert token.status_code == 400 and "WWW-Authenticate" not in token.headers  # no challenge
+    assert "appears to be a copy of" in token.json()["error_description"]
     assert azcmagent("disconnect", "--force-local-only").status == 0

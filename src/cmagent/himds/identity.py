@@ -12,6 +12,7 @@ import msal
 import requests
 
 from cmagent.errors import AzcmError
+from cmagent.machine import clones
 from cmagent.machine import connection
 from cmagent.machine.connection import Connection
 from cmagent.machine.paths import Paths
@@ -28,6 +29,7 @@ class Identity:
         self.http = http
         self.connection: Connection | None = None
         self.problem: AzcmError | None = None  # the connection file is damaged
+        self.copied: list[str] = []  # the host facts that say this disk is a copy (clones.py)
         self._tokens: dict[str, tuple[str, float]] = {}
         self._lock = threading.Lock()
 
@@ -39,8 +41,9 @@ class Identity:
         except AzcmError as error:
             loaded, problem = None, error
             logger.error("%s: %s", error.code, error)
+        copied = clones.copied(loaded.fingerprint) if loaded is not None else []
         with self._lock:
-            self.connection, self.problem = loaded, problem
+            self.connection, self.problem, self.copied = loaded, problem, copied
             self._tokens.clear()
         return loaded is not None
 

@@ -33,6 +33,7 @@ from cmagent.himds.challenges import Challenges
 from cmagent.himds.challenges import TooMany
 from cmagent.himds.identity import Identity
 from cmagent.himds.peers import loopback_peer_uid
+from cmagent.machine import clones
 from cmagent.machine import hostinfo
 from cmagent.machine.connection import Connection
 from cmagent.wire import his
@@ -100,6 +101,9 @@ class Service:
         if current is None:
             raise Refusal(400, "Identity not found: this machine is not connected to Azure "
                                "Arc. Connect it with 'azcmagent connect'.")
+        if self.identity.copied:  # a copied disk: the identity is another machine's
+            raise Refusal(400, "Identity not available: " + clones.copy_sentence(
+                current.resource_id, self.identity.copied).en)
         return current
 
     async def _token(self, request: Request) -> Response:

@@ -36,10 +36,12 @@ def copy_sentence(resource_id: str, differing: list[str]) -> Localized:
                       for k in differing)
     return Localized(
         f"This machine appears to be a copy of {resource_id} (its {names} differs from the "
-        "one recorded at connect), so it sends no heartbeat with the copied identity. Run "
+        "one recorded at connect), so it sends no heartbeat and serves no token with the "
+        "copied identity. Run "
         "'azcmagent disconnect --force-local-only', then connect it as its own resource.",
         f"このマシンは {resource_id} のコピーと思われます ({names} が接続時に記録したものと"
-        "異なります)。そのため、コピーされた ID ではハートビートを送信しません。'azcmagent "
+        "異なります)。そのため、コピーされた ID ではハートビートの送信もトークンの発行も"
+        "行いません。'azcmagent "
         "disconnect --force-local-only' を実行してから、独自のリソースとして接続してください。")
 
 
