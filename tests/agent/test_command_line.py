@@ -238,3 +238,28 @@ def test_a_misspelt_secret_flag_never_shows_its_value(azcmagent, agent_root) -> 
     run = azcmagent("connect", "--service-principal-secrte", "Sup3rS3cret", "-l", "westeurope")
     assert run.status == 101 and "--service-principal-secrte" in run.stdout
     assert "Sup3rS3cret" not in run.stdout + run.stderr + read_log(agent_root)
+
+
+def test_half_a_secret_cut_by_the_shell_is_never_shown(azcmagent, agent_root) -> None:
+    """``-p abc DEF`` (an unquoted secret with a space): DEF is part of the secret."""
+    run = azcmagent("connect", "-p", "Sup3r", "S3cretHalf", "-l", "westeurope")
+    assert run.status == 101 and "is the secret quoted?" in run.stdout
+    assert "S3cretHalf" not in run.stdout + run.stderr + read_log(agent_root)
+    other = azcmagent("connect", "-l", "westeurope", "extra")
+    assert other.status == 101 and "extra word: extra." in other.stdout
+
+
+@pytest.mark.parametrize("flag", ["-p", "--service-principal-secret", "--access-token"])
+def test_a_secret_flag_without_a_value_is_said_plainly(azcmagent, flag) -> None:
+    run = azcmagent("connect", "-l", "westeurope", flag)
+    assert run.status == 101 and "needs a value." in run.stdout, run.stdout
+
+
+def test_an_application_id_that_is_no_guid_is_masked_in_the_log() -> None:
+    from cmagent.agent.cli import parse
+
+    base = ("connect", "--tenant-id", "t", "-l", "eastus", "-s", "s", "-g", "g", "-p", "x")
+    swapped = parse((*base, "-i", "Sw4pped~Secret.Value"), ROOT).loggable()
+    assert swapped["service_principal_id"] == "***"
+    app = "4ed27731-5819-43b5-a4bf-79575b30d6e3"
+    assert parse((*base, "-i", app), ROOT).loggable()["service_principal_id"] == app

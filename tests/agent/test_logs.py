@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import zipfile
 from pathlib import Path
 
@@ -84,3 +86,22 @@ def test_default_name_in_the_current_directory(azcmagent, planted, tmp_path, mon
 def test_output_into_a_missing_directory_is_azcm0023(azcmagent, planted, tmp_path) -> None:
     run = azcmagent("logs", "--output", str(tmp_path / "no/such/dir/x.zip"))
     assert run.status == 23 and "does not exist" in run.stdout
+    under_a_file = azcmagent("logs", "--output",
+                             str(planted / "var/opt/azcmagent/localconfig.json/x.zip"))
+    assert under_a_file.status == 23 and "is not a directory" in under_a_file.stdout
+
+
+def test_output_to_a_device_is_refused_and_the_device_kept(azcmagent, planted, tmp_path) -> None:
+    """The bundle is written by renaming a new file over the target: over /dev/null that
+    would put a ZIP file where the host's null device was."""
+    fifo, device = tmp_path / "pipe", tmp_path / "null"  # never the host's own /dev/null
+    os.mkfifo(fifo)
+    targets = [fifo]
+    if os.geteuid() == 0:
+        os.mknod(device, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        targets.append(device)
+    for target in targets:
+        run = azcmagent("logs", "--output", str(target))
+        assert run.status == 23 and "is not a regular file" in run.stdout, run.stdout
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert os.geteuid() != 0 or stat.S_ISCHR(device.stat().st_mode)

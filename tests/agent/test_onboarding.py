@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from cmagent.agent.commands import connect as connect_module
+from cmagent.agent.commands import connect_flags
 from tests.cloud.arm_helpers import call
 from tests.cloud.arm_helpers import machine_url
 from tests.cloud.arm_helpers import onboarding_token
@@ -244,12 +245,24 @@ def test_use_azcli_with_an_az_session(azcmagent, himds, trusting, tmp_path, monk
     ((), {"service_principal_secret": None, "service_principal_cert": "/no/such.pem"},
      "AZCM0107", "no such file"),
     ((), {"tenant_id": None}, "AZCM0016", "--tenant-id"),
+    ((), {"resource_group": "bad/rg"}, "AZCM0023", "--resource-group='bad/rg'"),
+    ((), {"resource_group": ".."}, "AZCM0023", "--resource-group='..'"),
+    ((), {"resource_group": "rg?x=1"}, "AZCM0023", "--resource-group"),
+    ((), {"resource_group": "g" * 91}, "AZCM0023", "1-90 letters"),
+    (("--identity-key-store", "foo"), {}, "AZCM0023", "Default and TPM"),
+    (("--identity-key-store", "TPM"), {}, "AZCM0003", "no TPM"),
+    ((), {"service_principal_id": "Sw4pped~Secret.Value"}, "AZCM0023", "not shown"),
 ])
 def test_flag_validation(azcmagent, trusting, tmp_path, extra, changes, label, words) -> None:
     onboarding = trusting.quickstart()
     run = azcmagent("connect", "--config", flags_file(tmp_path, onboarding, **changes), *extra)
     assert run.status == int(label[4:]) and printed(run, label)
-    assert words in run.stdout
+    assert words in run.stdout and "Sw4pped" not in run.stdout
+
+
+@pytest.mark.parametrize("group", ["arc-servers", "Servers(EU)_1.a", "サーバー群", "g" * 90])
+def test_resource_group_names_arm_allows(group) -> None:
+    connect_flags._check_group(group)  # raises for a name ARM refuses
 
 
 def test_tags_and_name_reach_the_resource(azcmagent, himds, trusting, tmp_path) -> None:

@@ -12,6 +12,7 @@ import requests
 from cmagent.agent import clouds
 from cmagent.agent import log
 from cmagent.agent import signin
+from cmagent.agent.cli import is_guid
 from cmagent.agent.main import Context
 from cmagent.agent.options import AuthOptions
 from cmagent.errors import AzcmError
@@ -89,6 +90,15 @@ def check_principal_flags(context: Context[AuthOptions], saved_tenant: str = "")
         raise AzcmError(codes.MISSING_PARAMETER, Localized(
             "--tenant-id (a service principal signs in to its tenant)",
             "--tenant-id (サービス プリンシパルは自分のテナントにサインインします)"))
+    if not is_guid(context.options.service_principal_id or ""):
+        # never echoed: a value here that is no application ID is often the secret (-i, -p swapped)
+        raise AzcmError(codes.INVALID_ARGUMENT, Localized(
+            "--service-principal-id must be the application (client) ID, a GUID such as "
+            "00000000-0000-0000-0000-000000000000; the value given is not one (not shown, in "
+            "case it is the secret given to the wrong flag).",
+            "--service-principal-id には、アプリケーション (クライアント) ID の GUID (例: "
+            "00000000-0000-0000-0000-000000000000) を指定してください。指定された値は GUID では"
+            "ありません (シークレットを誤ったフラグに指定した可能性があるため、表示しません)。"))
     if not secret and not cert:
         raise AzcmError(codes.MISSING_PARAMETER, Localized(
             "--service-principal-secret or --service-principal-cert",

@@ -139,8 +139,8 @@ class Invocation:
     def loggable(self) -> dict[str, Any]:
         """The options with secret values and URL passwords masked: safe for the log."""
         secret = {o.dest for o in self._all_options() if o.secret}
-        return {k: ("***" if k in secret and v else _masked(v)) for k, v in self.options.items()
-                if v not in (None, False, [])}
+        return {k: ("***" if (k in secret and v) or _misplaced_secret(k, v) else _masked(v))
+                for k, v in self.options.items() if v not in (None, False, [])}
 
     def _strings(self) -> list[str]:
         values = [v if isinstance(v, list) else [v] for v in self.options.values()]
@@ -148,6 +148,18 @@ class Invocation:
 
     def _all_options(self) -> tuple[Option, ...]:
         return self.command.options + COMMON_OPTIONS
+
+
+def is_guid(value: str) -> bool:
+    import re
+
+    return re.fullmatch(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}", value) \
+        is not None
+
+
+def _misplaced_secret(dest: str, value: Any) -> bool:
+    """An application ID that is no GUID is likely the secret given to the wrong flag."""
+    return dest == "service_principal_id" and not is_guid(str(value))
 
 
 def _masked(value: Any) -> Any:
@@ -170,10 +182,11 @@ def parse(argv: Sequence[str], root: Command, lang: str = "en") -> Invocation:
     path, rest = _split_command_words(argv, root)
     command = _command_at(root, path)
     parser = _parser_for(command, path)
+    options_here = command.options + COMMON_OPTIONS
     try:
-        given = vars(parser.parse_args(_values_joined(rest, command.options + COMMON_OPTIONS)))
+        given = vars(parser.parse_args(_values_joined(rest, options_here)))
     except (argparse.ArgumentError, _ParseFailure) as failure:
-        raise _parse_failure(str(failure)) from None
+        raise _parse_failure(str(failure), _after_secrets(rest, options_here)) from None
     if given.pop("help", False) or command.subcommands:
         # Formatting help is costly: only done when it is shown.
         return Invocation(path, command, {}, help_requested=True,
@@ -198,6 +211,15 @@ def _values_joined(words: list[str], options: Sequence[Option]) -> list[str]:
     return joined
 
 
+def _after_secrets(words: list[str], options: Sequence[Option]) -> set[str]:
+    """Words right after a secret flag's value: a secret with a space in it, cut in two by
+    the shell (``-p abc def``); an error names them only masked."""
+    secret = {name for option in options if option.secret
+              for name in (option.flag, f"-{option.short}") if name != "-None"}
+    return {after for flag, _, after in zip(words, words[1:], words[2:], strict=False)
+            if flag in secret and not after.startswith("-")}
+
+
 # argparse's complaints, said in our words; anything else is quoted as argparse said it.
 _ARGPARSE_FORMS = (
     (r"unrecognized arguments: (.+)",
@@ -209,24 +231,26 @@ _ARGPARSE_FORMS = (
 )
 
 
-def _parse_failure(message: str) -> AzcmError:
+def _parse_failure(message: str, hidden: set[str]) -> AzcmError:
     import re
 
     for pattern, english, japanese in _ARGPARSE_FORMS:
         found = re.fullmatch(pattern, message)
         if found:
-            words = [_unknown_words(found.group(1)), *found.groups()[1:]]
+            words = [_unknown_words(found.group(1), hidden), *found.groups()[1:]]
             return AzcmError(codes.COMMAND_PARSE_FAILED,
                              Localized(english.format(*words), japanese.format(*words)))
     return AzcmError(codes.COMMAND_PARSE_FAILED, Localized(
         "The command line is not valid.", "コマンド ラインが正しくありません。"), quoted=message)
 
 
-def _unknown_words(words: str) -> str:
+def _unknown_words(words: str, hidden: set[str]) -> str:
     """The unknown flags as typed, their values never: a misspelt ``--service-principal-secret``
     is followed by a secret the redactor cannot know."""
     if not words.startswith("-"):
-        return words.split()[0] if " " in words else words
+        first = words.split()[0] if " " in words else words
+        return "*** (a word after a secret's value: is the secret quoted?)" \
+            if first in hidden else first
     flags = [word.split("=", 1)[0] for word in words.split() if word.startswith("-")]
     return " ".join(flags)
 

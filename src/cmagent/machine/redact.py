@@ -24,7 +24,8 @@ _URL_PASSWORD = (r"(?i)\b([a-z][a-z0-9+.-]*://[^:/@\s\"']+:)(?!\*\*\*@)(?!\d{1,5
 # The word after a secret flag is its value, unless it is prose that names the flag: another
 # flag, a Japanese word (no space before a particle) or a joining word ("... or --cert").
 _FLAG_VALUE = (r"(?i)(--(?:service-principal-secret|access-token)(?:=|\s+))"
-               r"(?!--)(?!-[a-z]\b)(?!(?:or|and|nor|is|are|was|with|given|flag|cannot|must|to)\b)"
+               r"(?!--)(?!-[a-z]\b)(?!(?:or|and|nor|is|are|was|with|given|flag|cannot|must|to|needs"
+               r"|takes)\b)"
                r"([^\s\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]+)")
 _QUOTED_URL_PASSWORD = (r"(?i)([\"'][a-z][a-z0-9+.-]*://[^:/@\s\"']+:)(?!\*\*\*@)([^\"'\n]+)"
                         r"(@[^@\s/\"']+)")

@@ -12,6 +12,7 @@ from cmagent.agent import azure
 from cmagent.agent import clouds
 from cmagent.agent import log
 from cmagent.agent import netcheck
+from cmagent.agent.cli import is_guid
 from cmagent.agent.main import Context
 from cmagent.agent.options import ConnectOptions
 from cmagent.errors import AzcmError
@@ -26,7 +27,7 @@ from cmagent.wire.his import HisError
 from cmagent.wire.his import rsa_signer
 
 NAME = re.compile(r"^[A-Za-z0-9_-]{0,53}[A-Za-z0-9]$")
-GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+GROUP = re.compile(r"[\w().-]+")  # \w: ARM allows letters and digits of any script
 DOMAIN = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
 SCOPE = re.compile(r"^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[^/]+/providers/"
                    r"Microsoft\.HybridCompute/privateLinkScopes/[^/]+$", re.IGNORECASE)
@@ -58,7 +59,11 @@ def validate(context: Context[ConnectOptions]) -> Flags:
                 f"--{flag} is not supported by this agent.",
                 f"--{flag} はこのエージェントではサポートされていません。"))
     store = options.identity_key_store
-    if store and store.lower() != "default":
+    if store and store.lower() not in ("default", "tpm"):
+        raise AzcmError(codes.INVALID_ARGUMENT, Localized(
+            f"--identity-key-store={store!r}: allowed values are Default and TPM.",
+            f"--identity-key-store={store!r}: 指定できる値は Default と TPM です。"))
+    if store and store.lower() == "tpm":
         raise AzcmError(codes.NOT_SUPPORTED, Localized(
             "--identity-key-store: only 'Default' is supported (no TPM).",
             "--identity-key-store: サポートされるのは 'Default' だけです (TPM は使用できません)。"))
@@ -70,12 +75,13 @@ def validate(context: Context[ConnectOptions]) -> Flags:
 
 
 def _check(context: Context[ConnectOptions], flags: Flags) -> None:
+    _check_group(flags.group)
     correlation = context.options.correlation_id
-    if correlation and not GUID.match(correlation):
+    if correlation and not is_guid(correlation):
         raise AzcmError(codes.INVALID_ARGUMENT, Localized(
             f"--correlation-id={correlation!r}: a GUID is expected.",
             f"--correlation-id={correlation!r}: GUID を指定してください。"))
-    if flags.tenant and not (GUID.match(flags.tenant) or DOMAIN.match(flags.tenant)):
+    if flags.tenant and not (is_guid(flags.tenant) or DOMAIN.match(flags.tenant)):
         raise AzcmError(codes.INVALID_ARGUMENT, Localized(
             f"--tenant-id={flags.tenant!r}: a GUID (or a domain) is expected.",
             f"--tenant-id={flags.tenant!r}: GUID (またはドメイン) を指定してください。"))
@@ -87,6 +93,18 @@ def _check(context: Context[ConnectOptions], flags: Flags) -> None:
             f"--private-link-scope: プライベート リンク スコープのリソース ID を指定してください "
             f"({shape})。"))
     clouds.check_region(flags.cloud, flags.location)
+
+
+def _check_group(group: str) -> None:
+    """ARM's rule for resource group names; checked before sign-in, as the name becomes part
+    of every URL (a '/', '?' or '..' would address another resource)."""
+    if GROUP.fullmatch(group) and not group.endswith(".") and len(group) <= 90:
+        return
+    raise AzcmError(codes.INVALID_ARGUMENT, Localized(
+        f"--resource-group={group!r}: use 1-90 letters, digits, '_', '-', '.', '(' and ')', "
+        "not ending with '.'.",
+        f"--resource-group={group!r}: 英字、数字、'_'、'-'、'.'、'('、')' の 1～90 文字で、"
+        "'.' で終わらない名前を指定してください。"))
 
 
 def resource_name(given: str | None) -> str:
@@ -166,7 +184,7 @@ def network_precheck(context: Context[ConnectOptions], cloud: CloudEndpoints,
 
 
 def subscription_id(arm: Arm, given: str) -> str:
-    if GUID.match(given):
+    if is_guid(given):
         return given.lower()
     try:
         found = [s for s in arm.subscriptions() if str(s.get("displayName", "")).lower()

@@ -67,9 +67,19 @@ def _target(output: str | None, stamp: str) -> Path:
         target = target / name
     target = target.absolute()
     if not target.parent.is_dir():
+        missing = not target.parent.exists()
         raise AzcmError(codes.INVALID_ARGUMENT, Localized(
-            f"--output {target}: the directory {target.parent} does not exist.",
-            f"--output {target}: ディレクトリ {target.parent} が存在しません。",
+            f"--output {target}: {target.parent} "
+            f"{'does not exist' if missing else 'is not a directory'}.",
+            f"--output {target}: {target.parent} "
+            f"{'が存在しません' if missing else 'はディレクトリではありません'}。",
+        ), remedy="output-path")
+    if target.exists() and not target.is_file():  # /dev/null: replacing it would harm the host
+        raise AzcmError(codes.INVALID_ARGUMENT, Localized(
+            f"--output {target} is not a regular file (a device, pipe or socket); the bundle "
+            "replaces only regular files.",
+            f"--output {target} は通常のファイルではありません (デバイス、パイプ、ソケット)。"
+            "バンドルで置き換えるのは通常のファイルだけです。",
         ), remedy="output-path")
     return target
 
