@@ -212,7 +212,8 @@ def test_use_azcli_without_az(azcmagent, himds, trusting, tmp_path, monkeypatch)
     flags = user_flags(tmp_path, onboarding)
     run = azcmagent("connect", "--config", flags, "--use-azcli")
     assert run.status == 41 and "Azure CLI ('az')" in run.stdout
-    assert "'az login'" in run.stdout and "--service-principal-id" not in run.stdout
+    assert "Install the Azure CLI if it is missing" in run.stdout
+    assert "--service-principal-id" not in run.stdout
 
 
 def test_use_azcli_with_an_az_session(azcmagent, himds, trusting, tmp_path, monkeypatch) -> None:
@@ -244,6 +245,8 @@ def test_use_azcli_with_an_az_session(azcmagent, himds, trusting, tmp_path, monk
     (("--gateway-id", "/subscriptions/x"), {}, "AZCM0003", "--gateway-id"),
     ((), {"service_principal_secret": None, "service_principal_cert": "/no/such.pem"},
      "AZCM0107", "no such file"),
+    ((), {"service_principal_secret": None, "service_principal_cert": "/"},
+     "AZCM0107", "not a file"),
     ((), {"tenant_id": None}, "AZCM0016", "--tenant-id"),
     ((), {"resource_group": "bad/rg"}, "AZCM0023", "--resource-group='bad/rg'"),
     ((), {"resource_group": ".."}, "AZCM0023", "--resource-group='..'"),
@@ -258,6 +261,17 @@ def test_flag_validation(azcmagent, trusting, tmp_path, extra, changes, label, w
     run = azcmagent("connect", "--config", flags_file(tmp_path, onboarding, **changes), *extra)
     assert run.status == int(label[4:]) and printed(run, label)
     assert words in run.stdout and "Sw4pped" not in run.stdout
+
+
+def test_a_file_that_is_no_certificate_is_azcm0107(azcmagent, himds, trusting,
+                                                   tmp_path) -> None:
+    garbage = tmp_path / "garbage.pfx"
+    garbage.write_bytes(b"\x30\x82 not a PFX at all")
+    run = azcmagent("connect", "--config", flags_file(
+        tmp_path, trusting.quickstart(), service_principal_secret=None,
+        service_principal_cert=str(garbage)))
+    assert run.status == 107 and printed(run, "AZCM0107"), run.stdout
+    assert "is not a PEM file or password-less PFX file" in run.stdout
 
 
 @pytest.mark.parametrize("group", ["arc-servers", "Servers(EU)_1.a", "サーバー群", "g" * 90])

@@ -28,22 +28,26 @@ from tests.net import free_port
 BIN = Path(sys.executable).parent
 
 
-@pytest.mark.parametrize("after_seconds", [0.3, 1.0])
+@pytest.mark.parametrize(("after_seconds", "signum"), [(0.3, signal.SIGINT),
+                                                     (1.0, signal.SIGINT),
+                                                     (0.3, signal.SIGTERM)])
 def test_ctrl_c_while_waiting_for_device_sign_in_is_azcm0011_at_once(
-        agent_root, himds, trusting, tmp_path, after_seconds) -> None:
+        agent_root, himds, trusting, tmp_path, after_seconds, signum) -> None:
     onboarding = trusting.quickstart()
     trusting.admin.call("PATCH", "/settings", {"deviceCodeInterval": 1})  # polls in between
     agent, lines, _ = connect_waiting_for_device_code(agent_root,
                                                       user_flags(tmp_path, onboarding))
     time.sleep(after_seconds)  # waiting for the person now
     interrupted = time.monotonic()
-    agent.send_signal(signal.SIGINT)
+    agent.send_signal(signum)
     status = agent.wait(timeout=30)
     waited = time.monotonic() - interrupted
     output = "".join(lines) + agent.stdout.read()
     agent.stdout.close()
     assert status == 11 and "AZCM0011" in output and "AZCM0041" not in output, output
     assert "within 5 minutes" not in output
+    # SIGTERM is not said to be Ctrl+C: the message, cause and remedy name it
+    assert ("It was stopped by SIGTERM, not by Ctrl+C." in output) == (signum == signal.SIGTERM)
     assert waited < 2.0, f"the interrupt took {waited:.1f} s to end the run"
     assert not (agent_root / "var/opt/azcmagent/agentconfig.json").exists()
     result = json.loads((agent_root / "var/opt/azcmagent/result/connect.json").read_text())

@@ -109,9 +109,11 @@ def check_principal_flags(context: Context[AuthOptions], saved_tenant: str = "")
             "--service-principal-secret と --service-principal-cert のどちらか一方だけを指定して"
             "ください。"), remedy="combination")
     if cert and not Path(cert).is_file():
+        english, japanese = ("not a file", "ファイルではありません") if Path(cert).exists() \
+            else ("no such file", "ファイルがありません")
         raise AzcmError(codes.CERTIFICATE_UNAVAILABLE, Localized(
-            f"--service-principal-cert {cert}: no such file.",
-            f"--service-principal-cert {cert}: ファイルがありません。"))
+            f"--service-principal-cert {cert}: {english}.",
+            f"--service-principal-cert {cert}: {japanese}。"))
 
 
 def sign_in(context: Context[AuthOptions], cloud: CloudEndpoints, http: AgentSession,
@@ -158,6 +160,8 @@ def _entra_failure(error: entra.EntraError, tenant: str, client: str,
                          remedy="other-cloud" if other else None, resource=resource)
     if error.kind == "network":
         return AzcmError(codes.NETWORK_ERROR, CHECK_HINT, quoted=error.outside)
+    if error.kind == "certificate":
+        return AzcmError(codes.CERTIFICATE_UNAVAILABLE, error.said, quoted=error.outside)
     said = error.said or signin.cause(error.aadsts, tenant, client)
     return AzcmError(codes.CREDENTIALS_INVALID, said, quoted=error.outside,
                      remedy=chosen if chosen != "access-token" else None)

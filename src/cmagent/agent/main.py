@@ -25,6 +25,7 @@ from cmagent.agent.output import Result
 from cmagent.errors import AzcmError
 from cmagent.errors import Localized
 from cmagent.errors import codes
+from cmagent.errors import joined
 from cmagent.machine import paths as machine_paths
 from cmagent.machine.redact import Redactor
 
@@ -85,8 +86,8 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
             status = _run(args, env, output, logs, ROOT)
         except AzcmError as error:
             status = _fail(error, output, args)
-        except KeyboardInterrupt:
-            status = _fail(AzcmError(codes.CANCELLED), output, args)
+        except KeyboardInterrupt as interrupt:
+            status = _fail(cancelled(interrupt), output, args)
         except Exception:
             log.exception("Unexpected failure")
             status = _fail(AzcmError(codes.UNKNOWN, _see_log(logs)), output, args)
@@ -138,8 +139,23 @@ def _on_main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, unwinding as Ctrl+C does (the same clean-up), told apart in the message."""
+
+
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
+    raise _Terminated
+
+
+def cancelled(interrupt: KeyboardInterrupt, where: Localized | None = None) -> AzcmError:
+    """AZCM0011 for Ctrl+C, or for SIGTERM said as such (the catalogue's text names Ctrl+C)."""
+    if not isinstance(interrupt, _Terminated):
+        return AzcmError(codes.CANCELLED, where)
+    return AzcmError(codes.CANCELLED, joined(_BY_SIGTERM, where), remedy="sigterm")
+
+
+_BY_SIGTERM = Localized("It was stopped by SIGTERM, not by Ctrl+C.",
+                        "Ctrl+C ではなく SIGTERM で停止されました。")
 
 
 def _open_console(options: Options, env: Environment, output: Output, logs: log.RunLog) -> None:

@@ -44,6 +44,16 @@ VARIANTS: dict[tuple[int, str], Variant] = {
         "{givenAs} に指定した値を確認してください。AzureCloud、AzureUSGovernment、AzureChinaCloud、"
         "または /metadata/endpoints に応答し、このマシンから接続できるクラウドの https URL を指定"
         "します。")),
+    (11, "sigterm"): Variant(Localized(
+        "Run the command again and give it time to finish (a 'timeout' or a service manager's "
+        "stop ends it early).",
+        "コマンドをもう一度実行し、完了するまで待ってください ('timeout' やサービス マネージャー"
+        "の停止によって途中で終了します)。"),
+        cause=Localized(
+            "The command received SIGTERM (from a service manager, a time limit such as "
+            "'timeout', or 'kill') before it finished; nothing was left half-written.",
+            "コマンドは完了前に SIGTERM (サービス マネージャー、'timeout' などの時間制限、または "
+            "'kill') を受け取りました。書き込み途中のまま残ったものはありません。")),
     (6, "root-variable"): Variant(Localized(
         "Create that directory, or unset AZCMAGENT_ROOT to use the agent's real paths "
         "(/opt/azcmagent, /var/opt/azcmagent).",
@@ -108,10 +118,12 @@ VARIANTS: dict[tuple[int, str], Variant] = {
             "デバイス サインインが成功しませんでした。拒否されたか時間内に完了しなかったか、"
             "アカウントがテナントにアクセスできません。")),
     (41, "azcli"): Variant(Localized(
-        "Sign in with 'az login' (to the subscription's tenant) on this machine, as the user that "
-        "runs azcmagent, then try again.",
-        "azcmagent を実行するユーザーとして、このマシンで 'az login' により (サブスクリプションの"
-        "テナントに) サインインしてから、もう一度実行してください。"),
+        "Install the Azure CLI if it is missing, and sign in with 'az login' (to the "
+        "subscription's tenant) on this machine as the user that runs azcmagent; or choose "
+        "another sign-in method. Then try again.",
+        "Azure CLI がない場合はインストールし、azcmagent を実行するユーザーとして、このマシンで "
+        "'az login' により (サブスクリプションのテナントに) サインインしてください。または別の"
+        "サインイン方法を選んでください。その後、もう一度実行してください。"),
         cause=Localized(
             "The Azure CLI gave no token: it is not installed, not signed in, or signed in to "
             "another tenant.",

@@ -124,11 +124,23 @@ def _service_cause(method: str, url: str, error: Exception) -> str:
 
 def _certificate_credential(path: Path | None) -> dict[str, str]:
     """PEM or unencrypted PFX holding both keys → MSAL's certificate credential."""
+    assert path is not None
+    try:
+        return _read_certificate(path)
+    except (ValueError, TypeError, OSError) as error:  # not PEM/PFX, encrypted, unreadable
+        reason = getattr(error, "strerror", None) or str(error)
+        raise EntraError("certificate", f"{path}: {reason}", said=Localized(
+            f"--service-principal-cert {path} is not a PEM file or password-less PFX file "
+            "holding the private key and the certificate.",
+            f"--service-principal-cert {path} は、秘密キーと証明書を含む PEM ファイルまたは"
+            "パスワードなしの PFX ファイルではありません。"), outside=reason) from None
+
+
+def _read_certificate(path: Path) -> dict[str, str]:
     from cryptography import x509
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.serialization import pkcs12
 
-    assert path is not None
     data = path.read_bytes()
     if b"-----BEGIN" in data:
         key = serialization.load_pem_private_key(data, password=None)

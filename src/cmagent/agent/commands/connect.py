@@ -28,6 +28,7 @@ from cmagent.agent import results
 from cmagent.agent.commands import connect_flags
 from cmagent.agent.commands import connect_undo
 from cmagent.agent.main import Context
+from cmagent.agent.main import cancelled
 from cmagent.agent.options import ConnectOptions
 from cmagent.agent.output import Result
 from cmagent.errors import AzcmError
@@ -236,9 +237,9 @@ def run(context: Context[ConnectOptions]) -> Result:
         except AzcmError as error:
             onboarding.end_progress(False)
             raise _failed(onboarding, error) from None
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as interrupt:
             onboarding.end_progress(False)
-            raise _failed(onboarding, AzcmError(codes.CANCELLED, Localized(
+            raise _failed(onboarding, cancelled(interrupt, Localized(
                 f"Interrupted at step '{onboarding.phase}'.",
                 f"手順 '{onboarding.phase}' で中断されました。"))) from None
         onboarding.end_progress(True)
