@@ -186,6 +186,12 @@ def test_access_token(azcmagent, himds, trusting, tmp_path) -> None:
     bad = azcmagent("connect", "--config", flags, "--access-token", "not.a.token")
     assert bad.status == 12 and "AZCM0012" in bad.stdout
     assert azcmagent("connect", "--config", flags, "--access-token", token).status == 0
+    header, body, signature = token.split(".")
+    forged = ".".join((header, body, signature[::-1]))  # well formed, signature wrong
+    refused = azcmagent("disconnect", "--access-token", forged)
+    assert refused.status == 12 and printed(refused, "AZCM0012"), refused.stdout
+    assert "refused the token" in refused.stdout and "force-local-only" not in refused.stdout
+    assert forged not in refused.stdout
 
 
 def expired_user_token(cloud, onboarding: dict) -> str:

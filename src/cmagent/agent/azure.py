@@ -176,6 +176,8 @@ def arm_failure(error: ArmError, stage: str) -> AzcmError:
     if error.code == "MissingSubscriptionRegistration":
         return AzcmError(codes.CREATE_RESOURCE_FAILED, _REGISTER_PROVIDER,
                          quoted=f"Failed to AzcmagentConnect ARM resource: {error.message}")
+    if error.status == 401:
+        return token_refused(error)
     prefix = "Get ARM Resource Response" if stage == "get" else \
         "Failed to AzcmagentConnect ARM resource"
     quoted = f"{prefix}: {error.message} Status Code={error.status}"
@@ -183,6 +185,14 @@ def arm_failure(error: ArmError, stage: str) -> AzcmError:
         return AzcmError(codes.CONNECT_FAILED, _SERVICE_FAILED, quoted=quoted)
     return AzcmError(codes.CREATE_RESOURCE_FAILED,
                      _ONBOARDING_ROLE if error.status == 403 else _ARM_REFUSED, quoted=quoted)
+
+
+def token_refused(error: ArmError) -> AzcmError:
+    """ARM's 401: the token itself (expired, forged, for another audience or tenant)."""
+    return AzcmError(codes.INVALID_ACCESS_TOKEN, Localized(
+        "Azure Resource Manager refused the token.",
+        "Azure Resource Manager がトークンを拒否しました。"), quoted=error.message,
+        remedy="arm-refused")
 
 
 _REGISTER_PROVIDER = Localized(

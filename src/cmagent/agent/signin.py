@@ -46,16 +46,16 @@ CAUSES: dict[int, tuple[str, str]] = {
             "Wait, fix the credentials, then try again.",
             "このアプリケーションのサインイン失敗が多すぎるため、Entra ID がしばらく拒否します。"
             "時間をおき、資格情報を修正してから、もう一度実行してください。"),
-    70016: ("Nobody completed the device sign-in in time. Run connect again and sign in with "
-            "the code within 5 minutes.",
-            "制限時間内にデバイス サインインが完了しませんでした。もう一度 connect を実行し、"
+    70016: ("Nobody completed the device sign-in in time. Run the command again and sign in "
+            "with the code within 5 minutes.",
+            "制限時間内にデバイス サインインが完了しませんでした。もう一度コマンドを実行し、"
             "5 分以内にコードでサインインしてください。"),
-    70020: ("The device sign-in code expired before anyone used it. Run connect again and "
-            "sign in with the new code.",
-            "デバイス サインインのコードが使用される前に期限切れになりました。もう一度 connect を"
+    70020: ("The device sign-in code expired before anyone used it. Run the command again "
+            "and sign in with the new code.",
+            "デバイス サインインのコードが使用される前に期限切れになりました。もう一度コマンドを"
             "実行し、新しいコードでサインインしてください。"),
-    65004: ("The person signing in declined. Run connect again and accept the sign-in.",
-            "サインインしたユーザーが拒否しました。もう一度 connect を実行し、サインインを承諾して"
+    65004: ("The person signing in declined. Run the command again and accept the sign-in.",
+            "サインインしたユーザーが拒否しました。もう一度コマンドを実行し、サインインを承諾して"
             "ください。"),
     50053: ("The account is locked after too many wrong passwords. Wait until the lock ends, "
             "or ask the tenant's administrator to unlock it.",

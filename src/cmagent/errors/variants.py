@@ -23,6 +23,19 @@ VARIANTS: dict[tuple[int, str], Variant] = {
         "--resource {resource}') and try again.",
         "{resource} 用の新しいトークンを取得して (例: 'az account get-access-token --resource "
         "{resource}')、もう一度実行してください。")),
+    (12, "arm-refused"): Variant(Localized(
+        "Get a new token from the subscription's tenant (with --access-token, for example "
+        "'az account get-access-token --tenant <tenant>'; otherwise check --tenant-id) and try "
+        "again.",
+        "サブスクリプションのテナントから新しいトークンを取得してから (--access-token の場合は "
+        "'az account get-access-token --tenant <テナント>' など。それ以外は --tenant-id を確認)、"
+        "もう一度実行してください。"),
+        cause=Localized(
+            "Azure Resource Manager refused the token: it is expired, altered or forged, meant "
+            "for another audience, or issued by a tenant other than the subscription's.",
+            "Azure Resource Manager がトークンを拒否しました。有効期限切れ、改ざんまたは偽造、"
+            "別の対象ユーザー向け、またはサブスクリプション以外のテナントによる発行のいずれか"
+            "です。")),
     (63, "not-connected"): Variant(Localized(
         "Nothing needs to be done. To onboard this machine, run 'azcmagent connect'.",
         "対処は不要です。このマシンをオンボードするには 'azcmagent connect' を実行してください。"),

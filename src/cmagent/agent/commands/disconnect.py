@@ -107,6 +107,8 @@ def _delete_in_azure(context: Context[DisconnectOptions], saved: Connection) -> 
     try:
         Arm(http, cloud.arm, token, saved.correlation_id).delete_machine(saved.resource_id)
     except ArmError as error:
+        if error.status == 401:
+            raise azure.token_refused(error) from None
         if error.status == 403:
             raise AzcmError(codes.DELETE_RESOURCE_FAILED, Localized(
                 f"Azure Resource Manager refused to delete {saved.resource_id}.",
