@@ -101,9 +101,8 @@ class AzcmError(Exception):
         return self._filled(chosen, lang) if chosen else self.entry.texts(lang).cause
 
     def remedy(self, lang: str) -> str:
-        if self.remedy_variant:
-            return self._filled(self._variant().remedy, lang)
-        text = self.entry.texts(lang).remedy
+        text = self._filled(self._variant().remedy, lang) if self.remedy_variant \
+            else self.entry.texts(lang).remedy
         return text.replace("azcmagent <command>", f"azcmagent {self.command}") \
             if self.command else text
 

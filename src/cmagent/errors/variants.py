@@ -86,11 +86,18 @@ VARIANTS: dict[tuple[int, str], Variant] = {
         cause=Localized(
             "Flags were given together that the command takes only one at a time.",
             "同時には 1 つしか指定できないフラグが、一緒に指定されました。")),
+    (23, "setting-value"): Variant(Localized(
+        "Give a value of the form the error message names; 'azcmagent config info' describes "
+        "every setting and the values it takes.",
+        "エラー メッセージに示された形式の値を指定してください。各設定と指定できる値は "
+        "'azcmagent config info' で確認できます。")),
     (23, "unknown-name"): Variant(Localized(
-        "Use a name from the list the error message points to (spelling and case as listed), "
-        "then run the command again.",
-        "エラー メッセージが示す一覧にある名前を (一覧どおりの綴りで) 指定して、コマンドを"
-        "もう一度実行してください。"),
+        "Use a name as it is listed where the error message points ('azcmagent config info', "
+        "'azcmagent show --json', or 'azcmagent <command> --help' for flags), then run the "
+        "command again.",
+        "エラー メッセージが示す一覧 ('azcmagent config info'、'azcmagent show --json'、フラグは "
+        "'azcmagent <command> --help') にあるとおりの名前を指定して、コマンドをもう一度実行して"
+        "ください。"),
         cause=Localized(
             "A name was given that the command does not know: a setting, a property or a "
             "configuration file key.",

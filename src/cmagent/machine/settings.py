@@ -66,7 +66,7 @@ def _invalid(name: str, raw: str, allowed: Localized) -> AzcmError:
     return AzcmError(codes.INVALID_ARGUMENT, Localized(
         f"'{raw}' is not a valid value for {name}: {allowed.en}.",
         f"'{raw}' は {name} の有効な値ではありません。{allowed.ja}。",
-    ))
+    ), remedy="setting-value")
 
 
 def _boolean(name: str, raw: str) -> bool:
@@ -200,7 +200,8 @@ def _commas_only(prop: Property, raw: str, items: list[str]) -> None:
             raise AzcmError(codes.INVALID_ARGUMENT, Localized(
                 f"'{raw}': separate the values of {prop.name} with commas only, e.g. "
                 f"'{example}'.",
-                f"'{raw}': {prop.name} の値はコンマだけで区切ってください (例: '{example}')。"))
+                f"'{raw}': {prop.name} の値はコンマだけで区切ってください (例: '{example}')。"),
+                remedy="setting-value")
 
 
 def load(paths: Paths) -> dict[str, Value]:
