@@ -111,6 +111,7 @@ def test_provider_not_registered(azcmagent, himds, trusting, tmp_path) -> None:
     ({"subscription_id": "No Such Subscription"}, 68, "No Such Subscription"),
     ({"resource_name": "taken"}, 44, "machines/taken already exists"),
     ({"resource_group": "new-group"}, 42, "Get ARM Resource Response"),
+    ({"location": "nowhere"}, 20, "nowhere"),  # a cloud given by URL: ARM knows its regions
 ])
 def test_the_same_code_as_connect(azcmagent, himds, trusting, tmp_path, changes, code,
                                   words) -> None:

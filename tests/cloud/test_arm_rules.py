@@ -201,6 +201,12 @@ def test_tag_rules(http, onboarding, token, tags, code) -> None:
 def test_body_rules(http, onboarding, token) -> None:
     url = machine_url(onboarding, "body")
     _error(call(http, "PUT", url, token, {"properties": {}}), 400, "LocationRequired")
+    nowhere = _error(call(http, "PUT", url, token, machine_body() | {"location": "nowhere"}),
+                     400, "LocationNotAvailableForResourceType")
+    assert "'nowhere'" in nowhere and "westeurope" in nowhere
+    spaced = call(http, "PUT", machine_url(onboarding, "spaced"), token,
+                  machine_body() | {"location": "West Europe"})
+    assert spaced.status_code == 200, spaced.text  # a display name is a region too
     bad_vm = machine_body(vm_id="not-a-guid")
     assert "VmId" in _error(call(http, "PUT", url, token, bad_vm), 400, "HCRP400")
     bad_key = machine_body() | {"properties": {"clientPublicKey": "bm90IGEga2V5"}}

@@ -178,6 +178,11 @@ def arm_failure(error: ArmError, stage: str) -> AzcmError:
                          quoted=f"Failed to AzcmagentConnect ARM resource: {error.message}")
     if error.status == 401:
         return token_refused(error)
+    if error.code == "LocationNotAvailableForResourceType":
+        return AzcmError(codes.UNKNOWN_REGION, Localized(
+            "Azure Resource Manager has no such region for Azure Arc machines.",
+            "Azure Resource Manager には、Azure Arc マシン用のそのようなリージョンがありません。"),
+            quoted=error.message)
     prefix = "Get ARM Resource Response" if stage == "get" else \
         "Failed to AzcmagentConnect ARM resource"
     quoted = f"{prefix}: {error.message} Status Code={error.status}"

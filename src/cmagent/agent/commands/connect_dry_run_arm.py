@@ -115,7 +115,7 @@ def location(dry: DryRun) -> None:
         dry.passed("location", f"Location {wanted} exists.",
                    f"リージョン {wanted} はこのサブスクリプションで使用できます。")
         return
-    dry.failed("location", AzcmError(codes.CREATE_RESOURCE_FAILED, Localized(
+    dry.failed("location", AzcmError(codes.UNKNOWN_REGION, Localized(
         f"The location {wanted} is not available to subscription {dry.subscription}.",
         f"リージョン {wanted} はサブスクリプション {dry.subscription} では使用できません。"),
         quoted=f"{CREATE_FAILED}: The location '{wanted}' is not available to subscription "

@@ -23,6 +23,7 @@ from cmagent.cloud import inventory
 from cmagent.cloud import models
 from cmagent.cloud import principals
 from cmagent.cloud import status as machine_status
+from cmagent.cloud.arm import locations
 from cmagent.cloud.arm import paging
 from cmagent.cloud.arm import rbac
 from cmagent.cloud.arm.errors import arm_error
@@ -238,6 +239,11 @@ def _body(arm: ArmRequest) -> dict[str, Any]:
     if not isinstance(body.get("location"), str) or not body["location"].strip():
         raise arm_error(400, "LocationRequired",
                         "The location property is required for this definition.")
+    if not locations.is_known(body["location"].replace(" ", "").lower()):
+        raise arm_error(400, "LocationNotAvailableForResourceType",
+                        f"The provided location '{body['location'][:80]}' is not available for "
+                        f"resource type '{TYPE}'. List of available regions for the resource "
+                        f"type is '{','.join(locations.REGIONS)}'.")
     properties = body.get("properties") or {}
     if not isinstance(properties, dict):
         raise invalid_body("'properties' must be an object.")
