@@ -160,6 +160,10 @@ def test_root_that_is_not_a_directory_is_azcm0006(azcmagent, monkeypatch, tmp_pa
     run = azcmagent("version")
     assert run.status == 6 and "AZCM0006" in run.stdout and "nowhere" in run.stdout
     assert "unset AZCMAGENT_ROOT" in run.stdout and "network" not in run.stdout
+    assert "No such file or directory" in run.stdout  # what stat said
+    (tmp_path / "file").write_text("")
+    monkeypatch.setenv("AZCMAGENT_ROOT", str(tmp_path / "file"))
+    assert "not a directory" in azcmagent("version").stdout
 
 
 def test_json_error_and_log_stderr(azcmagent) -> None:

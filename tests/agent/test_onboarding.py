@@ -24,6 +24,7 @@ from tests.cloud.arm_helpers import onboarding_token
 from tests.cloud.helpers import approve_device_code
 from tests.cloud.helpers import certificate
 from tests.cloud.helpers import new_user
+from tests.conftest import read_log
 from tests.net import free_port
 
 BIN = Path(sys.executable).parent
@@ -468,6 +469,11 @@ def test_unreadable_connection_state_is_azcm0027(azcmagent, agent_root) -> None:
     run = azcmagent("show")
     assert run.status == 27 and printed(run, "AZCM0027") and "agentconfig.json" in run.stdout
     assert "azcmagent disconnect --force-local-only" in run.stdout
+    assert "cannot be used: it is truncated" in run.stdout  # the cause of a damaged record
+    cleaned = azcmagent("disconnect", "--force-local-only")
+    assert cleaned.status == 0 and "Removed the damaged connection files (not JSON)" in \
+        read_log(agent_root)
+    assert "Run 'azcmagent disconnect" not in cleaned.stdout + cleaned.stderr
 
 
 def test_unreachable_cloud_description_is_azcm0075(azcmagent, himds, trusting, tmp_path):

@@ -52,3 +52,17 @@ def test_dropped_privileges_really_get_azcm0018(shared_root) -> None:
     assert run.returncode == 18 and run.stdout.startswith("AZCM0018")
     assert not (shared_root / "var/opt/azcmagent/localconfig.json").exists()
     assert _as_nobody(shared_root, "version").returncode == 0
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root")
+def test_a_record_this_user_cannot_read_is_azcm0018_not_damage(shared_root) -> None:
+    """Not 'damaged: run disconnect --force-local-only', which would remove a good record."""
+    config = shared_root / "var/opt/azcmagent/agentconfig.json"
+    config.parent.mkdir(parents=True)
+    config.write_text("{}")
+    config.chmod(0o600)
+    for directory in (shared_root / "var", shared_root / "var/opt", config.parent):
+        directory.chmod(0o755)
+    run = _as_nobody(shared_root, "show")
+    assert run.returncode == 18 and "cannot be read by this user" in run.stdout, run.stdout
+    assert "force-local-only" not in run.stdout

@@ -36,6 +36,18 @@ VARIANTS: dict[tuple[int, str], Variant] = {
             "Azure Resource Manager がトークンを拒否しました。有効期限切れ、改ざんまたは偽造、"
             "別の対象ユーザー向け、またはサブスクリプション以外のテナントによる発行のいずれか"
             "です。")),
+    (27, "damaged-record"): Variant(Localized(
+        "Run 'azcmagent disconnect --force-local-only' to return the machine to a clean local "
+        "state (the resource in Azure is not touched: delete it there if it is not wanted), "
+        "then run 'azcmagent connect' again.",
+        "'azcmagent disconnect --force-local-only' を実行してマシンをクリーンなローカル状態に"
+        "戻してから (Azure のリソースは変更されません。不要な場合は Azure で削除してください)、"
+        "もう一度 'azcmagent connect' を実行してください。"),
+        cause=Localized(
+            "The connection record (agentconfig.json) cannot be used: it is truncated, was "
+            "edited by hand, or was written by an agent this one does not know.",
+            "接続レコード (agentconfig.json) を使用できません。途中で切れているか、手動で編集"
+            "されたか、このエージェントが認識しないエージェントによって書き込まれました。")),
     (63, "not-connected"): Variant(Localized(
         "Nothing needs to be done. To onboard this machine, run 'azcmagent connect'.",
         "対処は不要です。このマシンをオンボードするには 'azcmagent connect' を実行してください。"),

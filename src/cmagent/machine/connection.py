@@ -188,7 +188,7 @@ def damaged(paths: Paths, why: str) -> AzcmError:
         f"{paths.agentconfig} is damaged. Run '{RECOVERY}' to return the machine to a clean "
         "local state, then connect it again.",
         f"{paths.agentconfig} が破損しています。'{RECOVERY}' を実行してマシンをクリーンなローカル"
-        "状態に戻してから、もう一度接続してください。"), quoted=why)
+        "状態に戻してから、もう一度接続してください。"), quoted=why, remedy="damaged-record")
 
 
 def load(paths: Paths) -> Connection | None:
@@ -198,6 +198,11 @@ def load(paths: Paths) -> Connection | None:
             raw = handle.read()
     except FileNotFoundError:
         return None
+    except PermissionError as error:  # not damage: the advice to remove it would be wrong
+        raise AzcmError(codes.NOT_ELEVATED, Localized(
+            f"{paths.agentconfig} cannot be read by this user.",
+            f"このユーザーは {paths.agentconfig} を読み取れません。"),
+            quoted=error.strerror) from None
     except OSError as error:
         raise damaged(paths, error.strerror or str(error)) from None
     if not raw.strip():

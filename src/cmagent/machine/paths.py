@@ -95,5 +95,14 @@ def from_environ(environ: Mapping[str, str]) -> Paths:
             "variable.",
             f"{ROOT_VARIABLE}={root} は既存のディレクトリではありません。作成するか、変数を削除して"
             "ください。",
-        ), remedy="root-variable")
+        ), remedy="root-variable", quoted=_why_not(root))
     return Paths(os.path.abspath(root))
+
+
+def _why_not(root: str) -> str | None:
+    """What stat says of a root that is no directory: a permission is not absence."""
+    try:
+        os.stat(root)
+    except OSError as error:
+        return error.strerror
+    return "not a directory"

@@ -56,9 +56,9 @@ def _cleaned(context: Context[DisconnectOptions], damage: AzcmError | None) -> R
     """--force-local-only without a readable connection: whatever is left goes."""
     _forget(context)
     if damage:
-        log.warning(Localized(
-            f"Removed the damaged connection files: {damage.detail_text('en')}",
-            f"壊れた接続ファイルを削除しました: {damage.detail_text('ja')}"))
+        log.warning(Localized(  # the why alone: damage's text says to run this very command
+            f"Removed the damaged connection files ({damage.quoted})",
+            f"壊れた接続ファイルを削除しました ({damage.quoted})"))
         text = Localized(
             "Removed this machine's damaged connection files; it is disconnected locally (any "
             "resource in Azure was not touched).",
