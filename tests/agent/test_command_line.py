@@ -92,6 +92,22 @@ def test_bad_config_content_is_azcm0023_naming_the_key(azcmagent, tmp_path, cont
     assert named in run.stdout
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig"])
+def test_a_config_file_saved_by_a_windows_editor_is_read(azcmagent, tmp_path, encoding) -> None:
+    path = tmp_path / "flags.json"
+    path.write_bytes(json.dumps({"output": str(tmp_path / "b.zip"), "json": True})
+                     .encode(encoding))
+    run = azcmagent("logs", "--config", str(path))
+    assert run.status == 0 and run.json["path"] == str(tmp_path / "b.zip"), run.stdout
+
+
+def test_a_config_file_that_is_no_text_is_azcm0023(azcmagent, tmp_path) -> None:
+    path = tmp_path / "flags.json"
+    path.write_bytes(b'{"output": "\xe9t\xe9.zip"}')  # Latin-1, not UTF-8
+    run = azcmagent("logs", "--config", str(path))
+    assert run.status == 23 and "not UTF-8 text" in run.stdout, run.stdout
+
+
 def test_config_file_json_and_yaml_with_command_line_winning(azcmagent, tmp_path) -> None:
     yaml_file = tmp_path / "flags.yaml"
     yaml_file.write_text(f"output: {tmp_path / 'from-file.zip'}\nfull: true\njson: true\n")

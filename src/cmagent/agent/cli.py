@@ -525,13 +525,13 @@ def _layer(command: Command, given: dict[str, Any]) -> tuple[dict[str, Any], dic
 def _read_config_file(path: str, options: Sequence[Option],
                       ignored: tuple[str, ...] = ()) -> dict[str, Any]:
     try:
-        with open(path, encoding="utf-8") as handle:
-            text = handle.read()
-    except (OSError, UnicodeDecodeError) as error:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except OSError as error:
         raise AzcmError(codes.CONFIG_FILE_NOT_FOUND, Localized(
             f"--config {path} cannot be read.", f"--config {path} を読み取れません。"),
-            quoted=getattr(error, "strerror", None) or str(error)) from None
-    content = _decode_config(path, text)
+            quoted=error.strerror or str(error)) from None
+    content = _decode_config(path, _config_text(path, raw))
     known = {o.name: o for o in options if o.name not in _NOT_IN_CONFIG_FILE}
     values: dict[str, Any] = {}
     for key, value in content.items():
@@ -547,6 +547,18 @@ def _read_config_file(path: str, options: Sequence[Option],
             ), remedy="unknown-name")
         values[option.dest] = _config_value(path, option, value)
     return values
+
+
+def _config_text(path: str, raw: bytes) -> str:
+    """UTF-8, with or without a BOM, or UTF-16 with its BOM (as Windows editors save)."""
+    encoding = "utf-16" if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else "utf-8-sig"
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as error:
+        raise AzcmError(codes.INVALID_ARGUMENT, Localized(
+            f"--config {path}: not UTF-8 text (save it as UTF-8).",
+            f"--config {path}: UTF-8 のテキストではありません (UTF-8 で保存してください)。"),
+            quoted=str(error)) from None
 
 
 def _decode_config(path: str, text: str) -> dict[str, Any]:
