@@ -171,6 +171,13 @@ def test_unwritable_log_is_azcm0005_for_root(azcmagent, agent_root) -> None:
     assert azcmagent("version", euid=1000).status == 0  # a non-root run goes on without the file
 
 
+def test_a_file_where_the_log_directory_belongs_is_named(azcmagent, agent_root) -> None:
+    (agent_root / "var/opt/azcmagent").mkdir(parents=True)
+    (agent_root / "var/opt/azcmagent/log").write_text("")
+    run = azcmagent("config", "list")
+    assert run.status == 5 and "log is a file, not a directory" in run.stdout, run.stdout
+
+
 def test_root_that_is_not_a_directory_is_azcm0006(azcmagent, monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("AZCMAGENT_ROOT", str(tmp_path / "nowhere"))
     run = azcmagent("version")

@@ -47,13 +47,7 @@ class RunLog:
             self._file = _open_append(path)
         except OSError as error:
             if required:
-                from cmagent.errors import AzcmError
-                from cmagent.errors import Localized
-                from cmagent.errors import codes
-
-                raise AzcmError(codes.NO_FILE_LOGGER, Localized(
-                    f"Cannot open {path}: {error.strerror}.",
-                    f"{path} を開けません: {error.strerror}。")) from None
+                raise _unwritable(path, error) from None
             return
         self.file_path = path
 
@@ -191,3 +185,18 @@ def _rotate_if_large(path: str) -> None:
         if os.path.exists(older):
             os.replace(older, f"{path}.{index + 1}")
     os.replace(path, f"{path}.1")
+
+
+def _unwritable(path: str, error: OSError) -> Exception:
+    """AZCM0005 naming why: a file where the log directory belongs says more than EEXIST."""
+    from cmagent.errors import AzcmError
+    from cmagent.errors import Localized
+    from cmagent.errors import codes
+
+    directory = os.path.dirname(path)
+    if os.path.exists(directory) and not os.path.isdir(directory):
+        return AzcmError(codes.NO_FILE_LOGGER, Localized(
+            f"Cannot open {path}: {directory} is a file, not a directory.",
+            f"{path} を開けません: {directory} はディレクトリではなくファイルです。"))
+    return AzcmError(codes.NO_FILE_LOGGER, Localized(
+        f"Cannot open {path}: {error.strerror}.", f"{path} を開けません: {error.strerror}。"))
