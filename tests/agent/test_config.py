@@ -129,6 +129,19 @@ def test_corrupt_settings_file_is_azcm0027_naming_it(azcmagent, agent_root) -> N
     assert run.status == 27 and str(path) in run.stdout
 
 
+@pytest.mark.parametrize("stored,named", [
+    ({"proxy.url": 5}, "proxy.url: 5"), ({"proxy.bypass": "ARM"}, "proxy.bypass"),
+    ({"config.mode": "sleepy"}, '"sleepy"'), ({"incomingconnections.ports": [True]}, "[true]"),
+])
+def test_a_value_edited_by_hand_is_checked_as_config_set_checks_it(azcmagent, agent_root,
+                                                                    stored, named) -> None:
+    path = agent_root / "var/opt/azcmagent/localconfig.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps(stored))
+    run = azcmagent("config", "list")
+    assert run.status == 27 and str(path) in run.stdout and named in run.stdout, run.stdout
+
+
 def test_write_failure_is_azcm0069_and_keeps_the_old_file(azcmagent, agent_root, monkeypatch):
     azcmagent("config", "set", "config.mode", "monitor")
     path = agent_root / "var/opt/azcmagent/localconfig.json"

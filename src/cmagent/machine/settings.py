@@ -215,7 +215,26 @@ def load(paths: Paths) -> dict[str, Value]:
         raise _corrupt(paths, str(error)) from None
     if not isinstance(content, dict):
         raise _corrupt(paths, "not a JSON object")
-    return {k: v for k, v in content.items() if k in BY_NAME}
+    stored = {k: v for k, v in content.items() if k in BY_NAME}
+    for name, value in stored.items():
+        _check_stored(paths, BY_NAME[name], value)
+    return stored
+
+
+def _check_stored(paths: Paths, prop: Property, value: Any) -> None:
+    """A value edited by hand is held to what ``config set`` accepts."""
+    wrong = _corrupt(paths, f"{prop.name}: {json.dumps(value)[:80]} is not a value of this "
+                            f"setting ({prop.allowed})")
+    if prop.multi != isinstance(value, list):
+        raise wrong
+    for item in value if prop.multi else [value]:
+        try:  # the text config set would have been given, parsed back to the same type
+            parsed = prop.parse_item(prop.name, item if isinstance(item, str)
+                                     else json.dumps(item))
+        except AzcmError:
+            raise wrong from None
+        if type(parsed) is not type(item):
+            raise wrong
 
 
 def _corrupt(paths: Paths, why: str) -> AzcmError:
