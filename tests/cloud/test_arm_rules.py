@@ -204,9 +204,20 @@ def test_body_rules(http, onboarding, token) -> None:
     nowhere = _error(call(http, "PUT", url, token, machine_body() | {"location": "nowhere"}),
                      400, "LocationNotAvailableForResourceType")
     assert "'nowhere'" in nowhere and "westeurope" in nowhere
-    spaced = call(http, "PUT", machine_url(onboarding, "spaced"), token,
-                  machine_body() | {"location": "West Europe"})
-    assert spaced.status_code == 200, spaced.text  # a display name is a region too
+    spaced_url = machine_url(onboarding, "spaced")
+    spaced = call(http, "PUT", spaced_url, token, machine_body() | {"location": "West Europe"})
+    assert spaced.status_code == 200 and spaced.json()["location"] == "westeurope", spaced.text
+    again = call(http, "PUT", spaced_url, token,
+                 machine_body(vm_id=spaced.json()["properties"]["vmId"]))
+    assert again.status_code == 200, again.text  # 'westeurope' is the same place
+    moved = call(http, "PUT", spaced_url, token,
+                 machine_body(vm_id=spaced.json()["properties"]["vmId"]) |
+                 {"location": "japaneast"})
+    assert "cannot be created in location 'japaneast'" in _error(moved, 409,
+                                                                "InvalidResourceLocation")
+    unset = machine_body() | {"properties": {"vmId": None}}  # null: as if absent
+    assert call(http, "PUT", machine_url(onboarding, "nullvm"), token, unset).status_code == 200
+    assert call(http, "PUT", machine_url(onboarding, "nullvm"), token, unset).status_code == 200
     bad_vm = machine_body(vm_id="not-a-guid")
     assert "VmId" in _error(call(http, "PUT", url, token, bad_vm), 400, "HCRP400")
     bad_key = machine_body() | {"properties": {"clientPublicKey": "bm90IGEga2V5"}}
@@ -246,3 +257,15 @@ def test_disabled_subscription_is_read_only(cloud, http, onboarding, token) -> N
     _error(call(http, "PUT", url, token, body), 409, "ReadOnlyDisabledSubscription")
     assert call(http, "GET", url, token).status_code == 200
     assert API in url
+
+
+def test_a_vm_id_belongs_to_one_machine(http, onboarding, token) -> None:
+    """HIS finds a machine by its vmId alone: a second machine with it (any tenant, any case)
+    would take over the first one's certificate flow."""
+    first = call(http, "PUT", machine_url(onboarding, "first-of-vm"), token, machine_body())
+    vm_id = first.json()["properties"]["vmId"]
+    second = call(http, "PUT", machine_url(onboarding, "second-of-vm"), token,
+                  machine_body(vm_id=vm_id.upper()))
+    assert "vmId" in _error(second, 409, "HCRP409")
+    assert call(http, "PUT", machine_url(onboarding, "first-of-vm"), token,
+                machine_body(vm_id=vm_id)).status_code == 200  # its own replace is fine

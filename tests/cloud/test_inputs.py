@@ -139,3 +139,50 @@ def test_dotted_names_are_refused_before_normalisation(http, machine, name) -> N
     dotted = url.split("/machines/")[0] + f"/machines/{name}?api-version=2024-07-10"
     answer = call(http, "PUT", dotted, token, machine_body(machine_key()[1]))
     assert answer.status_code == 400 and answer.json()["error"]["code"] == "InvalidResourceName"
+
+
+def _admin_cases(onboarding) -> list[tuple[str, str, str, int]]:
+    """(method, path, raw body, status): what the management API must refuse, so that ARM
+    never serves data it could not have made (a 500 later) and no number is out of range."""
+    sub, app = onboarding["subscriptionId"], onboarding["servicePrincipalId"]
+    group = f'"subscriptionId": "{sub}", "location": "westeurope"'
+    return [
+        ("POST", "/resourceGroups", f'{{{group}, "name": "bad/name"}}', 400),
+        ("POST", "/resourceGroups", f'{{{group}, "name": "tagged", "tags": [1, 2]}}', 400),
+        ("POST", "/resourceGroups", f'{{"subscriptionId": "{sub}", "name": "m", '
+                                    '"location": "mars"}', 400),
+        ("POST", "/machines", f'{{"subscriptionId": "{sub}", "resourceGroup": '
+                              f'"{onboarding["resourceGroup"]}", "name": "../../x"}}', 400),
+        ("POST", "/machines", f'{{"subscriptionId": "{sub}", "resourceGroup": "no-such-rg", '
+                              '"name": "x1"}', 404),
+        ("POST", f"/applications/{app}/secrets", '{"durationDays": 1e308}', 400),
+        ("POST", f"/applications/{app}/secrets", '{"durationDays": NaN}', 400),
+        ("POST", f"/applications/{app}/secrets", '{"durationDays": 1e999}', 400),
+        ("POST", f"/applications/{app}/secrets", '{"endDateTime": "garbage"}', 400),
+        ("PATCH", "/throttling", '{"reads": {"capacity": 1e308, "refillPerSecond": 1}}', 400),
+        ("POST", "/faults", '{"service": "arm", "action": "latency", "latencyMs": 1e12}', 400),
+        ("POST", "/faults", '{"service": "arm", "status": 500, "count": 0}', 400),
+        ("POST", "/faults", '{"service": "arm", "status": 500, "method": ["GET"]}', 400),
+    ]
+
+
+def test_the_management_api_refuses_what_arm_could_not_serve(cloud, http, onboarding) -> None:
+    for method, path, raw, status in _admin_cases(onboarding):
+        answer = _admin(cloud, http, method, path, raw)
+        assert answer.status_code == status, (method, path, raw, answer.text)
+        assert answer.json()["error"]["code"]
+    token = onboarding_token(http, onboarding)
+    groups = call(http, "GET", f"{cloud.url}/subscriptions/{onboarding['subscriptionId']}/"
+                  "resourcegroups?api-version=2025-04-01", token)
+    assert groups.status_code == 200 and "tagged" not in groups.text
+    assert cloud.admin.call("GET", "/faults") == []
+
+
+def test_bytes_outside_ascii_in_credentials_are_refused_not_a_500(cloud, http) -> None:
+    token = http.post(f"{cloud.url}/organizations/oauth2/v2.0/token",
+                      data={"grant_type": "client_credentials",
+                            "scope": "https://management.azure.com/.default"},
+                      headers={"Authorization": "Basic \xe9\xe9"})
+    assert 400 <= token.status_code < 500, token.text
+    admin = http.get(f"{cloud.url}/_admin/tenants", headers={"Authorization": "Bearer \xe9\xe9"})
+    assert admin.status_code == 401 and admin.json()["error"]["code"] == "AdminKeyRequired"

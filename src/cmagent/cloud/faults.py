@@ -46,12 +46,23 @@ class FaultError(ValueError):
     pass
 
 
+MAX_LATENCY_MS = 600_000  # ten minutes: longer than any client waits
+
+
+def _method(value: Any) -> str | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str) or not value.isalpha():
+        raise FaultError("method must be one HTTP method such as GET or PUT")
+    return value.upper()
+
+
 class Fault:
     def __init__(self, spec: dict[str, Any], fault_id: str | None = None) -> None:
         self.id = fault_id or str(uuid.uuid4())
         self.service = _one_of(spec.get("service"), SERVICES, "service")
         self.action = _one_of(spec.get("action", "status"), ACTIONS, "action")
-        self.method = str(spec["method"]).upper() if spec.get("method") else None
+        self.method = _method(spec.get("method"))
         self.path = str(spec.get("pathPattern") or "")
         try:
             self._pattern = re.compile(self.path) if self.path else None
@@ -65,6 +76,10 @@ class Fault:
         self.remaining = int(spec["count"]) if spec.get("count") is not None else None
         if not 100 <= self.status <= 599 or not 0.0 <= self.probability <= 1.0:
             raise FaultError("status must be 100-599 and probability 0-1")
+        if not 0 <= self.latency_ms <= MAX_LATENCY_MS or not 0 <= self.retry_after <= 86400:
+            raise FaultError(f"latencyMs must be 0-{MAX_LATENCY_MS} and retryAfter 0-86400")
+        if fault_id is None and self.remaining is not None and self.remaining < 1:
+            raise FaultError("count must be 1 or more (leave it out for a fault that stays)")
 
     def matches(self, method: str, path: str, service: str) -> bool:
         return (service == self.service and (self.method in (None, method))

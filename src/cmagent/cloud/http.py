@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import re
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -88,10 +89,21 @@ class Request:
         """The JSON body, or ``None`` when it is missing or not JSON."""
         if not self.body:
             return None
-        try:
-            return json.loads(self.body)
+        try:  # NaN, Infinity and 1e999 are no JSON numbers any Azure service takes
+            return json.loads(self.body, parse_constant=_no_number, parse_float=_finite)
         except (ValueError, UnicodeDecodeError, RecursionError):
             return None
+
+
+def _no_number(text: str) -> float:
+    raise ValueError(f"{text} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is out of range")
+    return number
 
 
 class Response:

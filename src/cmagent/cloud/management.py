@@ -30,6 +30,8 @@ from cmagent.cloud import operations
 from cmagent.cloud import pki
 from cmagent.cloud import principals
 from cmagent.cloud import roles
+from cmagent.cloud.arm import names
+from cmagent.cloud.arm.groups import checked_location
 from cmagent.cloud.clock import iso
 from cmagent.cloud.clock import parse_iso
 from cmagent.cloud.given import Operator
@@ -68,7 +70,9 @@ def _serve(operator: Operator, method: str, action: Action, request: Request) ->
 
 def _authorise(operator: Operator, request: Request) -> None:
     scheme, _, key = request.header("authorization").partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(key.strip(), operator.admin_key):
+    # bytes: compare_digest refuses str with non-ASCII characters (a 500 before this check)
+    if scheme.lower() != "bearer" or not hmac.compare_digest(key.strip().encode(),
+                                                             operator.admin_key.encode()):
         raise given.fail(401, "AdminKeyRequired", "Send 'Authorization: Bearer <key>' with the "
                                                   "key from the data directory's admin.key file.")
 
@@ -180,13 +184,15 @@ def _create_group(operator: Operator, request: Request, session: Session) -> dic
     body = given.body(request)
     subscription = given.subscription(session, given.text(body, "subscriptionId"))
     name = given.text(body, "name")
+    names.check_group_name(name)  # ARM's own rules and errors: what the API takes, ARM can serve
     existing = session.scalars(select(models.ResourceGroup).filter_by(
         subscription_id=subscription.id, name_key=name.lower())).first()
     if existing:
         raise given.fail(409, "ResourceGroupExists", f"Resource group '{name}' exists.")
     row = models.ResourceGroup(subscription_id=subscription.id, name=name,
-                               name_key=name.lower(), location=given.text(body, "location"),
-                               tags=body.get("tags") or {})
+                               name_key=name.lower(),
+                               location=checked_location(given.text(body, "location")),
+                               tags=names.check_tags(body.get("tags")))
     session.add(row)
     return group_json(row)
 
@@ -265,15 +271,23 @@ def _delete_app(operator: Operator, request: Request, session: Session) -> dict[
 def _validity(operator: Operator, body: dict[str, Any], default_days: int) -> tuple[float, float]:
     start = operator.clock.now()
     if body.get("endDateTime"):
-        try:
-            return start, parse_iso(str(body["endDateTime"])).timestamp()
-        except ValueError:
-            raise given.fail(400, "InvalidParameter", "'endDateTime' must be an ISO 8601 time.") \
-                from None
+        return start, _end_time(body)
     days = body.get("durationDays", default_days)
-    if not isinstance(days, int | float):
-        raise given.fail(400, "InvalidParameter", "'durationDays' must be a number.")
+    if isinstance(days, bool) or not isinstance(days, int | float) or not 0 < days <= MAX_DAYS:
+        raise given.fail(400, "InvalidParameter", f"'durationDays' must be a number of days "
+                                                  f"above 0 and at most {MAX_DAYS}.")
     return start, start + float(days) * 86400
+
+
+MAX_DAYS = 36500  # a century: any longer is no date a token or a certificate can carry
+
+
+def _end_time(body: dict[str, Any]) -> float:
+    try:
+        return parse_iso(str(body["endDateTime"])).timestamp()
+    except (ValueError, OverflowError):
+        raise given.fail(400, "InvalidParameter", "'endDateTime' must be an ISO 8601 time.") \
+            from None
 
 
 def new_secret_text() -> str:
@@ -303,8 +317,7 @@ def _add_certificate(operator: Operator, request: Request, session: Session) -> 
         raise given.fail(400, "InvalidParameter", "'certificatePem' is not a PEM certificate.") \
             from None
     sha1, sha256 = pki.thumbprints(cert)
-    end = parse_iso(body["endDateTime"]).timestamp() if body.get("endDateTime") \
-        else cert.not_valid_after_utc.timestamp()
+    end = _end_time(body) if body.get("endDateTime") else cert.not_valid_after_utc.timestamp()
     row = models.Credential(key_id=str(uuid.uuid4()), app_id=app.app_id, kind="certificate",
                             thumbprint_sha1=sha1, thumbprint_sha256=sha256,
                             cert_pem=pki.cert_pem(cert).decode(),

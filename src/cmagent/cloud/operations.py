@@ -8,11 +8,14 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cmagent.cloud import given
 from cmagent.cloud import models
 from cmagent.cloud import status as machine_status
+from cmagent.cloud.arm import names
+from cmagent.cloud.arm.groups import checked_location
 from cmagent.cloud.clock import ClockError
 from cmagent.cloud.clock import iso
 from cmagent.cloud.clock import parse_iso
@@ -154,15 +157,18 @@ def get_throttling(operator: Operator, request: Request, session: Session) -> di
             for kind, (capacity, refill) in operator.throttle.limits.items()}
 
 
+MAX_LIMIT = 1_000_000_000  # beyond it a bucket is 'unthrottled'; the headers stay numbers
+
+
 def set_throttling(operator: Operator, request: Request, session: Session) -> dict[str, Any]:
     for kind, limits in given.body(request).items():
         valid = isinstance(limits, dict) and kind in operator.throttle.limits and all(
-            isinstance(limits.get(k), int | float) and limits[k] >= 0
+            isinstance(limits.get(k), int | float) and 0 <= limits[k] <= MAX_LIMIT
             for k in ("capacity", "refillPerSecond"))
         if not valid:
             raise given.fail(400, "InvalidParameter", "Give {kind: {capacity, "
                                                       "refillPerSecond}} for reads, writes or "
-                                                      "deletes.")
+                                                      f"deletes, each from 0 to {MAX_LIMIT}.")
         operator.throttle.configure(kind, float(limits["capacity"]),
                                     float(limits["refillPerSecond"]))
     return get_throttling(operator, request, session)
@@ -184,9 +190,15 @@ def create_machine(operator: Operator, request: Request, session: Session) -> di
     body = given.body(request)
     subscription = given.subscription(session, given.text(body, "subscriptionId"))
     name, group = given.text(body, "name"), given.text(body, "resourceGroup")
+    names.check_machine_name(name)  # ARM's rules: a machine ARM could not address is no data
+    if session.scalars(select(models.ResourceGroup).filter_by(
+            subscription_id=subscription.id, name_key=group.lower())).first() is None:
+        raise given.fail(404, "ResourceGroupNotFound", f"Resource group '{group}' could not "
+                                                       "be found.")
     now = operator.clock.now()
     row = models.Machine(subscription_id=subscription.id, group_key=group.lower(), name=name,
-                         name_key=name.lower(), location=given.text(body, "location", "westeurope"),
+                         name_key=name.lower(),
+                         location=checked_location(given.text(body, "location", "westeurope")),
                          vm_id=str(uuid.uuid4()), body={"properties": {}, "tags": {}},
                          reported={}, status="AwaitingConnection", last_status_change=now,
                          created_at=now)

@@ -70,7 +70,7 @@ class Portal:
             return None
         expected = hmac.new(self._key(), f"{parts[0]}.{parts[1]}".encode(),
                             hashlib.sha256).hexdigest()
-        return parts[0] if hmac.compare_digest(expected, parts[2]) else None
+        return parts[0] if hmac.compare_digest(expected.encode(), parts[2].encode()) else None
 
     # --- handlers ----------------------------------------------------------------------------
 

@@ -95,7 +95,7 @@ def put_group(arm: ArmRequest) -> Response:
         raise arm_error(400, "LocationRequired",
                         "The location property is required for this definition.")
     check_group_name(name)
-    location = _location(body["location"])
+    location = checked_location(body["location"])
     tags = check_tags(body.get("tags"))
     managed_by = _managed_by(body.get("managedBy"))
     row = find_group(arm, name)
@@ -113,7 +113,7 @@ def put_group(arm: ArmRequest) -> Response:
     return Response.json(200, group_json(row))
 
 
-def _location(text: str) -> str:
+def checked_location(text: str) -> str:
     name = text.replace(" ", "").lower()
     if not locations.is_known(name):
         raise arm_error(400, "LocationNotAvailableForResourceGroup",

@@ -68,6 +68,7 @@ _MACHINE = select(models.Machine).where(*_WHERE_NAMED)
 _MACHINE_ROW = select(*_MACHINES.columns).where(*_WHERE_NAMED)
 _IDENTITY = select(models.Application.sp_object_id, models.Application.tenant_id).where(
     models.Application.app_id == bindparam("app"))
+_VM_ID_TAKEN = select(_MACHINES.c.id).where(_MACHINES.c.vm_id == bindparam("vm_id")).limit(1)
 _INSERT_MACHINE = insert(_MACHINES).values(
     {column.key: bindparam(column.key) for column in _MACHINES.columns if column.key != "id"})
 _INSERT_APPLICATION = insert(_APPLICATIONS).values(
@@ -239,7 +240,7 @@ def _body(arm: ArmRequest) -> dict[str, Any]:
     if not isinstance(body.get("location"), str) or not body["location"].strip():
         raise arm_error(400, "LocationRequired",
                         "The location property is required for this definition.")
-    if not locations.is_known(body["location"].replace(" ", "").lower()):
+    if not locations.is_known(normal_location(body["location"])):
         raise arm_error(400, "LocationNotAvailableForResourceType",
                         f"The provided location '{body['location'][:80]}' is not available for "
                         f"resource type '{TYPE}'. List of available regions for the resource "
@@ -260,6 +261,11 @@ def _check_properties(properties: dict[str, Any]) -> None:
         raise arm_error(400, "HCRP400", "Missing or invalid properties: ClientPublicKey")
 
 
+def normal_location(text: str) -> str:
+    """As ARM stores a location: 'West Europe' → 'westeurope'."""
+    return text.replace(" ", "").lower()
+
+
 def _valid_public_key(value: Any) -> bool:
     """Base64 of a DER RSA public key (PKCS#1, as the agent sends it, or SubjectPublicKeyInfo)."""
     if not isinstance(value, str):
@@ -276,20 +282,30 @@ def _create(arm: ArmRequest, group: str, name: str, body: dict[str, Any]) -> Sim
     """Insert the machine (and its identity) by Core statements; returns the values stored
     (without the row's id, which no answer shows)."""
     properties = {k: v for k, v in (body.get("properties") or {}).items() if k not in READ_ONLY}
-    properties.setdefault("vmId", str(uuid.uuid4()))
+    properties["vmId"] = (properties.get("vmId") or str(uuid.uuid4())).lower()  # null: absent
+    _check_vm_id_free(arm, properties["vmId"])
     now = arm.services.clock.now()
     stored = {"tags": check_tags(body.get("tags")), "kind": body.get("kind"),
               "properties": properties, "systemData": _system_data(arm, {}, created=True)}
     machine = SimpleNamespace(
         subscription_id=arm.subscription_row().id, group_key=group.lower(), name=name,
-        name_key=name.lower(), location=body["location"].strip(),
-        vm_id=properties["vmId"].lower(), identity_app_id=None, body=stored, reported={},
+        name_key=name.lower(), location=normal_location(body["location"]),
+        vm_id=properties["vmId"], identity_app_id=None, body=stored, reported={},
         status="AwaitingConnection", last_status_change=now, last_heartbeat=None,
         fingerprint=None, created_at=now)
     if _identity_kind(body.get("identity")) == "SystemAssigned":
         machine.identity_app_id = _insert_identity(arm, name)
     lean_run(arm.unit, _INSERT_MACHINE, **vars(machine))
     return machine
+
+
+def _check_vm_id_free(arm: ArmRequest, vm_id: str) -> None:
+    """The Hybrid Identity Service finds a machine by its vmId alone: a second machine with
+    the same one (in any tenant) would take over the first one's certificate flow."""
+    if lean_first(arm.unit, _VM_ID_TAKEN, vm_id=vm_id) is not None:
+        raise arm_error(409, "HCRP409", f"Another machine already has the vmId '{vm_id}'; a "
+                                        "machine's vmId must be unique. Onboard this machine "
+                                        "with its own vmId.")
 
 
 def _insert_identity(arm: ArmRequest, machine_name: str) -> str:
@@ -300,15 +316,18 @@ def _insert_identity(arm: ArmRequest, machine_name: str) -> str:
 
 def _replace(arm: ArmRequest, machine: models.Machine, body: dict[str, Any]) -> None:
     properties = {k: v for k, v in (body.get("properties") or {}).items() if k not in READ_ONLY}
-    if properties.get("vmId", machine.vm_id).lower() != machine.vm_id:
+    if (properties.get("vmId") or machine.vm_id).lower() != machine.vm_id:
         raise arm_error(400, "HCRP400", "Missing or invalid properties: VmId (a machine's vmId "
                                         "cannot change)")
     properties["vmId"] = machine.vm_id
     _keep_identity_key(machine, properties)
-    if body["location"].strip().lower() != machine.location.lower():
-        raise arm_error(400, "LocationNotAvailableForResourceGroup",
-                        f"The machine exists in '{machine.location}'; its location cannot "
-                        "change.")
+    if normal_location(body["location"]) != normal_location(machine.location):
+        raise arm_error(409, "InvalidResourceLocation",
+                        f"The resource '{machine.name}' already exists in location "
+                        f"'{machine.location}'. A resource with the same name cannot be "
+                        "created in location "
+                        f"'{normal_location(body['location'])}'. Please select a new resource "
+                        "name.")
     stored = dict(machine.body)
     stored.update({"tags": check_tags(body.get("tags")), "kind": body.get("kind"),
                    "properties": properties})

@@ -6,7 +6,6 @@ password and refresh token grants of users.
 from __future__ import annotations
 
 import base64
-import binascii
 from urllib.parse import unquote
 
 from sqlalchemy.orm import Session
@@ -135,7 +134,7 @@ def _basic_credentials(request: Request) -> tuple[str, str]:
         return "", ""
     try:
         decoded = base64.b64decode(value, validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:  # not base64 (non-ASCII too), or not UTF-8
         return "", ""
     user, _, password = decoded.partition(":")
     return unquote(user), unquote(password)
