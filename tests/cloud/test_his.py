@@ -62,6 +62,9 @@ def test_possession_must_be_proven(cloud, http, onboarding) -> None:
     assert reused.status_code == 400 and reused.json()["error"]["code"] == "InvalidChallenge"
     unknown = http.post(f"{cloud.url}/his/v1/challenges", json={"vmId": str(uuid.uuid4())})
     assert unknown.status_code == 404
+    for body in ({}, {"vmId": None}, {"vmId": 7}):
+        missing = http.post(f"{cloud.url}/his/v1/challenges", json=body)
+        assert missing.status_code == 400 and "'vmId' is required" in missing.text
 
 
 def test_renewal_only_within_45_days(cloud, http, onboarding, clock) -> None:

@@ -86,8 +86,11 @@ def _json(request: Request) -> dict[str, Any]:
 
 
 def _machine(session: Session, vm_id: Any) -> models.Machine:
+    if not isinstance(vm_id, str) or not vm_id:
+        raise his_error(400, "InvalidRequestContent", "'vmId' is required: the machine's vmId "
+                                                      "as a string.")
     machine = session.scalars(select(models.Machine).where(
-        models.Machine.vm_id == str(vm_id).lower())).first() if isinstance(vm_id, str) else None
+        models.Machine.vm_id == vm_id.lower())).first()
     if machine is None or not machine.identity_app_id:
         raise his_error(404, "MachineNotFound", f"No machine with vmId '{vm_id}' and a "
                                                 "system-assigned identity exists.")
