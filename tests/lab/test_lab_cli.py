@@ -69,18 +69,23 @@ def test_down_after_up_was_killed_halfway(tmp_path) -> None:
     assert _left(record) == [] and not Path(record["dir"]).exists()
 
 
+def _lab_in_a_process(state: Path) -> subprocess.Popen[str]:
+    """A script's lab with one machine, up and on record in ``state``."""
+    script = ("import time\nfrom cmagent.lab.lab import Lab\nlab = Lab()\nlab.__enter__()\n"
+              "lab.add_machine()\nprint('ready', flush=True)\ntime.sleep(600)\n")
+    env = {**os.environ, "CMAGENT_LAB_STATE": str(state)}
+    process = subprocess.Popen([sys.executable, "-c", script], env=env, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+    return process
+
+
 def test_a_lab_whose_process_was_killed_is_removed_by_down_all(tmp_path) -> None:
     """Any lab (a test's, a script's) is on record while it runs: SIGKILL skips its teardown,
     'lab down --all' does it."""
-    script = ("import time\nfrom cmagent.lab.lab import Lab\nlab = Lab()\nlab.__enter__()\n"
-              "lab.add_machine()\nprint('ready', flush=True)\ntime.sleep(600)\n")
-    env = {**os.environ, "CMAGENT_LAB_STATE": str(tmp_path)}
-    process = subprocess.Popen([sys.executable, "-c", script], env=env, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+    process = _lab_in_a_process(tmp_path)
     process.send_signal(signal.SIGKILL)
-    process.wait()
-    process.stdout.close()
+    process.communicate(timeout=60)
     [record] = [json.loads(p.read_text()) for p in tmp_path.glob("*.json")]
     assert _left(record)  # still there: nothing tore it down
     down = _cli(tmp_path, "down", "--all")
@@ -91,12 +96,7 @@ def test_a_lab_whose_process_was_killed_is_removed_by_down_all(tmp_path) -> None
 def test_a_lab_whose_process_gets_sigterm_tears_itself_down(tmp_path) -> None:
     """SIGTERM (kill, a CI job's time limit) ends a lab's process as Ctrl+C does: the lab and
     its machine are removed before it exits, with no 'lab down' needed."""
-    script = ("import time\nfrom cmagent.lab.lab import Lab\nlab = Lab()\nlab.__enter__()\n"
-              "lab.add_machine()\nprint('ready', flush=True)\ntime.sleep(600)\n")
-    env = {**os.environ, "CMAGENT_LAB_STATE": str(tmp_path)}
-    process = subprocess.Popen([sys.executable, "-c", script], env=env, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert process.stdout is not None and process.stdout.readline().strip() == "ready"
+    process = _lab_in_a_process(tmp_path)
     [record] = [json.loads(p.read_text()) for p in tmp_path.glob("*.json")]
     assert _left(record)
     process.send_signal(signal.SIGTERM)

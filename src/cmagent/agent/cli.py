@@ -216,8 +216,13 @@ def _after_secrets(words: list[str], options: Sequence[Option]) -> set[str]:
     the shell (``-p abc def``); an error names them only masked."""
     secret = {name for option in options if option.secret
               for name in (option.flag, f"-{option.short}") if name != "-None"}
-    return {after for flag, _, after in zip(words, words[1:], words[2:], strict=False)
-            if flag in secret and not after.startswith("-")}
+    hidden = set()
+    for at, word in enumerate(words):
+        flag, equals, _ = word.partition("=")
+        after = at + (1 if equals else 2)  # the word after the value (--flag=value, --flag value)
+        if flag in secret and after < len(words) and not words[after].startswith("-"):
+            hidden.add(words[after])
+    return hidden
 
 
 # argparse's complaints, said in our words; anything else is quoted as argparse said it.
