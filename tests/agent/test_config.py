@@ -132,6 +132,8 @@ def test_corrupt_settings_file_is_azcm0027_naming_it(azcmagent, agent_root) -> N
 @pytest.mark.parametrize("stored,named", [
     ({"proxy.url": 5}, "proxy.url: 5"), ({"proxy.bypass": "ARM"}, "proxy.bypass"),
     ({"config.mode": "sleepy"}, '"sleepy"'), ({"incomingconnections.ports": [True]}, "[true]"),
+    ({"proxy.url": ["http://arc:Pr0xyPassw0rdThatIsLong@proxy.contoso.corp:3128"]},
+     "arc:***@proxy"),
 ])
 def test_a_value_edited_by_hand_is_checked_as_config_set_checks_it(azcmagent, agent_root,
                                                                     stored, named) -> None:
@@ -140,6 +142,7 @@ def test_a_value_edited_by_hand_is_checked_as_config_set_checks_it(azcmagent, ag
     path.write_text(json.dumps(stored))
     run = azcmagent("config", "list")
     assert run.status == 27 and str(path) in run.stdout and named in run.stdout, run.stdout
+    assert "Pr0xyPassw0rd" not in run.stdout + read_log(agent_root)
 
 
 def test_write_failure_is_azcm0069_and_keeps_the_old_file(azcmagent, agent_root, monkeypatch):

@@ -21,6 +21,7 @@ from cmagent.machine.accounts import service_owner
 from cmagent.machine.files import atomic_write
 from cmagent.machine.files import not_written
 from cmagent.machine.paths import Paths
+from cmagent.machine.redact import Redactor
 from cmagent.machine.redact import mask_url_password
 
 Value = str | bool | int | list[Any]
@@ -223,8 +224,9 @@ def load(paths: Paths) -> dict[str, Value]:
 
 def _check_stored(paths: Paths, prop: Property, value: Any) -> None:
     """A value edited by hand is held to what ``config set`` accepts."""
-    wrong = _corrupt(paths, f"{prop.name}: {json.dumps(value)[:80]} is not a value of this "
-                            f"setting ({prop.allowed})")
+    shown = Redactor()(json.dumps(value))[:80]  # masked before it is cut: a proxy password
+    wrong = _corrupt(paths, f"{prop.name}: {shown} is not a value of this setting "
+                            f"({prop.allowed})")
     if prop.multi != isinstance(value, list):
         raise wrong
     for item in value if prop.multi else [value]:

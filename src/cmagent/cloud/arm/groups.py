@@ -114,7 +114,7 @@ def put_group(arm: ArmRequest) -> Response:
 
 
 def checked_location(text: str) -> str:
-    name = text.replace(" ", "").lower()
+    name = locations.normal(text)
     if not locations.is_known(name):
         raise arm_error(400, "LocationNotAvailableForResourceGroup",
                         f"The provided location '{text}' is not available for resource group. "

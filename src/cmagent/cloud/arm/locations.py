@@ -67,10 +67,15 @@ def display_names() -> list[str]:
     return [region[0] for region in REGIONS.values()]
 
 
+def normal(name: str) -> str:
+    """A location as ARM stores it: 'West Europe' → 'westeurope'."""
+    return name.replace(" ", "").lower()
+
+
 def is_known(name: str) -> bool:
     """A location as ARM accepts it: its name (``westeurope``) or display name, in any case
     and spacing (``West Europe``)."""
-    return name.replace(" ", "").lower() in REGIONS
+    return normal(name) in REGIONS
 
 
 def location_json(subscription_id: str, name: str, zones: bool) -> dict[str, Any]:

@@ -240,7 +240,7 @@ def _body(arm: ArmRequest) -> dict[str, Any]:
     if not isinstance(body.get("location"), str) or not body["location"].strip():
         raise arm_error(400, "LocationRequired",
                         "The location property is required for this definition.")
-    if not locations.is_known(normal_location(body["location"])):
+    if not locations.is_known(body["location"]):
         raise arm_error(400, "LocationNotAvailableForResourceType",
                         f"The provided location '{body['location'][:80]}' is not available for "
                         f"resource type '{TYPE}'. List of available regions for the resource "
@@ -259,11 +259,6 @@ def _check_properties(properties: dict[str, Any]) -> None:
     key = properties.get("clientPublicKey")
     if key is not None and not _valid_public_key(key):
         raise arm_error(400, "HCRP400", "Missing or invalid properties: ClientPublicKey")
-
-
-def normal_location(text: str) -> str:
-    """As ARM stores a location: 'West Europe' → 'westeurope'."""
-    return text.replace(" ", "").lower()
 
 
 def _valid_public_key(value: Any) -> bool:
@@ -289,7 +284,7 @@ def _create(arm: ArmRequest, group: str, name: str, body: dict[str, Any]) -> Sim
               "properties": properties, "systemData": _system_data(arm, {}, created=True)}
     machine = SimpleNamespace(
         subscription_id=arm.subscription_row().id, group_key=group.lower(), name=name,
-        name_key=name.lower(), location=normal_location(body["location"]),
+        name_key=name.lower(), location=locations.normal(body["location"]),
         vm_id=properties["vmId"], identity_app_id=None, body=stored, reported={},
         status="AwaitingConnection", last_status_change=now, last_heartbeat=None,
         fingerprint=None, created_at=now)
@@ -321,12 +316,12 @@ def _replace(arm: ArmRequest, machine: models.Machine, body: dict[str, Any]) -> 
                                         "cannot change)")
     properties["vmId"] = machine.vm_id
     _keep_identity_key(machine, properties)
-    if normal_location(body["location"]) != normal_location(machine.location):
+    if locations.normal(body["location"]) != locations.normal(machine.location):
         raise arm_error(409, "InvalidResourceLocation",
                         f"The resource '{machine.name}' already exists in location "
                         f"'{machine.location}'. A resource with the same name cannot be "
                         "created in location "
-                        f"'{normal_location(body['location'])}'. Please select a new resource "
+                        f"'{locations.normal(body['location'])}'. Please select a new resource "
                         "name.")
     stored = dict(machine.body)
     stored.update({"tags": check_tags(body.get("tags")), "kind": body.get("kind"),
