@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import ssl
@@ -150,6 +151,9 @@ def test_management_cli_and_admin_key(tmp_path) -> None:
         assert provider["registrationState"] == "Registered"
         assert cli("subscription", "update", "--subscription-id", sub["subscriptionId"],
                    "--state", "Disabled")["state"] == "Disabled"
+        settings = cli("settings", "set", "--client-failure-limit", "20", "--assertion-replay",
+                       "refuse")
+        assert settings["updated"] == ["assertionReplay", "clientFailureLimit"]
         moved = cli("clock", "advance", "--seconds", "3600")
         assert moved["offsetSeconds"] == 3600
         assert cli("clock", "reset")["offsetSeconds"] == 0
@@ -166,6 +170,29 @@ def test_management_cli_and_admin_key(tmp_path) -> None:
         assert forged.status_code == 401
     finally:
         _stop(process)
+
+
+def test_every_management_command_and_flag_says_what_it_does(capsys) -> None:
+    from cmagent.cloud import cli
+
+    for group, verb, _method, _path, flags in cli._MANAGEMENT:
+        with pytest.raises(SystemExit):
+            cli.main([group, verb, "--help"])
+        shown = " ".join(capsys.readouterr().out.split())
+        for flag in flags:  # each flag is followed by its metavar, then its help
+            assert re.search(rf"--{flag} {flag.upper().replace('-', '_')} \w", shown), \
+                (group, verb, flag)
+    with pytest.raises(SystemExit):
+        cli.main(["--help"])
+    assert "manage " not in capsys.readouterr().out
+
+
+def test_a_missing_certificate_file_is_named_not_a_traceback(tmp_path) -> None:
+    run = subprocess.run([CLOUD, "cert", "add", "--app-id", "x", "--certificate-file",
+                          str(tmp_path / "none.pem"), "--data-dir", str(tmp_path)],
+                         capture_output=True, text=True)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert f"cannot read the certificate file {tmp_path / 'none.pem'}" in run.stderr
 
 
 def test_cli_without_a_running_server_says_how_to_start_one(tmp_path) -> None:

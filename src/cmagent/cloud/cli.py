@@ -236,7 +236,8 @@ _MANAGEMENT: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
     ("clock", "set", "POST", "/clock", ("time", "machines-follow")),
     ("clock", "reset", "POST", "/clock", ()),
     ("settings", "set", "PATCH", "/settings", ("device-code-interval", "refresh-token-lifetime",
-                                               "lockout-threshold", "lockout-seconds")),
+                                               "lockout-threshold", "lockout-seconds",
+                                               "client-failure-limit", "assertion-replay")),
     ("token", "user", "POST", "/tokens", ("user-principal-name", "resource")),
     ("reset", "all", "POST", "/reset", ()),
     ("fault", "add", "POST", "/faults", ("service", "action", "status", "path-pattern", "method",
@@ -253,23 +254,27 @@ _MANAGEMENT: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
 _NUMBERS: dict[str, type] = {"duration-days": float, "seconds": float,
                              "device-code-interval": int, "refresh-token-lifetime": int,
                              "lockout-threshold": int, "lockout-seconds": int, "status": int,
+                             "client-failure-limit": int,
                              "latency-ms": float, "retry-after": int, "probability": float,
                              "count": int}
 _FLAGS_TO_BODY = {"seconds": "advanceSeconds", "time": "set"}
 
 
 def _management_parsers(commands: Any) -> None:
+    from cmagent.cloud import clihelp
+
     groups: dict[str, Any] = {}
     for group, verb, method, path, flags in _MANAGEMENT:
         if group not in groups:
-            groups[group] = commands.add_parser(group, help=f"manage {group}s").add_subparsers(
+            groups[group] = commands.add_parser(group, help=clihelp.GROUPS[group]).add_subparsers(
                 title="actions", metavar="<action>")
-        action = groups[group].add_parser(verb, help=f"{method} /_admin{path}")
+        doing = clihelp.ACTIONS.get((group, verb), f"{verb} {group}s")
+        action = groups[group].add_parser(verb, help=f"{doing} ({method} /_admin{path})")
         _data_dir(action)
         for flag in flags:
             action.add_argument(f"--{flag}", required=flag in _path_flags(path) or
                                 (method == "POST" and flag not in _OPTIONAL),
-                                type=_NUMBERS.get(flag, str))
+                                type=_NUMBERS.get(flag, str), help=clihelp.FLAGS[flag])
         action.set_defaults(run=_management_call(group, verb, method, path, flags))
 
 
@@ -304,7 +309,7 @@ def _body(group: str, verb: str, values: dict[str, Any], in_path: set[str]) -> d
         if value is None or (flag in in_path and group not in ("subscription",)):
             continue
         if flag == "certificate-file":
-            body["certificatePem"] = Path(value).read_text()
+            body["certificatePem"] = _certificate_text(Path(value))
         elif flag == "public-client":
             body["publicClient"] = value.lower() in ("1", "true", "yes")
         else:
@@ -312,6 +317,14 @@ def _body(group: str, verb: str, values: dict[str, Any], in_path: set[str]) -> d
     if group == "subscription" and verb == "update":
         body.pop("subscriptionId", None)
     return body
+
+
+def _certificate_text(path: Path) -> str:
+    try:
+        return path.read_text()
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or "not PEM text"
+        raise AdminError(f"cannot read the certificate file {path}: {reason}") from None
 
 
 def _camel(flag: str) -> str:
