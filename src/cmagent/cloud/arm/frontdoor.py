@@ -52,6 +52,9 @@ MACHINES_API = ("2019-03-18-preview", "2019-08-02-preview", "2019-12-12", "2020-
                 "2024-11-10-preview", "2025-01-13", "2025-02-19-preview", "2025-06-01",
                 "2025-08-21-preview", "2025-09-16-preview", "2026-02-12-preview",
                 "2026-06-04-preview", "2026-06-16-preview", "2026-07-15", "2026-09-01")
+# For paths whose handler knows the provider only once it has read the path: the front door
+# requires an api-version and the handler checks it against that provider's (``api_version``).
+ANY_API: tuple[str, ...] = ()
 ROUTING_REGION = "WESTEUROPE"
 _SUBSCRIPTION = select(*models.Subscription.__table__.columns).where(
     models.Subscription.id == bindparam("id"))
@@ -142,23 +145,25 @@ def _pipeline(services: Arm, request: Request, versions: tuple[str, ...], handle
     if request.header("x-ms-return-client-request-id").lower() == "true":
         headers["x-ms-client-request-id"] = request.header("x-ms-client-request-id")
     caller = services.authenticator.authenticate(request)
-    api_version = _api_version(request, versions)
+    version = api_version(request, versions)
     subscription_id = request.params.get("subscription", "")
     kind = throttle.kind_of(request.method)
     headers.update(services.throttle.take(caller.object_id, subscription_id.lower(), kind))
     store = services.store
     with store.unit(writing=kind != "reads") as unit:
         subscription = _subscription(unit, caller, subscription_id, kind)
-        return handler(ArmRequest(services, request, caller, unit, subscription, api_version))
+        return handler(ArmRequest(services, request, caller, unit, subscription, version))
 
 
-def _api_version(request: Request, versions: tuple[str, ...]) -> str:
+def api_version(request: Request, versions: tuple[str, ...], resource_type: str = "machines",
+                ) -> str:
+    """The request's api-version, if ``versions`` holds it (any, for ``ANY_API``)."""
     version = request.query.get("api-version", "")
     if not version:
         raise arm_error(400, "MissingApiVersionParameter",
                         "The api-version query parameter (?api-version=) is required for all "
                         "requests.")
-    if version in versions:
+    if version in versions or versions is ANY_API:
         return version
     if versions is RESOURCES_API:
         raise arm_error(400, "InvalidApiVersionParameter",
@@ -167,7 +172,7 @@ def _api_version(request: Request, versions: tuple[str, ...]) -> str:
     raise arm_error(400, "NoRegisteredProviderFound",
                     f"No registered resource provider found for location "
                     f"'{ROUTING_REGION.lower()}' and API version '{version[:40]}' for type "
-                    "'machines'. The supported "
+                    f"'{resource_type}'. The supported "
                     f"api-versions are '{', '.join(versions)}'. The supported locations are "
                     "'" + ", ".join(display_names()) + "'.")
 

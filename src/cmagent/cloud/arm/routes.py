@@ -14,6 +14,8 @@ from cmagent.cloud.arm import machines
 from cmagent.cloud.arm import permissions
 from cmagent.cloud.arm import providers
 from cmagent.cloud.arm import subscriptions
+from cmagent.cloud.arm import unserved
+from cmagent.cloud.arm.frontdoor import ANY_API
 from cmagent.cloud.arm.frontdoor import MACHINES_API
 from cmagent.cloud.arm.frontdoor import RESOURCES_API
 from cmagent.cloud.arm.frontdoor import Arm
@@ -32,6 +34,11 @@ PERMISSIONS = "/providers/Microsoft.Authorization/permissions"
 
 def _resources(**handlers: ArmHandler) -> dict[str, tuple[tuple[str, ...], ArmHandler]]:
     return {method: (RESOURCES_API, handler) for method, handler in handlers.items()}
+
+
+def _unserved() -> dict[str, tuple[tuple[str, ...], ArmHandler]]:
+    return {method: (ANY_API, unserved.serve)
+            for method in ("GET", "HEAD", "PUT", "PATCH", "POST", "DELETE")}
 
 
 def _authorization(handler: ArmHandler) -> dict[str, tuple[tuple[str, ...], ArmHandler]]:
@@ -75,6 +82,9 @@ TABLE: dict[str, dict[str, tuple[tuple[str, ...], ArmHandler]]] = {
     GROUP + MACHINES + "/{name}" + TAGS: _resources(**_TAG_HANDLERS),
     OPERATIONS + "/operationStatuses/{operation}": _machines(GET=machines.operation_status),
     OPERATIONS + "/operationResults/{operation}": _machines(GET=machines.operation_result),
+    # Last: provider paths no route above serves (a typo, or a type stored nowhere here).
+    PROVIDER + "/{rest:path}": _unserved(),
+    GROUP + "/providers/{namespace}/{rest:path}": _unserved(),
 }
 
 
