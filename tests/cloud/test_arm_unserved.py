@@ -47,9 +47,29 @@ def test_a_misspelt_namespace_or_type_is_named(http, owner) -> None:
     _error(missing, 400, "MissingApiVersionParameter")
 
 
-def test_a_listed_type_stored_nowhere_reads_as_empty(http, owner) -> None:
+def test_a_body_that_is_not_json_is_415(http, owner) -> None:
+    settings, token, _ = owner
+    for kind in ("text/plain", "application/x-www-form-urlencoded"):
+        response = http.put(machine_url(settings, "m415"), data=b'{"location":"westeurope"}',
+                            headers={"Authorization": f"Bearer {token}", "Content-Type": kind})
+        assert _error(response, 415, "UnsupportedMediaType") == (
+            f"The content media type '{kind}' is not supported. Only 'application/json' is "
+            "supported.")
+    labelled = http.put(machine_url(settings, "m415"), data=b'{"location":"westeurope"}',
+                        headers={"Authorization": f"Bearer {token}",
+                                 "Content-Type": "application/json; charset=utf-8"})
+    assert labelled.status_code == 200, labelled.text
+
+
+def test_a_listed_type_stored_nowhere_reads_as_empty(cloud, http, owner) -> None:
     settings, token, base = owner
     vms = f"{base}/Microsoft.Compute/virtualMachines"
+    unregistered = call(http, "GET", f"{vms}?api-version=2024-07-01", token)
+    _error(unregistered, 409, "MissingSubscriptionRegistration")
+    cloud.admin.call("PUT", f"/providers/{settings['subscriptionId']}/Microsoft.Compute",
+                     {"registrationState": "Registered"})
+    cloud.admin.call("PUT", f"/providers/{settings['subscriptionId']}/Microsoft.Storage",
+                     {"registrationState": "Registered"})
     assert call(http, "GET", f"{vms}?api-version=2024-07-01", token).json() == {"value": []}
     assert "'Microsoft.Compute/virtualMachines/vm1' under resource group" in _error(
         call(http, "GET", f"{vms}/vm1?api-version=2024-07-01", token), 404, "ResourceNotFound")

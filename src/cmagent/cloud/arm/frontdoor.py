@@ -1,6 +1,7 @@
 """ARM's front door: what every ARM request goes through before its handler, in ARM's order.
 
-Request ids → authentication (401) → api-version (400) → subscription (404) and its tenant (401)
+Request ids → authentication (401) → api-version (400) → a body's media type (415) → subscription
+(404) and its tenant (401)
 → throttling (429) → the handler (which checks RBAC, registration and the resource itself).
 Every answer, errors included, carries ``x-ms-request-id``, ``x-ms-correlation-request-id``,
 ``x-ms-routing-request-id`` and the remaining-budget headers.
@@ -146,6 +147,7 @@ def _pipeline(services: Arm, request: Request, versions: tuple[str, ...], handle
         headers["x-ms-client-request-id"] = request.header("x-ms-client-request-id")
     caller = services.authenticator.authenticate(request)
     version = api_version(request, versions)
+    _check_media_type(request)
     subscription_id = request.params.get("subscription", "")
     kind = throttle.kind_of(request.method)
     headers.update(services.throttle.take(caller.object_id, subscription_id.lower(), kind))
@@ -153,6 +155,15 @@ def _pipeline(services: Arm, request: Request, versions: tuple[str, ...], handle
     with store.unit(writing=kind != "reads") as unit:
         subscription = _subscription(unit, caller, subscription_id, kind)
         return handler(ArmRequest(services, request, caller, unit, subscription, version))
+
+
+def _check_media_type(request: Request) -> None:
+    """A body ARM reads is JSON: one labelled as something else is refused, not parsed."""
+    kind = request.content_type
+    if request.body and kind and kind != "application/json" and not kind.endswith("+json"):
+        raise arm_error(415, "UnsupportedMediaType",
+                        f"The content media type '{kind[:80]}' is not supported. Only "
+                        "'application/json' is supported.")
 
 
 def api_version(request: Request, versions: tuple[str, ...], resource_type: str = "machines",

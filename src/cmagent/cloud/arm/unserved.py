@@ -3,7 +3,8 @@
 A namespace the cloud does not know is ``InvalidResourceNamespace`` and a type its namespace
 lacks is ``InvalidResourceType`` (400, as ARM answers before any provider sees the request), so
 a typo in ``az resource --namespace`` is named as one. A type the cloud lists but stores nothing
-of (``Microsoft.Compute/virtualMachines``, ``machines/extensions``) reads as empty, which is
+of (``Microsoft.Compute/virtualMachines``, ``machines/extensions``), once the subscription is
+registered for its namespace (``MissingSubscriptionRegistration`` before), reads as empty, which is
 true here: a list is empty, a resource is 404, a delete is 204 (nothing to delete), and a write
 is refused, naming what the cloud serves.
 """
@@ -49,6 +50,7 @@ def serve(arm: ArmRequest) -> Response:
     full_type = f"{namespace}/{resource_type}"
     method = arm.request.method
     rbac.require(arm.unit, arm.caller, f"{full_type}/{_ACTIONS[method]}", path.id)
+    providers.require_registered(arm, namespace)
     _parents_exist(arm, path)
     if method in ("GET", "HEAD") and path.is_list:
         return Response.json(200, {"value": []})
