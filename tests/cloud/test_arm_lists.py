@@ -89,8 +89,12 @@ def test_resource_lists_page_with_top_and_next_links(http, owner) -> None:
         assert call(http, "PUT", machine_url(owner, f"m{index}", "2026-07-15"), token,
                     machine_body()).status_code == 200
     url = f"{_sub(owner)}/resources?api-version=2025-04-01&$top=2"
-    first = call(http, "GET", url, token).json()
-    assert [r["name"] for r in first["value"]] == ["m0", "m1"] and "nextLink" not in first
+    first = call(http, "GET", url, token).json()  # $top is the page size, as in ARM
+    assert [r["name"] for r in first["value"]] == ["m0", "m1"] and "$top=2" in first["nextLink"]
+    call(http, "DELETE", machine_url(owner, "m0", "2024-07-10"), token)
+    second = call(http, "GET", first["nextLink"], token).json()
+    assert [r["name"] for r in second["value"]] == ["m2"] and "nextLink" not in second
+    call(http, "PUT", machine_url(owner, "m0", "2026-07-15"), token, machine_body())
     tagged = call(http, "GET", f"{_sub(owner)}/resources?api-version=2025-04-01&$filter="
                                "tagName eq 'env' and tagValue eq 'test'", token).json()
     assert len(tagged["value"]) == 3 and all("tags" not in r for r in tagged["value"])

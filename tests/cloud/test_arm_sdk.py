@@ -81,3 +81,8 @@ def test_paging_over_more_than_one_page(cloud, admin_sp) -> None:
                                          {"location": "westeurope"})
     names = [m.name for m in client.machines.list_by_resource_group(admin_sp["resourceGroup"])]
     assert len(names) == 105 and len(set(names)) == 105
+    # the next link names the last machine seen, so deleting while paging skips none
+    deleting = sdk(cloud, admin_sp, api="2026-07-15")  # whose delete the SDK polls
+    for machine in client.machines.list_by_resource_group(admin_sp["resourceGroup"]):
+        deleting.machines.begin_delete(admin_sp["resourceGroup"], machine.name).result()
+    assert list(client.machines.list_by_resource_group(admin_sp["resourceGroup"])) == []

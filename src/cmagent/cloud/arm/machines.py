@@ -202,14 +202,17 @@ def list_in_subscription(arm: ArmRequest) -> Response:
 
 
 def _page(arm: ArmRequest, query: Any) -> Response:
-    skip = paging.offset(arm)
-    rows = list(arm.session.scalars(query.order_by(models.Machine.id).offset(skip)
-                                    .limit(paging.PAGE_SIZE + 1)))
+    """A page of machines in creation order, after the last one the client has seen (a key,
+    not an offset: machines deleted meanwhile do not make it skip any)."""
+    seen = paging.after_number(arm)
+    rows = list(arm.session.scalars(query.where(models.Machine.id > seen)
+                                    .order_by(models.Machine.id).limit(paging.PAGE_SIZE + 1)))
     names = _group_names(arm)
+    shown = rows[:paging.PAGE_SIZE]
     body: dict[str, Any] = {"value": [to_json(arm, m, names.get(m.group_key, m.group_key))
-                                      for m in rows[:paging.PAGE_SIZE]]}
+                                      for m in shown]}
     if len(rows) > paging.PAGE_SIZE:
-        body["nextLink"] = paging.next_link(arm, skip + paging.PAGE_SIZE)
+        body["nextLink"] = paging.next_link(arm, str(shown[-1].id))
     return Response.json(200, body)
 
 
