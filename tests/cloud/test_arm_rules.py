@@ -238,7 +238,9 @@ def test_throttling_answers_429_with_retry_after(cloud, http, onboarding, token)
         statuses = [call(http, "PUT", url, token, body).status_code for _ in range(2)]
         throttled = call(http, "PUT", url, token, body)
         assert statuses == [200, 200]
-        _error(throttled, 429, "TooManyRequests")
+        message = _error(throttled, 429, "SubscriptionRequestsThrottled")
+        assert message.startswith(f"Number of 'write' requests for subscription "
+                                  f"'{onboarding['subscriptionId']}' actor '")
         assert int(throttled.headers["Retry-After"]) >= 1
         assert throttled.headers["x-ms-ratelimit-remaining-subscription-writes"] == "0"
         assert call(http, "GET", url, token).status_code == 200  # reads have their own bucket

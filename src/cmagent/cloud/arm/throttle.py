@@ -68,10 +68,11 @@ class Throttle:
             else self._take_here(key, capacity, refill, now)
         if level < 0:
             wait = max(1, math.ceil((1.0 - (level + 1.0)) / refill)) if refill > 0 else 3600
-            raise arm_error(429, "TooManyRequests",
-                            f"The request is being throttled: the {kind} budget of this "
-                            f"principal in subscription '{subscription}' is used up. Retry "
-                            f"after {wait} seconds.",
+            raise arm_error(429, "SubscriptionRequestsThrottled",
+                            f"Number of '{kind.removesuffix('s')}' requests for subscription "
+                            f"'{subscription}' actor '{principal}' exceeded. Please try again "
+                            f"after '{wait}' seconds after additional tokens are available. "
+                            "Refer to https://aka.ms/arm-throttling for additional information.",
                             headers={"Retry-After": str(wait), **_headers(kind, 0)})
         return _headers(kind, int(level))
 
