@@ -163,6 +163,9 @@ def test_missing_group_and_subscription(http, onboarding, token) -> None:
     url = machine_url(onboarding | {"resourceGroup": "arc-servers"}, "x")
     _error(call(http, "GET", url.replace(onboarding["subscriptionId"], str(uuid.uuid4())), token),
            404, "SubscriptionNotFound")
+    assert _error(call(http, "GET", url.replace(onboarding["subscriptionId"], "not-a-guid"),
+                       token), 400, "InvalidSubscriptionId") == \
+        "The provided subscription identifier 'not-a-guid' is malformed or invalid."
     message = _error(call(http, "GET", f"{onboarding['cloud']}/subscriptions/"
                           f"{onboarding['subscriptionId']}/resourceGroups/arc-servers-nope"
                           f"?api-version=2022-09-01", token), 403, "AuthorizationFailed")

@@ -1,7 +1,7 @@
 """ARM's front door: what every ARM request goes through before its handler, in ARM's order.
 
 Request ids → authentication (401) → api-version (400) → a body's media type (415) → subscription
-(404) and its tenant (401)
+(400 malformed, 404) and its tenant (401)
 → throttling (429) → the handler (which checks RBAC, registration and the resource itself).
 Every answer, errors included, carries ``x-ms-request-id``, ``x-ms-correlation-request-id``,
 ``x-ms-routing-request-id`` and the remaining-budget headers.
@@ -192,9 +192,10 @@ def _subscription(unit: Unit, caller: auth.Caller, subscription_id: str,
                   kind: str) -> SubscriptionRecord | None:
     if not subscription_id:
         return None
-    row: SubscriptionRecord | None = lean_first(
-        unit, _SUBSCRIPTION, id=subscription_id.lower()) if auth.is_guid(subscription_id) \
-        else None
+    if not auth.is_guid(subscription_id):
+        raise arm_error(400, "InvalidSubscriptionId", f"The provided subscription identifier "
+                        f"'{subscription_id[:80]}' is malformed or invalid.")
+    row: SubscriptionRecord | None = lean_first(unit, _SUBSCRIPTION, id=subscription_id.lower())
     if row is None or row.state == "Deleted":
         raise subscription_not_found(subscription_id)
     auth.check_tenant(caller, row.tenant_id)
