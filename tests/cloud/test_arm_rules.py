@@ -50,7 +50,13 @@ def test_authentication_failures(cloud, http, onboarding, token) -> None:
     url = machine_url(onboarding, "auth")
     missing = call(http, "GET", url, None)
     assert "missing" in _error(missing, 401, "AuthenticationFailed")
-    assert missing.headers["WWW-Authenticate"].startswith("Bearer authorization_uri=")
+    # the challenge sends a client to this cloud to sign in, not to a public Azure host...
+    assert missing.headers["WWW-Authenticate"].startswith(
+        f'Bearer authorization_uri="{cloud.url}/common"')
+    # ...unless it came by ARM's public name (as in the lab, which answers both names)
+    public = http.get(url, headers={"Host": "management.azure.com"})
+    assert public.headers["WWW-Authenticate"].startswith(
+        'Bearer authorization_uri="https://login.windows.net/common"')
     malformed = http.get(url, headers={"Authorization": "Token abc"})
     _error(malformed, 401, "AuthenticationFailedInvalidHeader")
     claims = jwt.decode(token, options={"verify_signature": False})
@@ -65,6 +71,7 @@ def test_authentication_failures(cloud, http, onboarding, token) -> None:
     foreign = onboarding_token(http, other)
     message = _error(call(http, "GET", url, foreign), 401, "InvalidAuthenticationTokenTenant")
     assert f"https://sts.windows.net/{onboarding['tenantId']}/" in message
+    assert f"Please use the authority (URL) '{cloud.url}/{onboarding['tenantId']}'" in message
     cloud.admin.call("POST", "/clock", {"advanceSeconds": 2 * 3600})
     try:
         message = _error(call(http, "GET", url, token), 401, "ExpiredAuthenticationToken")

@@ -50,8 +50,19 @@ class _VerifiedTokens:
             self._seen[token] = claims
 
 
-def _unauthorized(code: str, message: str, tenant: str = "common") -> HttpError:
-    challenge = (f'Bearer authorization_uri="https://login.windows.net/{tenant}", '
+PUBLIC_LOGIN = "https://login.windows.net"
+_PUBLIC_ARM = ("management.azure.com", "management.core.windows.net")
+
+
+def login_authority(request: Request) -> str:
+    """Where a refused client should sign in: Azure's login host when it reached the cloud by
+    ARM's public name (the lab answers both), else the cloud itself, never a public host."""
+    host = request.host.rsplit(":", 1)[0].lower()
+    return PUBLIC_LOGIN if host in _PUBLIC_ARM else request.base_url
+
+
+def _unauthorized(code: str, message: str, authority: str, tenant: str = "common") -> HttpError:
+    challenge = (f'Bearer authorization_uri="{authority}/{tenant}", '
                  f'error="invalid_token", error_description="{message}"')
     return arm_error(401, code, message, headers={"WWW-Authenticate": challenge})
 
@@ -67,25 +78,27 @@ class Authenticator:
     def authenticate(self, request: Request,
                      audiences: tuple[str, ...] = ALLOWED_AUDIENCES) -> Caller:
         header = request.header("authorization")
+        authority = login_authority(request)
         if not header:
-            raise _unauthorized("AuthenticationFailed",
-                                "Authentication failed. The 'Authorization' header is missing.")
+            raise _unauthorized("AuthenticationFailed", "Authentication failed. The "
+                                "'Authorization' header is missing.", authority)
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip() or token.count(".") != 2:
             raise _unauthorized("AuthenticationFailedInvalidHeader", "Authentication failed. "
-                                "The 'Authorization' header is provided in an invalid format.")
-        claims = self._signed_claims(token.strip())
-        _check_audience(claims, audiences)
-        _check_lifetime(claims, self.clock.now())
+                                "The 'Authorization' header is provided in an invalid format.",
+                                authority)
+        claims = self._signed_claims(token.strip(), authority)
+        _check_audience(claims, audiences, authority)
+        _check_lifetime(claims, self.clock.now(), authority)
         return Caller(claims)
 
-    def _signed_claims(self, token: str) -> dict[str, Any]:
+    def _signed_claims(self, token: str, authority: str) -> dict[str, Any]:
         known = self._verified.get(token)
         if known is not None:
             return known
         invalid = _unauthorized("InvalidAuthenticationToken",
                                 "The access token is invalid: its signature could not be "
-                                "verified with the keys of the issuer.")
+                                "verified with the keys of the issuer.", authority)
         try:
             kid = jwt.get_unverified_header(token).get("kid", "")
             key = self.keys.public_key(str(kid))
@@ -101,36 +114,36 @@ class Authenticator:
         return claims
 
 
-def _check_audience(claims: dict[str, Any], audiences: tuple[str, ...]) -> None:
+def _check_audience(claims: dict[str, Any], audiences: tuple[str, ...], authority: str) -> None:
     audience = str(claims.get("aud", ""))
     if audience not in audiences:
         allowed = ",".join(f"'{a}'" for a in audiences)
         raise _unauthorized("InvalidAuthenticationTokenAudience",
                             f"The access token has been obtained for wrong audience or resource "
                             f"'{audience}'. It should exactly match with one of the allowed "
-                            f"audiences {allowed}.")
+                            f"audiences {allowed}.", authority)
 
 
-def _check_lifetime(claims: dict[str, Any], now: float) -> None:
+def _check_lifetime(claims: dict[str, Any], now: float, authority: str) -> None:
     expires = claims.get("exp")
     if not isinstance(expires, int | float) or now > expires + SKEW:
         raise _unauthorized("ExpiredAuthenticationToken",
                             f"The access token expiry UTC time '{_arm_time(expires)}' is earlier "
-                            f"than current UTC time '{_arm_time(now)}'.")
+                            f"than current UTC time '{_arm_time(now)}'.", authority)
     not_before = claims.get("nbf")
     if isinstance(not_before, int | float) and not_before > now + SKEW:
         raise _unauthorized("InvalidAuthenticationToken",
-                            "The access token is not yet valid (nbf is in the future).")
+                            "The access token is not yet valid (nbf is in the future).", authority)
 
 
-def check_tenant(caller: Caller, subscription_tenant: str) -> None:
+def check_tenant(caller: Caller, subscription_tenant: str, authority: str) -> None:
     if caller.tenant_id != subscription_tenant:
         raise _unauthorized("InvalidAuthenticationTokenTenant",
                             f"The access token is from the wrong issuer "
                             f"'https://sts.windows.net/{caller.tenant_id}/'. It must match the "
                             f"tenant 'https://sts.windows.net/{subscription_tenant}/' associated "
                             f"with this subscription. Please use the authority (URL) "
-                            f"'https://login.windows.net/{subscription_tenant}' to get the token.",
+                            f"'{authority}/{subscription_tenant}' to get the token.", authority,
                             subscription_tenant)
 
 

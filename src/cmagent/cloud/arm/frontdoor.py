@@ -153,7 +153,8 @@ def _pipeline(services: Arm, request: Request, versions: tuple[str, ...], handle
     headers.update(services.throttle.take(caller.object_id, subscription_id.lower(), kind))
     store = services.store
     with store.unit(writing=kind != "reads") as unit:
-        subscription = _subscription(unit, caller, subscription_id, kind)
+        subscription = _subscription(unit, caller, subscription_id, kind,
+                                     auth.login_authority(request))
         return handler(ArmRequest(services, request, caller, unit, subscription, version))
 
 
@@ -188,8 +189,8 @@ def api_version(request: Request, versions: tuple[str, ...], resource_type: str 
                     "'" + ", ".join(display_names()) + "'.")
 
 
-def _subscription(unit: Unit, caller: auth.Caller, subscription_id: str,
-                  kind: str) -> SubscriptionRecord | None:
+def _subscription(unit: Unit, caller: auth.Caller, subscription_id: str, kind: str,
+                  authority: str) -> SubscriptionRecord | None:
     if not subscription_id:
         return None
     if not auth.is_guid(subscription_id):
@@ -198,7 +199,7 @@ def _subscription(unit: Unit, caller: auth.Caller, subscription_id: str,
     row: SubscriptionRecord | None = lean_first(unit, _SUBSCRIPTION, id=subscription_id.lower())
     if row is None or row.state == "Deleted":
         raise subscription_not_found(subscription_id)
-    auth.check_tenant(caller, row.tenant_id)
+    auth.check_tenant(caller, row.tenant_id, authority)
     if row.state == "Disabled" and kind != "reads":
         raise arm_error(409, "ReadOnlyDisabledSubscription",
                         f"The subscription '{row.id}' is disabled and therefore marked as read "
