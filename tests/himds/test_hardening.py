@@ -6,7 +6,11 @@ from __future__ import annotations
 import asyncio
 import http.client
 import json
+import os
+import shutil
 import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 from types import SimpleNamespace
@@ -120,19 +124,41 @@ def test_expired_challenges_are_swept_by_the_timer(tmp_path, monkeypatch) -> Non
     assert list(tmp_path.iterdir()) == [] and pending.outstanding == 0
 
 
+def test_challenge_files_of_a_killed_himds_go_at_start(tmp_path) -> None:
+    left = tmp_path / "0b8f6a8e-57a4-4a39-9a3c-2f1f7c6b6d7e.key"
+    left.write_text("secret")
+    other = tmp_path / "notes.key"
+    other.write_text("not ours")
+    Challenges(str(tmp_path))
+    assert not left.exists() and other.exists()
+
+
+def test_a_crowded_user_is_told_when_there_is_room(monkeypatch, tmp_path) -> None:
+    now = [1000.0]
+    monkeypatch.setattr(challenge_module, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    pending = Challenges(str(tmp_path), per_user=1)
+    pending.issue(1000)
+    now[0] += 50
+    with pytest.raises(TooMany):
+        pending.issue(1000)
+    assert pending.retry_after(1000) == challenge_module.CHALLENGE_SECONDS - 50 + 1
+    assert pending.retry_after(2000) == 1  # another user has room at once
+
+
 def test_slow_heads_are_cut_and_connections_bounded(machine) -> None:  # noqa: F811
     crowd = []
-    for _ in range(himds_main.MAX_CONNECTIONS + 44):
+    bound = himds_main.PER_USER_CONNECTIONS  # one user's bound: this test is one user
+    for _ in range(bound + 44):
         slow = socket.create_connection(("127.0.0.1", machine.port), timeout=20)
         slow.sendall(b"GET /metadata/instance?api-version=2020-06-01 HTTP/1.1\r\nHost: x\r\n")
         crowd.append(slow)
     try:
         assert _status(machine.process.pid, "Threads") < 16  # one loop, not a thread each
-        refused = [_read_all(s) for s in crowd[himds_main.MAX_CONNECTIONS:]]
+        refused = [_read_all(s) for s in crowd[bound:]]
         assert all(answer.startswith(b"HTTP/1.1 503") for answer in refused)
         assert json.loads(refused[0].split(b"\r\n\r\n", 1)[1])["error"] == "service_unavailable"
         started = time.monotonic()
-        cut = [_read_all(s) for s in crowd[:himds_main.MAX_CONNECTIONS]]
+        cut = [_read_all(s) for s in crowd[:bound]]
         waited = time.monotonic() - started
         assert all(answer == b"" for answer in cut)  # closed unanswered when the head is late
         assert waited < himds_main.HimdsProtocol.head_timeout + 5
@@ -140,6 +166,31 @@ def test_slow_heads_are_cut_and_connections_bounded(machine) -> None:  # noqa: F
         for slow in crowd:
             slow.close()
     assert machine.get("/metadata/instance?api-version=2020-06-01").status_code == 200
+
+
+_HOLD_IDLE = """
+import socket, sys, time
+held = []
+for _ in range(int(sys.argv[2])):
+    held.append(socket.create_connection(("127.0.0.1", int(sys.argv[1]))))
+    held[-1].sendall(b"GET /agentstatus HTTP/1.1\\r\\nHost: x\\r\\n")
+print("held", flush=True)
+sys.stdin.read()
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not shutil.which("setpriv"), reason="needs root")
+def test_another_users_idle_connections_cannot_lock_root_out(machine) -> None:  # noqa: F811
+    count = 300  # more than the one bound for everyone that there was: 256
+    with subprocess.Popen(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                           sys.executable, "-c", _HOLD_IDLE, str(machine.port), str(count)],
+                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as holder:
+        try:
+            assert holder.stdout is not None and holder.stdout.readline() == "held\n"
+            assert machine.get("/metadata/instance?api-version=2020-06-01").status_code == 200
+            assert machine.get(TOKEN).status_code == 401  # root is challenged, not refused
+        finally:
+            holder.kill()
 
 
 def _read_all(connection: socket.socket) -> bytes:

@@ -106,6 +106,9 @@ def test_instance_document(machine) -> None:
     ("/metadata/identity/oauth2/token?api-version=2020-06-01&resource=x&client_id=y", {}, 400,
      "User-assigned identities are not supported"),
     ("/metadata/unknown?api-version=2020-06-01", {}, 404, "not served"),
+    # no redirect to the slashless path: it would be built from the Host header
+    ("/metadata/instance/?api-version=2020-06-01", {"Host": "attacker.example"}, 404,
+     "not served"),
 ])
 def test_guards_answer_imds_style_errors(machine, path, headers, status, words) -> None:
     response = machine.get(path, **headers)
@@ -127,7 +130,8 @@ def test_challenge_response(machine) -> None:
     claims = validate(machine.cloud.session(), machine.cloud.url,
                       machine.onboarding["tenantId"], token["access_token"], audience=ARM)
     assert claims["oid"] == machine.config["identity"]["principalId"]
-    assert not key_file.exists()  # single use
+    assert token["not_before"] == str(claims["nbf"])
+    assert not key_file.exists()  # spent by the answer
     assert machine.get(path, Authorization=f"Basic {secret}").status_code == 401
     assert machine.get(path, Authorization="Basic guessed").status_code == 401
     unknown = machine.token("https://unknown.example")
@@ -138,13 +142,34 @@ def test_tokens_are_cached_and_survive_an_unreachable_cloud(machine) -> None:
     first = machine.token().json()["access_token"]
     machine.cloud.admin.call("POST", "/faults", {"service": "identity", "status": 503,
                                                  "pathPattern": "/oauth2/v2.0/token"})
+    path = "/metadata/identity/oauth2/token?api-version=2020-06-01&resource=https://vault.azure.net"
     try:
         assert machine.token().json()["access_token"] == first  # from the cache
-        refused = machine.token("https://vault.azure.net")
+        key_file = machine.get(path).headers["WWW-Authenticate"].split("=", 1)[1]
+        proof = f"Basic {Path(key_file).read_text()}"
+        refused = machine.get(path, Authorization=proof)
         assert refused.status_code == 503
         assert "could not be reached and no valid token" in refused.json()["error_description"]
+        # an SDK retries a 5xx with the same proof: it is answered again, not challenged
+        assert machine.get(path, Authorization=proof).status_code == 503
     finally:
         machine.cloud.admin.call("DELETE", "/faults")
+    assert machine.get(path, Authorization=proof).status_code == 200  # in its minute
+    assert machine.get(path, Authorization=proof).status_code == 401  # spent by the token
+    log = (machine.root / "var/opt/azcmagent/log/himds.log").read_text()
+    assert f"GET {path.split('?')[0]} 503 " in log
+    assert "Refused /metadata/identity/oauth2/token for uid 0: 503 service_unavailable" in log
+
+
+def test_an_expired_machine_certificate_is_a_definite_refusal(machine) -> None:
+    machine.cloud.admin.call("POST", "/clock", {"advanceSeconds": 95 * 86400})
+    try:
+        refused = machine.token("https://vault.azure.net")
+    finally:
+        machine.cloud.admin.call("POST", "/clock", {"reset": True})
+    assert refused.status_code == 400, refused.text  # not a 5xx that SDKs retry
+    assert refused.json()["error_description"].startswith(
+        "The identity service refused a token for https://vault.azure.net: AADSTS700027")
 
 
 def test_after_disconnect_tokens_are_refused(machine) -> None:

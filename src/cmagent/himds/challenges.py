@@ -1,10 +1,12 @@
 """The managed-identity file challenge: a 401 names a fresh secret file in the tokens directory
-that only root and the ``himds`` group can read; its contents, sent back once within a minute,
-prove the caller may have a token.
+that only root and the ``himds`` group can read; its contents, sent back within a minute,
+prove the caller may have a token. A proof is good until a token or a definite refusal answers
+it (an SDK retries a 5xx with the same proof), or its minute ends.
 
 Outstanding challenges are capped, per local user and in total, so that a flood of unanswered
-401s cannot fill the directory; expired files are swept on a timer (``sweep``), and an expired
-challenge is refused when it is answered.
+401s cannot fill the directory; expired files are swept on a timer (``sweep``), an expired
+challenge is refused when it is answered, and files an earlier himds left behind (killed before
+it could remove them) go when himds starts.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class Challenges:
         self._group = _himds_gid()
         os.makedirs(directory, mode=0o750, exist_ok=True)
         self._share(directory, 0o750)
+        _remove_left_behind(directory)
 
     def issue(self, uid: int | None) -> str:
         """A new challenge file for a caller (``uid`` when known); its path."""
@@ -70,16 +73,31 @@ class Challenges:
             raise TooMany(f"user {uid} has {self._per_uid[uid]} unanswered challenges")
         return expired
 
-    def redeem(self, proof: str) -> bool:
-        """True once for the contents of a live challenge file; the file is then removed."""
+    def holds(self, proof: str) -> bool:
+        """True for the contents of a live challenge file. It stays live until ``spend``: an
+        answer the SDK retries (a 5xx) may be asked again with the same proof, in its minute."""
+        with self._lock:
+            entry = self._open.get(_digest(proof))
+            if entry is None or entry[2] >= time.monotonic():
+                return entry is not None
+        self.spend(proof)  # expired: gone now rather than at the next sweep
+        return False
+
+    def spend(self, proof: str) -> None:
+        """The challenge has been answered: its file goes, and the proof is no longer good."""
         with self._lock:
             entry = self._open.pop(_digest(proof), None)
             if entry is not None:
                 self._per_uid[entry[1]] -= 1
-        if entry is None:
-            return False
-        _remove(entry[0])
-        return entry[2] >= time.monotonic()
+        if entry is not None:
+            _remove(entry[0])
+
+    def retry_after(self, uid: int | None) -> int:
+        """Seconds until the first of ``uid``'s challenges expires (room for a new one)."""
+        with self._lock:
+            ends = [end for _, owner, end in self._open.values() if owner == uid]
+        wait = min(ends, default=time.monotonic()) - time.monotonic()
+        return max(1, min(CHALLENGE_SECONDS, int(wait) + 1))
 
     def sweep(self) -> None:
         with self._lock:
@@ -116,6 +134,22 @@ class Challenges:
             return
         os.chown(target, os.geteuid(), self._group)
         os.chmod(target, mode)
+
+
+def _remove_left_behind(directory: str) -> None:
+    """Challenge files of an earlier himds (killed, so it could not remove them): nobody can
+    answer them now, and they would stay readable until the next reboot."""
+    for name in os.listdir(directory):
+        stem, dot, extension = name.rpartition(".")
+        if dot and extension == "key" and _is_uuid(stem):
+            _remove(os.path.join(directory, name))
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        return str(uuid.UUID(text)) == text
+    except ValueError:
+        return False
 
 
 def _digest(secret: str) -> str:

@@ -110,7 +110,7 @@ class Heartbeat:
         self._accepted(answer)
 
     def _post(self) -> dict[str, Any]:
-        token, _ = self.identity.token(his.HIS_AUDIENCE)
+        token = self.identity.token(his.HIS_AUDIENCE).value
         connected = self.identity.require()
         return his.His(self.identity.http, connected.his).heartbeat(
             connected.vm_id, token, report(self.settings, None))

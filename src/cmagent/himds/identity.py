@@ -3,10 +3,14 @@ for any resource (cached until five minutes before expiry), certificate renewal.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import logging
 import threading
 import time
 from typing import Any
+from typing import NamedTuple
 
 import msal
 import requests
@@ -20,7 +24,16 @@ from cmagent.wire import his
 from cmagent.wire import neterrors
 
 REFRESH_MARGIN = 300
+UNREACHABLE = "AZCM0026"  # the code of a token request that got no answer from the cloud
 logger = logging.getLogger("cmagent.himds")
+
+
+class Token(NamedTuple):
+    """An access token and its times (seconds since the epoch, on this machine's clock)."""
+
+    value: str
+    expires: float
+    not_before: float
 
 
 class Identity:
@@ -30,7 +43,7 @@ class Identity:
         self.connection: Connection | None = None
         self.problem: AzcmError | None = None  # the connection file is damaged
         self.copied: list[str] = []  # the host facts that say this disk is a copy (clones.py)
-        self._tokens: dict[str, tuple[str, float]] = {}
+        self._tokens: dict[str, Token] = {}
         self._lock = threading.Lock()
 
     def reload(self) -> bool:
@@ -58,15 +71,15 @@ class Identity:
             raise his.HisError("token", 0, "this machine is not connected", "AZCM0063")
         return current
 
-    def cached_token(self, resource: str) -> tuple[str, float] | None:
-        """(access token, expiry) for ``resource`` when the cache has it fresh; never waits."""
+    def cached_token(self, resource: str) -> Token | None:
+        """The token for ``resource`` when the cache has it fresh; never waits."""
         cached = self._tokens.get(resource)
-        if cached and cached[1] - REFRESH_MARGIN > time.time():
+        if cached and cached.expires - REFRESH_MARGIN > time.time():
             return cached
         return None
 
-    def token(self, resource: str) -> tuple[str, float]:
-        """(access token, expiry) for ``resource``, from the cache when still fresh."""
+    def token(self, resource: str) -> Token:
+        """The token for ``resource``, from the cache when still fresh."""
         fresh = self.cached_token(resource)
         if fresh is not None:
             return fresh
@@ -75,14 +88,14 @@ class Identity:
             fresh = self._fetch(resource)
         except his.HisError:
             # Unreachable cloud: a cached token still valid keeps being served until it expires.
-            if cached and cached[1] > time.time():
+            if cached and cached.expires > time.time():
                 return cached
             raise
         with self._lock:
             self._tokens[resource] = fresh
         return fresh
 
-    def _fetch(self, resource: str) -> tuple[str, float]:
+    def _fetch(self, resource: str) -> Token:
         key_pem, cert_pem = connection.identity_pems(self.paths)
         identity = self.require().identity
         url = f"{identity.authority}/oauth2/v2.0/token"
@@ -91,15 +104,17 @@ class Identity:
                                         key_pem, cert_pem, resource)
         except requests.RequestException as error:
             raise his.HisError("token", 0, neterrors.describe("POST", url, error),
-                               "AZCM0026") from None
+                               UNREACHABLE) from None
         except msal.exceptions.MsalServiceError as error:  # Entra answered a server error
-            raise his.HisError("token", 0, f"Post {url}: {error}", "AZCM0026") from None
+            raise his.HisError("token", 0, f"Post {url}: {error}", UNREACHABLE) from None
         if "access_token" not in result:
             # Never the whole result in the message: it is a token response, shown by show.
             description = result.get("error_description") or result.get("error") or "no token"
-            raise his.HisError("token", 0, str(description).splitlines()[0],
+            raise his.HisError("token", 0, " ".join(str(description).split()),
                                str(result.get("error", "")))
-        return str(result["access_token"]), time.time() + float(result["expires_in"])
+        now = time.time()
+        value = str(result["access_token"])
+        return Token(value, now + float(result["expires_in"]), _not_before(value, now))
 
     def forget(self, resource: str) -> None:
         """Drop a cached token the service refused (it expired or was revoked early)."""
@@ -117,3 +132,13 @@ class Identity:
         with self._lock:
             self.connection = renewed
             self._tokens.clear()
+
+
+def _not_before(access_token: str, default: float) -> float:
+    """The token's own ``nbf`` (what HIMDS reports as ``not_before``), else ``default``."""
+    try:
+        payload = access_token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return float(claims["nbf"])
+    except (IndexError, ValueError, KeyError, TypeError, binascii.Error):
+        return default

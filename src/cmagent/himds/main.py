@@ -15,6 +15,8 @@ import os
 import signal
 import socket
 import sys
+from collections import Counter
+from typing import ClassVar
 
 import uvicorn
 
@@ -29,6 +31,7 @@ from cmagent.himds.identity import Identity
 from cmagent.himds.ipc import ChannelServer
 from cmagent.himds.metadata import Refusal
 from cmagent.himds.metadata import Service
+from cmagent.himds.peers import loopback_peer_uid
 from cmagent.machine import channel
 from cmagent.machine import paths as machine_paths
 from cmagent.machine import settings
@@ -39,20 +42,46 @@ from cmagent.wire.http import AgentSession
 logger = logging.getLogger("cmagent.himds")
 STARTUP_FAILURE = 3
 SWEEP_SECONDS = 10.0
-MAX_CONNECTIONS = 256
+MAX_CONNECTIONS = 4096  # all users together: a bound on memory
+PER_USER_CONNECTIONS = 128  # one local user's: so that no user can crowd out another (root)
 
 
 class HimdsProtocol(GuardedProtocol):
-    """Local callers send their request head at once; answer refusals in IMDS's shape."""
+    """Local callers send their request head at once; answer refusals in IMDS's shape. Open
+    connections are counted per local user (as challenges are), so that an unprivileged user
+    holding idle connections cannot refuse root or the himds group their tokens."""
 
     head_timeout = 10.0
     max_connections = MAX_CONNECTIONS
+    per_user_connections = PER_USER_CONNECTIONS
+    _open_by_uid: ClassVar[Counter[int | None]] = Counter()  # one count for the process
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        self._uid = _peer_uid(transport)
+        self._open_by_uid[self._uid] += 1
+        super().connection_made(transport)
+        if self._open_by_uid[self._uid] > self.per_user_connections:
+            self._refuse(503, "Too many connections from this user: close idle ones, or try "
+                              "again in a moment.")
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._open_by_uid[self._uid] -= 1
+        if self._open_by_uid[self._uid] <= 0:
+            del self._open_by_uid[self._uid]
+        super().connection_lost(exc)
 
     @staticmethod
     def protocol_error_body(status: int, message: str) -> bytes:
         if status == 503:
             return bytes(Refusal(503, message, "service_unavailable").response().body)
         return bytes(Refusal(status, f"Bad request. {message}").response().body)
+
+
+def _peer_uid(transport: asyncio.Transport) -> int | None:
+    client, server = transport.get_extra_info("peername"), transport.get_extra_info("sockname")
+    if not client or not server:
+        return None
+    return loopback_peer_uid((str(client[0]), int(client[1])), (str(server[0]), int(server[1])))
 
 
 # One per process: the log handlers mask what the settings register (the proxy password).

@@ -2,9 +2,10 @@
 managed-identity token endpoint with its file challenge, and ``/agentstatus``.
 
 Token flow: a request without proof gets 401 and ``WWW-Authenticate: Basic realm=<file>``, a
-fresh single-use secret in the tokens directory that only root and the ``himds`` group can read;
-the retry with ``Authorization: Basic <file contents>`` gets the token (from the cache while it
-is fresh). Requests must come from loopback, carry ``Metadata: true`` and no forwarding header
+fresh secret in the tokens directory that only root and the ``himds`` group can read; the retry
+with ``Authorization: Basic <file contents>`` gets the token (from the cache while it is fresh),
+and the secret is then spent (a 5xx leaves it good for the SDK's own retry, within its minute).
+Requests must come from loopback, carry ``Metadata: true`` and no forwarding header
 (``X-Forwarded-For``, ``Forwarded``, ... — empty or not), and use GET; every refusal is JSON in
 Azure IMDS's shape ``{"error", "error_description"}``.
 """
@@ -31,7 +32,9 @@ from starlette.types import Send
 
 from cmagent.himds.challenges import Challenges
 from cmagent.himds.challenges import TooMany
+from cmagent.himds.identity import UNREACHABLE
 from cmagent.himds.identity import Identity
+from cmagent.himds.identity import Token
 from cmagent.himds.peers import loopback_peer_uid
 from cmagent.machine import clones
 from cmagent.machine import hostinfo
@@ -77,7 +80,8 @@ class Service:
         return Guard(Router([Route(TOKEN_PATH, self._token, methods=["GET"]),
                              Route("/metadata/instance", self._instance, methods=["GET"]),
                              Route("/metadata/instance/compute", self._compute, methods=["GET"]),
-                             Route("/agentstatus", self._agent_status, methods=["GET"])]))
+                             Route("/agentstatus", self._agent_status, methods=["GET"])],
+                            redirect_slashes=False))  # a redirect would echo the Host header
 
     async def _agent_status(self, request: Request) -> Response:
         status = self.status()
@@ -115,48 +119,71 @@ class Service:
             raise Refusal(400, "User-assigned identities are not supported on Azure "
                                "Arc-enabled servers: only the system-assigned identity exists.")
         self._connected()
-        refusal = self._check_proof(request)
-        if refusal is not None:
-            return refusal.response()
+        proof = self._proof(request)
+        if proof is None:
+            raise self._challenge(request)
+        try:
+            answer = await self._answer(resource)
+        except Refusal as refused:
+            if refused.status < 500:  # a 5xx may be retried with the same proof
+                self.challenges.spend(proof)
+            raise
+        self.challenges.spend(proof)
+        return JSONResponse(answer)
+
+    async def _answer(self, resource: str) -> dict[str, Any]:
         cached = self.identity.cached_token(resource)
         if cached is not None:  # served on the loop: no thread hand-off for the common case
-            return JSONResponse(_token_answer(resource, *cached))
-        return JSONResponse(await run_in_threadpool(self._issue, resource))
+            return _token_answer(resource, cached)
+        return await run_in_threadpool(self._issue, resource)
 
-    def _check_proof(self, request: Request) -> Refusal | None:
-        """None when the request carries a live challenge's contents; else the answer that
-        names a new challenge file (401), or says there are too many (429)."""
+    def _proof(self, request: Request) -> str | None:
+        """The contents of a live challenge file the request carries, if it does."""
         scheme, _, proof = request.headers.get("authorization", "").partition(" ")
-        if scheme.lower() == "basic" and proof and self.challenges.redeem(proof.strip()):
-            return None
+        proof = proof.strip()
+        return proof if scheme.lower() == "basic" and proof and self.challenges.holds(proof) \
+            else None
+
+    def _challenge(self, request: Request) -> Refusal:
+        """The answer that names a new challenge file (401), or says there are too many for
+        this local user (429, with the seconds until the first of theirs expires)."""
+        uid = _caller_uid(request.scope)
         try:
-            path = self.challenges.issue(_caller_uid(request))
+            path = self.challenges.issue(uid)
         except TooMany as crowded:
             logger.warning("Challenge refused: %s", crowded)
             return Refusal(429, "Too many unanswered token challenges; answer the outstanding "
                                 "ones or wait a minute.", "too_many_requests",
-                           {"Retry-After": "60"})
+                           {"Retry-After": str(self.challenges.retry_after(uid))})
         return Refusal(401, "Read the file named in WWW-Authenticate and send its contents as "
                             "'Authorization: Basic <contents>'.", "unauthorized",
                        {"WWW-Authenticate": f"Basic realm={path}"})
 
     def _issue(self, resource: str) -> dict[str, Any]:
         try:
-            token, expires = self.identity.token(resource)
+            return _token_answer(resource, self.identity.token(resource))
         except his.HisError as error:
-            if error.code in ("invalid_resource", "invalid_scope"):
-                raise Refusal(400, error.message, error.code) from None
-            raise Refusal(503, f"The identity service could not be reached and no valid token "
-                               f"for {resource} is cached: {error.message}",
-                          "service_unavailable") from None
-        return _token_answer(resource, token, expires)
+            raise _token_refusal(resource, error) from None
 
 
-def _token_answer(resource: str, token: str, expires: float) -> dict[str, Any]:
+def _token_refusal(resource: str, error: his.HisError) -> Refusal:
+    """A 400 when the identity service answered and refused (a definite answer: an unknown
+    resource, an expired machine certificate), a 503 when it could not be reached."""
+    if error.code in ("invalid_resource", "invalid_scope"):
+        return Refusal(400, error.message, error.code)
+    if error.code and error.code != UNREACHABLE:
+        return Refusal(400, f"The identity service refused a token for {resource}: "
+                            f"{error.message}", error.code)
+    return Refusal(503, f"The identity service could not be reached and no valid token for "
+                        f"{resource} is cached: {error.message}", "service_unavailable")
+
+
+def _token_answer(resource: str, token: Token) -> dict[str, Any]:
     """The token in HIMDS's shape: every value a string."""
     now = int(time.time())
-    return {"access_token": token, "refresh_token": "", "expires_in": str(int(expires) - now),
-            "expires_on": str(int(expires)), "not_before": str(now), "resource": resource,
+    return {"access_token": token.value, "refresh_token": "",
+            "expires_in": str(int(token.expires) - now), "expires_on": str(int(token.expires)),
+            "not_before": str(int(token.not_before)), "resource": resource,
             "token_type": "Bearer"}
 
 
@@ -167,8 +194,8 @@ def _api_version(request: Request) -> None:
         raise Refusal(400, f"Bad request. api-version {problem} the request.")
 
 
-def _caller_uid(request: Request) -> int | None:
-    client, server = request.scope.get("client"), request.scope.get("server")
+def _caller_uid(scope: Scope) -> int | None:
+    client, server = scope.get("client"), scope.get("server")
     if not client or not server:
         return None
     return loopback_peer_uid((str(client[0]), int(client[1])), (str(server[0]), int(server[1])))
@@ -189,8 +216,10 @@ class Guard:
         answer = _guard(scope) or await self._routed(scope, receive, send)
         if answer is not None:
             await answer.response()(scope, receive, send)
-        logger.info("%s %s %.1fms", scope["method"], scope["path"],
-                    (time.perf_counter() - started) * 1000)
+        logger.info("%s %s %d %.1fms", scope["method"], scope["path"],
+                    answer.status if answer else 200, (time.perf_counter() - started) * 1000)
+        if answer is not None and answer.status != 401:  # a 401 is the challenge: the flow
+            _log_refusal(scope, answer)
 
     async def _routed(self, scope: Scope, receive: Receive, send: Send) -> Refusal | None:
         scope["app"] = self  # the router then raises its 404 and 405 instead of answering text
@@ -204,6 +233,15 @@ class Guard:
             logging.getLogger("cmagent.himds").exception("Request for %s failed", scope["path"])
             return Refusal(500, f"{type(error).__name__}: see himds.log", "internal_error")
         return None
+
+
+def _log_refusal(scope: Scope, refusal: Refusal) -> None:
+    """Why a caller was refused, and which local user it was: what a 4xx or 5xx needs to be
+    diagnosed from himds.log (descriptions never hold a secret; the challenge file's name is
+    only in the 401's header)."""
+    level = logging.WARNING if refusal.status >= 500 else logging.INFO
+    logger.log(level, "Refused %s for uid %s: %d %s: %s", scope["path"], _caller_uid(scope),
+               refusal.status, refusal.body["error"], refusal.body["error_description"])
 
 
 def _guard(scope: Scope) -> Refusal | None:
