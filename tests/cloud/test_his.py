@@ -47,7 +47,9 @@ def test_managed_identity_tokens_for_known_resources(cloud, http, onboarding) ->
         claims = validate(http, cloud.url, onboarding["tenantId"], result["access_token"],
                           audience=resource)
         assert claims["oid"] == enrolled.machine["identity"]["principalId"]
-        assert claims["appidacr"] == "2" and claims["xms_mirid"] == "his01"
+        assert claims["appidacr"] == "2" and claims["xms_mirid"] == (
+            f"/subscriptions/{onboarding['subscriptionId']}/resourcegroups/"
+            f"{onboarding['resourceGroup']}/providers/Microsoft.HybridCompute/machines/his01")
     unknown = enrolled.token("https://unknown.example")
     assert unknown["error"] == "invalid_resource"
 

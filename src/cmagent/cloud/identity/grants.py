@@ -8,6 +8,7 @@ from __future__ import annotations
 import base64
 from urllib.parse import unquote
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from cmagent.cloud import models
@@ -109,7 +110,25 @@ def authenticate_client(session: Session, request: Request, form: dict[str, str]
         refusal.client_id = app.app_id
         raise
     return Principal(tenant.id, app.sp_object_id, app.app_id, display_name=app.display_name,
-                     credential=credential, managed_identity=app.kind == "managedIdentity")
+                     credential=credential, managed_identity=app.kind == "managedIdentity",
+                     resource_id=_identity_of(session, app))
+
+
+def _identity_of(session: Session, app: models.Application) -> str:
+    """The resource id of the machine whose system-assigned identity ``app`` is ("" for
+    other principals): what Azure puts in a managed-identity token's ``xms_mirid``."""
+    if app.kind != "managedIdentity":
+        return ""
+    machine, group = models.Machine, models.ResourceGroup
+    row = session.execute(select(machine.subscription_id, group.name, machine.name).join(
+        group, (group.subscription_id == machine.subscription_id)
+        & (group.name_key == machine.group_key)).where(
+        machine.identity_app_id == app.app_id)).first()
+    if row is None:
+        return ""
+    subscription, group_name, name = row
+    return (f"/subscriptions/{subscription}/resourcegroups/{group_name}/providers/"
+            f"Microsoft.HybridCompute/machines/{name}")
 
 
 def _credential_kind(session: Session, app: models.Application, form: dict[str, str],

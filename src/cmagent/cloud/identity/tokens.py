@@ -21,7 +21,7 @@ class Principal:
 
     def __init__(self, tenant_id: str, object_id: str, app_id: str, *, user_upn: str = "",
                  display_name: str = "", credential: str = "1",
-                 managed_identity: bool = False) -> None:
+                 managed_identity: bool = False, resource_id: str = "") -> None:
         self.tenant_id = tenant_id
         self.object_id = object_id
         self.app_id = app_id
@@ -29,6 +29,7 @@ class Principal:
         self.display_name = display_name
         self.credential = credential  # appidacr: 0 public client, 1 secret, 2 certificate
         self.managed_identity = managed_identity
+        self.resource_id = resource_id  # a managed identity's machine
 
     @property
     def is_user(self) -> bool:
@@ -56,7 +57,7 @@ def access_token(keys: SigningKeys, principal: Principal, audience: str,
                        "name": principal.display_name, "scp": "user_impersonation",
                        "amr": ["pwd"]})
     if principal.managed_identity:
-        claims["xms_mirid"] = principal.display_name
+        claims["xms_mirid"] = principal.resource_id or principal.display_name
     return keys.sign(claims), expires
 
 
