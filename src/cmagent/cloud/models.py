@@ -188,6 +188,18 @@ class Machine(Base):
     created_at: Mapped[float] = mapped_column(Float)
 
 
+class ArmOperation(Base):
+    """An asynchronous ARM operation a 202 named (a group's or a machine's deletion), so that
+    its status URL answers for it, and for nothing else. Kept a day."""
+
+    __tablename__ = "arm_operations"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    subscription_id: Mapped[str] = mapped_column(String(36))
+    kind: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str] = mapped_column(String(400))
+    created_at: Mapped[float] = mapped_column(Float, index=True)
+
+
 class ConsentSession(Base):
     """A user signed in on the device login pages, waiting to approve or decline."""
 

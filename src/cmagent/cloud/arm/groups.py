@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from cmagent.cloud import inventory
 from cmagent.cloud import models
+from cmagent.cloud.arm import asyncops
 from cmagent.cloud.arm import filters
 from cmagent.cloud.arm import locations
 from cmagent.cloud.arm import paging
@@ -25,6 +26,7 @@ from cmagent.cloud.store import lean_first
 
 READ = "Microsoft.Resources/subscriptions/resourceGroups/read"
 WRITE = "Microsoft.Resources/subscriptions/resourceGroups/write"
+DELETE_OPERATION = "deleteGroup"
 _WHERE_NAMED = (models.ResourceGroup.subscription_id == bindparam("subscription"),
                 models.ResourceGroup.name_key == bindparam("name"))
 _GROUP = select(models.ResourceGroup).where(*_WHERE_NAMED)
@@ -145,4 +147,14 @@ def patch_group(arm: ArmRequest) -> Response:
 def delete_group(arm: ArmRequest) -> Response:
     row = _existing(arm, "Microsoft.Resources/subscriptions/resourceGroups/delete")
     inventory.delete_group(arm.session, row)
+    operation = asyncops.start(arm, DELETE_OPERATION, group_scope(arm, row.name))
+    return Response(202, b"", headers={
+        "Location": f"{arm.request.base_url}/subscriptions/{arm.subscription_row().id}/"
+                    f"operationresults/{operation}?api-version={arm.api_version}",
+        "Retry-After": "1"})
+
+
+def deletion_result(arm: ArmRequest) -> Response:
+    """A group's deletion, as its 202 named it: done before it was answered."""
+    asyncops.finished(arm, DELETE_OPERATION)
     return Response(200, b"")

@@ -23,6 +23,7 @@ from cmagent.cloud import inventory
 from cmagent.cloud import models
 from cmagent.cloud import principals
 from cmagent.cloud import status as machine_status
+from cmagent.cloud.arm import asyncops
 from cmagent.cloud.arm import locations
 from cmagent.cloud.arm import paging
 from cmagent.cloud.arm import rbac
@@ -44,6 +45,7 @@ from cmagent.cloud.store import lean_run
 NAMESPACE = "Microsoft.HybridCompute"
 TYPE = "Microsoft.HybridCompute/machines"
 ASYNC_DELETE_FROM = "2025-01-13"
+DELETE_OPERATION = "deleteMachine"
 READ_ONLY = {"provisioningState", "status", "statusReason", "lastStatusChange", "errorDetails",
              "agentVersion", "displayName", "machineFqdn", "osName", "osVersion", "osSku",
              "osEdition", "vmUuid", "domainName", "adFqdn", "dnsFqdn", "detectedProperties",
@@ -153,14 +155,15 @@ def delete(arm: ArmRequest) -> Response:
         return Response(204, b"")
     inventory.delete_machine(arm.session, machine)
     if arm.api_version >= ASYNC_DELETE_FROM:
-        return _accepted(arm, machine.location)
+        return _accepted(arm, machine, group)
     return Response(200, b"")
 
 
-def _accepted(arm: ArmRequest, location: str) -> Response:
-    operation = str(uuid.uuid4())
+def _accepted(arm: ArmRequest, machine: models.Machine, group: str) -> Response:
+    operation = asyncops.start(arm, DELETE_OPERATION,
+                               resource_id(machine.subscription_id, group, machine.name))
     base = (f"{arm.request.base_url}/subscriptions/{arm.subscription_row().id}/providers/"
-            f"{NAMESPACE}/locations/{location}")
+            f"{NAMESPACE}/locations/{machine.location}")
     query = f"?api-version={arm.api_version}"
     return Response(202, b"", headers={
         "Azure-AsyncOperation": f"{base}/operationStatuses/{operation}{query}",
@@ -168,13 +171,15 @@ def _accepted(arm: ArmRequest, location: str) -> Response:
 
 
 def operation_status(arm: ArmRequest) -> Response:
-    """Deletes finish before they are answered: every operation has Succeeded."""
-    now = iso(arm.services.clock.utcnow())
-    return Response.json(200, {"id": arm.request.path, "name": arm.params["operation"],
-                               "status": "Succeeded", "startTime": now, "endTime": now})
+    """A deletion finishes before it is answered: one this cloud started has Succeeded."""
+    started = asyncops.finished(arm, DELETE_OPERATION)
+    when = iso(datetime.datetime.fromtimestamp(started.created_at, datetime.UTC))
+    return Response.json(200, {"id": arm.request.path, "name": started.id,
+                               "status": "Succeeded", "startTime": when, "endTime": when})
 
 
 def operation_result(arm: ArmRequest) -> Response:
+    asyncops.finished(arm, DELETE_OPERATION)
     return Response(204, b"")
 
 

@@ -60,6 +60,7 @@ TABLE: dict[str, dict[str, tuple[tuple[str, ...], ArmHandler]]] = {
     SUB: _resources(GET=subscriptions.get_subscription),
     SUB + "/locations": _resources(GET=subscriptions.list_locations),
     SUB + "/resourceGroups": _resources(GET=groups.list_groups),
+    SUB + "/operationresults/{operation}": _resources(GET=groups.deletion_result),
     SUB + "/resources": _resources(GET=listing.list_in_subscription),
     SUB + "/tagNames": _resources(GET=listing.list_tag_names),
     SUB + "/providers": _resources(GET=providers.list_all),
