@@ -80,7 +80,8 @@ def _client_credentials(entra: Entra, request: Request, form: dict[str, str], te
                                                        client_credentials=True)
     except OAuthError as refusal:
         if refusal.code in _GUESSES and refusal.client_id:
-            lockout.client_failed(entra.store, lockout.client_key(refusal.client_id), now)
+            lockout.client_failed(entra.store, lockout.client_key(refusal.client_id,
+                                                                  request.client[0]), now)
         raise
     token, expires = tokens.access_token(entra.keys, principal, audience, now)
     if version == "v1":
@@ -100,7 +101,8 @@ def authenticate_client(session: Session, request: Request, form: dict[str, str]
     app = directory.application(session, tenant.id, client_id)
     if app is None:
         raise errors.application_not_found(client_id, tenant_name)
-    throttled = lockout.locked_for(session, lockout.client_key(app.app_id), clock.now())
+    throttled = lockout.locked_for(session, lockout.client_key(app.app_id, request.client[0]),
+                                   clock.now())
     if throttled:
         raise errors.too_many_failures(throttled)
     try:

@@ -5,11 +5,15 @@
   password ends the count. A locked account is refused with AADSTS50053 even when the password
   is right.
 - A failed-attempt throttle of clients: after ``clientFailureLimit`` wrong secrets or bad
-  assertions within a minute, the client's token requests get 429 with ``Retry-After`` until
-  the minute is over.
+  assertions within a minute from one address, the client's token requests from that address
+  get 429 with ``Retry-After`` until the minute is over. Counted per address because a client
+  id is no secret (an onboarding script carries it): anyone could otherwise lock a fleet's
+  onboarding client out by guessing from anywhere, which Entra does not let happen.
 """
 
 from __future__ import annotations
+
+import hashlib
 
 from sqlalchemy.orm import Session
 
@@ -24,8 +28,10 @@ def user_key(object_id: str) -> str:
     return f"user:{object_id}"
 
 
-def client_key(app_id: str) -> str:
-    return f"client:{app_id}"
+def client_key(app_id: str, address: str) -> str:
+    """The key of a client's failures from one address (a digest: an IPv6 address would not
+    fit the column beside the id)."""
+    return f"client:{app_id}@{hashlib.sha256(address.encode()).hexdigest()[:16]}"
 
 
 def locked_for(session: Session, key: str, now: float) -> float:
