@@ -98,6 +98,6 @@ def test_unserved_paths_check_the_caller_first(http, onboarding) -> None:
     elsewhere = call(http, "GET", f"{base.replace('/resourceGroups/', '/x/')}"
                      "/Microsoft.Nothing/things?api-version=2024-07-10", token)
     assert elsewhere.status_code == 404  # not a provider path at all
-    roles = call(http, "GET", f"{base}/Microsoft.Authorization/roleAssignments"
-                 "?api-version=2022-04-01", token)
-    assert "cmagent-cloud role" in _error(roles, 404, "NotFound")
+    locks = call(http, "GET", f"{base}/Microsoft.Authorization/locks?api-version=2016-09-01",
+                 token)
+    assert "permissions, roleAssignments and roleDefinitions" in _error(locks, 404, "NotFound")

@@ -158,6 +158,12 @@ def _pipeline(services: Arm, request: Request, versions: tuple[str, ...], handle
         return handler(ArmRequest(services, request, caller, unit, subscription, version))
 
 
+def _type_in(path: str) -> str:
+    """The resource type a provider path addresses (``machines``, ``roleAssignments``)."""
+    parts = path.rsplit("/providers/", 1)[-1].split("/")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
 def _check_media_type(request: Request) -> None:
     """A body ARM reads is JSON: one labelled as something else is refused, not parsed."""
     kind = request.content_type
@@ -167,8 +173,7 @@ def _check_media_type(request: Request) -> None:
                         "'application/json' is supported.")
 
 
-def api_version(request: Request, versions: tuple[str, ...], resource_type: str = "machines",
-                ) -> str:
+def api_version(request: Request, versions: tuple[str, ...], resource_type: str = "") -> str:
     """The request's api-version, if ``versions`` holds it (any, for ``ANY_API``)."""
     version = request.query.get("api-version", "")
     if not version:
@@ -184,7 +189,7 @@ def api_version(request: Request, versions: tuple[str, ...], resource_type: str 
     raise arm_error(400, "NoRegisteredProviderFound",
                     f"No registered resource provider found for location "
                     f"'{ROUTING_REGION.lower()}' and API version '{version[:40]}' for type "
-                    f"'{resource_type}'. The supported "
+                    f"'{resource_type or _type_in(request.path)}'. The supported "
                     f"api-versions are '{', '.join(versions)}'. The supported locations are "
                     "'" + ", ".join(display_names()) + "'.")
 

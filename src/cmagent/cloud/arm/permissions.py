@@ -13,7 +13,9 @@ from cmagent.cloud.arm.groups import group_scope
 from cmagent.cloud.http import Response
 
 # Microsoft.Authorization's api-versions for permissions, oldest first.
-AUTHORIZATION_API = ("2015-07-01", "2018-01-01-preview", "2022-04-01", "2022-05-01-preview")
+AUTHORIZATION_API = ("2015-07-01", "2018-01-01-preview", "2018-09-01-preview",
+                     "2020-04-01-preview", "2020-10-01-preview", "2021-03-01-preview",
+                     "2022-04-01", "2022-05-01-preview")
 
 
 def at_subscription(arm: ArmRequest) -> Response:

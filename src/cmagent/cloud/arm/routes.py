@@ -7,6 +7,7 @@ from functools import partial
 from starlette.routing import BaseRoute
 
 from cmagent.cloud import envelopes
+from cmagent.cloud.arm import authorization
 from cmagent.cloud.arm import frontdoor
 from cmagent.cloud.arm import groups
 from cmagent.cloud.arm import listing
@@ -41,8 +42,24 @@ def _unserved() -> dict[str, tuple[tuple[str, ...], ArmHandler]]:
             for method in ("GET", "HEAD", "PUT", "PATCH", "POST", "DELETE")}
 
 
-def _authorization(handler: ArmHandler) -> dict[str, tuple[tuple[str, ...], ArmHandler]]:
-    return {"GET": (permissions.AUTHORIZATION_API, handler)}
+def _authorization(handler: ArmHandler | None = None, **handlers: ArmHandler,
+                   ) -> dict[str, tuple[tuple[str, ...], ArmHandler]]:
+    if handler is not None:
+        handlers["GET"] = handler
+    return {method: (permissions.AUTHORIZATION_API, h) for method, h in handlers.items()}
+
+
+def _role_routes(scope: str) -> dict[str, dict[str, tuple[tuple[str, ...], ArmHandler]]]:
+    """Role assignments and definitions at one kind of scope."""
+    base = scope + authorization.PROVIDER
+    return {
+        base + "/roleAssignments": _authorization(authorization.list_assignments),
+        base + "/roleAssignments/{assignment}": _authorization(
+            GET=authorization.get_assignment, PUT=authorization.put_assignment,
+            DELETE=authorization.delete_assignment),
+        base + "/roleDefinitions": _authorization(authorization.list_definitions),
+        base + "/roleDefinitions/{definition}": _authorization(authorization.get_definition),
+    }
 
 
 def _machines(**handlers: ArmHandler) -> dict[str, tuple[tuple[str, ...], ArmHandler]]:
@@ -83,6 +100,7 @@ TABLE: dict[str, dict[str, tuple[tuple[str, ...], ArmHandler]]] = {
     GROUP + MACHINES + "/{name}" + TAGS: _resources(**_TAG_HANDLERS),
     OPERATIONS + "/operationStatuses/{operation}": _machines(GET=machines.operation_status),
     OPERATIONS + "/operationResults/{operation}": _machines(GET=machines.operation_result),
+    **_role_routes(SUB), **_role_routes(GROUP), **_role_routes(GROUP + MACHINES + "/{name}"),
     # Last: provider paths no route above serves (a typo, or a type stored nowhere here).
     PROVIDER + "/{rest:path}": _unserved(),
     GROUP + "/providers/{namespace}/{rest:path}": _unserved(),

@@ -65,8 +65,8 @@ def serve(arm: ArmRequest) -> Response:
 def _known(path: _Path, version: str) -> tuple[str, str, tuple[str, ...]]:
     """The namespace and type as the cloud spells them, and the namespace's api-versions."""
     if path.namespace.lower() == "microsoft.authorization":
-        raise arm_error(404, "NotFound", "Of Microsoft.Authorization the local cloud serves only "
-                        "permissions; manage role assignments with 'cmagent-cloud role'.")
+        raise arm_error(404, "NotFound", "Of Microsoft.Authorization the local cloud serves "
+                        "permissions, roleAssignments and roleDefinitions.")
     known = providers.KNOWN.get(path.namespace.lower())
     if known is None:
         raise arm_error(400, "InvalidResourceNamespace",
