@@ -42,7 +42,7 @@ def test_connect_names_the_clock(azcmagent, himds, behind, tmp_path) -> None:
     assert "timedatectl set-ntp true" in run.stdout
     ja = azcmagent("connect", "--config", flags, "--service-principal-cert", cert,
                    lang="ja_JP.UTF-8")
-    assert "考えられる原因: このマシンの時計は 127.0.0.1 (Date ヘッダー) より 1 h 0 min 遅れて" \
+    assert "考えられる原因: このマシンの時計は 127.0.0.1 (Date ヘッダー) より 1 時間 0 分遅れて" \
         in ja.stdout
 
 
@@ -83,4 +83,5 @@ def test_a_moved_clock_that_machines_follow_is_no_skew(azcmagent, trusting) -> N
 def test_date_header_parsing() -> None:
     assert clockskew.offset_of("Sat, 05 Dec 2026 16:00:00 GMT", now=1796486400.0) == 0.5
     assert clockskew.offset_of("not a date") is None and clockskew.offset_of(None) is None
-    assert clockskew.span(3725) == "1 h 2 min" and clockskew.span(-65) == "1 min 5 s"
+    assert clockskew.span(3725).en == "1 h 2 min" and clockskew.span(-65).en == "1 min 5 s"
+    assert clockskew.span(3725).ja == "1 時間 2 分" and clockskew.span(12).ja == "12 秒"

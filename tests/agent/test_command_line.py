@@ -67,7 +67,7 @@ def test_invalid_value_is_azcm0023_naming_the_allowed_form(azcmagent) -> None:
     assert run.status == 23
     assert "AZCM0023" in run.stdout and "config.mode" in run.stdout and "full, monitor" in run.stdout
     ja = azcmagent("config", "set", "config.mode", "sleepy", lang="ja_JP.UTF-8")
-    assert "パラメーターに無効な値が指定されました" in ja.stdout
+    assert "パラメーターに無効な値が指定されました" in ja.stdout and "full、monitor" in ja.stdout
 
 
 def test_config_file_missing_is_azcm0019(azcmagent, tmp_path: Path) -> None:

@@ -483,6 +483,17 @@ def test_unreachable_cloud_description_is_azcm0075(azcmagent, himds, trusting, t
     assert "connection refused" in run.stdout
 
 
+def test_a_dead_proxy_is_named_not_the_cloud(azcmagent, himds, trusting, tmp_path):
+    dead = free_port()
+    assert azcmagent("config", "set", "proxy.url", f"http://127.0.0.1:{dead}").status == 0
+    run = azcmagent("connect", "--config", flags_file(tmp_path, trusting.quickstart()))
+    assert run.status == 75 and printed(run, "AZCM0075")
+    assert f"proxyconnect tcp: dial tcp 127.0.0.1:{dead}: connect: connection refused" \
+        in run.stdout
+    assert "azcmagent config get proxy.url" in run.stdout  # the remedy names the proxy
+    assert "Check the value given to --cloud" not in run.stdout
+
+
 def test_disconnect_cases(azcmagent, agent_root, himds, trusting, tmp_path) -> None:
     onboarding = trusting.quickstart()
     not_connected = azcmagent("disconnect")

@@ -4,6 +4,7 @@ seed's terms. Imported only by the commands that call Azure, so it imports the w
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from cmagent.wire.http import AgentSession
 
 DEADLINE_SECONDS = 600
 CHECK_HINT = Localized("Run 'azcmagent check' to find what blocks the endpoint.",
-                       "'azcmagent check' を実行して、エンドポイントを遮断しているものを"
+                       "'azcmagent check' を実行して、エンドポイントをブロックしているものを"
                        "確認してください。")
 # What to check, by the AADSTS code of Entra's refusal.
 def session(context: Context[AuthOptions], deadline: float | None = None) -> AgentSession:
@@ -56,7 +57,8 @@ def _discover(url: str, http: AgentSession, given_as: str) -> CloudEndpoints:
     except requests.RequestException as error:
         raise AzcmError(codes.CLOUD_CONFIG_UNAVAILABLE, Localized(
             f"{address} cannot be reached.", f"{address} に接続できません。"),
-            quoted=neterrors.describe("GET", address, error), remedy="cloud-given",
+            quoted=neterrors.describe("GET", address, error),
+            remedy="proxy" if neterrors.through_proxy(error) else "cloud-given",
             givenAs=given_as) from None
     except (ValueError, KeyError, TypeError):
         raise AzcmError(codes.CLOUD_CONFIG_UNAVAILABLE, Localized(
@@ -67,20 +69,21 @@ def _discover(url: str, http: AgentSession, given_as: str) -> CloudEndpoints:
 
 def method(context: Context[AuthOptions]) -> str:
     """The one authentication method the flags ask for (device code when none is given)."""
-    chosen = [name for name, given in (
-        ("access-token", context.options.access_token),
-        ("service-principal", context.options.service_principal_id),
-        ("device-code", context.options.use_device_code),
-        ("azcli", context.options.use_azcli)) if given]
+    chosen = [(name, flag) for name, flag, given in (
+        ("access-token", "--access-token", context.options.access_token),
+        ("service-principal", "--service-principal-id", context.options.service_principal_id),
+        ("device-code", "--use-device-code", context.options.use_device_code),
+        ("azcli", "--use-azcli", context.options.use_azcli)) if given]
     if len(chosen) > 1:
+        flags = [flag for _, flag in chosen]
         raise AzcmError(codes.INVALID_ARGUMENT, Localized(
-            f"Choose one authentication method, not {' and '.join(chosen)}.",
-            f"認証方法は 1 つだけ選んでください ({'、'.join(chosen)} が指定されました)。"),
+            f"Choose one authentication method, not {' and '.join(flags)}.",
+            f"認証方法は 1 つだけ指定してください ({' と '.join(flags)} が指定されました)。"),
             remedy="combination")
     if not context.options.service_principal_id and (
             context.options.service_principal_secret or context.options.service_principal_cert):
         raise AzcmError(codes.MISSING_PARAMETER, "--service-principal-id")
-    return chosen[0] if chosen else "device-code"
+    return chosen[0][0] if chosen else "device-code"
 
 
 def check_principal_flags(context: Context[AuthOptions], saved_tenant: str = "") -> None:
@@ -179,10 +182,13 @@ def arm_failure(error: ArmError, stage: str) -> AzcmError:
     if error.status == 401:
         return token_refused(error)
     if error.code == "LocationNotAvailableForResourceType":
+        found = re.search(r"location '([^']{1,80})'", error.message)  # ARM names it so
+        region = f"'{found.group(1)}' " if found else ""
         return AzcmError(codes.UNKNOWN_REGION, Localized(
-            "Azure Resource Manager has no such region for Azure Arc machines.",
-            "Azure Resource Manager には、Azure Arc マシン用のそのようなリージョンがありません。"),
-            quoted=error.message)
+            f"The region {region}is not available for Azure Arc-enabled servers "
+            "(Microsoft.HybridCompute/machines).",
+            f"リージョン {region}は、Azure Arc 対応サーバー (Microsoft.HybridCompute/machines) "
+            "では使用できません。"), quoted=error.message)
     prefix = "Get ARM Resource Response" if stage == "get" else \
         "Failed to AzcmagentConnect ARM resource"
     quoted = f"{prefix}: {error.message} Status Code={error.status}"

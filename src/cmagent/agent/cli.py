@@ -340,7 +340,7 @@ class WideHelpFormatter(_HelpFormatter):
                       prefix: str | None) -> str:
         # argparse aligns continuation lines by len(prefix): lay the usage out behind spaces as
         # wide as the prefix looks, then put the prefix in their place.
-        width = _display_width(self.usage_prefix)
+        width = display_width(self.usage_prefix)
         text = super()._format_usage(usage, actions, groups, " " * width)
         return self.usage_prefix + text[width:]
 
@@ -368,7 +368,7 @@ def _is_katakana(char: str) -> bool:
     return "\u30a0" <= char <= "\u30ff"
 
 
-def _display_width(text: str) -> int:
+def display_width(text: str) -> int:
     return sum(2 if _is_wide(char) else 1 for char in text)
 
 
@@ -377,7 +377,7 @@ def _wrap_hanging(line: str, width: int) -> list[str]:
     lines of plain ASCII (example command lines) stay whole, as in the English help."""
     import re
 
-    if line.isascii() or _display_width(line) <= width:
+    if line.isascii() or display_width(line) <= width:
         return [line]
     listing = re.match(r" +\S+ {2,}", line)  # "  check       Check connectivity..."
     head = listing.group() if listing else ""
@@ -393,7 +393,7 @@ def _wrap_wide(text: str, width: int) -> list[str]:
     for word in re.findall(r"'[^']*'\S*|\S+", text):
         for index, unit in enumerate(_break_units(word)):
             joined = (lines[-1] + (" " if index == 0 else "") + unit) if lines else unit
-            if lines and _display_width(joined) <= width:
+            if lines and display_width(joined) <= width:
                 lines[-1] = joined
             else:
                 lines.append(unit)
@@ -633,10 +633,9 @@ def _checked_value(option: Option, value: Any) -> Any:
     if option.choices:
         match = next((c for c in option.choices if c.lower() == str(value).lower()), None)
         if match is None:
-            allowed = ", ".join(option.choices)
             raise AzcmError(codes.INVALID_ARGUMENT, Localized(
-                f"{option.flag}={value!r}: allowed values are {allowed}.",
-                f"{option.flag}={value!r}: 指定できる値は {allowed} です。"))
+                f"{option.flag}={value!r}: allowed values are {', '.join(option.choices)}.",
+                f"{option.flag}={value!r}: 指定できる値は {'、'.join(option.choices)} です。"))
         return match
     if option.kind == "int":
         try:

@@ -88,10 +88,11 @@ def built_in(name: str, given_as: str = "--cloud") -> Cloud:
     ``name`` was given: ``--cloud`` or ``AZCMAGENT_CLOUD``) otherwise."""
     cloud = next((c for c in BUILT_IN.values() if c.name.lower() == name.lower()), None)
     if cloud is None:
-        allowed = ", ".join(BUILT_IN)
         raise AzcmError(codes.INVALID_ARGUMENT, Localized(
-            f"{given_as}={name!r}: allowed values are {allowed} or the https URL of a cloud.",
-            f"{given_as}={name!r}: 指定できる値は {allowed}、またはクラウドの https URL です。"))
+            f"{given_as}={name!r}: allowed values are {', '.join(BUILT_IN)} or the https URL "
+            "of a cloud.",
+            f"{given_as}={name!r}: 指定できる値は {'、'.join(BUILT_IN)}、またはクラウドの "
+            "https URL です。"))
     return cloud
 
 

@@ -134,7 +134,7 @@ def warning(message: str | Localized, *args: Any) -> None:
     _emit(WARNING, message, args)
 
 
-def error(message: str, *args: Any, file_only: bool = False) -> None:
+def error(message: str | Localized, *args: Any, file_only: bool = False) -> None:
     _emit(ERROR, message, args, file_only)
 
 

@@ -25,7 +25,6 @@ from cmagent.agent.output import Result
 from cmagent.errors import AzcmError
 from cmagent.errors import Localized
 from cmagent.errors import codes
-from cmagent.errors import joined
 from cmagent.machine import paths as machine_paths
 from cmagent.machine.redact import Redactor
 
@@ -148,14 +147,11 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def cancelled(interrupt: KeyboardInterrupt, where: Localized | None = None) -> AzcmError:
-    """AZCM0011 for Ctrl+C, or for SIGTERM said as such (the catalogue's text names Ctrl+C)."""
+    """AZCM0011 for Ctrl+C, or for SIGTERM said as such (the catalogue's heading names
+    Ctrl+C: the variant's replaces it)."""
     if not isinstance(interrupt, _Terminated):
         return AzcmError(codes.CANCELLED, where)
-    return AzcmError(codes.CANCELLED, joined(_BY_SIGTERM, where), remedy="sigterm")
-
-
-_BY_SIGTERM = Localized("It was stopped by SIGTERM, not by Ctrl+C.",
-                        "Ctrl+C ではなく SIGTERM で停止されました。")
+    return AzcmError(codes.CANCELLED, where, remedy="sigterm")  # its heading names SIGTERM
 
 
 def _open_console(options: Options, env: Environment, output: Output, logs: log.RunLog) -> None:

@@ -161,8 +161,8 @@ def _connect(addresses: list[str], port: int, deadline: float, timeout: float) -
 
 _SOCKET_REASONS = {
     errno.ENETUNREACH: Localized("no route to network (network is unreachable)",
-                                 "ネットワークへの経路がありません (network is unreachable)"),
-    errno.EHOSTUNREACH: Localized("no route to host", "ホストへの経路がありません"),
+                                 "ネットワークへのルートがありません (network is unreachable)"),
+    errno.EHOSTUNREACH: Localized("no route to host", "ホストへのルートがありません"),
     errno.ECONNREFUSED: Localized("connection refused", "接続が拒否されました"),
     errno.ECONNRESET: Localized("connection reset", "接続がリセットされました"),
 }
@@ -288,8 +288,8 @@ def _http(tls: ssl.SSLSocket, endpoint: Endpoint, result: Result, deadline: floa
         raise Failure("http", Localized(
             f"the answer is an HTML page (status {status}), not the service: probably a proxy "
             "or firewall block page",
-            f"応答はサービスではなく HTML ページです (status {status})。プロキシまたはファイア"
-            "ウォールのブロック ページと思われます"))
+            f"応答はサービスではなく HTML ページです (HTTP ステータス {status})。プロキシまたは"
+            "ファイアウォールのブロック ページと思われます"))
 
 
 def _read_head(channel: socket.socket) -> bytes:

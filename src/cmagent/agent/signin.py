@@ -42,9 +42,11 @@ CAUSES: dict[int, tuple[str, str]] = {
     50013: ("The same sign-in assertion was used twice. Try again (each sign-in makes a new "
             "one).", "同じサインイン アサーションが 2 回使用されました。もう一度実行してください "
             "(サインインのたびに新しいアサーションが作られます)。"),
-    90055: ("Too many failed sign-ins for this application: Entra ID refuses it for a while. "
+    90055: ("Too many failed sign-ins for this application: Microsoft Entra ID refuses it for "
+            "a while. "
             "Wait, fix the credentials, then try again.",
-            "このアプリケーションのサインイン失敗が多すぎるため、Entra ID がしばらく拒否します。"
+            "このアプリケーションのサインイン失敗が多すぎるため、Microsoft Entra ID が一時的に"
+            "サインインを拒否しています。"
             "時間をおき、資格情報を修正してから、もう一度実行してください。"),
     70016: ("Nobody completed the device sign-in in time. Run the command again and sign in "
             "with the code within 5 minutes.",
@@ -55,8 +57,8 @@ CAUSES: dict[int, tuple[str, str]] = {
             "デバイス サインインのコードが使用される前に期限切れになりました。もう一度コマンドを"
             "実行し、新しいコードでサインインしてください。"),
     65004: ("The person signing in declined. Run the command again and accept the sign-in.",
-            "サインインしたユーザーが拒否しました。もう一度コマンドを実行し、サインインを承諾して"
-            "ください。"),
+            "サインインしようとしたユーザーが同意を拒否しました。もう一度コマンドを実行し、"
+            "要求に同意してください。"),
     50053: ("The account is locked after too many wrong passwords. Wait until the lock ends, "
             "or ask the tenant's administrator to unlock it.",
             "パスワードの誤りが多すぎたため、アカウントがロックされています。ロックが解除される"

@@ -140,7 +140,7 @@ OPTIONS: dict[str, str] = {
     "resource-group": "リソースのリソース グループです (存在しない場合は作成されます)。",
     "subscription-id": "サブスクリプションの GUID または表示名です。",
     "resource-name": "リソースの名前です。既定値: ホスト名。",
-    "tags": "タグです: 'Name=Value,Name2=Value2'。スペースを含む値は単一引用符で囲んでください。",
+    "tags": "タグです: 'Name=Value,Name2=Value2'。空白を含む値は単一引用符で囲んでください。",
     "connect cloud": f"{_CLOUDS}既定値: AZCMAGENT_CLOUD、なければ AzureCloud。",
     "correlation-id": "追跡のためにこのオンボードに付ける GUID です。",
     "private-link-scope": "Azure Arc プライベート リンク スコープのリソース ID です。",

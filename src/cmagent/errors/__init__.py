@@ -87,7 +87,8 @@ class AzcmError(Exception):
         return self.entry.exit_status
 
     def message(self, lang: str) -> str:
-        base = self.entry.texts(lang).message
+        heading = self._variant().heading if self.remedy_variant else None
+        base = heading.pick(lang) if heading else self.entry.texts(lang).message
         detail = self.detail_text(lang)
         return f"{base.rstrip('.。')}: {detail}" if detail else base
 

@@ -142,7 +142,7 @@ _AGENT: tuple[Entry, ...] = (
         "The command was interrupted before it finished; nothing was left half-written.",
         "Run the command again."),
        ("ユーザーが操作を取り消しました (Ctrl+C)。",
-        "コマンドは完了前に中断されました。書き込み途中のまま残ったものはありません。",
+        "コマンドは完了前に中断されました。途中まで書き込まれたまま残っているファイルはありません。",
         "コマンドをもう一度実行してください。")),
     _e(12, "INVALID_ACCESS_TOKEN", False,
        ("The access token is not valid.",
@@ -153,8 +153,8 @@ _AGENT: tuple[Entry, ...] = (
        ("アクセス トークンが無効です。",
         "--access-token で指定したトークンの形式が正しくないか、有効期限が切れているか、Azure "
         "Resource Manager 用のトークンではありません。",
-        "https://management.azure.com/ 用の新しいトークンを取得してから (例: 'az account "
-        "get-access-token')、もう一度実行してください。")),
+        "https://management.azure.com/ 用の新しいトークンを ('az account get-access-token' "
+        "などで) 取得してから、もう一度実行してください。")),
     _e(13, "INVALID_TAGS", False,
        ("The tags are not valid.",
         "The --tags value is not a comma-separated list of Name=Value pairs.",
@@ -242,7 +242,8 @@ _AGENT: tuple[Entry, ...] = (
         "pass its resource ID with --private-link-scope."),
        ("ネットワーク エラーが発生したか、必要なサービスが一時的に利用できません。",
         "エージェントに必要なエンドポイントに到達できません。名前を解決できないか、ファイア"
-        "ウォールまたはプロキシによってブロックされているか、TLS 通信が傍受されています。",
+        "ウォールまたはプロキシによってブロックされているか、TLS 通信がプロキシなどで検査 (TLS "
+        "インスペクション) されています。",
         "'azcmagent check' を実行して、到達できないエンドポイントと、それをブロックしているもの"
         "を特定してください。プライベート リンク スコープを使用する場合は、そのリソース ID を "
         "--private-link-scope で指定してください。")),
@@ -415,7 +416,7 @@ _AGENT: tuple[Entry, ...] = (
         "Check the TPM, or connect with the default identity key store."),
        ("TPM ベースの認証による接続に失敗しました。",
         "マシンのマネージド ID に TPM を使用できませんでした。",
-        "TPM を確認するか、マネージド ID のキー ストアを既定のものにして接続してください。"),
+        "TPM を確認するか、--identity-key-store を既定 (Default) にして接続してください。"),
        TPM),
     _e(81, "MSI_CERTIFICATE_DOWNLOAD_FAILED", True,
        ("Downloading the managed identity certificate failed.",
@@ -499,11 +500,11 @@ _AGENT: tuple[Entry, ...] = (
        ("The certificate cannot be read.",
         "The certificate file is missing, unreadable or not in PEM or PFX form.",
         "Check the certificate path and its format (PEM, or PFX without a password, holding "
-        "both keys)."),
+        "the private key and the certificate)."),
        ("証明書を読み取れません。",
         "証明書ファイルがないか、読み取れないか、PEM 形式でも PFX 形式でもありません。",
-        "証明書のパスと形式を確認してください (PEM、またはパスワードなしの PFX で、両方のキーを"
-        "含むもの)。")),
+        "証明書のパスと形式を確認してください (PEM、またはパスワードなしの PFX で、秘密キーと"
+        "証明書の両方を含むもの)。")),
     _e(108, "TPM_KEYS_FAILED", False,
        ("Processing the TPM keys failed.",
         "The TPM could not create or use the key.",

@@ -47,19 +47,20 @@ _INTRO_JA = (
     "コードです。スクリプトは Microsoft のスクリプトと同じく終了コード 1 で終了し、コードを "
     "`--output` のファイルに書き込みます。"
     "「再試行」は、同じコマンドをもう一度実行すると成功する可能性があるかどうかを示します。"
-    "「出力」は、cmagent がそのコードを出力するかどうかを示し、出力しない場合はその理由を示します。"
+    "「cmagent で使用」は、cmagent がそのコードで終了することがあるかどうかを示し、ない場合は"
+    "その理由を示します。"
 )
 _HEADER_JA = f"""\
 ## 日本語
 
 {_INTRO_JA}
 
-| コード | 終了コード | 再試行 | メッセージ | 原因 | 対処 | 出力 |
+| コード | 終了コード | 再試行 | メッセージ | 原因 | 対処 | cmagent で使用 |
 |---|---|---|---|---|---|---|
 """
 
 # The words of the yes/no columns, and the prefix of an unused code's reason, per language.
-_WORDS = {"en": ("yes", "no", "not yet: "), "ja": ("はい", "いいえ", "未使用: ")}
+_WORDS = {"en": ("yes", "no", "no: "), "ja": ("はい", "いいえ", "未使用: ")}
 
 
 def _row(entry: Entry, lang: str) -> str:
@@ -77,7 +78,9 @@ _VARIANTS_HEADER = """\
 ## Variants / 状況に応じた原因と対処
 
 Where a code arises in a situation its catalogue text does not fit, the agent shows the variant
-below instead (`src/cmagent/errors/variants.py`). / 状況によっては、次の原因と対処が表示されます。
+below instead (`src/cmagent/errors/variants.py`); a message in bold replaces the catalogue's. /
+カタログの原因と対処が当てはまらない状況では、代わりに次の原因と対処が表示されます
+(`src/cmagent/errors/variants.py`)。太字のメッセージはカタログのメッセージの代わりに表示されます。
 
 | Code | Variant | Cause | Remedy | 原因 | 対処 |
 |---|---|---|---|---|---|
@@ -87,9 +90,10 @@ below instead (`src/cmagent/errors/variants.py`). / 状況によっては、次�
 def _variant_rows() -> str:
     rows = []
     for (code, name), variant in VARIANTS.items():
-        cause = variant.cause
-        cells = [f"AZCM{code:04d}", name, cause.en if cause else "", variant.remedy.en,
-                 cause.ja if cause else "", variant.remedy.ja]
+        cause, heading = variant.cause, variant.heading
+        said = (f"**{heading.en}.** " if heading else "", f"**{heading.ja}。** " if heading else "")
+        cells = [f"AZCM{code:04d}", name, said[0] + (cause.en if cause else ""), variant.remedy.en,
+                 said[1] + (cause.ja if cause else ""), variant.remedy.ja]
         rows.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     return "\n".join(rows)
 

@@ -10,11 +10,13 @@ from cmagent.errors import Localized
 
 
 class Variant:
-    __slots__ = ("cause", "remedy")
+    __slots__ = ("cause", "heading", "remedy")
 
-    def __init__(self, remedy: Localized, cause: Localized | None = None) -> None:
+    def __init__(self, remedy: Localized, cause: Localized | None = None,
+                 heading: Localized | None = None) -> None:
         self.remedy = remedy
         self.cause = cause
+        self.heading = heading  # replaces the catalogue's message where it would not be true
 
 
 VARIANTS: dict[tuple[int, str], Variant] = {
@@ -27,15 +29,15 @@ VARIANTS: dict[tuple[int, str], Variant] = {
         "Get a new token from the subscription's tenant (with --access-token, for example "
         "'az account get-access-token --tenant <tenant>'; otherwise check --tenant-id) and try "
         "again.",
-        "サブスクリプションのテナントから新しいトークンを取得してから (--access-token の場合は "
-        "'az account get-access-token --tenant <テナント>' など。それ以外は --tenant-id を確認)、"
-        "もう一度実行してください。"),
+        "サブスクリプションが属するテナントの新しいトークンを取得してください (--access-token "
+        "の場合は 'az account get-access-token --tenant <テナント>' など)。それ以外のサインイン"
+        "方法では --tenant-id を確認してください。その後、もう一度実行してください。"),
         cause=Localized(
             "Azure Resource Manager refused the token: it is expired, altered or forged, meant "
             "for another audience, or issued by a tenant other than the subscription's.",
-            "Azure Resource Manager がトークンを拒否しました。有効期限切れ、改ざんまたは偽造、"
-            "別の対象ユーザー向け、またはサブスクリプション以外のテナントによる発行のいずれか"
-            "です。")),
+            "Azure Resource Manager がトークンを拒否しました。有効期限切れ、改ざんまたは偽造された"
+            "トークンであるか、別の対象ユーザー (audience) 向けであるか、サブスクリプションが"
+            "属するテナント以外のテナントによって発行されたトークンです。")),
     (27, "damaged-record"): Variant(Localized(
         "Run 'azcmagent disconnect --force-local-only' to return the machine to a clean local "
         "state (the resource in Azure is not touched: delete it there if it is not wanted), "
@@ -60,8 +62,9 @@ VARIANTS: dict[tuple[int, str], Variant] = {
         "Remove what blocks each endpoint listed as blocked (name resolution, route, proxy, TLS "
         "inspection), then run the check again; with a private link scope, add "
         "--enable-pls-check.",
-        "遮断されていると示された各エンドポイントについて、原因 (名前解決、経路、プロキシ、TLS "
-        "インスペクション) を取り除いてから、もう一度 check を実行してください。プライベート "
+        "ブロックされていると示された各エンドポイントについて、原因 (名前解決、ルート、プロキシ、"
+        "TLS インスペクション) を取り除いてから、'azcmagent check' をもう一度実行してください。"
+        "プライベート "
         "リンク スコープを使用する場合は --enable-pls-check を付けます。")),
     (75, "cloud-given"): Variant(Localized(
         "Check the value given to {givenAs}: AzureCloud, AzureUSGovernment, AzureChinaCloud, or "
@@ -69,6 +72,18 @@ VARIANTS: dict[tuple[int, str], Variant] = {
         "{givenAs} に指定した値を確認してください。AzureCloud、AzureUSGovernment、AzureChinaCloud、"
         "または /metadata/endpoints に応答し、このマシンから接続できるクラウドの https URL を指定"
         "します。")),
+    (75, "proxy"): Variant(Localized(
+        "Check the proxy the agent uses ('azcmagent config get proxy.url', else HTTPS_PROXY): "
+        "it must run and accept connections from this machine. 'azcmagent check' tests every "
+        "endpoint through it.",
+        "エージェントが使用するプロキシ ('azcmagent config get proxy.url'、設定がない場合は "
+        "HTTPS_PROXY) を確認してください。プロキシが動作していて、このマシンからの接続を受け付ける"
+        "必要があります。'azcmagent check' は各エンドポイントをプロキシ経由でテストします。"),
+        cause=Localized(
+            "The proxy could not be reached or refused the connection, so the cloud's "
+            "description could not be fetched.",
+            "プロキシに接続できないか、プロキシが接続を拒否したため、クラウドの説明を取得できません"
+            "でした。")),
     (11, "sigterm"): Variant(Localized(
         "Run the command again and give it time to finish (a 'timeout' or a service manager's "
         "stop ends it early).",
@@ -78,11 +93,14 @@ VARIANTS: dict[tuple[int, str], Variant] = {
             "The command received SIGTERM (from a service manager, a time limit such as "
             "'timeout', or 'kill') before it finished; nothing was left half-written.",
             "コマンドは完了前に SIGTERM (サービス マネージャー、'timeout' などの時間制限、または "
-            "'kill') を受け取りました。書き込み途中のまま残ったものはありません。")),
+            "'kill') を受け取りました。途中まで書き込まれたまま残っているファイルはありません。"),
+        heading=Localized("The operation was stopped before it finished (SIGTERM)",
+                          "操作は完了前に停止されました (SIGTERM)")),
     (6, "root-variable"): Variant(Localized(
         "Create that directory, or unset AZCMAGENT_ROOT to use the agent's real paths "
         "(/opt/azcmagent, /var/opt/azcmagent).",
-        "そのディレクトリを作成するか、AZCMAGENT_ROOT を削除してエージェントの本来のパス "
+        "そのディレクトリを作成するか、AZCMAGENT_ROOT の設定を解除して (unset AZCMAGENT_ROOT) "
+        "エージェントの本来のパス "
         "(/opt/azcmagent、/var/opt/azcmagent) を使用してください。"),
         cause=Localized(
             "AZCMAGENT_ROOT, which places all of the agent's files below another directory, "

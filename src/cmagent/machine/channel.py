@@ -69,8 +69,8 @@ def ask(paths: Paths, operation: str, timeout: float = 60.0) -> dict[str, Any]:
             return decode(_read_line(channel))
     except OSError as error:
         raise AzcmError(codes.HIMDS_COMMUNICATION_FAILED, Localized(
-            f"The agent service (himds) does not answer on {paths.himds_socket}.",
-            f"エージェント サービス (himds) が {paths.himds_socket} で応答しません。"),
+            f"Cannot connect to the socket {paths.himds_socket}.",
+            f"ソケット {paths.himds_socket} に接続できません。"),
             quoted=error.strerror or str(error),
             remedy=None if error.errno in _NOT_ALLOWED else "not-running") from None
     except FrameError as error:

@@ -63,24 +63,26 @@ def beyond(observed: Observation, environ: Mapping[str, str]) -> bool:
     return observed.offset is not None and abs(observed.offset) > limit(environ)
 
 
-def span(seconds: float) -> str:
-    """``1 h 2 min``, ``7 min 5 s``, ``12 s``."""
+def span(seconds: float) -> Localized:
+    """``1 h 2 min`` / ``1 時間 2 分``, ``7 min 5 s`` / ``7 分 5 秒``, ``12 s`` / ``12 秒``."""
     whole = round(abs(seconds))
     hours, minutes, rest = whole // 3600, whole % 3600 // 60, whole % 60
     if hours:
-        return f"{hours} h {minutes} min"
-    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+        return Localized(f"{hours} h {minutes} min", f"{hours} 時間 {minutes} 分")
+    if minutes:
+        return Localized(f"{minutes} min {rest} s", f"{minutes} 分 {rest} 秒")
+    return Localized(f"{rest} s", f"{rest} 秒")
 
 
 def sentence(observed: Observation) -> Localized:
     offset = observed.offset or 0.0
     way_en, way_ja = ("behind", "遅れています") if offset > 0 else ("ahead of", "進んでいます")
     return Localized(
-        f"This machine's clock is {span(offset)} {way_en} {observed.host} (its Date header): "
+        f"This machine's clock is {span(offset).en} {way_en} {observed.host} (its Date header): "
         "the times in tokens and client assertions are then outside their valid range. "
         "Synchronize the clock (for example 'timedatectl set-ntp true', or 'chronyc "
         "makestep' with chrony) and try again.",
-        f"このマシンの時計は {observed.host} (Date ヘッダー) より {span(offset)} {way_ja}。"
+        f"このマシンの時計は {observed.host} (Date ヘッダー) より {span(offset).ja}{way_ja}。"
         "トークンやクライアント アサーションの時刻が有効範囲外になります。時計を同期してから "
         "(例: 'timedatectl set-ntp true'、chrony では 'chronyc makestep')、もう一度実行して"
         "ください。")

@@ -80,9 +80,9 @@ def _one_of(*choices: str) -> Callable[[str, str], str]:
     def parse(name: str, raw: str) -> str:
         match = next((c for c in choices if c.lower() == raw.lower()), None)
         if match is None:
-            listed = ", ".join(choices)
-            raise _invalid(name, raw, Localized(f"one of {listed}",
-                                                f"{listed} のいずれかを指定してください"))
+            raise _invalid(name, raw, Localized(f"one of {', '.join(choices)}",
+                                                f"{'、'.join(choices)} のいずれかを"
+                                                "指定してください"))
         return match
     return parse
 
@@ -143,7 +143,7 @@ PROPERTIES: tuple[Property, ...] = (
     Property("proxy.url", "URL of the HTTP proxy the agent uses; it takes precedence over "
              "HTTPS_PROXY.", "", proxy_url, "http://host[:port]"),
     Property("proxy.bypass", "Services reached without the proxy: AAD (Microsoft Entra ID), "
-             "ARM (Azure Resource Manager), Arc (Hybrid Identity and guest configuration), "
+             "ARM (Azure Resource Manager), Arc (Hybrid Identity and machine configuration), "
              "ArcData (SQL Server enabled by Azure Arc), AMA (Azure Monitor Agent).", [],
              _one_of(*BYPASS_KEYWORDS), ", ".join(BYPASS_KEYWORDS), multi=True),
     Property("extensions.allowlist", "If not empty, only these extensions may be installed, "

@@ -6,6 +6,7 @@ and the error body Azure's services answer with.
 from __future__ import annotations
 
 import errno
+import http.client
 import re
 from typing import Any
 
@@ -55,16 +56,45 @@ def phrase(error: BaseException) -> str:
             return _ERRNO[number]
     if "timed out" in text.lower() or "timeout" in type(error).__name__.lower():
         return "i/o timeout"
-    return str(error).split("(Caused by")[-1].strip(" ()") or type(error).__name__
+    if any(isinstance(link, _CLOSED) for link in _chain(error)) or "Connection aborted" in text:
+        return "EOF"  # the server closed the connection without an answer, as Go says it
+    return _last_words(str(error)) or type(error).__name__
+
+
+_CLOSED = (ConnectionAbortedError, http.client.RemoteDisconnected,
+           http.client.IncompleteRead)
+
+
+def _last_words(text: str) -> str:
+    """The innermost cause of a library's message: what follows its last '(Caused by', with the
+    one pair of brackets that wraps it taken off (never a bracket of its own)."""
+    inner = text.rsplit("(Caused by", 1)[-1].strip() if "(Caused by" in text else text.strip()
+    if "(Caused by" in text and inner.endswith(")"):
+        inner = inner[:-1].strip()
+    return inner
 
 
 def describe(method: str, url: str, error: BaseException) -> str:
-    """``Post https://host/path: dial tcp host:443: connect: network is unreachable``."""
+    """``Post https://host/path: dial tcp host:443: connect: network is unreachable``; through
+    a proxy that could not be reached, ``proxyconnect tcp: dial tcp proxy:port: ...`` (Go's
+    words), so that the proxy, not the service, is named."""
     host = url.split("://", 1)[-1].split("/", 1)[0]
     cause = phrase(error)
-    dial = f"dial tcp {host if ':' in host else host + ':443'}: " \
-        if cause.startswith(("connect:", "i/o")) else ""
+    dialled = cause.startswith(("connect:", "i/o"))
+    if dialled and through_proxy(error):
+        found = _DIALLED.search(" ".join(str(e) for e in _chain(error)))
+        proxy = f"{found.group(1)}:{found.group(2)}" if found else "proxy"
+        return f"{method.capitalize()} {url}: proxyconnect tcp: dial tcp {proxy}: {cause}"
+    dial = f"dial tcp {host if ':' in host else host + ':443'}: " if dialled else ""
     return f"{method.capitalize()} {url}: {dial}{cause}"
+
+
+_DIALLED = re.compile(r"host='([^']{1,255})', port=(\d{1,5})\): Failed to establish")
+
+
+def through_proxy(error: BaseException) -> bool:
+    """The request failed on its way to the proxy (it could not be reached, or refused)."""
+    return any(type(link).__name__ == "ProxyError" for link in _chain(error))
 
 
 def azure_error(response: Any) -> tuple[str, str] | None:

@@ -110,7 +110,8 @@ def _add_clock(report: Result, results: list[netcheck.Result], environ: Mapping[
                             "offsetSeconds": round(observed.offset or 0.0, 1),
                             "host": observed.host, "limitSeconds": clockskew.limit(environ)}
     span = clockskew.span(observed.offset or 0.0)
-    within = Localized(f"within {span} of {observed.host}", f"{observed.host} との差は {span} 以内")
+    within = Localized(f"within {span.en} of {observed.host}",
+                       f"{observed.host} との差は {span.ja} 以内です。")
     line = (cause or within).pick(lang)
     report.text += f"\n\n{'時計' if lang == 'ja' else 'Clock'}: {line}"
 
@@ -130,7 +131,7 @@ def _table(results: list[netcheck.Result], lang: str) -> str:
 
 
 _TITLES = {"en": ("Blocked (required):", "Unreachable (optional):"),
-           "ja": ("遮断されています (必須):", "到達できません (省略可能):")}
+           "ja": ("ブロックされています (必須):", "到達できません (省略可能):")}
 
 
 def _problems(results: list[netcheck.Result], lang: str) -> list[str]:

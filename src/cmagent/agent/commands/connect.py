@@ -27,6 +27,7 @@ from cmagent.agent import log
 from cmagent.agent import results
 from cmagent.agent.commands import connect_flags
 from cmagent.agent.commands import connect_undo
+from cmagent.agent.commands import phases
 from cmagent.agent.main import Context
 from cmagent.agent.main import cancelled
 from cmagent.agent.options import ConnectOptions
@@ -239,9 +240,9 @@ def run(context: Context[ConnectOptions]) -> Result:
             raise _failed(onboarding, error) from None
         except KeyboardInterrupt as interrupt:
             onboarding.end_progress(False)
+            step = phases.named(onboarding.phase)
             raise _failed(onboarding, cancelled(interrupt, Localized(
-                f"Interrupted at step '{onboarding.phase}'.",
-                f"手順 '{onboarding.phase}' で中断されました。"))) from None
+                f"Interrupted at step {step.en}.", f"手順 {step.ja} で中断されました。"))) from None
         onboarding.end_progress(True)
         _record(context, onboarding, codes.SUCCESS)
         return result

@@ -13,6 +13,7 @@ import uuid
 from typing import Any
 
 from cmagent.agent import azure
+from cmagent.agent.cli import display_width
 from cmagent.agent.commands import connect_dry_run_arm as arm_checks
 from cmagent.agent.commands import connect_flags
 from cmagent.agent.commands.connect import STEPS
@@ -162,8 +163,8 @@ class DryRun:
             self.warned("clock", cause.en, cause.ja)
         else:
             offset = clockskew.span(observed.offset)
-            self.passed("clock", f"The clock is within {offset} of {observed.host}.",
-                        f"このマシンの時刻と {observed.host} の差は {offset} 以内です。")
+            self.passed("clock", f"The clock is within {offset.en} of {observed.host}.",
+                        f"このマシンの時刻と {observed.host} の差は {offset.ja} 以内です。")
 
     def _network(self) -> None:
         options = self.context.options
@@ -220,7 +221,7 @@ def run(context: Context[ConnectOptions]) -> Result:
     raise first.error
 
 
-_OUTCOMES_JA = {"passed": "成功", "failed": "失敗", "warning": "警告", "skipped": "省略"}
+_OUTCOMES_JA = {"passed": "成功", "failed": "失敗", "warning": "警告", "skipped": "スキップ"}
 _METHODS_JA = {"service-principal": "サービス プリンシパル", "device-code": "デバイス コード",
                "access-token": "アクセス トークン", "azcli": "Azure CLI の資格情報"}
 
@@ -232,7 +233,8 @@ def _report(dry: DryRun, lang: str) -> Result:
     for check in dry.checks:
         outcome = _OUTCOMES_JA[check.outcome] if lang == "ja" else \
             check.outcome.upper() if check.outcome == "failed" else check.outcome
-        lines.append(f"  {outcome:<8} {check.id:<21} {check.text(lang)}")
+        padding = " " * max(0, 8 - display_width(outcome))  # a Japanese word is twice as wide
+        lines.append(f"  {outcome}{padding} {check.id:<21} {check.text(lang)}")
         if check.quoted:
             lines.append(f"  {'':<8} {'':<21} {'詳細' if lang == 'ja' else 'Details'}: "
                          f"{check.quoted}")

@@ -81,9 +81,10 @@ def providers(dry: DryRun) -> None:
     elif hybrid in ("Registered", "unknown") or permits(
             _permissions(dry, _subscription_scope(dry)) or [], REGISTER):
         listed = ", ".join(f"{n} ({states[n]})" for n in missing)
+        listed_ja = "、".join(f"{n} ({_STATE_JA.get(states[n], states[n])})" for n in missing)
         dry.warned("providers", f"Not known to be registered: {listed}; connect registers "
-                   "them where it may.", f"登録を確認できません: {listed}。connect は権限があれば"
-                   "登録します。")
+                   "them where it may.", f"登録を確認できません: {listed_ja}。connect は権限が"
+                   "あれば登録します。")
     else:
         dry.failed("providers", AzcmError(codes.CREATE_RESOURCE_FAILED, Localized(
             "The principal may not register the resource provider "
@@ -94,6 +95,10 @@ def providers(dry: DryRun) -> None:
             "Microsoft.HybridCompute で登録してください。"),
             quoted=f"{CREATE_FAILED}: The subscription is not registered to use namespace "
                    "'Microsoft.HybridCompute'."), "create")
+
+
+_STATE_JA = {"unknown": "不明", "NotRegistered": "未登録", "Registering": "登録中",
+             "Unregistering": "登録解除中"}
 
 
 def _registration(dry: DryRun, namespace: str) -> str:
@@ -109,7 +114,7 @@ def location(dry: DryRun) -> None:
         known = dry.arm.locations(dry.subscription)
     except ArmError as error:
         dry.warned("location", "Cannot list the subscription's locations.",
-                   "サブスクリプションの場所を一覧できません。", error.message)
+                   "サブスクリプションのリージョンの一覧を取得できません。", error.message)
         return
     if wanted in known:
         dry.passed("location", f"Location {wanted} exists.",

@@ -13,6 +13,7 @@ from cmagent.agent import clouds
 from cmagent.agent import log
 from cmagent.agent import netcheck
 from cmagent.agent.cli import is_guid
+from cmagent.agent.commands import phases
 from cmagent.agent.main import Context
 from cmagent.agent.options import ConnectOptions
 from cmagent.errors import AzcmError
@@ -135,7 +136,7 @@ def parse_tags(text: str | None) -> dict[str, str]:
             raise AzcmError(codes.INVALID_ARGUMENT, Localized(
                 f"--tags: '{pair}' is not Name=Value; separate pairs with commas and "
                 "single-quote names or values with spaces.",
-                f"--tags: '{pair}' は 名前=値 の形式ではありません。ペアはコンマで区切り、空白を"
+                f"--tags: '{pair}' は Name=Value の形式ではありません。組はコンマで区切り、空白を"
                 "含む名前や値は単一引用符で囲んでください。"))
         tags[_unquote(parts[0])] = _unquote(parts[1])
     return tags
@@ -193,11 +194,16 @@ def subscription_id(arm: Arm, given: str) -> str:
         raise AzcmError(codes.SUBSCRIPTION_LOOKUP_FAILED, Localized(
             "Listing subscriptions failed.", "サブスクリプションの一覧を取得できませんでした。"),
             quoted=error.message) from None
-    if len(found) != 1:
+    if not found:
+        raise AzcmError(codes.SUBSCRIPTION_LOOKUP_FAILED, Localized(
+            f"No subscription visible to this identity is named '{given}'.",
+            f"サインインしたアカウントから参照できるサブスクリプションに、'{given}' という名前の"
+            "ものはありません。"))
+    if len(found) > 1:
         raise AzcmError(codes.SUBSCRIPTION_LOOKUP_FAILED, Localized(
             f"{len(found)} subscriptions visible to this identity are named '{given}'.",
-            f"サインインしたアカウントから見える '{given}' という名前のサブスクリプションは "
-            f"{len(found)} 個です。"))
+            f"サインインしたアカウントから参照できるサブスクリプションに、'{given}' という名前の"
+            f"ものが {len(found)} 個あります。"))
     return str(found[0]["subscriptionId"])
 
 
@@ -238,7 +244,8 @@ def identity_certificate(http: requests.Session, his_base: str, vm_id: str,
     except HisError as error:
         code = codes.SIGNED_MESSAGE_FAILED if error.step == "challenge" \
             else codes.MSI_CERTIFICATE_DOWNLOAD_FAILED
+        step = phases.named(error.step)
         raise AzcmError(code, Localized(
-            f"The Hybrid Identity Service failed at step '{error.step}'.",
-            f"Hybrid Identity Service の手順 '{error.step}' で失敗しました。"),
+            f"The Hybrid Identity Service failed at step {step.en}.",
+            f"Hybrid Identity Service の手順 {step.ja} で失敗しました。"),
             quoted=error.message) from None

@@ -34,7 +34,8 @@ def undo_create(arm: Arm, resource_id: str, vm_id: str, created: bool) -> Undo:
             return outcome
         arm.delete_machine(resource_id)
     except ArmError as error:
-        log.error("Could not delete %s: %s", resource_id, error.message)
+        log.error(Localized("Could not delete %s: %s", "%s を削除できませんでした: %s"),
+                  resource_id, error.message)
         outcome.left_behind = True if created else None
         outcome.sentence = _not_deleted(resource_id, created, error.code or "", cleanup)
         return outcome

@@ -19,7 +19,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "http://host[:port]"),
     "proxy.bypass": (
         "プロキシを経由せずに接続するサービスです: AAD (Microsoft Entra ID)、ARM (Azure "
-        "Resource Manager)、Arc (Hybrid Identity とゲスト構成)、ArcData (Azure Arc 対応 SQL "
+        "Resource Manager)、Arc (Hybrid Identity とマシン構成)、ArcData (Azure Arc 対応 SQL "
         "Server)、AMA (Azure Monitor エージェント)。", "AAD、ARM、Arc、ArcData、AMA"),
     "extensions.allowlist": (
         "空でない場合、ここに挙げた拡張機能だけをインストール、更新、アップグレードできます。"
