@@ -36,7 +36,7 @@ def test_every_linux_installer_row_has_a_scenario() -> None:
                          ids=lambda s: s.name)
 def test_installer_scenario(lab, scenario) -> None:
     outcome = scenarios.run(lab, scenario)
-    assert outcome.state == "matched", outcome.output
+    assert outcome.state == "matched", (outcome.problems, outcome.output)
 
 
 def _fetched(lab, name: str):

@@ -24,4 +24,4 @@ def test_the_dry_runs_cover_the_credential_role_and_provider_rows() -> None:
 @pytest.mark.parametrize("scenario", scenarios.PREFLIGHT_SCENARIOS, ids=lambda s: s.name)
 def test_preflight_scenario(lab, scenario) -> None:
     outcome = scenarios.run(lab, scenario)
-    assert outcome.state == "matched", outcome.output
+    assert outcome.state == "matched", (outcome.problems, outcome.output)

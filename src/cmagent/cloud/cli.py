@@ -175,8 +175,13 @@ def _scenario_run(args: argparse.Namespace) -> int:
         print(f"cmagent-cloud scenario: cannot run: {missing}; no scenario ran and none "
               "passed", file=sys.stderr)
         return 1
-    with Lab() as lab:
-        outcomes = [scenarios.run(lab, scenario) for scenario in chosen or scenarios.SCENARIOS]
+    try:
+        with Lab() as lab:
+            outcomes = [scenarios.run(lab, s) for s in chosen or scenarios.SCENARIOS]
+    except KeyboardInterrupt:  # Ctrl+C or SIGTERM: the lab has removed itself on the way out
+        print("cmagent-cloud scenario: interrupted; the lab and its machines were removed",
+              file=sys.stderr)
+        return 130
     if args.json:
         print(json.dumps([o.to_json() for o in outcomes], indent=2))
     else:
@@ -190,9 +195,11 @@ def _describe(outcome: Any) -> str:
     head = f"== {scenario.name}: {scenario.summary}\n   expect AZCM{scenario.code:04d}"
     if outcome.state == "not-built":
         return f"{head}\n   NOT BUILT: 'azcmagent {scenario.needs}' does not exist yet\n"
-    printed = "\n".join(f"   | {line}" for line in outcome.output.strip().splitlines()[:12])
-    verdict = "matched" if outcome.state == "matched" else "MISMATCH"
-    return f"{head}, got exit status {outcome.status}\n{printed}\n   {verdict}\n"
+    got = f", got exit status {outcome.status}" if outcome.status is not None else ""
+    printed = "".join(f"\n   | {line}" for line in outcome.output.strip().splitlines()[:12])
+    verdict = "matched" if outcome.state == "matched" else \
+        "MISMATCH: " + "; ".join(outcome.problems)
+    return f"{head}{got}{printed}\n   {verdict}\n"
 
 
 # --- management subcommands: (group, verb, method, path template, flags→body) -----------------

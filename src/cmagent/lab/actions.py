@@ -6,6 +6,7 @@ after it (commands with expected output, or a named check of ``CHECKS``).
 
 from __future__ import annotations
 
+import inspect
 import json
 import re
 import shutil
@@ -92,6 +93,10 @@ def step(entry: Any) -> Setup:
     if name not in STEPS:
         raise ValueError(f"steps: unknown step {entry!r} (named steps: {', '.join(STEPS)})")
     options = {k: v for k, v in entry.items() if k != "use"}
+    accepted = set(inspect.signature(STEPS[name]).parameters) - {"lab", "context"}
+    if set(options) - accepted:
+        raise ValueError(f"steps: '{name}' takes {', '.join(sorted(accepted)) or 'no option'}, "
+                         f"not {', '.join(sorted(set(options) - accepted))}")
     return lambda lab, context: STEPS[name](lab, context, **options)
 
 

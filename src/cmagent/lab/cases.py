@@ -6,6 +6,7 @@ files (``scenario_files.py``); the built-in ones are listed by ``scenarios.py``.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from collections.abc import Callable
 from typing import Any
@@ -97,15 +98,18 @@ class Scenario:
 
 class Outcome:
     def __init__(self, scenario: Scenario, state: str, status: int | None = None,
-                 output: str = "") -> None:
+                 output: str = "", problems: list[str] | None = None) -> None:
         self.scenario = scenario
         self.state = state  # matched, mismatched or not-built
         self.status = status
         self.output = output
+        self.problems = problems or []  # why it did not match, one phrase each
 
     def to_json(self) -> dict[str, Any]:
-        return {"scenario": self.scenario.name, "state": self.state, "exitStatus": self.status,
-                "expected": self.scenario.code, "output": self.output}
+        return {"scenario": self.scenario.name, "file": self.scenario.source,
+                "state": self.state, "exitStatus": self.status,
+                "expected": self.scenario.code, "problems": self.problems,
+                "output": self.output}
 
 
 def built(lab: Lab, scenario: Scenario) -> bool:
@@ -119,11 +123,17 @@ def built(lab: Lab, scenario: Scenario) -> bool:
 
 
 def run(lab: Lab, scenario: Scenario) -> Outcome:
-    """Run ``scenario`` on a machine of its own, removed afterwards."""
+    """Run ``scenario`` on a machine of its own, removed afterwards. What stops the set-up
+    (a step that fails, a condition naming nothing in the lab, a user the machine lacks) or the
+    command (it does not end within ``COMMAND_SECONDS``) is this scenario's failure, said in a
+    line; the other scenarios of the run go on."""
     if not built(lab, scenario):
         return Outcome(scenario, "not-built")
     lab.clear()
-    machine = lab.add_machine(scenario.name, agent=scenario.agent_installed)
+    try:
+        machine = lab.add_machine(machine_name(scenario.name), agent=scenario.agent_installed)
+    except RuntimeError as failure:  # the lab's teardown removes what the boot left
+        return Outcome(scenario, "mismatched", problems=[f"its machine did not boot: {failure}"])
     context = Context(machine)
     context.expected_code = scenario.code
     try:
@@ -133,20 +143,35 @@ def run(lab: Lab, scenario: Scenario) -> Outcome:
         words = [context.fill(w) for w in scenario.command] + context.words
         result = context.command(scenario.program, *words)
         problem = scenario.verify(lab, context, result) if scenario.verify else ""
-    except SetUpFailed as failure:
-        return Outcome(scenario, "mismatched", None, f"SET-UP FAILED: {failure}")
+    except (SetUpFailed, ValueError, LookupError, RuntimeError) as failure:
+        return Outcome(scenario, "mismatched", problems=[f"the set-up failed: {failure}"])
+    except subprocess.TimeoutExpired as late:
+        return Outcome(scenario, "mismatched", problems=[
+            f"'{' '.join(map(str, late.cmd))[-200:]}' did not end within {late.timeout:.0f} s"])
     finally:
         for other in [*context.others, machine]:
             lab.remove_machine(other)
-    output = result.stdout + result.stderr + (f"\nMISMATCH: {problem}" if problem else "")
-    return Outcome(scenario, "mismatched" if problem or not _matches(scenario, result, output)
-                   else "matched", result.returncode, output)
+    output = result.stdout + result.stderr
+    problems = [p for p in (problem, *_differences(scenario, result, output)) if p]
+    return Outcome(scenario, "mismatched" if problems else "matched", result.returncode, output,
+                   problems)
 
 
-def _matches(scenario: Scenario, result: subprocess.CompletedProcess[str], output: str) -> bool:
+def machine_name(name: str) -> str:
+    """A machine name systemd accepts (letters, digits, single hyphens, at most 40) for a scenario's
+    name, which may be anything a file holds ('my_case', 'proxy test')."""
+    cleaned = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40].strip("-")
+    return cleaned or "scenario"
+
+
+def _differences(scenario: Scenario, result: subprocess.CompletedProcess[str],
+                 output: str) -> list[str]:
+    """How the run differs from what the scenario expects, one phrase each."""
+    found = []
     if result.returncode != scenario.status:
-        return False
+        found.append(f"exit status {result.returncode}, expected {scenario.status}")
     if scenario.code and f"AZCM{scenario.code:04d}" not in output:
-        return False
-    return all(words in output for words in scenario.message) and \
-        not any(words in output for words in scenario.absent)
+        found.append(f"AZCM{scenario.code:04d} was not printed")
+    found += [f"'{words}' was not printed" for words in scenario.message if words not in output]
+    found += [f"'{words}' was printed" for words in scenario.absent if words in output]
+    return found

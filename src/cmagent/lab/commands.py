@@ -223,6 +223,9 @@ def _down(args: argparse.Namespace) -> int:
     from cmagent.lab import records
     from cmagent.lab import session
 
+    if not args.lab and not records.all_records():  # so that a clean-up may always run it
+        print("No lab is up: nothing to remove.")
+        return 0
     chosen = records.all_records() if args.all else [session.load(args.lab)]
     for state in chosen:
         session.down(state)

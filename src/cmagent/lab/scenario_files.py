@@ -1,5 +1,6 @@
-"""Scenario files (YAML or TOML; format in ``docs/scenarios.md``, schema in
-``docs/scenario.schema.json``): read, checked with errors that name the key, and turned into
+"""Scenario files (YAML, JSON or TOML; format in ``docs/scenarios.md``, schema in
+``scenario.schema.json`` beside this module): read, checked with errors that name the key, and
+turned into
 the ``Scenario`` that ``cases.run`` runs. The built-in scenarios are such files, shipped in
 ``builtin_scenarios/``.
 
@@ -10,12 +11,14 @@ checks.
 
 from __future__ import annotations
 
+import functools
 import json
 import tomllib
 from pathlib import Path
 from typing import Any
 
 from cmagent.lab import actions
+from cmagent.lab import schema
 from cmagent.lab.cases import Context
 from cmagent.lab.cases import Scenario
 from cmagent.lab.cases import Setup
@@ -43,12 +46,20 @@ def builtin_files() -> list[Path]:
 
 
 def load(path: Path) -> Scenario:
-    """The scenario in ``path``."""
+    """The scenario in ``path``, checked against the schema and the catalogue first: a file
+    with a mistake is refused here, naming the key, before any lab starts."""
     try:
-        text = path.read_text()
+        raw = path.read_bytes()
     except OSError as error:
         raise ScenarioFileError(f"{path}: cannot be read ({error.strerror})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ScenarioFileError(f"{path}: not UTF-8 text (save it as UTF-8)") from None
     spec = _decode(path, text)
+    found = schema.problem(spec) or _beyond_schema(spec)
+    if found:
+        raise ScenarioFileError(f"{path}: {found}")
     try:
         return _scenario(path, spec)
     except (ConditionError, KeyError, TypeError, ValueError) as error:
@@ -59,13 +70,62 @@ def _decode(path: Path, text: str) -> dict[str, Any]:
     import yaml
 
     try:
-        spec = tomllib.loads(text) if path.suffix == ".toml" else yaml.safe_load(text)
-    except (tomllib.TOMLDecodeError, yaml.YAMLError) as error:
-        raise ScenarioFileError(f"{path}: not valid {path.suffix[1:].upper()}: "
-                                f"{str(error).splitlines()[0]}") from None
+        spec = tomllib.loads(text) if path.suffix == ".toml" else _yaml(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ScenarioFileError(f"{path}: not valid TOML: {error}") from None
+    except yaml.YAMLError as error:
+        raise ScenarioFileError(f"{path}: not valid YAML: {_yaml_problem(error)}") from None
     if not isinstance(spec, dict):
         raise ScenarioFileError(f"{path}: a scenario file holds one table of keys")
     return spec
+
+
+def _yaml(text: str) -> Any:
+    """YAML without aliases (a few lines of nested aliases can expand to gigabytes) and
+    without a key given twice (the last would silently win)."""
+    import yaml
+
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            raise yaml.MarkedYAMLError(problem="aliases (*name) are not allowed in scenario "
+                                               "files: write the value out",
+                                       problem_mark=event.start_mark)  # type: ignore[arg-type]
+    return yaml.load(text, Loader=_strict_loader())  # a SafeLoader that refuses twice-given keys
+
+
+@functools.cache
+def _strict_loader() -> Any:
+    import yaml
+
+    class StrictLoader(yaml.SafeLoader):
+        def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+            seen: list[Any] = []
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=deep)
+                if key in seen:
+                    raise yaml.MarkedYAMLError(problem=f"the key {key!r} is given twice",
+                                               problem_mark=key_node.start_mark)
+                seen.append(key)
+            return dict(super().construct_mapping(node, deep=deep))
+
+    return StrictLoader
+
+
+def _yaml_problem(error: Any) -> str:
+    mark = getattr(error, "problem_mark", None)
+    problem = " ".join(str(getattr(error, "problem", None) or error).split())
+    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}" if mark else problem
+
+
+def _beyond_schema(spec: dict[str, Any]) -> str | None:
+    """What the schema cannot say: an expected code must be one the catalogue has."""
+    from cmagent.errors import catalogue
+
+    code = spec.get("expect", {}).get("code", 0)
+    if code and code not in catalogue.BY_CODE:
+        return (f"expect.code: AZCM{code:04d} is not an AZCM code (docs/errors.md lists "
+                "them)")
+    return None
 
 
 def _reason(error: Exception) -> str:
