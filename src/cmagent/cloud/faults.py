@@ -199,7 +199,9 @@ def answer(fault: Fault, path: str) -> Response:
     headers = {"Retry-After": str(fault.retry_after)} \
         if fault.action == "throttle" or fault.status in (429, 503) else {}
     if isinstance(fault.body, str):  # a page, as a block page or a captive portal shows
-        return Response(fault.status, fault.body.encode(), "text/html; charset=utf-8", headers)
+        return Response(fault.status, fault.body.encode(), "text/html; charset=utf-8",
+                        {**headers, "Content-Security-Policy": "sandbox",
+                         "Cache-Control": "no-store"})
     if fault.body is not None:
         return Response.json(fault.status, fault.body, headers)
     service = service_of(path)

@@ -73,6 +73,16 @@ class Request:
         return f"https://{self.host}"
 
     @property
+    def from_other_site(self) -> bool:
+        """A browser's form sent from another site's page (login CSRF, a code pushed into the
+        device login): it says cross-site, or its Origin is not this host. Clients that are
+        no browser send neither."""
+        if self.header("sec-fetch-site").lower() == "cross-site":
+            return True
+        origin = self.header("origin").lower()
+        return bool(origin) and origin != self.base_url.lower()
+
+    @property
     def content_type(self) -> str:
         return self.header("content-type").split(";")[0].strip().lower()
 
@@ -122,8 +132,11 @@ class Response:
 
     @classmethod
     def html(cls, status: int, text: str) -> Response:
+        """A page: no script, no framing, forms only to this site, never cached."""
         return cls(status, text.encode(), "text/html; charset=utf-8",
-                   {"Cache-Control": "no-store", "X-Frame-Options": "DENY"})
+                   {"Cache-Control": "no-store", "X-Frame-Options": "DENY",
+                    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
+                                               "form-action 'self'; frame-ancestors 'none'"})
 
     async def send(self, send: Send, head_only: bool = False) -> None:
         headers = [(name.lower().encode("latin-1"), value.encode("latin-1", "replace"))

@@ -10,7 +10,6 @@ import hashlib
 import hmac
 import re
 import secrets
-import time
 from typing import Any
 from urllib.parse import quote
 
@@ -32,6 +31,7 @@ from cmagent.cloud.store import Store
 
 COOKIE = "cmagent_portal"
 SESSION_SECONDS = 8 * 3600
+HISTORY_SHOWN = 100  # the newest status changes (the cloud keeps beats.HISTORY_KEPT)
 KEY_SETTING = "portal.cookieKey"
 READ = "Microsoft.HybridCompute/machines/read"
 _OVERVIEW = re.compile(r"^subscriptions/([^/]+)/resourceGroups/([^/]+)/providers/"
@@ -56,20 +56,30 @@ class Portal:
             self._cookie_key = bytes.fromhex(key)
         return self._cookie_key
 
-    def cookie_for(self, object_id: str) -> str:
-        expires = int(time.time()) + SESSION_SECONDS
-        payload = f"{object_id}.{expires}"
-        signature = hmac.new(self._key(), payload.encode(), hashlib.sha256).hexdigest()
-        return f"{payload}.{signature}"
+    def cookie_for(self, user: models.User) -> str:
+        expires = int(self.clock.now()) + SESSION_SECONDS
+        payload = f"{user.object_id}.{expires}"
+        return f"{payload}.{self._signed(payload, user.password_hash)}"
+
+    def _signed(self, payload: str, password_hash: str) -> str:
+        """The cookie's signature, over the user's password hash too: a new password ends
+        every session signed in with the old one."""
+        return hmac.new(self._key(), f"{payload}.{password_hash}".encode(),
+                        hashlib.sha256).hexdigest()
 
     def user_of(self, request: Request) -> str | None:
-        """The signed-in user's object id, from a valid, unexpired cookie."""
+        """The signed-in user's object id, from a valid cookie unexpired by the cloud's clock
+        (moving the clock ends sessions as it ends tokens)."""
         value = _cookie(request.header("cookie"), COOKIE)
         parts = value.split(".") if value else []
-        if len(parts) != 3 or not parts[1].isdigit() or int(parts[1]) < time.time():
+        if len(parts) != 3 or not parts[1].isdigit() or int(parts[1]) < self.clock.now():
             return None
-        expected = hmac.new(self._key(), f"{parts[0]}.{parts[1]}".encode(),
-                            hashlib.sha256).hexdigest()
+        with self.store.session() as session:
+            user = session.get(models.User, parts[0])
+            stored = user.password_hash if user is not None else None
+        if stored is None:
+            return None
+        expected = self._signed(f"{parts[0]}.{parts[1]}", stored)
         return parts[0] if hmac.compare_digest(expected.encode(), parts[2].encode()) else None
 
     # --- handlers ----------------------------------------------------------------------------
@@ -88,25 +98,31 @@ class Portal:
     def signin(self, request: Request) -> Response:
         form = request.form()
         target = _next(form.get("next", ""))
+        if request.from_other_site:
+            refused = pages.signin(target, "This sign-in was sent from another site; sign in "
+                                           "here.")
+            refused.status = 403
+            return refused
         now = self.clock.now()
         with self.store.session() as session:
             user = directory.user_by_upn(session, form.get("login", "").strip())
-            locked = user is not None and lockout.locked_for(
-                session, lockout.user_key(user.object_id), now)
-            good = user is not None and not locked and directory.password_matches(
-                form.get("passwd", ""), user.password_hash)
+            key = lockout.user_key(user.object_id, request.client[0]) if user else ""
+            locked = user is not None and lockout.locked_for(session, key, now)
+            good = directory.password_of(user, form.get("passwd", "")) and not locked
         if user is None or not good:
             if user is not None and not locked:
-                lockout.user_failed(self.store, lockout.user_key(user.object_id), now)
+                lockout.user_failed(self.store, key, now)
             problem = "The account is locked; try again later." if locked else \
                 "Your account or password is incorrect."
             return pages.signin(target, problem)
-        lockout.succeeded(self.store, lockout.user_key(user.object_id))
-        return _redirect(target, {"Set-Cookie": f"{COOKIE}={self.cookie_for(user.object_id)}; "
+        lockout.succeeded(self.store, key)
+        return _redirect(target, {"Set-Cookie": f"{COOKIE}={self.cookie_for(user)}; "
                                                 f"Path=/; Secure; HttpOnly; SameSite=Lax; "
                                                 f"Max-Age={SESSION_SECONDS}"})
 
     def signout(self, request: Request) -> Response:
+        if request.from_other_site:  # another site may not sign a person out either
+            return _redirect("/portal")
         return _redirect("/portal/signin", {"Set-Cookie": f"{COOKIE}=; Path=/; Secure; "
                                                           "HttpOnly; SameSite=Lax; Max-Age=0"})
 
@@ -156,6 +172,7 @@ class Portal:
         app = session.get(models.Application, machine.identity_app_id) \
             if machine.identity_app_id else None
         errors = (machine.reported or {}).get("errorDetails") or []
+        errors = errors if isinstance(errors, list) else []  # (reports of older clouds)
         return {**summary, "vmId": machine.vm_id, "created": machine.created_at,
                 "principalId": app.sp_object_id if app else "",
                 "fqdn": str((machine.reported or {}).get("machineFqdn", "")),
@@ -167,9 +184,11 @@ class Portal:
 def _history(session: Session, machine: models.Machine,
              summary: dict[str, Any]) -> list[tuple[float, str, str]]:
     events = [(machine.created_at, "Created (AwaitingConnection)", "")]
-    events += [(e.at, e.status, e.detail or "") for e in session.scalars(
+    recent = list(session.scalars(
         select(models.MachineEvent).where(models.MachineEvent.machine_id == machine.id)
-        .order_by(models.MachineEvent.at, models.MachineEvent.id))]
+        .order_by(models.MachineEvent.id.desc()).limit(HISTORY_SHOWN)))
+    events += [(e.at, e.status, e.detail or "") for e in sorted(recent,
+                                                                key=lambda e: (e.at, e.id))]
     if summary["status"] != (events[-1][1] if len(events) > 1 else machine.status):
         events.append((summary["since"], summary["status"], "no heartbeat since"))
     return events
@@ -218,9 +237,14 @@ def _cookie(header: str, name: str) -> str:
     return ""
 
 
+_PORTAL_PATH = re.compile(r"^/portal(?:[/?][A-Za-z0-9._~()/?=&%+:@,-]*)?$")
+
+
 def _next(target: str) -> str:
-    """Only a path of this portal: never another site."""
-    return target if target.startswith("/portal") and "//" not in target else "/portal"
+    """Only a path of this portal, as given (no '..', '//', control or non-ASCII characters,
+    which a Location header could not carry): never another site or page."""
+    fine = _PORTAL_PATH.match(target) and "//" not in target and "/.." not in target
+    return target if fine else "/portal"
 
 
 def _redirect(location: str, headers: dict[str, str] | None = None) -> Response:

@@ -5,7 +5,9 @@ the overview (without script it offers the machine list)."""
 
 from __future__ import annotations
 
+import base64
 import datetime
+import hashlib
 import html
 from typing import Any
 from urllib.parse import quote
@@ -44,16 +46,24 @@ def _page(title: str, body: str, user: str = "", status: int = 200) -> Response:
 <body><header><strong><a href="/portal">Azure Arc machines</a></strong>{signout}</header>
 <main><h1>{html.escape(title)}</h1>{body}</main></body></html>""")
     response.headers["Content-Security-Policy"] = (
-        "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
+        f"default-src 'none'; style-src 'unsafe-inline'; script-src {_ROOT_SCRIPT_HASH}; "
         "form-action 'self'; frame-ancestors 'none'")
     return response
 
 
+# The root page's only script (no other script runs: the policy names it by its hash). A
+# resource path of names only ('..' and empty segments are not followed).
+_ROOT_SCRIPT = ("var m=location.hash.match(/^#@[^/]*\\/resource\\/((?:[\\w.()~-]+\\/)*"
+                "[\\w.()~-]+)$/);"
+                "if(m&&m[1].split('/').indexOf('..')<0){location.replace('/portal/resource/'"
+                "+m[1]);}else{location.replace('/portal');}")
+_ROOT_SCRIPT_HASH = "'sha256-" + base64.b64encode(
+    hashlib.sha256(_ROOT_SCRIPT.encode()).digest()).decode() + "'"
+
+
 def root() -> Response:
-    script = ("<script>var m=location.hash.match(/^#@[^/]*\\/resource\\/(.+)$/);"
-              "if(m){location.replace('/portal/resource/'+m[1]);}"
-              "else{location.replace('/portal');}</script>")
-    return _page("Azure Arc machines", f"{script}<p><a href='/portal'>The machines</a></p>")
+    return _page("Azure Arc machines", f"<script>{_ROOT_SCRIPT}</script><p><a href='/portal'>"
+                                       "The machines</a></p>")
 
 
 def signin(target: str, problem: str) -> Response:

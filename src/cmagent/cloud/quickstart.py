@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from cmagent.cloud.adminclient import AdminClient
+from cmagent.cloud.adminclient import AdminError
 from cmagent.cloud.files import write_json
 
 PROVIDERS = ("Microsoft.HybridCompute", "Microsoft.GuestConfiguration",
@@ -21,6 +22,7 @@ ONBOARDING_ROLE = "Azure Connected Machine Onboarding"
 
 
 def run(data_dir: Path, location: str, group: str, extra_roles: list[str]) -> dict[str, Any]:
+    _check(location, group, extra_roles)
     admin = AdminClient(data_dir)
     suffix = secrets.token_hex(3)
     tenant = admin.call("POST", "/tenants", {"domain": f"contoso{suffix}.onmicrosoft.com",
@@ -46,6 +48,24 @@ def run(data_dir: Path, location: str, group: str, extra_roles: list[str]) -> di
               "caBundle": str(data_dir / "ca.pem")}
     write_json(data_dir / "onboarding.json", connect_flags(result), 0o600)
     return result
+
+
+def _check(location: str, group: str, extra_roles: list[str]) -> None:
+    """Refuse what ARM would refuse half-way, before a tenant is made (it would be left)."""
+    from cmagent.cloud import roles
+    from cmagent.cloud.arm import locations
+    from cmagent.cloud.arm.names import GROUP_NAME
+
+    if not GROUP_NAME.match(group) or group.endswith("."):
+        raise AdminError(f"--resource-group {group!r}: up to 90 letters, digits, '_', '-', '.', "
+                         "'(' or ')', not ending in '.'")
+    if not locations.is_known(location):
+        raise AdminError(f"--location {location!r} is not an Azure region (for example "
+                         "westeurope)")
+    unknown = [role for role in extra_roles if roles.find(role) is None]
+    if unknown:
+        raise AdminError(f"--role {unknown[0]!r} is not a built-in role ('cmagent-cloud role "
+                         "definitions' lists them)")
 
 
 def connect_flags(result: dict[str, Any]) -> dict[str, str]:

@@ -27,6 +27,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import bindparam
+from sqlalchemy import delete
 from sqlalchemy import func
 from sqlalchemy import insert
 from sqlalchemy import select
@@ -56,8 +57,9 @@ Decide = Callable[[SimpleNamespace | None], Beat]
 class DirectBook:
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.query, self.change, self.event = (store.prepare(statement) for statement in
-                                               (_QUERY, _UPDATE, _EVENT_INSERT))
+        self.query, self.change, self.event, self.prune = (
+            store.prepare(statement) for statement in
+            (_QUERY, _UPDATE, _EVENT_INSERT, _EVENT_PRUNE))
 
     def beat(self, vm_id: str, decide: Decide) -> tuple[SimpleNamespace, Beat]:
         with self.store.raw_writing() as cursor:
@@ -67,6 +69,8 @@ class DirectBook:
             self.change.run(cursor, machine_id=row.id, vm_id=vm_id, **beat.changes)
             for at, status, detail in beat.events:
                 self.event.run(cursor, machine_id=row.id, at=at, status=status, detail=detail)
+            if beat.events:
+                self.prune.run(cursor, machine_id=row.id)
         return row, beat
 
 
@@ -163,6 +167,8 @@ class Ledger(DirectBook):
         for params in events:
             if params["machine_id"] not in gone:
                 self.event.run(cursor, **params)
+        for machine_id in {params["machine_id"] for params in events} - gone:
+            self.prune.run(cursor, machine_id=machine_id)
         self._connection.commit()
         if gone:
             logger.warning("Heartbeats of %d machines deleted meanwhile were not recorded",
@@ -201,3 +207,9 @@ _UPDATE = (update(_MACHINES).where(_MACHINES.c.id == bindparam("machine_id"),
                      "reported")}))
 _EVENT_INSERT = insert(_EVENTS).values({name: bindparam(name) for name in
                                         ("machine_id", "at", "status", "detail")})
+HISTORY_KEPT = 200  # status changes per machine: one that flips at every heartbeat stays bounded
+_OLDEST_KEPT = (select(_EVENTS.c.id).where(_EVENTS.c.machine_id == bindparam("machine_id"))
+                .order_by(_EVENTS.c.id.desc()).limit(1).offset(HISTORY_KEPT - 1)
+                .scalar_subquery())
+_EVENT_PRUNE = delete(_EVENTS).where(_EVENTS.c.machine_id == bindparam("machine_id"),
+                                     _EVENTS.c.id < _OLDEST_KEPT)

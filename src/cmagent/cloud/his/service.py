@@ -152,6 +152,7 @@ def _check_renewal_due(session: Session, app: models.Application, now: float) ->
 def heartbeat(his: His, request: Request) -> Response:
     caller = his.authenticator.authenticate(request, audiences=HIS_AUDIENCES)
     body = _json(request)
+    _check_report(body)
     now = his.clock.now()
     vm_id = request.params["vm"]
 
@@ -180,6 +181,27 @@ _ANSWERS = {(status, renew): json.dumps({"status": status,
                                         separators=(",", ":")).encode()
             for status in ("Connected", "Error") for renew in (False, True)}
 _ANSWER_TYPE = "application/json; charset=utf-8"
+
+
+_TEXTS = ("agentVersion", "osName", "osType", "osVersion", "osSku", "osEdition", "machineFqdn",
+          "displayName", "domainName", "dnsFqdn", "adFqdn", "vmUuid", "fingerprint")
+
+
+def _check_report(body: dict[str, Any]) -> None:
+    """What a machine reports is what the portal and ARM show: texts where texts belong (at
+    most 1,000 characters each), errorDetails a list of at most 10 objects."""
+    for key in _TEXTS:
+        if key in body and not (isinstance(body[key], str) and len(body[key]) <= 1000):
+            raise his_error(400, "InvalidRequestContent", f"'{key}' must be a text of at most "
+                                                          "1000 characters.")
+    errors = body.get("errorDetails")
+    if errors is not None and not (isinstance(errors, list) and len(errors) <= 10 and
+                                   all(isinstance(e, dict) for e in errors)):
+        raise his_error(400, "InvalidRequestContent", "'errorDetails' must be a list of at "
+                                                      "most 10 objects.")
+    for key in ("detectedProperties", "agentConfiguration"):
+        if body.get(key) is not None and not isinstance(body[key], dict):
+            raise his_error(400, "InvalidRequestContent", f"'{key}' must be an object.")
 
 
 def _clone_detected(row: Any, body: dict[str, Any], now: float) -> HttpError | None:

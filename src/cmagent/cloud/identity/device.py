@@ -95,7 +95,19 @@ def login_page(entra: Entra, request: Request) -> Response:
     return _page("Enter code", _code_form(""))
 
 
+_OTHER_SITE = ("This page was sent from another site. Open the sign-in page yourself and "
+               "enter the code your device shows.")
+
+
+def _from_other_site() -> Response:
+    refused = _page("Enter code", _code_form(_OTHER_SITE))
+    refused.status = 403
+    return refused
+
+
 def submit_code(entra: Entra, request: Request) -> Response:
+    if request.from_other_site:
+        return _from_other_site()
     user_code = _field(request, "otc").upper().replace("-", "")
     with entra.store.session() as session:
         problem = _code_problem(session, user_code, entra.clock.now())
@@ -105,6 +117,8 @@ def submit_code(entra: Entra, request: Request) -> Response:
 
 
 def sign_in(entra: Entra, request: Request) -> Response:
+    if request.from_other_site:
+        return _from_other_site()
     user_code = _field(request, "otc")
     now = entra.clock.now()
     with entra.store.session() as session:
@@ -113,19 +127,19 @@ def sign_in(entra: Entra, request: Request) -> Response:
             return _page("Enter code", _code_form(problem))
         user = directory.user_by_upn(session, _field(request, "login"))
         row = session.query(models.DeviceCode).filter_by(user_code=user_code).one()
-        locked = user is not None and lockout.locked_for(session, lockout.user_key(
-            user.object_id), now)
+        key = lockout.user_key(user.object_id, request.client[0]) if user else ""
+        locked = user is not None and lockout.locked_for(session, key, now)
         if locked:
             return _page("Sign in", _signin_form(user_code, f"{errors.account_locked()} Try "
                                                             f"again in {int(locked) + 1} "
                                                             "seconds."))
-        if user is None or not directory.password_matches(_field(request, "passwd"),
-                                                          user.password_hash):
+        matched = directory.password_of(user, _field(request, "passwd"))
+        if user is None or not matched:
             if user is not None:
-                lockout.user_failed(entra.store, lockout.user_key(user.object_id), now)
+                lockout.user_failed(entra.store, key, now)
             return _page("Sign in", _signin_form(user_code, "Your account or password is "
                                                             "incorrect."))
-        lockout.succeeded(entra.store, lockout.user_key(user.object_id))
+        lockout.succeeded(entra.store, key)
         if row.tenant_id and user.tenant_id != row.tenant_id:
             return _page("Sign in", _signin_form(user_code, f"User account '{user.upn}' does "
                                                             "not exist in the tenant of this "
@@ -136,6 +150,8 @@ def sign_in(entra: Entra, request: Request) -> Response:
 
 
 def consent(entra: Entra, request: Request) -> Response:
+    if request.from_other_site:
+        return _from_other_site()
     now = entra.clock.now()
     taken = entra.consents.take(_field(request, "session"), now)
     if taken is None:
@@ -143,10 +159,13 @@ def consent(entra: Entra, request: Request) -> Response:
                                               "again."))
     user_code, user_object_id = taken
     approved = _field(request, "action") == "approve"
-    with entra.store.writing() as session:
-        row = session.query(models.DeviceCode).filter_by(user_code=user_code).first()
+    with entra.store.writing() as session:  # (FOR UPDATE: one answer, whichever worker)
+        row = session.query(models.DeviceCode).filter_by(user_code=user_code) \
+            .with_for_update().first()
         if row is None or row.expires_at < now:
             return _page("Enter code", _code_form("That code has expired."))
+        if row.state != "pending":  # another sign-in answered first: its answer stands
+            return _page("Enter code", _code_form("That code was already used."))
         row.state = "approved" if approved else "declined"
         row.user_object_id = user_object_id
     if approved:

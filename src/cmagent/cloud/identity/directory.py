@@ -6,10 +6,12 @@ they do in Microsoft Entra ID, so device login works with their client ids.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
 import re
+import secrets
 
 from sqlalchemy import func
 from sqlalchemy import select
@@ -141,6 +143,20 @@ def hash_password(password: str, salt: bytes | None = None) -> str:
 def password_matches(password: str, stored: str) -> bool:
     salt, _, _ = stored.partition("$")
     return hmac.compare_digest(hash_password(password, bytes.fromhex(salt)), stored)
+
+
+def password_of(user: models.User | None, password: str) -> bool:
+    """Whether ``password`` is ``user``'s; for no user, False after the same work (a sign-in
+    page answering faster for unknown names would tell which names exist)."""
+    if user is None:
+        password_matches(password, _nobodys_hash())
+        return False
+    return password_matches(password, user.password_hash)
+
+
+@functools.cache
+def _nobodys_hash() -> str:
+    return hash_password(secrets.token_hex(16))
 
 
 def requested_audience(session: Session, form: dict[str, str], tenant_id: str, version: str,

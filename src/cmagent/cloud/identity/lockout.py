@@ -1,9 +1,10 @@
 """Defences against guessing, counted in the store so that every worker counts the same tries.
 
 - Smart lockout of users (as Entra ID's): after ``lockoutThreshold`` wrong passwords in a row
-  the account is locked for ``lockoutSeconds``, each further lockout twice as long; a correct
-  password ends the count. A locked account is refused with AADSTS50053 even when the password
-  is right.
+  from one address the account is locked there for ``lockoutSeconds``, each further lockout
+  twice as long (up to 32 times); a correct password ends the count. A locked account is
+  refused with AADSTS50053 even when the password is right. Counted per address, so that
+  nobody can lock a user out everywhere by guessing from one place.
 - A failed-attempt throttle of clients: after ``clientFailureLimit`` wrong secrets or bad
   assertions within a minute from one address, the client's token requests from that address
   get 429 with ``Retry-After`` until the minute is over. Counted per address because a client
@@ -22,16 +23,23 @@ from cmagent.cloud.identity import policy
 from cmagent.cloud.store import Store
 
 CLIENT_WINDOW = 60.0
+MAX_DOUBLINGS = 5
 
 
-def user_key(object_id: str) -> str:
-    return f"user:{object_id}"
+def user_key(object_id: str, address: str) -> str:
+    """The key of a user's failures from one address: wrong passwords sent from elsewhere do
+    not lock the user out here (Entra's smart lockout tells locations apart likewise)."""
+    return f"user:{object_id}@{_digest(address)}"
 
 
 def client_key(app_id: str, address: str) -> str:
     """The key of a client's failures from one address (a digest: an IPv6 address would not
     fit the column beside the id)."""
-    return f"client:{app_id}@{hashlib.sha256(address.encode()).hexdigest()[:16]}"
+    return f"client:{app_id}@{_digest(address)}"
+
+
+def _digest(address: str) -> str:
+    return hashlib.sha256(address.encode()).hexdigest()[:16]
 
 
 def locked_for(session: Session, key: str, now: float) -> float:
@@ -46,8 +54,9 @@ def user_failed(store: Store, key: str, now: float) -> None:
     with store.writing() as session:
         row = _row(session, key, now)
         row.count += 1
-        if row.count % threshold == 0:  # the 2nd lockout lasts twice as long, and so on
-            row.locked_until = now + seconds * 2 ** (row.count // threshold - 1)
+        if row.count % threshold == 0:  # the 2nd lockout lasts twice as long, and so on,
+            doublings = min(row.count // threshold - 1, MAX_DOUBLINGS)  # up to 32 times
+            row.locked_until = now + seconds * 2 ** doublings
 
 
 def client_failed(store: Store, key: str, now: float) -> None:

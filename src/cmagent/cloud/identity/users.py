@@ -41,14 +41,15 @@ def password_grant(entra: Entra, request: Request, form: dict[str, str], version
         user = _member(session, tenant_name, username)
         directory.check_public_client(session, user.tenant_id, tenant_name, client_id)
         audience, scopes = directory.requested_audience(session, form, user.tenant_id, version)
-        locked = lockout.locked_for(session, lockout.user_key(user.object_id), now)
+        key = lockout.user_key(user.object_id, request.client[0])
+        locked = lockout.locked_for(session, key, now)
         if locked:
             raise errors.account_locked()
         right = directory.password_matches(password, user.password_hash)
     if not right:
-        lockout.user_failed(entra.store, lockout.user_key(user.object_id), now)
+        lockout.user_failed(entra.store, key, now)
         raise errors.wrong_password()
-    lockout.succeeded(entra.store, lockout.user_key(user.object_id))
+    lockout.succeeded(entra.store, key)
     return user_tokens(entra, request, user, client_id, (audience, scopes),
                        form.get("scope", ""), version)
 
