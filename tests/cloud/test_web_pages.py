@@ -64,6 +64,14 @@ def test_forms_from_another_site_are_refused(cloud, onboarding, http) -> None:
                       data={"login": user["userPrincipalName"], "passwd": user["password"]},
                       allow_redirects=False)
     assert login.status_code == 403 and "Set-Cookie" not in login.headers
+    fetched = http.post(f"{cloud.url}/devicelogin", data={"otc": code},
+                        headers={"Sec-Fetch-Site": "cross-site"})  # no Origin: still another site
+    assert fetched.status_code == 403
+    signed_in = http.post(f"{cloud.url}/portal/signin", allow_redirects=False, data={
+        "login": user["userPrincipalName"], "passwd": user["password"]})
+    out = http.post(f"{cloud.url}/portal/signout", headers={"Origin": "https://evil.example"},
+                    allow_redirects=False)
+    assert "Max-Age=0" not in out.headers.get("Set-Cookie", "") and signed_in.ok
     own = http.post(f"{cloud.url}/devicelogin", data={"otc": code},
                     headers={"Origin": cloud.url, "Sec-Fetch-Site": "same-origin"})
     assert own.status_code == 200 and "passwd" in own.text
@@ -122,7 +130,8 @@ def test_a_new_password_and_the_clock_end_portal_sessions(cloud, onboarding, htt
     assert reads()
     cloud.admin.call("PATCH", f"/users/{user['userPrincipalName']}", {"password": "N3w-pass!"})
     assert not reads()
-    for target in ("/portal/../devicelogin", "/portal\r\nSet-Cookie: x=1", "/portalé"):
+    for target in ("/portal/../devicelogin", "/portal\r\nSet-Cookie: x=1", "/portalé",
+                   "/portal/%2e%2e/devicelogin", "/portal/%2E%2E/x"):
         moved = http.post(f"{cloud.url}/portal/signin", allow_redirects=False, data={
             "login": user["userPrincipalName"], "passwd": "N3w-pass!", "next": target})
         assert moved.headers["Location"] == "/portal", target
@@ -138,8 +147,12 @@ def test_a_machine_reports_only_what_the_portal_can_show(cloud, http) -> None:
         refused = enrolled.heartbeat(token=token, **report)
         assert refused.status_code == 400 and field in refused.json()["error"]["message"]
     for index in range(HISTORY_KEPT + 60):  # a machine that flips at every heartbeat
-        errors = [{"code": "E", "message": "m"}] if index % 2 else []
+        errors = [{"code": "E", "message": f"m{index}"}] if index % 2 else []
         assert enrolled.heartbeat(token=token, errorDetails=errors).status_code == 200
     with cloud.services.store.session() as session:
-        kept = session.scalar(select(func.count()).select_from(models.MachineEvent))
-    assert kept == HISTORY_KEPT
+        machine = session.scalars(select(models.Machine).where(
+            func.lower(models.Machine.vm_id) == enrolled.vm_id.lower())).one()
+        details = [d for d in session.scalars(select(models.MachineEvent.detail).where(
+            models.MachineEvent.machine_id == machine.id).order_by(models.MachineEvent.id))]
+    assert len(details) == HISTORY_KEPT
+    assert details[-1] == f"m{HISTORY_KEPT + 59}"  # the newest are the ones kept

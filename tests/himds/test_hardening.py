@@ -141,8 +141,16 @@ def test_a_crowded_user_is_told_when_there_is_room(monkeypatch, tmp_path) -> Non
     now[0] += 50
     with pytest.raises(TooMany):
         pending.issue(1000)
-    assert pending.retry_after(1000) == challenge_module.CHALLENGE_SECONDS - 50 + 1
-    assert pending.retry_after(2000) == 1  # another user has room at once
+    with pytest.raises(TooMany) as crowded:
+        pending.issue(1000)
+    assert pending.retry_after(crowded.value) == challenge_module.CHALLENGE_SECONDS - 50 + 1
+    full = Challenges(str(tmp_path), per_user=5, in_total=2)
+    full.issue(1)
+    now[0] += 20
+    full.issue(2)
+    with pytest.raises(TooMany) as everyone:
+        full.issue(3)  # room comes when the first of all expires, not 'at once'
+    assert full.retry_after(everyone.value) == challenge_module.CHALLENGE_SECONDS - 20 + 1
 
 
 def test_slow_heads_are_cut_and_connections_bounded(machine) -> None:  # noqa: F811

@@ -161,6 +161,20 @@ def test_tokens_are_cached_and_survive_an_unreachable_cloud(machine) -> None:
     assert "Refused /metadata/identity/oauth2/token for uid 0: 503 service_unavailable" in log
 
 
+def test_a_throttled_identity_service_is_no_final_refusal(machine) -> None:
+    path = "/metadata/identity/oauth2/token?api-version=2020-06-01&resource=https://storage.azure.com"
+    machine.cloud.admin.call("POST", "/faults", {"service": "identity", "action": "throttle",
+                                                 "pathPattern": "/oauth2/v2.0/token"})
+    try:
+        key_file = machine.get(path).headers["WWW-Authenticate"].split("=", 1)[1]
+        proof = f"Basic {Path(key_file).read_text()}"
+        throttled = machine.get(path, Authorization=proof)
+        assert throttled.status_code == 503, throttled.text  # SDKs retry it, with the proof
+    finally:
+        machine.cloud.admin.call("DELETE", "/faults")
+    assert machine.get(path, Authorization=proof).status_code == 200
+
+
 def test_an_expired_machine_certificate_is_a_definite_refusal(machine) -> None:
     machine.cloud.admin.call("POST", "/clock", {"advanceSeconds": 95 * 86400})
     try:

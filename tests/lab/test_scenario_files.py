@@ -229,3 +229,13 @@ def test_a_mismatch_says_how_the_run_differed() -> None:
     assert shown.rstrip().endswith("MISMATCH: " + "; ".join(problems))
     assert _describe(Outcome(scenario, "mismatched", problems=["the set-up failed: x"])) \
         .splitlines()[1] == "   expect AZCM0041"
+
+
+def test_json_files_are_read_as_json(tmp_path) -> None:
+    tabbed = tmp_path / "tabbed.json"
+    tabbed.write_text('{\n\t"run": {"command": ["azcmagent", "show"]},\n\t"expect": {"code": 23.0}\n}')
+    assert scenario_files.load(tabbed).code == 23  # 23.0 is a whole number, as in JSON Schema
+    twice = tmp_path / "twice.json"
+    twice.write_text('{"run": {"command": ["azcmagent", "show"]}, "run": {"command": ["x"]}}')
+    with pytest.raises(scenario_files.ScenarioFileError, match="the key 'run' is given twice"):
+        scenario_files.load(twice)

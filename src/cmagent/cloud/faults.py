@@ -207,7 +207,8 @@ def answer(fault: Fault, path: str) -> Response:
     service = service_of(path)
     if service == "identity":
         return Response.json(fault.status, {
-            "error": "temporarily_unavailable" if fault.status >= 500 else "invalid_request",
+            "error": "temporarily_unavailable" if fault.status >= 500 or fault.status == 429
+            else "invalid_request",
             "error_description": "AADSTS90033: A transient error has occurred. Please try again.",
             "error_codes": [90033]}, headers)
     code = _ARM_CODES.get(fault.status, "InjectedFault")

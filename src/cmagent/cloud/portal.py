@@ -12,6 +12,7 @@ import re
 import secrets
 from typing import Any
 from urllib.parse import quote
+from urllib.parse import unquote
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -103,22 +104,31 @@ class Portal:
                                            "here.")
             refused.status = 403
             return refused
+        user, problem = self._signed_in(request, form)
+        if user is None:
+            return pages.signin(target, problem)
+        return _redirect(target, {"Set-Cookie": f"{COOKIE}={self.cookie_for(user)}; "
+                                                f"Path=/; Secure; HttpOnly; SameSite=Lax; "
+                                                f"Max-Age={SESSION_SECONDS}"})
+
+    def _signed_in(self, request: Request, form: dict[str, str],
+                   ) -> tuple[models.User | None, str]:
+        """The user the form names, when its password is right and the user is not locked
+        out from the caller's address; else None and what to tell the person."""
         now = self.clock.now()
         with self.store.session() as session:
             user = directory.user_by_upn(session, form.get("login", "").strip())
             key = lockout.user_key(user.object_id, request.client[0]) if user else ""
             locked = user is not None and lockout.locked_for(session, key, now)
             good = directory.password_of(user, form.get("passwd", "")) and not locked
+        if locked:
+            return None, "The account is locked; try again later."
         if user is None or not good:
-            if user is not None and not locked:
+            if user is not None:
                 lockout.user_failed(self.store, key, now)
-            problem = "The account is locked; try again later." if locked else \
-                "Your account or password is incorrect."
-            return pages.signin(target, problem)
+            return None, "Your account or password is incorrect."
         lockout.succeeded(self.store, key)
-        return _redirect(target, {"Set-Cookie": f"{COOKIE}={self.cookie_for(user)}; "
-                                                f"Path=/; Secure; HttpOnly; SameSite=Lax; "
-                                                f"Max-Age={SESSION_SECONDS}"})
+        return user, ""
 
     def signout(self, request: Request) -> Response:
         if request.from_other_site:  # another site may not sign a person out either
@@ -243,7 +253,9 @@ _PORTAL_PATH = re.compile(r"^/portal(?:[/?][A-Za-z0-9._~()/?=&%+:@,-]*)?$")
 def _next(target: str) -> str:
     """Only a path of this portal, as given (no '..', '//', control or non-ASCII characters,
     which a Location header could not carry): never another site or page."""
-    fine = _PORTAL_PATH.match(target) and "//" not in target and "/.." not in target
+    segments = unquote(target.split("?")[0]).split("/")
+    fine = _PORTAL_PATH.match(target) and "//" not in target and \
+        not {".", ".."} & set(segments)
     return target if fine else "/portal"
 
 

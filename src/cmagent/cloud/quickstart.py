@@ -54,9 +54,9 @@ def _check(location: str, group: str, extra_roles: list[str]) -> None:
     """Refuse what ARM would refuse half-way, before a tenant is made (it would be left)."""
     from cmagent.cloud import roles
     from cmagent.cloud.arm import locations
-    from cmagent.cloud.arm.names import GROUP_NAME
+    from cmagent.cloud.naming import is_group_name
 
-    if not GROUP_NAME.match(group) or group.endswith("."):
+    if not is_group_name(group):
         raise AdminError(f"--resource-group {group!r}: up to 90 letters, digits, '_', '-', '.', "
                          "'(' or ')', not ending in '.'")
     if not locations.is_known(location):

@@ -29,6 +29,10 @@ IN_TOTAL = 1024
 class TooMany(Exception):
     """Too many unanswered challenges are outstanding (for this user, or at all)."""
 
+    def __init__(self, message: str, uid: int | None) -> None:
+        super().__init__(message)
+        self.uid = uid  # whose challenges must expire first: None when all are full
+
 
 class Challenges:
     def __init__(self, directory: str, per_user: int = PER_USER,
@@ -68,9 +72,9 @@ class Challenges:
         if len(self._open) >= self.in_total or self._per_uid[uid] >= self.per_user:
             expired = self._sweep_locked()  # expired ones may be waiting for the timer
         if len(self._open) >= self.in_total:
-            raise TooMany(f"{len(self._open)} challenges are outstanding")
+            raise TooMany(f"{len(self._open)} challenges are outstanding", None)
         if uid is not None and self._per_uid[uid] >= self.per_user:
-            raise TooMany(f"user {uid} has {self._per_uid[uid]} unanswered challenges")
+            raise TooMany(f"user {uid} has {self._per_uid[uid]} unanswered challenges", uid)
         return expired
 
     def holds(self, proof: str) -> bool:
@@ -92,10 +96,12 @@ class Challenges:
         if entry is not None:
             _remove(entry[0])
 
-    def retry_after(self, uid: int | None) -> int:
-        """Seconds until the first of ``uid``'s challenges expires (room for a new one)."""
+    def retry_after(self, crowded: TooMany) -> int:
+        """Seconds until a challenge that makes room expires: the user's first, or when all
+        are full, the first of all."""
         with self._lock:
-            ends = [end for _, owner, end in self._open.values() if owner == uid]
+            ends = [end for _, owner, end in self._open.values()
+                    if crowded.uid is None or owner == crowded.uid]
         wait = min(ends, default=time.monotonic()) - time.monotonic()
         return max(1, min(CHALLENGE_SECONDS, int(wait) + 1))
 

@@ -60,7 +60,7 @@ class HimdsProtocol(GuardedProtocol):
         self._uid = _peer_uid(transport)
         self._open_by_uid[self._uid] += 1
         super().connection_made(transport)
-        if self._open_by_uid[self._uid] > self.per_user_connections:
+        if self._uid is not None and self._open_by_uid[self._uid] > self.per_user_connections:
             self._refuse(503, "Too many connections from this user: close idle ones, or try "
                               "again in a moment.")
 

@@ -154,7 +154,7 @@ class Service:
             logger.warning("Challenge refused: %s", crowded)
             return Refusal(429, "Too many unanswered token challenges; answer the outstanding "
                                 "ones or wait a minute.", "too_many_requests",
-                           {"Retry-After": str(self.challenges.retry_after(uid))})
+                           {"Retry-After": str(self.challenges.retry_after(crowded))})
         return Refusal(401, "Read the file named in WWW-Authenticate and send its contents as "
                             "'Authorization: Basic <contents>'.", "unauthorized",
                        {"WWW-Authenticate": f"Basic realm={path}"})
@@ -166,12 +166,16 @@ class Service:
             raise _token_refusal(resource, error) from None
 
 
+# Entra's answers that a retry may change (throttling, its own failures): never a final 400.
+_TRANSIENT = {UNREACHABLE, "temporarily_unavailable", "server_error", "slow_down"}
+
+
 def _token_refusal(resource: str, error: his.HisError) -> Refusal:
     """A 400 when the identity service answered and refused (a definite answer: an unknown
     resource, an expired machine certificate), a 503 when it could not be reached."""
     if error.code in ("invalid_resource", "invalid_scope"):
         return Refusal(400, error.message, error.code)
-    if error.code and error.code != UNREACHABLE:
+    if error.code and error.code not in _TRANSIENT:
         return Refusal(400, f"The identity service refused a token for {resource}: "
                             f"{error.message}", error.code)
     return Refusal(503, f"The identity service could not be reached and no valid token for "
@@ -214,12 +218,12 @@ class Guard:
             return
         started = time.perf_counter()
         answer = _guard(scope) or await self._routed(scope, receive, send)
+        if answer is not None and answer.status != 401:  # a 401 is the challenge: the flow
+            _log_refusal(scope, answer)  # (before answering: a client may then close at once)
         if answer is not None:
             await answer.response()(scope, receive, send)
         logger.info("%s %s %d %.1fms", scope["method"], scope["path"],
                     answer.status if answer else 200, (time.perf_counter() - started) * 1000)
-        if answer is not None and answer.status != 401:  # a 401 is the challenge: the flow
-            _log_refusal(scope, answer)
 
     async def _routed(self, scope: Scope, receive: Receive, send: Send) -> Refusal | None:
         scope["app"] = self  # the router then raises its 404 and 405 instead of answering text

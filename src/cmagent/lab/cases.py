@@ -5,6 +5,7 @@ files (``scenario_files.py``); the built-in ones are listed by ``scenarios.py``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import subprocess
@@ -130,31 +131,56 @@ def run(lab: Lab, scenario: Scenario) -> Outcome:
     if not built(lab, scenario):
         return Outcome(scenario, "not-built")
     lab.clear()
+    name = machine_name(scenario.name)
     try:
-        machine = lab.add_machine(machine_name(scenario.name), agent=scenario.agent_installed)
-    except RuntimeError as failure:  # the lab's teardown removes what the boot left
-        return Outcome(scenario, "mismatched", problems=[f"its machine did not boot: {failure}"])
+        machine = lab.add_machine(name, agent=scenario.agent_installed)
+    except RuntimeError as failure:
+        _remove_unbooted(lab, name)
+        return _failed(scenario, f"its machine did not boot: {failure}")
     context = Context(machine)
     context.expected_code = scenario.code
+    try:
+        return _set_up(lab, scenario, context) or _carried_out(lab, scenario, context)
+    finally:
+        for other in [*context.others, machine]:
+            lab.remove_machine(other)
+
+
+def _set_up(lab: Lab, scenario: Scenario, context: Context) -> Outcome | None:
+    """None when the set-up made the scenario's condition; else the mismatch saying why."""
     try:
         if scenario.setup:
             scenario.setup(lab, context)
         context.write_config()
-        words = [context.fill(w) for w in scenario.command] + context.words
-        result = context.command(scenario.program, *words)
-        problem = scenario.verify(lab, context, result) if scenario.verify else ""
     except (SetUpFailed, ValueError, LookupError, RuntimeError) as failure:
-        return Outcome(scenario, "mismatched", problems=[f"the set-up failed: {failure}"])
+        return _failed(scenario, f"the set-up failed: {failure}")
+    except subprocess.TimeoutExpired as late:  # (its words may hold secrets: not shown)
+        return _failed(scenario, f"a set-up step did not end within {late.timeout:.0f} s")
+    return None
+
+
+def _carried_out(lab: Lab, scenario: Scenario, context: Context) -> Outcome:
+    words = [context.fill(w) for w in scenario.command] + context.words
+    try:
+        result = context.command(scenario.program, *words)
     except subprocess.TimeoutExpired as late:
-        return Outcome(scenario, "mismatched", problems=[
-            f"'{' '.join(map(str, late.cmd))[-200:]}' did not end within {late.timeout:.0f} s"])
-    finally:
-        for other in [*context.others, machine]:
-            lab.remove_machine(other)
+        return _failed(scenario, f"the command did not end within {late.timeout:.0f} s")
     output = result.stdout + result.stderr
+    problem = scenario.verify(lab, context, result) if scenario.verify else ""
     problems = [p for p in (problem, *_differences(scenario, result, output)) if p]
     return Outcome(scenario, "mismatched" if problems else "matched", result.returncode, output,
                    problems)
+
+
+def _failed(scenario: Scenario, why: str) -> Outcome:
+    return Outcome(scenario, "mismatched", problems=[why])
+
+
+def _remove_unbooted(lab: Lab, name: str) -> None:
+    """A machine that did not boot, removed now: a later scenario may want its name."""
+    for machine in [m for m in lab.machines if m.name == name]:
+        with contextlib.suppress(RuntimeError, OSError):
+            lab.remove_machine(machine)
 
 
 def machine_name(name: str) -> str:

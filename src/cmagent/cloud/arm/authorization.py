@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sqlalchemy import or_
 from sqlalchemy import select
 
 from cmagent.cloud import models
@@ -105,15 +106,22 @@ def list_assignments(arm: ArmRequest) -> Response:
     principal = _PRINCIPAL.match(text) if text else None
     if text and principal is None and text.strip().lower() != "atscope()":
         raise _unsupported_filter(text, "atScope(), principalId eq '{id}' or assignedTo('{id}')")
-    query = select(models.RoleAssignment).order_by(models.RoleAssignment.id)
+    below = text.strip().lower() != "atscope()"
+    query = _in_line(scope.lower(), below)
     if principal is not None:
         query = query.filter_by(principal_id=principal.group(1).lower())
-    key = scope.lower()
-    below = text.strip().lower() != "atscope()"
-    rows = [row for row in arm.session.scalars(query)
-            if key == row.scope_key or key.startswith(row.scope_key + "/")
-            or (below and row.scope_key.startswith(key + "/"))]
+    rows = arm.session.scalars(query.order_by(models.RoleAssignment.id))
     return Response.json(200, {"value": [_assignment_json(arm, row) for row in rows]})
+
+
+def _in_line(key: str, below: bool) -> Any:
+    """Assignments at ``key``, at the scopes above it, and (``below``) under it."""
+    table = models.RoleAssignment
+    parts = key.split("/")
+    above = ["/".join(parts[:end]) for end in range(3, len(parts) + 1)]
+    under = table.scope_key.startswith(key + "/", autoescape=True)
+    return select(table).where(or_(table.scope_key.in_(above), under) if below
+                               else table.scope_key.in_(above))
 
 
 def get_assignment(arm: ArmRequest) -> Response:

@@ -1,8 +1,8 @@
 """ARM's front door: what every ARM request goes through before its handler, in ARM's order.
 
-Request ids → authentication (401) → api-version (400) → a body's media type (415) → subscription
-(400 malformed, 404) and its tenant (401)
-→ throttling (429) → the handler (which checks RBAC, registration and the resource itself).
+Request ids → authentication (401) → api-version (400) → a body's media type (415) → throttling
+(429) → subscription (400 malformed, 404) and its tenant (401) → the handler (which checks RBAC,
+registration and the resource itself).
 Every answer, errors included, carries ``x-ms-request-id``, ``x-ms-correlation-request-id``,
 ``x-ms-routing-request-id`` and the remaining-budget headers.
 """
@@ -55,7 +55,7 @@ MACHINES_API = ("2019-03-18-preview", "2019-08-02-preview", "2019-12-12", "2020-
                 "2026-06-04-preview", "2026-06-16-preview", "2026-07-15", "2026-09-01")
 # For paths whose handler knows the provider only once it has read the path: the front door
 # requires an api-version and the handler checks it against that provider's (``api_version``).
-ANY_API: tuple[str, ...] = ()
+ANY_API: tuple[str, ...] = ("(any)",)  # compared by identity: no other tuple is this one
 ROUTING_REGION = "WESTEUROPE"
 _SUBSCRIPTION = select(*models.Subscription.__table__.columns).where(
     models.Subscription.id == bindparam("id"))
@@ -180,7 +180,7 @@ def api_version(request: Request, versions: tuple[str, ...], resource_type: str 
         raise arm_error(400, "MissingApiVersionParameter",
                         "The api-version query parameter (?api-version=) is required for all "
                         "requests.")
-    if version in versions or versions is ANY_API:
+    if versions is ANY_API or version in versions:
         return version
     if versions is RESOURCES_API:
         raise arm_error(400, "InvalidApiVersionParameter",

@@ -6,9 +6,9 @@ import re
 from typing import Any
 
 from cmagent.cloud.arm.errors import arm_error
+from cmagent.cloud.naming import is_group_name
 
 MACHINE_NAME = re.compile(r"^[a-zA-Z0-9\-_.]{1,54}$")
-GROUP_NAME = re.compile(r"^[-\w._()]{1,90}$")
 # Trademarked words ARM refuses as a whole name; two more anywhere in it, two more as a prefix.
 RESERVED_WHOLE = {"access", "app_code", "appservices", "azure", "azuredns", "bing", "bizspark",
                   "biztalk", "cortana", "directx", "dotnet", "dynamics", "excel", "exchange",
@@ -33,7 +33,7 @@ def check_machine_name(name: str) -> None:
 
 
 def check_group_name(name: str) -> None:
-    if not GROUP_NAME.match(name) or name.endswith("."):
+    if not is_group_name(name):
         raise arm_error(400, "InvalidResourceGroupName",
                         f"Resource group name '{name}' is invalid. It can be up to 90 characters "
                         "of letters, digits, underscores, hyphens, periods and parentheses, and "

@@ -73,7 +73,8 @@ def next_link(arm: ArmRequest, last_key: str) -> str:
 
 
 def _by_id(item: dict[str, Any]) -> str:
-    return str(item["id"]).lower()
+    """ARM orders ids without regard to case; two that differ only in case stay two keys."""
+    return f"{str(item['id']).lower()}\n{item['id']}"
 
 
 def page(arm: ArmRequest, items: list[dict[str, Any]],

@@ -15,7 +15,9 @@
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from cmagent.cloud import models
@@ -23,6 +25,7 @@ from cmagent.cloud.identity import policy
 from cmagent.cloud.store import Store
 
 CLIENT_WINDOW = 60.0
+FORGET_AFTER = 86400.0
 MAX_DOUBLINGS = 5
 
 
@@ -39,7 +42,19 @@ def client_key(app_id: str, address: str) -> str:
 
 
 def _digest(address: str) -> str:
-    return hashlib.sha256(address.encode()).hexdigest()[:16]
+    return hashlib.sha256(_place(address).encode()).hexdigest()[:16]
+
+
+def _place(address: str) -> str:
+    """Where a try comes from: an IPv4 address (also when IPv4-mapped), or an IPv6 /64 (one
+    host holds a whole /64: each of its addresses must not be a fresh count)."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address) and parsed.ipv4_mapped is None:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(getattr(parsed, "ipv4_mapped", None) or parsed)
 
 
 def locked_for(session: Session, key: str, now: float) -> float:
@@ -77,7 +92,16 @@ def succeeded(store: Store, key: str) -> None:
             session.delete(row)
 
 
+def _forget_old(session: Session, now: float) -> None:
+    """Counts of failures a day old and no longer locking: one row per user and place would
+    otherwise pile up for ever."""
+    table = models.SignInFailures
+    session.execute(delete(table).where(table.first_at < now - FORGET_AFTER,
+                                        table.locked_until < now))
+
+
 def _row(session: Session, key: str, now: float) -> models.SignInFailures:
+    _forget_old(session, now)
     row = session.get(models.SignInFailures, key)
     if row is None:
         row = models.SignInFailures(principal=key, count=0, first_at=now, locked_until=0.0)
