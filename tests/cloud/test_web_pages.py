@@ -156,3 +156,21 @@ def test_a_machine_reports_only_what_the_portal_can_show(cloud, http) -> None:
             models.MachineEvent.machine_id == machine.id).order_by(models.MachineEvent.id))]
     assert len(details) == HISTORY_KEPT
     assert details[-1] == f"m{HISTORY_KEPT + 59}"  # the newest are the ones kept
+
+
+def test_guessing_user_codes_is_throttled_per_place(cloud, onboarding, http) -> None:
+    user = new_user(cloud, onboarding["tenantId"])
+    code, _ = _device_code(http, cloud)
+    guesses = [http.post(f"{cloud.url}/devicelogin", data={"otc": f"ZZZZZZZ{i:02d}"}).text
+               for i in range(30)]
+    assert all("found. Check the code" in page for page in guesses)
+    stopped = http.post(f"{cloud.url}/devicelogin", data={"otc": code})
+    assert "Too many codes that match no sign-in" in stopped.text  # even a right one, for now
+    through_sign_in = http.post(f"{cloud.url}/devicelogin/signin", data={
+        "otc": code, "login": user["userPrincipalName"], "passwd": user["password"]})
+    assert "Too many codes" in through_sign_in.text
+    cloud.admin.call("POST", "/clock", {"advanceSeconds": 61})
+    try:
+        assert "passwd" in http.post(f"{cloud.url}/devicelogin", data={"otc": code}).text
+    finally:
+        cloud.admin.call("POST", "/clock", {"reset": True})

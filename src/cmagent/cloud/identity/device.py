@@ -109,24 +109,40 @@ def submit_code(entra: Entra, request: Request) -> Response:
     if request.from_other_site:
         return _from_other_site()
     user_code = _field(request, "otc").upper().replace("-", "")
-    with entra.store.session() as session:
-        problem = _code_problem(session, user_code, entra.clock.now())
+    problem = _code_refusal(entra, request, user_code)
     if problem:
         return _page("Enter code", _code_form(problem))
     return _page("Sign in", _signin_form(user_code, ""))
+
+
+def _code_refusal(entra: Entra, request: Request, user_code: str) -> str:
+    """What is wrong with the code (empty when nothing); codes that match no sign-in are
+    counted per place, and too many of them a minute stop further tries from there."""
+    now, key = entra.clock.now(), lockout.code_key(request.client[0])
+    with entra.store.session() as session:
+        waiting = lockout.locked_for(session, key, now)
+        problem = "" if waiting else _code_problem(session, user_code, now)
+    if waiting:
+        return (f"Too many codes that match no sign-in were tried from here. Try again in "
+                f"{int(waiting) + 1} seconds.")
+    if problem == _NOT_FOUND:
+        lockout.client_failed(entra.store, key, now, lockout.CODE_GUESSES)
+    return problem
 
 
 def sign_in(entra: Entra, request: Request) -> Response:
     if request.from_other_site:
         return _from_other_site()
     user_code = _field(request, "otc")
+    problem = _code_refusal(entra, request, user_code)
+    if problem:
+        return _page("Enter code", _code_form(problem))
     now = entra.clock.now()
     with entra.store.session() as session:
-        problem = _code_problem(session, user_code, now)
-        if problem:
-            return _page("Enter code", _code_form(problem))
         user = directory.user_by_upn(session, _field(request, "login"))
-        row = session.query(models.DeviceCode).filter_by(user_code=user_code).one()
+        row = session.query(models.DeviceCode).filter_by(user_code=user_code).first()
+        if row is None:  # redeemed or swept since it was checked
+            return _page("Enter code", _code_form("That code has expired."))
         key = lockout.user_key(user.object_id, request.client[0]) if user else ""
         locked = user is not None and lockout.locked_for(session, key, now)
         if locked:
@@ -175,11 +191,14 @@ def consent(entra: Entra, request: Request) -> Response:
                              "get access.</p>")
 
 
+_NOT_FOUND = "That code wasn't found. Check the code and try again."
+
+
 def _code_problem(session: Session, user_code: str, now: float) -> str:
     row = session.query(models.DeviceCode).filter_by(user_code=user_code).first() \
         if user_code else None
     if row is None:
-        return "That code wasn't found. Check the code and try again."
+        return _NOT_FOUND
     if row.expires_at < now:
         return "That code has expired. Start the sign-in again on your device."
     if row.state != "pending":

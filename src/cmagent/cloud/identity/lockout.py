@@ -5,6 +5,8 @@
   twice as long (up to 32 times); a correct password ends the count. A locked account is
   refused with AADSTS50053 even when the password is right. Counted per address, so that
   nobody can lock a user out everywhere by guessing from one place.
+- User codes that match no sign-in, tried from one place: after ``CODE_GUESSES`` a minute the
+  device login refuses codes from there until the minute is over (codes are read aloud).
 - A failed-attempt throttle of clients: after ``clientFailureLimit`` wrong secrets or bad
   assertions within a minute from one address, the client's token requests from that address
   get 429 with ``Retry-After`` until the minute is over. Counted per address because a client
@@ -25,6 +27,7 @@ from cmagent.cloud.identity import policy
 from cmagent.cloud.store import Store
 
 CLIENT_WINDOW = 60.0
+CODE_GUESSES = 30
 FORGET_AFTER = 86400.0
 MAX_DOUBLINGS = 5
 
@@ -74,8 +77,15 @@ def user_failed(store: Store, key: str, now: float) -> None:
             row.locked_until = now + seconds * 2 ** doublings
 
 
-def client_failed(store: Store, key: str, now: float) -> None:
-    limit = policy.value(store, "clientFailureLimit")
+def code_key(address: str) -> str:
+    """The key of user codes tried from one place that match no sign-in."""
+    return f"codes@{_digest(address)}"
+
+
+def client_failed(store: Store, key: str, now: float, limit: int | None = None) -> None:
+    """One more failure of ``key`` in its minute; at ``limit`` (the ``clientFailureLimit``
+    setting unless given) it is refused until the minute is over."""
+    limit = limit or policy.value(store, "clientFailureLimit")
     with store.writing() as session:
         row = _row(session, key, now)
         if now - row.first_at > CLIENT_WINDOW:
