@@ -82,8 +82,23 @@ def sdk(cloud: Any, onboarding: dict[str, Any], api: str = API) -> HybridCompute
 
 def contributor(cloud: Any) -> dict[str, Any]:
     """A quickstart whose service principal also holds Contributor on its whole subscription."""
-    onboarding: dict[str, Any] = cloud.quickstart()
+    return on_subscription(cloud, "Contributor", cloud.quickstart())
+
+
+def subscription_owner(cloud: Any) -> dict[str, Any]:
+    """A quickstart whose service principal is Owner of its group and its whole subscription."""
+    return on_subscription(cloud, "Owner", cloud.quickstart("Owner"))
+
+
+def on_subscription(cloud: Any, role: str, onboarding: dict[str, Any]) -> dict[str, Any]:
     cloud.admin.call("POST", "/roleAssignments", {
-        "principalId": onboarding["servicePrincipalId"], "role": "Contributor",
+        "principalId": onboarding["servicePrincipalId"], "role": role,
         "scope": f"/subscriptions/{onboarding['subscriptionId']}"})
     return onboarding
+
+
+def arm_refusal(response: requests.Response, status: int, code: str) -> str:
+    """The message of an ARM error answer, after checking its status and code."""
+    assert response.status_code == status, response.text
+    assert response.json()["error"]["code"] == code, response.text
+    return str(response.json()["error"]["message"])

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import http.client
 import re
+import ssl
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 import jwt
 import requests
@@ -39,6 +42,22 @@ def new_user(cloud: Any, tenant_id: str, password: str = "Corr3ct-Horse!") -> di
     user = cloud.admin.call("POST", "/users", {"tenantId": tenant_id, "userPrincipalName": upn,
                                                "password": password, "displayName": "Ada"})
     return {**user, "password": password}
+
+
+def post_form_from(address: str, cloud: Any, path: str,
+                   form: dict[str, str]) -> tuple[int, str]:
+    """A form POSTed to the cloud from another loopback address (127.0.0.2, ...), which the
+    cloud sees as the client's: for limits counted per place. (status, body)"""
+    host, port = cloud.url.removeprefix("https://").rsplit(":", 1)
+    connection = http.client.HTTPSConnection(host, int(port), source_address=(address, 0),
+                                             context=ssl.create_default_context(cafile=cloud.ca))
+    try:
+        connection.request("POST", path, urlencode(form),
+                           {"Content-Type": "application/x-www-form-urlencoded"})
+        answer = connection.getresponse()
+        return answer.status, answer.read().decode()
+    finally:
+        connection.close()
 
 
 def approve_device_code(http: requests.Session, base: str, user_code: str, upn: str,

@@ -7,6 +7,7 @@ import pytest
 
 from cmagent.cloud.arm import filters
 from cmagent.cloud.http import HttpError
+from tests.cloud.arm_helpers import arm_refusal as _error
 from tests.cloud.arm_helpers import call
 from tests.cloud.arm_helpers import contributor
 from tests.cloud.arm_helpers import machine_body
@@ -24,12 +25,6 @@ def owner(cloud, http):
 
 def _sub(owner) -> str:
     return f"{owner['cloud']}/subscriptions/{owner['subscriptionId']}"
-
-
-def _error(response, status: int, code: str) -> str:
-    assert response.status_code == status, response.text
-    assert response.json()["error"]["code"] == code, response.text
-    return str(response.json()["error"]["message"])
 
 
 ITEMS = [{"name": "web01", "resourcetype": MACHINES, "location": "westeurope",

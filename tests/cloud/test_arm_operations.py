@@ -10,13 +10,11 @@ from tests.cloud.arm_helpers import call
 from tests.cloud.arm_helpers import machine_body
 from tests.cloud.arm_helpers import machine_url
 from tests.cloud.arm_helpers import onboarding_token
+from tests.cloud.arm_helpers import subscription_owner
 
 
 def test_a_group_deletion_is_polled_to_its_end(cloud, http) -> None:
-    owner = cloud.quickstart("Owner")
-    cloud.admin.call("POST", "/roleAssignments", {
-        "principalId": owner["servicePrincipalId"], "role": "Owner",
-        "scope": f"/subscriptions/{owner['subscriptionId']}"})
+    owner = subscription_owner(cloud)
     token = onboarding_token(http, owner)
     group = (f"{cloud.url}/subscriptions/{owner['subscriptionId']}/resourcegroups/"
              f"{owner['resourceGroup']}?api-version=2021-04-01")

@@ -16,6 +16,7 @@ from tests.cloud.arm_helpers import contributor
 from tests.cloud.arm_helpers import machine_body
 from tests.cloud.arm_helpers import machine_url
 from tests.cloud.arm_helpers import onboarding_token
+from tests.cloud.arm_helpers import subscription_owner
 
 ONBOARDING_ROLE = "b64e21ea-ac4e-4cdf-9dc9-5b892992bee7"
 
@@ -33,11 +34,7 @@ def _object_id(cloud, app_id: str) -> str:
 
 @pytest.fixture
 def owner(cloud):
-    owner = cloud.quickstart("Owner")
-    cloud.admin.call("POST", "/roleAssignments", {
-        "principalId": owner["servicePrincipalId"], "role": "Owner",
-        "scope": f"/subscriptions/{owner['subscriptionId']}"})
-    return owner
+    return subscription_owner(cloud)
 
 
 def _fleet_principal(cloud, owner) -> dict:

@@ -12,17 +12,13 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tests.cloud.arm_helpers import ADMINISTRATOR
 from tests.cloud.arm_helpers import API
+from tests.cloud.arm_helpers import arm_refusal as _error
 from tests.cloud.arm_helpers import call
 from tests.cloud.arm_helpers import machine_body
 from tests.cloud.arm_helpers import machine_url
 from tests.cloud.arm_helpers import onboarding_token
 from tests.cloud.arm_helpers import sp_token
-
-
-def _error(response, status, code):
-    assert response.status_code == status, response.text
-    assert response.json()["error"]["code"] == code, response.text
-    return response.json()["error"]["message"]
+from tests.cloud.arm_helpers import subscription_owner
 
 
 @pytest.fixture
@@ -180,12 +176,9 @@ def test_missing_group_and_subscription(http, onboarding, token) -> None:
 
 
 def test_missing_group_is_404_for_an_owner(cloud, http, onboarding) -> None:
-    owner = cloud.quickstart("Owner")
+    owner = subscription_owner(cloud)
     token = onboarding_token(http, owner)
     url = machine_url(owner | {"resourceGroup": "arc-servers"}, "x")
-    cloud.admin.call("POST", "/roleAssignments", {
-        "principalId": owner["servicePrincipalId"], "role": "Owner",
-        "scope": f"/subscriptions/{owner['subscriptionId']}"})
     missing = url.replace("/resourceGroups/arc-servers/", "/resourceGroups/nowhere/")
     assert _error(call(http, "GET", missing, token), 404, "ResourceGroupNotFound") == \
         "Resource group 'nowhere' could not be found."

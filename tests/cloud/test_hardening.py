@@ -4,11 +4,8 @@ its resource, client assertions are bounded, guessing is throttled (issue 12, it
 from __future__ import annotations
 
 import base64
-import http.client
 import re
-import ssl
 import time
-from urllib.parse import urlencode
 
 import pytest
 from cryptography.hazmat.primitives import serialization
@@ -22,6 +19,7 @@ from tests.cloud.arm_helpers import sp_token
 from tests.cloud.helpers import ARM_SCOPE
 from tests.cloud.helpers import AZURE_CLI
 from tests.cloud.helpers import new_user
+from tests.cloud.helpers import post_form_from
 from tests.cloud.test_his import DAY
 from tests.cloud.test_his import Enrolled
 from tests.cloud.test_identity_errors import _assert_aadsts
@@ -153,26 +151,12 @@ def test_guessing_a_secret_is_throttled_per_client(cloud, http, clock) -> None:
                     other["servicePrincipalSecret"])
     # nor is this client elsewhere: a client id is no secret, and guessing from one address
     # must not lock a fleet's onboarding out
-    elsewhere = _token_from("127.0.0.2", cloud, target["tenantId"], **form,
-                            client_secret=target["servicePrincipalSecret"])
+    elsewhere = post_form_from("127.0.0.2", cloud, f"/{target['tenantId']}/oauth2/v2.0/token",
+                               form | {"client_secret": target["servicePrincipalSecret"]})
     assert elsewhere[0] == 200, elsewhere
     clock(61)
     assert _token(http, cloud, target["tenantId"], **form,
                   client_secret=target["servicePrincipalSecret"]).status_code == 200
-
-
-def _token_from(address: str, cloud, tenant: str, **form: str) -> tuple[int, str]:
-    """A token request sent from another loopback address (the cloud sees it as the client's)."""
-    host, port = cloud.url.removeprefix("https://").rsplit(":", 1)
-    connection = http.client.HTTPSConnection(host, int(port), source_address=(address, 0),
-                                             context=ssl.create_default_context(cafile=cloud.ca))
-    try:
-        connection.request("POST", f"/{tenant}/oauth2/v2.0/token", urlencode(form),
-                           {"Content-Type": "application/x-www-form-urlencoded"})
-        answer = connection.getresponse()
-        return answer.status, answer.read().decode()
-    finally:
-        connection.close()
 
 
 def _sign_in(http, cloud, tenant: str, upn: str, password: str) -> str:

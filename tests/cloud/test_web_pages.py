@@ -4,11 +4,8 @@ the password and the clock, and what a machine reports kept to the shape the por
 
 from __future__ import annotations
 
-import http.client
 import json
 import re
-import ssl
-from urllib.parse import urlencode
 
 from sqlalchemy import func
 from sqlalchemy import select
@@ -19,6 +16,7 @@ from tests.cloud.helpers import ARM_SCOPE
 from tests.cloud.helpers import AZURE_CLI
 from tests.cloud.helpers import approve_device_code
 from tests.cloud.helpers import new_user
+from tests.cloud.helpers import post_form_from
 from tests.cloud.helpers import validate
 from tests.cloud.his_helpers import Enrolled
 
@@ -83,19 +81,12 @@ def test_forms_from_another_site_are_refused(cloud, onboarding, http) -> None:
 
 
 def _password_from(address: str, cloud, tenant: str, upn: str, password: str) -> int:
-    """An AADSTS code of a password grant sent from another loopback address (0: a token)."""
-    host, port = cloud.url.removeprefix("https://").rsplit(":", 1)
-    connection = http.client.HTTPSConnection(host, int(port), source_address=(address, 0),
-                                             context=ssl.create_default_context(cafile=cloud.ca))
-    try:
-        connection.request("POST", f"/{tenant}/oauth2/v2.0/token", urlencode({
-            "grant_type": "password", "client_id": AZURE_CLI, "scope": ARM_SCOPE[0],
-            "username": upn, "password": password}),
-            {"Content-Type": "application/x-www-form-urlencoded"})
-        answer = json.loads(connection.getresponse().read())
-        return 0 if "access_token" in answer else int(answer["error_codes"][0])
-    finally:
-        connection.close()
+    """The AADSTS code of a password grant sent from ``address`` (0: a token)."""
+    _, text = post_form_from(address, cloud, f"/{tenant}/oauth2/v2.0/token", {
+        "grant_type": "password", "client_id": AZURE_CLI, "scope": ARM_SCOPE[0],
+        "username": upn, "password": password})
+    answer = json.loads(text)
+    return 0 if "access_token" in answer else int(answer["error_codes"][0])
 
 
 def test_guesses_lock_a_user_out_only_where_they_come_from(cloud, onboarding) -> None:

@@ -239,3 +239,10 @@ def test_json_files_are_read_as_json(tmp_path) -> None:
     twice.write_text('{"run": {"command": ["azcmagent", "show"]}, "run": {"command": ["x"]}}')
     with pytest.raises(scenario_files.ScenarioFileError, match="the key 'run' is given twice"):
         scenario_files.load(twice)
+
+
+def test_a_failed_cloud_step_shows_no_password() -> None:
+    from cmagent.lab.lab import _shown
+
+    words = ("user", "create", "--password", PASSWORD, "--upn", "ada@contoso.example")
+    assert _shown(words) == "user create --password *** --upn ada@contoso.example"

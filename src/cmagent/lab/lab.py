@@ -41,6 +41,13 @@ from cmagent.lab.topology import Topology
 BIN = Path(sys.executable).parent
 
 
+def _shown(words: tuple[str, ...]) -> str:
+    """A command's words with the value of any --...password or --...secret flag masked."""
+    return " ".join("***" if index and words[index - 1].startswith("--") and any(
+        kind in words[index - 1].lower() for kind in ("password", "secret")) else word
+        for index, word in enumerate(words))
+
+
 class LabError(RuntimeError):
     pass
 
@@ -221,8 +228,8 @@ class Lab:
         """Run a cmagent-cloud management subcommand on the cloud host; its JSON answer."""
         result = self.topology.exec(CLOUD, str(BIN / "cmagent-cloud"), *args, "--data-dir",
                                     str(self.dir / "cloud"), check=False)
-        if result.returncode != 0:
-            raise LabError(f"cmagent-cloud {' '.join(args)}: {result.stderr.strip()}")
+        if result.returncode != 0:  # (its message reaches scenario reports: no password)
+            raise LabError(f"cmagent-cloud {_shown(args)}: {result.stderr.strip()}")
         return json.loads(result.stdout)
 
     def publish(self, tree: Path) -> None:
