@@ -116,3 +116,27 @@ def test_a_contributor_may_read_roles_but_not_grant_them(cloud) -> None:
                                   f"{ONBOARDING_ROLE}",
             "principal_id": _object_id(cloud, helper["servicePrincipalId"])})
     assert denied.value.status_code == 403 and "roleAssignments/write" in denied.value.message
+
+
+def test_a_grant_that_raced_past_the_check_is_stored_once(cloud, owner, monkeypatch) -> None:
+    """Two workers may both find no such grant before either writes (the check is skipped
+    here to make that happen): the database keeps one, the other PUT is a conflict, and the
+    management API gives a grant twice as the one it has."""
+    from cmagent.cloud.arm import authorization
+
+    client = _client(cloud, owner)
+    group = f"/subscriptions/{owner['subscriptionId']}/resourceGroups/{owner['resourceGroup']}"
+    fleet = _fleet_principal(cloud, owner)
+    grant = {"role_definition_id": f"{group}/providers/Microsoft.Authorization/roleDefinitions/"
+                                   f"{ONBOARDING_ROLE}", "principal_id": fleet["objectId"]}
+    first = client.role_assignments.create(group, str(uuid.uuid4()), grant)
+    monkeypatch.setattr(authorization, "_refuse_duplicate", lambda *args: None)
+    with pytest.raises(HttpResponseError) as raced:
+        client.role_assignments.create(group, str(uuid.uuid4()), grant)
+    assert (raced.value.status_code, raced.value.error.code) == (409, "Conflict")
+    again = cloud.admin.call("POST", "/roleAssignments", {
+        "principalId": fleet["servicePrincipalId"], "role": ONBOARDING_ROLE, "scope": group})
+    assert again["id"] == first.name
+    held = client.role_assignments.list_for_scope(group, filter=f"principalId eq "
+                                                                f"'{fleet['objectId']}'")
+    assert [a.name for a in held] == [first.name]

@@ -209,3 +209,26 @@ def test_two_workers_beating_for_one_machine_at_once_make_one_status_event(tmp_p
         for worker in workers:
             worker.store.close()
         cloud.stop()
+
+
+def test_grants_given_twice_before_the_upgrade_are_merged_into_one(tmp_path) -> None:
+    """Before 0009 the management API could give one grant twice: the upgrade keeps the
+    assignment whose id sorts first and then holds one assignment per grant."""
+    database = tmp_path / "cloud.db"
+    Store(f"sqlite:///{database}").close()
+    grant = ("11111111-1111-1111-1111-111111111111", "ServicePrincipal",
+             "b64e21ea-ac4e-4cdf-9dc9-5b892992bee7", "/subscriptions/s/resourceGroups/G",
+             "/subscriptions/s/resourcegroups/g")
+    with sqlite3.connect(database) as old:
+        old.execute("DROP INDEX ux_role_assignments_grant")
+        old.executemany("INSERT INTO role_assignments VALUES (?, ?, ?, ?, ?, ?)",
+                        [(name, *grant) for name in ("c", "a", "b")])
+        old.execute("UPDATE alembic_version SET version_num = '0008'")
+    old.close()
+    Store(f"sqlite:///{database}").close()
+    with sqlite3.connect(database) as upgraded:
+        assert upgraded.execute("SELECT id FROM role_assignments").fetchall() == [("a",)]
+        with pytest.raises(sqlite3.IntegrityError):
+            upgraded.execute("INSERT INTO role_assignments VALUES (?, ?, ?, ?, ?, ?)",
+                             ("d", *grant))
+    upgraded.close()

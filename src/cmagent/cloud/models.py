@@ -102,6 +102,9 @@ class Credential(Base):
 
 class RoleAssignment(Base):
     __tablename__ = "role_assignments"
+    # One assignment per grant, also when two workers add it at once (migration 0009).
+    __table_args__ = (Index("ux_role_assignments_grant", "principal_id", "role_definition_id",
+                            "scope_key", unique=True),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     principal_id: Mapped[str] = mapped_column(String(36), index=True)
     principal_type: Mapped[str] = mapped_column(String(32))
