@@ -128,6 +128,30 @@ def test_a_new_password_and_the_clock_end_portal_sessions(cloud, onboarding, htt
         assert moved.headers["Location"] == "/portal", target
 
 
+def test_signing_out_ends_the_session_also_for_a_copied_cookie(cloud, onboarding, http) -> None:
+    user = new_user(cloud, onboarding["tenantId"])
+
+    def sign_in() -> str:
+        signed_in = http.post(f"{cloud.url}/portal/signin", allow_redirects=False, data={
+            "login": user["userPrincipalName"], "passwd": user["password"]})
+        http.cookies.clear()
+        return signed_in.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
+
+    def reads(cookie: str) -> bool:
+        return http.get(f"{cloud.url}/portal", cookies={"cmagent_portal": cookie},
+                        allow_redirects=False).status_code == 200
+    copied, elsewhere = sign_in(), sign_in()
+    assert reads(copied) and reads(elsewhere)
+    out = http.post(f"{cloud.url}/portal/signout", cookies={"cmagent_portal": copied},
+                    allow_redirects=False)
+    assert out.status_code == 303 and "Max-Age=0" in out.headers["Set-Cookie"]
+    assert not reads(copied)  # a copy kept by someone else opens nothing
+    assert reads(elsewhere)  # the user's other browser stays signed in
+    forged = copied.split(".")
+    forged[1] = str(int(forged[1]) + 1)  # a changed expiry breaks the signature
+    assert not reads(".".join(forged))
+
+
 def test_a_machine_reports_only_what_the_portal_can_show(cloud, http) -> None:
     owner = cloud.quickstart("Azure Connected Machine Resource Administrator")
     enrolled = Enrolled(cloud, http, owner, "weird01")

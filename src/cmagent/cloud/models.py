@@ -152,6 +152,15 @@ class RefreshToken(Base):
     last_used_at: Mapped[float] = mapped_column(Float)
 
 
+class PortalSignout(Base):
+    """A portal session its user signed out of (the cookie's session id, as a digest), kept
+    until the cookie would have expired."""
+
+    __tablename__ = "portal_signouts"
+    session_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[float] = mapped_column(Float, index=True)
+
+
 class SigningKey(Base):
     __tablename__ = "signing_keys"
     kid: Mapped[str] = mapped_column(String(64), primary_key=True)

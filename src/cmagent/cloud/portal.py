@@ -2,7 +2,8 @@
 (``https://<cloud>/#@<tenant>/resource/<id>/overview``): the machines a signed-in user may read,
 filterable by status, and one machine's overview with its status history. Users sign in with
 their user name and password in this cloud (as on the device login pages); the session is an
-HMAC-signed cookie; nothing is writable. Pages are in ``portal_html.py``."""
+HMAC-signed cookie that expires, ends with a new password and is refused once its user signed
+out of it; nothing is writable. Pages are in ``portal_html.py``."""
 
 from __future__ import annotations
 
@@ -10,10 +11,13 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 from urllib.parse import unquote
 
+from sqlalchemy import delete
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -39,6 +43,17 @@ _OVERVIEW = re.compile(r"^subscriptions/([^/]+)/resourceGroups/([^/]+)/providers
                        r"Microsoft\.HybridCompute/machines/([^/]+)/overview$", re.IGNORECASE)
 
 
+@dataclass(frozen=True)
+class PortalSession:
+    user: str  # the user's object id
+    expires: int  # by the cloud's clock
+    digest: str  # of the session id, as a sign-out records it
+
+
+def _digest(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
 class Portal:
     def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
@@ -59,7 +74,7 @@ class Portal:
 
     def cookie_for(self, user: models.User) -> str:
         expires = int(self.clock.now()) + SESSION_SECONDS
-        payload = f"{user.object_id}.{expires}"
+        payload = f"{user.object_id}.{expires}.{secrets.token_hex(16)}"
         return f"{payload}.{self._signed(payload, user.password_hash)}"
 
     def _signed(self, payload: str, password_hash: str) -> str:
@@ -70,18 +85,34 @@ class Portal:
 
     def user_of(self, request: Request) -> str | None:
         """The signed-in user's object id, from a valid cookie unexpired by the cloud's clock
-        (moving the clock ends sessions as it ends tokens)."""
+        (moving the clock ends sessions as it ends tokens) and not signed out."""
+        held = self._session_of(request)
+        return held.user if held is not None else None
+
+    def _session_of(self, request: Request) -> PortalSession | None:
         value = _cookie(request.header("cookie"), COOKIE)
         parts = value.split(".") if value else []
-        if len(parts) != 3 or not parts[1].isdigit() or int(parts[1]) < self.clock.now():
+        if len(parts) != 4 or not parts[1].isdigit() or int(parts[1]) < self.clock.now():
             return None
+        held = PortalSession(parts[0], int(parts[1]), _digest(parts[2]))
         with self.store.session() as session:
-            user = session.get(models.User, parts[0])
+            user = session.get(models.User, held.user)
             stored = user.password_hash if user is not None else None
-        if stored is None:
+            ended = session.get(models.PortalSignout, held.digest) is not None
+        if stored is None or ended:
             return None
-        expected = self._signed(f"{parts[0]}.{parts[1]}", stored)
-        return parts[0] if hmac.compare_digest(expected.encode(), parts[2].encode()) else None
+        expected = self._signed(".".join(parts[:3]), stored)
+        return held if hmac.compare_digest(expected.encode(), parts[3].encode()) else None
+
+    def _end(self, held: PortalSession) -> None:
+        """Sign-out: the session's cookie, wherever it was copied, opens nothing more. Rows
+        go once their cookie expired by both clocks (the cloud's may be moved back)."""
+        gone = min(self.clock.now(), time.time())
+        with self.store.writing() as session:
+            session.merge(models.PortalSignout(session_hash=held.digest,
+                                               expires_at=held.expires))
+            session.execute(delete(models.PortalSignout).where(
+                models.PortalSignout.expires_at < gone))
 
     # --- handlers ----------------------------------------------------------------------------
 
@@ -133,6 +164,9 @@ class Portal:
     def signout(self, request: Request) -> Response:
         if request.from_other_site:  # another site may not sign a person out either
             return _redirect("/portal")
+        held = self._session_of(request)
+        if held is not None:
+            self._end(held)
         return _redirect("/portal/signin", {"Set-Cookie": f"{COOKIE}=; Path=/; Secure; "
                                                           "HttpOnly; SameSite=Lax; Max-Age=0"})
 
