@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from selenium.webdriver.common.by import By
 
+from cmagent.cloud.portal import COOKIE
 from tests.cloud.arm_helpers import ADMINISTRATOR
 from tests.cloud.helpers import new_user
 from tests.cloud.test_devicelogin_browser import browser  # noqa: F401 (the fixture)
@@ -98,23 +99,23 @@ def test_without_a_browser(cloud, fleet, http) -> None:
                                      "passwd": user["password"], "next": "https://evil.example"},
                        allow_redirects=False)
     assert escape.status_code == 303 and escape.headers["Location"] == "/portal"
-    cookie = escape.cookies.get("cmagent_portal") or \
+    cookie = escape.cookies.get(COOKIE) or \
         escape.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
     http.cookies.clear()  # each request below says who it is
     forged = cookie.rsplit(".", 1)[0] + "." + "0" * 64
-    assert http.get(f"{cloud.url}/portal", cookies={"cmagent_portal": forged},
+    assert http.get(f"{cloud.url}/portal", cookies={COOKIE: forged},
                     allow_redirects=False).status_code == 303
-    page = http.get(f"{cloud.url}/portal", cookies={"cmagent_portal": cookie})
+    page = http.get(f"{cloud.url}/portal", cookies={COOKIE: cookie})
     assert "5 machine(s)" in page.text and "<script" not in page.text
     root = http.get(f"{cloud.url}/", headers={"Accept": "application/json"})
     assert root.status_code == 404 and "html" not in root.headers["Content-Type"]
     for method in ("PUT", "DELETE", "PATCH"):
         assert http.request(method, f"{cloud.url}/portal",
-                            cookies={"cmagent_portal": cookie}).status_code == 405
+                            cookies={COOKIE: cookie}).status_code == 405
     stranger = new_user(cloud, onboarding["tenantId"])
     other = http.post(signin, data={"login": stranger["userPrincipalName"],
                                     "passwd": stranger["password"]}, allow_redirects=False)
     token = other.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
     http.cookies.clear()
     assert "0 machine(s)" in http.get(f"{cloud.url}/portal",
-                                      cookies={"cmagent_portal": token}).text
+                                      cookies={COOKIE: token}).text

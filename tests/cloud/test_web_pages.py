@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from cmagent.cloud import models
 from cmagent.cloud.his.beats import HISTORY_KEPT
+from cmagent.cloud.portal import COOKIE
 from tests.cloud.helpers import ARM_SCOPE
 from tests.cloud.helpers import AZURE_CLI
 from tests.cloud.helpers import approve_device_code
@@ -110,7 +111,7 @@ def test_a_new_password_and_the_clock_end_portal_sessions(cloud, onboarding, htt
     http.cookies.clear()
 
     def reads() -> bool:
-        return http.get(f"{cloud.url}/portal", cookies={"cmagent_portal": cookie},
+        return http.get(f"{cloud.url}/portal", cookies={COOKIE: cookie},
                         allow_redirects=False).status_code == 200
     assert reads()
     cloud.admin.call("POST", "/clock", {"advanceSeconds": 9 * 3600})
@@ -138,11 +139,11 @@ def test_signing_out_ends_the_session_also_for_a_copied_cookie(cloud, onboarding
         return signed_in.headers["Set-Cookie"].split(";")[0].split("=", 1)[1]
 
     def reads(cookie: str) -> bool:
-        return http.get(f"{cloud.url}/portal", cookies={"cmagent_portal": cookie},
+        return http.get(f"{cloud.url}/portal", cookies={COOKIE: cookie},
                         allow_redirects=False).status_code == 200
     copied, elsewhere = sign_in(), sign_in()
     assert reads(copied) and reads(elsewhere)
-    out = http.post(f"{cloud.url}/portal/signout", cookies={"cmagent_portal": copied},
+    out = http.post(f"{cloud.url}/portal/signout", cookies={COOKIE: copied},
                     allow_redirects=False)
     assert out.status_code == 303 and "Max-Age=0" in out.headers["Set-Cookie"]
     assert not reads(copied)  # a copy kept by someone else opens nothing

@@ -34,7 +34,7 @@ from cmagent.cloud.identity import directory
 from cmagent.cloud.identity import lockout
 from cmagent.cloud.store import Store
 
-COOKIE = "cmagent_portal"
+COOKIE = "__Host-cmagent_portal"  # (the prefix: only this host, over HTTPS, for every path)
 SESSION_SECONDS = 8 * 3600
 HISTORY_SHOWN = 100  # the newest status changes (the cloud keeps beats.HISTORY_KEPT)
 KEY_SETTING = "portal.cookieKey"
