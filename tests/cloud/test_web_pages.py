@@ -190,3 +190,20 @@ def test_guessing_user_codes_is_throttled_per_place(cloud, onboarding, http) -> 
         assert "passwd" in http.post(f"{cloud.url}/devicelogin", data={"otc": code}).text
     finally:
         cloud.admin.call("POST", "/clock", {"reset": True})
+
+
+def test_every_answer_forbids_sniffing_and_asks_for_https_once(cloud, http) -> None:
+    """JSON errors of Entra, HIS and the management API too: a browser must not read any of
+    them as a page."""
+    answers = [http.get(f"{cloud.url}/metadata/endpoints?api-version=2022-09-01"),
+               http.post(f"{cloud.url}/organizations/oauth2/v2.0/token", data={"x": "<b>"}),
+               http.get(f"{cloud.url}/subscriptions?api-version=2022-12-01"),
+               http.get(f"{cloud.url}/_admin/tenants"), http.get(f"{cloud.url}/devicelogin"),
+               http.get(f"{cloud.url}/no/such/path"),
+               http.post(f"{cloud.url}/his/v1/challenges", data="{")]
+    for answer in answers:
+        sent = answer.raw.headers  # (every header line, also a name sent twice)
+        assert sent.getlist("X-Content-Type-Options") == ["nosniff"], answer.url
+        assert len(sent.getlist("Date")) == 1, answer.url
+        assert sent.getlist("Strict-Transport-Security") == [
+            "max-age=31536000; includeSubDomains"], answer.url

@@ -94,9 +94,15 @@ class AccessLog:
                         (time.perf_counter() - started) * 1000)
 
 
+_EVERY_ANSWER = [(b"x-content-type-options", b"nosniff"),
+                 (b"strict-transport-security", b"max-age=31536000; includeSubDomains")]
+_SET_HERE = {b"date", *(name for name, _ in _EVERY_ANSWER)}
+
+
 class CloudDate:
     """Every answer's ``Date`` is the cloud's clock as it shows it to clients (``Clock.shown``):
-    a machine whose clock is off learns it from any answer, as it would from Azure's."""
+    a machine whose clock is off learns it from any answer, as it would from Azure's. Every
+    answer also forbids content sniffing and asks for HTTPS only, as Azure's services do."""
 
     def __init__(self, app: ASGIApp, clock: Clock) -> None:
         self.app = app
@@ -116,8 +122,9 @@ class CloudDate:
 
         async def dated(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"date"]
-                headers.append((b"date", self._header()))
+                headers = [(k, v) for k, v in message.get("headers", [])
+                           if k.lower() not in _SET_HERE]
+                headers += [(b"date", self._header()), *_EVERY_ANSWER]
                 message = {**message, "headers": headers}
             await send(message)
 

@@ -130,9 +130,8 @@ def _ids(request: Request) -> dict[str, str]:
             "x-ms-correlation-request-id":
                 request.header("x-ms-correlation-request-id") or str(uuid.uuid4()),
             "x-ms-routing-request-id": f"{ROUTING_REGION}:{stamp}:{request_id}",
-            "Cache-Control": "no-cache", "Pragma": "no-cache", "Expires": "-1",
-            "X-Content-Type-Options": "nosniff",
-            "Strict-Transport-Security": "max-age=31536000; includeSubDomains"}
+            "Cache-Control": "no-cache", "Pragma": "no-cache", "Expires": "-1"}
+    # (nosniff and HSTS: on every answer of the cloud, middleware.CloudDate)
 
 
 @functools.lru_cache(maxsize=1)
