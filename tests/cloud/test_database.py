@@ -215,15 +215,13 @@ def test_grants_given_twice_before_the_upgrade_are_merged_into_one(tmp_path) -> 
     """Before 0009 the management API could give one grant twice: the upgrade keeps the
     assignment whose id sorts first and then holds one assignment per grant."""
     database = tmp_path / "cloud.db"
-    Store(f"sqlite:///{database}").close()
+    _schema_at(f"sqlite:///{database}", "0008")
     grant = ("11111111-1111-1111-1111-111111111111", "ServicePrincipal",
              "b64e21ea-ac4e-4cdf-9dc9-5b892992bee7", "/subscriptions/s/resourceGroups/G",
              "/subscriptions/s/resourcegroups/g")
     with sqlite3.connect(database) as old:
-        old.execute("DROP INDEX ux_role_assignments_grant")
         old.executemany("INSERT INTO role_assignments VALUES (?, ?, ?, ?, ?, ?)",
                         [(name, *grant) for name in ("c", "a", "b")])
-        old.execute("UPDATE alembic_version SET version_num = '0008'")
     old.close()
     Store(f"sqlite:///{database}").close()
     with sqlite3.connect(database) as upgraded:
@@ -232,3 +230,20 @@ def test_grants_given_twice_before_the_upgrade_are_merged_into_one(tmp_path) -> 
             upgraded.execute("INSERT INTO role_assignments VALUES (?, ?, ?, ?, ?, ?)",
                              ("d", *grant))
     upgraded.close()
+
+
+def _schema_at(url: str, revision: str) -> None:
+    """A database as the migrations up to ``revision`` left it (an older release's)."""
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import create_engine
+
+    from cmagent.cloud.store import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, revision)
+    engine.dispose()
