@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cmagent.agent.commands import connect as connect_module
 from cmagent.agent.commands import connect_flags
 from tests.cloud.arm_helpers import call
+from tests.cloud.arm_helpers import machine_body
 from tests.cloud.arm_helpers import machine_url
 from tests.cloud.arm_helpers import onboarding_token
 from tests.cloud.helpers import approve_device_code
@@ -506,6 +507,26 @@ def test_disconnect_cases(azcmagent, agent_root, himds, trusting, tmp_path) -> N
     assert local.status == 0 and "locally only" in local.stdout
     assert len(machines(trusting, onboarding)) == 1  # Azure was not touched
     assert azcmagent("show", "status", "-j").json["status"] == "Disconnected"
+
+
+def test_disconnect_deletes_only_its_own_machine(azcmagent, himds, trusting, tmp_path) -> None:
+    """A name reused by another machine after this one's resource was deleted (a reimaged
+    host, a rename) keeps its resource; a resource already gone is no failure."""
+    onboarding = trusting.quickstart(ADMINISTRATOR)
+    flags = flags_file(tmp_path, onboarding, resource_name="reused01")
+    http, url = trusting.session(), machine_url(onboarding, "reused01")
+    token = onboarding_token(http, onboarding)
+    for after_deletion, in_azure in ((True, "otherMachine"), (False, "absent")):
+        assert azcmagent("connect", "--config", flags).status == 0
+        assert call(http, "DELETE", url, token).status_code == 200
+        if after_deletion:  # another machine took the name
+            assert call(http, "PUT", url, token, machine_body()).status_code == 200
+        left = azcmagent("disconnect", "--config", flags, "--json")
+        assert (left.status, left.json["resourceInAzure"]) == (0, in_azure), left.stdout
+        assert azcmagent("show", "status", "-j").json["status"] == "Disconnected"
+        if after_deletion:  # the other machine's resource is still there, then goes
+            assert call(http, "DELETE", url, token).status_code == 200
+    assert machines(trusting, onboarding) == []
 
 
 def test_no_secret_reaches_any_output(azcmagent, agent_root, himds, trusting, tmp_path):

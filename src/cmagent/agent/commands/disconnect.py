@@ -78,24 +78,41 @@ def _disconnect(context: Context[DisconnectOptions], saved: Connection | None) -
             "This machine is not connected to Azure.",
             "このマシンは Azure に接続されていません。"), remedy="not-connected")
     local_only = context.options.force_local_only
-    if not local_only:
-        _delete_in_azure(context, saved)
+    in_azure = UNTOUCHED if local_only else _delete_in_azure(context, saved)
     _forget(context)
     log.info(Localized("Disconnected machine from Azure", "マシンを Azure から切断しました"))
-    resource = saved.resource_id
-    done = Localized(
-        f"Disconnected machine {resource} (locally only; the resource in Azure was not "
-        "touched).",
-        f"マシン {resource} を切断しました (ローカルのみ。Azure のリソースには変更を加えて"
-        "いません)。") if local_only else Localized(
-        f"Disconnected machine {resource} (and deleted its resource in Azure).",
-        f"マシン {resource} を切断し、Azure のリソースを削除しました。")
-    return Result(done.pick(context.env.lang),
+    return Result(_done(saved.resource_id, in_azure).pick(context.env.lang),
                   {"status": "success", "resourceId": saved.resource_id,
-                   "forceLocalOnly": local_only})
+                   "forceLocalOnly": local_only, "resourceInAzure": in_azure})
 
 
-def _delete_in_azure(context: Context[DisconnectOptions], saved: Connection) -> None:
+# What became of the resource in Azure (``resourceInAzure`` of --json)
+DELETED, ABSENT, OTHER_MACHINE, UNTOUCHED = "deleted", "absent", "otherMachine", "untouched"
+OURS = "ours"  # (still this machine's: to be deleted)
+
+
+def _done(resource: str, in_azure: str) -> Localized:
+    return {
+        DELETED: Localized(
+            f"Disconnected machine {resource} (and deleted its resource in Azure).",
+            f"マシン {resource} を切断し、Azure のリソースを削除しました。"),
+        ABSENT: Localized(
+            f"Disconnected machine {resource} (its resource in Azure was already deleted).",
+            f"マシン {resource} を切断しました (Azure のリソースは既に削除されていました)。"),
+        OTHER_MACHINE: Localized(
+            f"Disconnected machine {resource} locally. The resource of that name in Azure now "
+            "belongs to another machine (another vmId) and was left as it is.",
+            f"マシン {resource} をローカルで切断しました。Azure にある同じ名前のリソースは現在"
+            "別のマシン (別の vmId) のものなので、変更していません。"),
+        UNTOUCHED: Localized(
+            f"Disconnected machine {resource} (locally only; the resource in Azure was not "
+            "touched).",
+            f"マシン {resource} を切断しました (ローカルのみ。Azure のリソースには変更を加えて"
+            "いません)。")}[in_azure]
+
+
+def _delete_in_azure(context: Context[DisconnectOptions], saved: Connection) -> str:
+    """The resource deleted, when it is still this machine's (see ``_owner``)."""
     if azure.method(context) == "service-principal":
         azure.check_principal_flags(context, saved.tenant_id)
     channel.ask(context.paths, channel.PING)
@@ -103,9 +120,15 @@ def _delete_in_azure(context: Context[DisconnectOptions], saved: Connection) -> 
     given_cloud = context.options.cloud
     cloud = azure.resolve_cloud(given_cloud, http) if given_cloud else saved.cloud
     token = azure.sign_in(context, cloud, http, context.options.tenant_id or saved.tenant_id)
-    log.info(Localized("Deleting resource %s", "リソース %s を削除しています"), saved.resource_id)
+    arm = Arm(http, cloud.arm, token, saved.correlation_id)
     try:
-        Arm(http, cloud.arm, token, saved.correlation_id).delete_machine(saved.resource_id)
+        owner = _owner(arm, saved)
+        if owner != OURS:
+            return owner
+        log.info(Localized("Deleting resource %s", "リソース %s を削除しています"),
+                 saved.resource_id)
+        arm.delete_machine(saved.resource_id)
+        return DELETED
     except ArmError as error:
         if error.status == 401:
             raise azure.token_refused(error) from None
@@ -118,6 +141,27 @@ def _delete_in_azure(context: Context[DisconnectOptions], saved: Connection) -> 
             f"Deleting {saved.resource_id} failed.",
             f"{saved.resource_id} を削除できませんでした。"),
             quoted=error.message) from None
+
+
+def _owner(arm: Arm, saved: Connection) -> str:
+    """ABSENT or OTHER_MACHINE when there is nothing of ours to delete: a machine of the same
+    name that connected after this one's resource was deleted must keep its resource. Else
+    OURS; a read that is refused leaves the decision to the delete."""
+    try:
+        machine = arm.machine(saved.resource_id)
+    except ArmError as error:
+        log.debug("Reading %s before deleting it failed: %s", saved.resource_id, error.message)
+        return OURS
+    if machine is None:
+        return ABSENT
+    vm_id = str(((machine.get("properties") or {}).get("vmId")) or "")
+    if vm_id and vm_id.lower() != saved.vm_id.lower():
+        log.warning(Localized(
+            "%s now belongs to another machine (vmId %s, this machine's is %s); not deleting it",
+            "%s は現在別のマシンのものです (vmId %s、このマシンは %s)。削除しません"),
+            saved.resource_id, vm_id, saved.vm_id)
+        return OTHER_MACHINE
+    return OURS
 
 
 def _forget(context: Context[DisconnectOptions]) -> None:
