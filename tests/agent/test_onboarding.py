@@ -384,12 +384,17 @@ def test_himds_not_running_is_azcm0064(azcmagent, trusting, tmp_path) -> None:
     assert "as root" not in run.stdout  # it ran as root: the catalogue's advice does not fit
 
 
-def test_already_connected_is_azcm0067(azcmagent, himds, trusting, tmp_path) -> None:
+def test_already_connected_is_azcm0067(azcmagent, agent_root, himds, trusting,
+                                       tmp_path) -> None:
     onboarding = trusting.quickstart()
     assert azcmagent("connect", "--config", flags_file(tmp_path, onboarding)).status == 0
     again = azcmagent("connect", "--config", flags_file(tmp_path, onboarding))
     assert again.status == 67 and printed(again, "AZCM0067")
     assert "/machines/web01" in again.stdout
+    result = json.loads((agent_root / "var/opt/azcmagent/result/connect.json").read_text())
+    assert (result["status"], result["code"], result["connected"]) == ("failed", "AZCM0067", True)
+    assert result["connectedResourceId"].endswith("/machines/web01")  # the run failed; the
+    # machine is as a fleet script wants it
 
 
 @pytest.mark.parametrize("path,label", [("/his/v1/certificates", "AZCM0081"),
@@ -499,6 +504,9 @@ def test_disconnect_cases(azcmagent, agent_root, himds, trusting, tmp_path) -> N
     onboarding = trusting.quickstart()
     not_connected = azcmagent("disconnect")
     assert not_connected.status == 63 and printed(not_connected, "AZCM0063")
+    result = json.loads((agent_root / "var/opt/azcmagent/result/disconnect.json").read_text())
+    assert (result["code"], result["connected"], result["connectedResourceId"]) == \
+        ("AZCM0063", False, "")
     assert azcmagent("connect", "--config", flags_file(tmp_path, onboarding)).status == 0
     denied = azcmagent("disconnect", "--config", flags_file(tmp_path, onboarding))
     assert denied.status == 43 and printed(denied, "AZCM0043")

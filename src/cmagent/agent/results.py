@@ -5,6 +5,9 @@ scraping logs.
 A run writes it twice: ``"status": "running"`` (with its process id) when it starts, so that a
 run killed outright is never mistaken for the previous run's success, and its outcome
 (``succeeded`` or ``failed``, the AZCM code, the phase, what was left in Azure) when it ends.
+The outcome also says where the run left the machine (``connected``, ``connectedResourceId``):
+a connect refused because the machine is connected already (AZCM0067), or a disconnect of a
+machine that is not, failed as a run but left the machine as a fleet script wants it.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ import time
 from typing import Any
 
 from cmagent import __version__
+from cmagent.errors import AzcmError
+from cmagent.machine import connection
 from cmagent.machine.files import atomic_write
 from cmagent.machine.files import timestamp
 from cmagent.machine.paths import Paths
@@ -42,8 +47,19 @@ def write(paths: Paths, command: str, code: int, started_at: float,
           details: dict[str, Any]) -> None:
     _save(paths, command, {"command": command, "status": "succeeded" if code == 0 else "failed",
                            "code": f"AZCM{code:04d}", "exitStatus": code, **details,
+                           **_machine_state(paths),
                            "durationSeconds": round(time.monotonic() - started_at, 3),
                            "finishedAt": timestamp(), "agentVersion": __version__})
+
+
+def _machine_state(paths: Paths) -> dict[str, Any]:
+    """Whether the machine is connected as the run ends (None when its files are damaged)."""
+    try:
+        current = connection.load(paths)
+    except AzcmError:
+        return {"connected": None, "connectedResourceId": ""}
+    return {"connected": current is not None,
+            "connectedResourceId": current.resource_id if current else ""}
 
 
 def previous(paths: Paths, command: str) -> dict[str, Any]:
