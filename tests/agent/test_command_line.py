@@ -292,3 +292,19 @@ def test_an_application_id_that_is_no_guid_is_masked_in_the_log() -> None:
     assert swapped["service_principal_id"] == "***"
     app = "4ed27731-5819-43b5-a4bf-79575b30d6e3"
     assert parse((*base, "-i", app), ROOT).loggable()["service_principal_id"] == app
+
+
+@pytest.mark.parametrize(("args", "own_status"), [(("version",), 0),
+                                                  (("config", "get", "nothing"), 23)])
+def test_a_result_that_cannot_be_written_is_no_traceback(agent_root, args, own_status) -> None:
+    """stdout on a full disk: a success becomes AZCM0001 (its caller saw nothing), a failure
+    keeps its code, and the log says what the command's own outcome was."""
+    import subprocess
+    import sys
+
+    with open("/dev/full", "w") as full:
+        run = subprocess.run([str(Path(sys.executable).with_name("azcmagent")), *args],
+                             stdout=full, stderr=subprocess.PIPE, text=True,
+                             env={**os.environ, "AZCMAGENT_ROOT": str(agent_root)}, timeout=60)
+    assert run.returncode == (own_status or 1) and "Traceback" not in run.stderr, run.stderr
+    assert f"the command's own outcome was AZCM{own_status:04d}" in read_log(agent_root)

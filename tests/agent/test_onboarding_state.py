@@ -20,6 +20,7 @@ from tests.agent.test_onboarding import BIN
 from tests.agent.test_onboarding import flags_file
 from tests.agent.test_onboarding import machines
 from tests.agent.test_onboarding import printed
+from tests.conftest import read_log
 from tests.net import free_port
 
 RESULT = "var/opt/azcmagent/result/connect.json"
@@ -224,3 +225,23 @@ def test_show_names_a_field_of_the_wrong_type(azcmagent, agent_root) -> None:
 
 if sys.platform != "linux":  # pragma: no cover
     pytest.skip("flock and the himds channel are Linux features", allow_module_level=True)
+
+
+def test_a_closed_ssh_session_rolls_back_as_ctrl_c_does(agent_root, himds, slow_cloud,
+                                                        tmp_path) -> None:
+    """SIGHUP (the terminal or SSH session closed) while the create's answer is awaited: the
+    resource is deleted again, and the output that no longer has a reader costs no clean-up."""
+    onboarding = slow_cloud.quickstart(ADMINISTRATOR)
+    _slow_creates(slow_cloud, 3)
+    process = _connect_process(agent_root, flags_file(tmp_path, onboarding))
+    _wait_for_create(agent_root, process)
+    assert process.stdout is not None
+    process.stdout.close()  # the session's terminal is gone: every write fails from now on
+    process.send_signal(signal.SIGHUP)
+    assert process.wait(timeout=60) == 11
+    assert machines(slow_cloud, onboarding) == []
+    result = _result(agent_root)
+    assert (result["code"], result["resourceLeftBehind"], result["connected"]) == \
+        ("AZCM0011", False, False)
+    log = read_log(agent_root)
+    assert "SIGHUP" in log and "Traceback" not in log

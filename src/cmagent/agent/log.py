@@ -40,6 +40,7 @@ class RunLog:
         self._console_level = ERROR + 1
         self._through: Callable[[str], None] | None = None  # a progress bar's writer
         self.lang = "en"  # of the console; the file is always English
+        self.console_lost: OSError | None = None
 
     def open_file(self, path: str, required: bool) -> None:
         """Append to ``path``; failing that, AZCM0005 when ``required``, else no file log."""
@@ -62,14 +63,30 @@ class RunLog:
             (message.en, message.pick(self.lang))
         name = _NAMES.get(level, "INFO")
         if self._file is not None:
-            self._file.write(f"{_timestamp()} {name:<7} {source}: {self.redactor(english)}\n")
-            self._file.flush()
+            self._to_file(f"{_timestamp()} {name:<7} {source}: {self.redactor(english)}\n")
         if self._console is not None and not file_only and level >= self._console_level:
             line = f"{name:<8}{self.redactor(chosen)}\n"
-            if self._through is not None:
-                self._through(line)
-            else:
-                self._console.write(line)
+            try:
+                (self._through or self._console.write)(line)
+            except OSError as error:
+                self.console_gone(error)
+
+    def _to_file(self, line: str) -> None:
+        assert self._file is not None
+        try:
+            self._file.write(line)
+            self._file.flush()
+        except OSError:  # a full disk ends the log, never the run (nor its clean-up)
+            self._file = None
+
+    def console_gone(self, error: OSError) -> None:
+        """The console cannot be written any more (a closed SSH session, a closed pipe, a
+        full disk): the run goes on, and the log file says why it went quiet."""
+        self._console, self._through = None, None
+        self.console_lost = error
+        if self._file is not None:
+            self._to_file(f"{_timestamp()} WARNING azcmagent: The console can no longer be "
+                          f"written ({error.strerror or error}); the run goes on.\n")
 
     def console_through(self, writer: Callable[[str], None] | None) -> None:
         """Send console lines through ``writer`` (a progress bar's), or directly again."""

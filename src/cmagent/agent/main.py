@@ -68,7 +68,22 @@ class Context(Generic[OptionsT]):
 
 def entry() -> None:
     """Console-script entry."""
-    sys.exit(main())
+    status = main()
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # (else Python reports it at exit, with a traceback and status 120)
+        _silence_standard_streams()
+        status = status or 1
+    sys.exit(status)
+
+
+def _silence_standard_streams() -> None:
+    import os
+
+    quiet = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        os.dup2(quiet, stream.fileno())
 
 
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
@@ -90,8 +105,20 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
         except Exception:
             log.exception("Unexpected failure")
             status = _fail(AzcmError(codes.UNKNOWN, _see_log(logs)), output, args)
+        status = _output_lost(output, status)
         log.debug("Finished: AZCM%04d, exit status %d", status, status)
     return status
+
+
+def _output_lost(output: Output, status: int) -> int:
+    """A run whose result could not be written did not succeed as far as its caller can tell
+    (AZCM0001); a failure keeps its own code. What it did is in the log and result files."""
+    if output.lost is None:
+        return status
+    log.error("The result could not be written to the console (%s); the command's own "
+                "outcome was AZCM%04d", output.lost.strerror or output.lost, status,
+                file_only=True)
+    return status or codes.UNKNOWN
 
 
 def _run(args: list[str], env: Environment, output: Output, logs: log.RunLog,
@@ -124,12 +151,14 @@ def _run(args: list[str], env: Environment, output: Output, logs: log.RunLog,
 
 
 def _interrupt_on_sigterm() -> None:
-    """A command that changes the machine cleans up after SIGTERM as after Ctrl+C (only those
-    import ``signal``: it costs more start-up time than ``azcmagent version`` takes)."""
+    """A command that changes the machine cleans up after SIGTERM, and after SIGHUP (its SSH
+    session or terminal closed), as after Ctrl+C (only those import ``signal``: it costs more
+    start-up time than ``azcmagent version`` takes)."""
     import signal
 
     if sys.platform != "win32" and _on_main_thread():
         signal.signal(signal.SIGTERM, _raise_interrupt)
+        signal.signal(signal.SIGHUP, _raise_hang_up)
 
 
 def _on_main_thread() -> bool:
@@ -141,17 +170,29 @@ def _on_main_thread() -> bool:
 class _Terminated(KeyboardInterrupt):
     """SIGTERM, unwinding as Ctrl+C does (the same clean-up), told apart in the message."""
 
+    variant = "sigterm"
+
+
+class _HungUp(_Terminated):
+    """SIGHUP: the session that ran the command closed."""
+
+    variant = "sighup"
+
 
 def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
     raise _Terminated
 
 
+def _raise_hang_up(signum: int, frame: FrameType | None) -> None:
+    raise _HungUp
+
+
 def cancelled(interrupt: KeyboardInterrupt, where: Localized | None = None) -> AzcmError:
-    """AZCM0011 for Ctrl+C, or for SIGTERM said as such (the catalogue's heading names
-    Ctrl+C: the variant's replaces it)."""
+    """AZCM0011 for Ctrl+C, or for SIGTERM or SIGHUP said as such (the catalogue's heading
+    names Ctrl+C: the variant's replaces it)."""
     if not isinstance(interrupt, _Terminated):
         return AzcmError(codes.CANCELLED, where)
-    return AzcmError(codes.CANCELLED, where, remedy="sigterm")  # its heading names SIGTERM
+    return AzcmError(codes.CANCELLED, where, remedy=interrupt.variant)
 
 
 def _open_console(options: Options, env: Environment, output: Output, logs: log.RunLog) -> None:

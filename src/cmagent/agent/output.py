@@ -66,12 +66,14 @@ class Output:
         self.as_json = as_json
         self.color = color
         self.redact = redact  # errors may quote what the user typed: mask its secrets
+        self.lost: OSError | None = None  # why the result could not be written, if it could not
 
     def result(self, result: Result) -> None:
         if self.as_json:
             self._json(result.data if result.data is not None else {"message": result.text})
         elif result.text:
-            self.env.stdout.write(result.text if result.text.endswith("\n") else result.text + "\n")
+            self._write(self.env.stdout,
+                        result.text if result.text.endswith("\n") else result.text + "\n")
 
     def error(self, error: AzcmError, log_stderr: bool) -> None:
         lang = self.env.lang
@@ -87,12 +89,24 @@ class Output:
         if self._colored(stream):
             first, _, rest = text.partition("\n")
             text = f"\x1b[31m{first}\x1b[0m\n{rest}"
-        stream.write(text)
+        self._write(stream, text)
 
     def _json(self, data: Any, redact: Callable[[str], str] = str) -> None:
         import json
 
-        self.env.stdout.write(redact(json.dumps(data, indent=2, ensure_ascii=False)) + "\n")
+        self._write(self.env.stdout,
+                    redact(json.dumps(data, indent=2, ensure_ascii=False)) + "\n")
+
+    def _write(self, stream: TextIO, text: str) -> None:
+        """Written and flushed now: a closed pipe, a gone terminal or a full disk is noted
+        (the run's status says so), never raised past the command's own outcome."""
+        if self.lost is not None:
+            return
+        try:
+            stream.write(text)
+            stream.flush()
+        except OSError as error:
+            self.lost = error
 
     def _colored(self, stream: TextIO) -> bool:
         if not self.color or "NO_COLOR" in self.env.environ:

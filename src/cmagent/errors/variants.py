@@ -96,6 +96,18 @@ VARIANTS: dict[tuple[int, str], Variant] = {
             "'kill') を受け取りました。途中まで書き込まれたまま残っているファイルはありません。"),
         heading=Localized("The operation was stopped before it finished (SIGTERM)",
                           "操作は完了前に停止されました (SIGTERM)")),
+    (11, "sighup"): Variant(Localized(
+        "Run the command again where it can finish: under 'nohup', in tmux or screen, or as "
+        "a service ('systemd-run').",
+        "完了できる環境でコマンドをもう一度実行してください: 'nohup' の下、tmux や screen の中、"
+        "またはサービスとして ('systemd-run')。"),
+        cause=Localized(
+            "The terminal or SSH session that ran the command closed (SIGHUP) before it "
+            "finished; nothing was left half-written.",
+            "コマンドを実行していた端末または SSH セッションが完了前に閉じられました (SIGHUP)。"
+            "途中まで書き込まれたまま残っているファイルはありません。"),
+        heading=Localized("The operation was stopped before it finished (SIGHUP)",
+                          "操作は完了前に停止されました (SIGHUP)")),
     (6, "root-variable"): Variant(Localized(
         "Create that directory, or unset AZCMAGENT_ROOT to use the agent's real paths "
         "(/opt/azcmagent, /var/opt/azcmagent).",
