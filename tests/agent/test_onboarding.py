@@ -250,6 +250,8 @@ def test_use_azcli_with_an_az_session(azcmagent, himds, trusting, tmp_path, monk
     (("--tags", "a=b=c"), {}, "AZCM0023", "--tags"),
     ((), {"location": "atlantis", "cloud": None}, "AZCM0020", "atlantis"),
     ((), {"resource_name": "bad name"}, "AZCM0023", "--resource-name"),
+    ((), {"resource_name": "web01\n"}, "AZCM0023", "--resource-name"),  # ($ would let it by)
+    ((), {"resource_group": "rg\n"}, "AZCM0023", "--resource-group"),
     (("--gateway-id", "/subscriptions/x"), {}, "AZCM0003", "--gateway-id"),
     ((), {"service_principal_secret": None, "service_principal_cert": "/no/such.pem"},
      "AZCM0107", "no such file"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-GROUP_NAME = re.compile(r"^[-\w._()]{1,90}$")
+GROUP_NAME = re.compile(r"^[-\w._()]{1,90}\Z")
 
 
 def is_group_name(name: str) -> bool:

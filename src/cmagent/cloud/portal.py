@@ -281,7 +281,7 @@ def _cookie(header: str, name: str) -> str:
     return ""
 
 
-_PORTAL_PATH = re.compile(r"^/portal(?:[/?][A-Za-z0-9._~()/?=&%+:@,-]*)?$")
+_PORTAL_PATH = re.compile(r"^/portal(?:[/?][A-Za-z0-9._~()/?=&%+:@,-]*)?\Z")
 
 
 def _next(target: str) -> str:

@@ -89,7 +89,7 @@ def find(name_or_id: str) -> RoleDefinition | None:
 
 @cache
 def _pattern(action_pattern: str) -> re.Pattern[str]:
-    return re.compile("^" + re.escape(action_pattern).replace(r"\*", ".*") + "$", re.IGNORECASE)
+    return re.compile("^" + re.escape(action_pattern).replace(r"\*", ".*") + r"\Z", re.IGNORECASE)
 
 
 def _matches(action_pattern: str, action: str) -> bool:

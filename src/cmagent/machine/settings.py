@@ -42,7 +42,7 @@ MONITOR_ALLOWLIST = (
     "Qualys/WindowsAgent.AzureSecurityCenter",
 )
 BYPASS_KEYWORDS = ("AAD", "ARM", "Arc", "ArcData", "AMA")
-_EXTENSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
+_EXTENSION = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 
 
 @dataclass(frozen=True)

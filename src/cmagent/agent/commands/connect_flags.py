@@ -27,9 +27,9 @@ from cmagent.wire.his import His
 from cmagent.wire.his import HisError
 from cmagent.wire.his import rsa_signer
 
-NAME = re.compile(r"^[A-Za-z0-9_-]{0,53}[A-Za-z0-9]$")
+NAME = re.compile(r"^[A-Za-z0-9_-]{0,53}[A-Za-z0-9]\Z")
 GROUP = re.compile(r"[\w().-]+")  # \w: ARM allows letters and digits of any script
-DOMAIN = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+DOMAIN = re.compile(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+\Z")
 SCOPE = re.compile(r"^/subscriptions/[0-9a-fA-F-]{36}/resourceGroups/[^/]+/providers/"
                    r"Microsoft\.HybridCompute/privateLinkScopes/[^/]+$", re.IGNORECASE)
 

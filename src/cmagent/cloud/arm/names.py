@@ -8,7 +8,7 @@ from typing import Any
 from cmagent.cloud.arm.errors import arm_error
 from cmagent.cloud.naming import is_group_name
 
-MACHINE_NAME = re.compile(r"^[a-zA-Z0-9\-_.]{1,54}$")
+MACHINE_NAME = re.compile(r"^[a-zA-Z0-9\-_.]{1,54}\Z")
 # Trademarked words ARM refuses as a whole name; two more anywhere in it, two more as a prefix.
 RESERVED_WHOLE = {"access", "app_code", "appservices", "azure", "azuredns", "bing", "bizspark",
                   "biztalk", "cortana", "directx", "dotnet", "dynamics", "excel", "exchange",

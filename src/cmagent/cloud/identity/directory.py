@@ -39,7 +39,7 @@ WELL_KNOWN_RESOURCES = (
 ARM_AUDIENCES = ("https://management.azure.com", "https://management.core.windows.net")
 MULTI_TENANT = ("common", "organizations", "consumers")
 OIDC_SCOPES = ("openid", "profile", "offline_access", "email")
-_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}\Z")
 
 
 def is_guid(value: str) -> bool:
