@@ -248,6 +248,8 @@ def test_use_azcli_with_an_az_session(azcmagent, himds, trusting, tmp_path, monk
     (("--use-device-code",), {}, "AZCM0023", "Choose one authentication method"),
     (("--correlation-id", "nope"), {}, "AZCM0023", "GUID"),
     (("--tags", "a=b=c"), {}, "AZCM0023", "--tags"),
+    (("--tags", "Owner='abc,Env=prod"), {}, "AZCM0023", "never closed"),
+    (("--tags", "Env=1,env=2"), {}, "AZCM0023", "ignore case"),
     ((), {"location": "atlantis", "cloud": None}, "AZCM0020", "atlantis"),
     ((), {"resource_name": "bad name"}, "AZCM0023", "--resource-name"),
     ((), {"resource_name": "web01\n"}, "AZCM0023", "--resource-name"),  # ($ would let it by)
@@ -287,6 +289,14 @@ def test_a_file_that_is_no_certificate_is_azcm0107(azcmagent, himds, trusting,
 @pytest.mark.parametrize("group", ["arc-servers", "Servers(EU)_1.a", "サーバー群", "g" * 90])
 def test_resource_group_names_arm_allows(group) -> None:
     connect_flags._check_group(group)  # raises for a name ARM refuses
+
+
+@pytest.mark.parametrize(("typed", "tags"), [
+    ("Owner=O'Brien,Env=prod", {"Owner": "O'Brien", "Env": "prod"}),
+    ("Note='a, b = c', x = 'y z' ", {"Note": "a, b = c", "x": "y z"}),
+    ("Path=C:\\\\temp,eq=x\\=y", {"Path": "C:\\temp", "eq": "x=y"}), ("a=", {"a": ""})])
+def test_quotes_wrap_a_whole_tag_name_or_value(typed, tags) -> None:
+    assert connect_flags.parse_tags(typed) == tags
 
 
 def test_tags_and_name_reach_the_resource(azcmagent, himds, trusting, tmp_path) -> None:

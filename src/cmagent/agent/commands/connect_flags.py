@@ -126,43 +126,73 @@ def resource_name(given: str | None) -> str:
 
 
 def parse_tags(text: str | None) -> dict[str, str]:
-    """``Name=Value,Name2='Value with spaces'``; ``\\,`` and ``\\=`` escape a comma or '='."""
-    if not text:
-        return {}
+    """``Name=Value,Name2='Value with spaces'``: single quotes wrap a whole name or value (an
+    apostrophe inside one is a letter, as in O'Brien); ``\\,`` and ``\\=`` escape a comma or
+    '='. A name given twice, in any case, is refused: Azure's tag names ignore case."""
     tags: dict[str, str] = {}
-    for pair in _split(text, ","):
-        parts = _split(pair, "=")
-        if len(parts) != 2 or not parts[0].strip():
-            raise AzcmError(codes.INVALID_ARGUMENT, Localized(
-                f"--tags: '{pair}' is not Name=Value; separate pairs with commas and "
-                "single-quote names or values with spaces.",
-                f"--tags: '{pair}' は Name=Value の形式ではありません。組はコンマで区切り、空白を"
-                "含む名前や値は単一引用符で囲んでください。"))
-        tags[_unquote(parts[0])] = _unquote(parts[1])
+    for pair, fields in _pairs(text or ""):
+        if len(fields) != 2 or not fields[0]:
+            raise _tags_error(
+                f"'{pair}' is not Name=Value; separate pairs with commas and single-quote "
+                "names or values with spaces.",
+                f"'{pair}' は Name=Value の形式ではありません。組はコンマで区切り、空白を含む"
+                "名前や値は単一引用符で囲んでください。")
+        same = next((name for name in tags if name.lower() == fields[0].lower()), None)
+        if same is not None:
+            raise _tags_error(
+                f"'{same}' and '{fields[0]}' name one tag (Azure's tag names ignore case); "
+                "give each tag once.",
+                f"'{same}' と '{fields[0]}' は同じタグです (Azure のタグ名は大文字と小文字を区別"
+                "しません)。各タグは 1 回だけ指定してください。")
+        tags[fields[0]] = fields[1]
     return tags
 
 
-def _split(text: str, separator: str) -> list[str]:
-    parts, current, quoted, escaped = [], "", False, False
-    for char in text:
-        if escaped:
-            current, escaped = current + char, False
-        elif char == "\\":
-            escaped = True
-        elif char == "'":
-            quoted = not quoted
-            current += char
-        elif char == separator and not quoted:
-            parts.append(current)
-            current = ""
-        else:
-            current += char
-    return [*parts, current]
+def _tags_error(en: str, ja: str) -> AzcmError:
+    return AzcmError(codes.INVALID_ARGUMENT, Localized(f"--tags: {en}", f"--tags: {ja}"))
 
 
-def _unquote(value: str) -> str:
-    value = value.strip()
-    return value[1:-1] if len(value) >= 2 and value[0] == value[-1] == "'" else value
+def _pairs(text: str) -> list[tuple[str, list[str]]]:
+    """Each comma-separated pair as typed, with its '='-separated fields read."""
+    pairs: list[tuple[str, list[str]]] = []
+    start, fields, at = 0, [], 0
+    while text:
+        field, at = _field(text, at)
+        fields.append(field)
+        if at >= len(text) or text[at] == ",":
+            pairs.append((text[start:at].strip(), fields))
+            start, fields = at + 1, []
+            if at >= len(text):
+                break
+        at += 1
+    return pairs
+
+
+def _field(text: str, at: int) -> tuple[str, int]:
+    """The name or value starting at ``at``, and where its separator (or the end) is."""
+    while at < len(text) and text[at] == " ":
+        at += 1
+    if at < len(text) and text[at] == "'":
+        return _quoted(text, at)
+    value, escaped = "", False
+    while at < len(text) and (escaped or text[at] not in ",="):
+        escaped = text[at] == "\\" and not escaped
+        value += "" if escaped else text[at]
+        at += 1
+    return value.strip(), at
+
+
+def _quoted(text: str, opening: int) -> tuple[str, int]:
+    """A single-quoted name or value: it ends at a quote followed by a separator or the end."""
+    for closing in range(opening + 1, len(text)):
+        rest = text[closing + 1:].lstrip(" ")
+        if text[closing] == "'" and (not rest or rest[0] in ",="):
+            return text[opening + 1:closing], len(text) - len(rest)
+    raise _tags_error(
+        f"the quote before '{text[opening + 1:opening + 21]}' is never closed; end a quoted "
+        "name or value with a quote.",
+        f"'{text[opening + 1:opening + 21]}' の前の引用符が閉じられていません。引用符で囲んだ"
+        "名前や値は引用符で終えてください。")
 
 
 def network_precheck(context: Context[ConnectOptions], cloud: CloudEndpoints,
