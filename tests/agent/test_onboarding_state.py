@@ -245,3 +245,24 @@ def test_a_closed_ssh_session_rolls_back_as_ctrl_c_does(agent_root, himds, slow_
         ("AZCM0011", False, False)
     log = read_log(agent_root)
     assert "SIGHUP" in log and "Traceback" not in log
+
+
+def test_settings_changed_at_once_all_count(agent_root) -> None:
+    """Six 'config set' of different settings at once: each is kept (read, change and write
+    hold the settings' lock)."""
+    changes = [("proxy.bypass", "AAD"), ("incomingconnections.ports", "22"),
+               ("extensions.allowlist", "Microsoft.Azure.Monitor/AzureMonitorLinuxAgent"),
+               ("guestconfiguration.enabled", "false"), ("extensions.agent.cpulimit", "50"),
+               ("proxy.url", "http://proxy.contoso.corp:8080")]
+    env = {**os.environ, "AZCMAGENT_ROOT": str(agent_root)}
+    runs = [subprocess.Popen([str(BIN / "azcmagent"), "config", "set", name, value], env=env,
+                             stdout=subprocess.DEVNULL) for name, value in changes]
+    assert [run.wait(timeout=60) for run in runs] == [0] * len(changes)
+    listed = subprocess.run([str(BIN / "azcmagent"), "config", "list", "--json"], env=env,
+                            capture_output=True, text=True, check=True).stdout
+    values = {item["Key"]: item["Value"] for item in json.loads(listed)["LocalSettings"]}
+    assert {name: values[name] for name, _ in changes} == {
+        "proxy.bypass": ["AAD"], "incomingconnections.ports": [22],
+        "extensions.allowlist": ["Microsoft.Azure.Monitor/AzureMonitorLinuxAgent"],
+        "guestconfiguration.enabled": False, "extensions.agent.cpulimit": 50,
+        "proxy.url": "http://proxy.contoso.corp:8080"}

@@ -86,6 +86,12 @@ class AzcmError(Exception):
     def exit_status(self) -> int:
         return self.entry.exit_status
 
+    @property
+    def retryable(self) -> bool:
+        """Whether the same command may work if run again unchanged."""
+        chosen = self._variant().retryable if self.remedy_variant else None
+        return self.entry.retryable if chosen is None else bool(chosen)
+
     def message(self, lang: str) -> str:
         heading = self._variant().heading if self.remedy_variant else None
         base = heading.pick(lang) if heading else self.entry.texts(lang).message
@@ -154,7 +160,7 @@ def render_json(error: AzcmError, lang: str) -> dict[str, Any]:
         **({"details": error.quoted} if error.quoted else {}),
         "cause": error.cause(lang),
         "remedy": error.remedy(lang),
-        "retryable": error.entry.retryable,
+        "retryable": error.retryable,
         "exitCode": error.exit_status,
     }
     body.update(error.extra)

@@ -10,13 +10,14 @@ from cmagent.errors import Localized
 
 
 class Variant:
-    __slots__ = ("cause", "heading", "remedy")
+    __slots__ = ("cause", "heading", "remedy", "retryable")
 
     def __init__(self, remedy: Localized, cause: Localized | None = None,
-                 heading: Localized | None = None) -> None:
+                 heading: Localized | None = None, retryable: bool | None = None) -> None:
         self.remedy = remedy
         self.cause = cause
         self.heading = heading  # replaces the catalogue's message where it would not be true
+        self.retryable = retryable  # replaces the catalogue's, where this case differs
 
 
 VARIANTS: dict[tuple[int, str], Variant] = {
@@ -96,6 +97,18 @@ VARIANTS: dict[tuple[int, str], Variant] = {
             "'kill') を受け取りました。途中まで書き込まれたまま残っているファイルはありません。"),
         heading=Localized("The operation was stopped before it finished (SIGTERM)",
                           "操作は完了前に停止されました (SIGTERM)")),
+    (27, "busy"): Variant(Localized(
+        "Wait for that command to finish, then run this one again; nothing needs repair.",
+        "そのコマンドが終了するまで待ってから、このコマンドをもう一度実行してください。修復は"
+        "不要です。"),
+        cause=Localized(
+            "Another azcmagent command holds this machine's connection lock: one connect or "
+            "disconnect runs at a time.",
+            "別の azcmagent コマンドがこのマシンの接続のロックを保持しています。connect と "
+            "disconnect は一度に 1 つしか実行できません。"),
+        heading=Localized("Another azcmagent command is changing this machine",
+                          "別の azcmagent コマンドがこのマシンを変更しています"),
+        retryable=True),
     (11, "sighup"): Variant(Localized(
         "Run the command again where it can finish: under 'nohup', in tmux or screen, or as "
         "a service ('systemd-run').",

@@ -1,7 +1,8 @@
 """One connect or disconnect at a time per machine: an exclusive ``flock`` on
 ``var/opt/azcmagent/locks/connection.lock`` while the command runs. The kernel releases it when
 the process ends, however it ends (kill -9 included), so a crash never leaves the machine locked;
-the file names the holder for the run that finds it taken."""
+the file names the holder for the run that finds it taken. ``config set`` and ``config clear``
+hold ``localconfig.lock`` the same way while they change the local settings."""
 
 from __future__ import annotations
 
@@ -37,6 +38,20 @@ def exclusive(paths: Paths, command: str) -> Iterator[None]:
         os.close(descriptor)  # closing releases the lock
 
 
+@contextlib.contextmanager
+def settings_change(paths: Paths) -> Iterator[None]:
+    """Hold the local settings while one command reads, changes and writes them: two
+    'config set' at once must both count. A change takes milliseconds, so the other waits."""
+    path = os.path.join(paths.var, "locks", "localconfig.lock")
+    os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
+
+
 def _holder(descriptor: int) -> dict[str, object]:
     try:
         found = json.loads(os.pread(descriptor, 4096, 0) or b"{}")
@@ -48,8 +63,5 @@ def _holder(descriptor: int) -> dict[str, object]:
 def _busy(holder: dict[str, object]) -> AzcmError:
     who = f"azcmagent {holder.get('command', 'connect')} (process {holder.get('pid', '?')}, " \
           f"started {holder.get('startedAt', '?')})"
-    return AzcmError(codes.CONFIG_CONFLICT, Localized(
-        f"Another {who} is changing this machine's connection; wait for it to finish, or stop "
-        "it, then try again.",
-        f"別の {who} がこのマシンの接続を変更しています。終了するまで待つか、停止してから"
-        "もう一度実行してください。"))
+    return AzcmError(codes.CONFIG_CONFLICT, Localized(f"it is {who}.", f"{who} です。"),
+                     remedy="busy")

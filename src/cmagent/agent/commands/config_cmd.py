@@ -14,6 +14,7 @@ from cmagent.agent.output import Result
 from cmagent.errors import AzcmError
 from cmagent.errors import Localized
 from cmagent.errors import codes
+from cmagent.machine import lock
 from cmagent.machine import settings
 
 _WIDTH = 54
@@ -40,11 +41,12 @@ def set_setting(context: Context[ConfigSetOptions]) -> Result:
     raw = context.options.value
     if raw is None:
         raise AzcmError(codes.MISSING_PARAMETER, "<value>")
-    stored = settings.load(context.paths)
-    settings.check_unlocked(prop, stored)
-    new_value = _combine(prop, stored, settings.parse(prop, raw), context)
-    stored[prop.name] = new_value
-    settings.save(context.paths, _without_defaults(stored))
+    with lock.settings_change(context.paths):
+        stored = settings.load(context.paths)
+        settings.check_unlocked(prop, stored)
+        new_value = _combine(prop, stored, settings.parse(prop, raw), context)
+        stored[prop.name] = new_value
+        settings.save(context.paths, _without_defaults(stored))
     shown = settings.display(new_value)
     log.debug("Local setting %s set to %s", prop.name, shown)
     return Result(Localized(f"Config property {prop.name} set to value {shown}",
@@ -55,10 +57,11 @@ def set_setting(context: Context[ConfigSetOptions]) -> Result:
 
 def clear_setting(context: Context[PropertyOptions]) -> Result:
     prop = settings.lookup(context.options.property)
-    stored = settings.load(context.paths)
-    settings.check_unlocked(prop, stored)
-    stored.pop(prop.name, None)
-    settings.save(context.paths, stored)
+    with lock.settings_change(context.paths):
+        stored = settings.load(context.paths)
+        settings.check_unlocked(prop, stored)
+        stored.pop(prop.name, None)
+        settings.save(context.paths, stored)
     log.debug("Local setting %s cleared", prop.name)
     default = settings.display(prop.default)
     return Result(Localized(f"Config property {prop.name} cleared; value is now {default}",
