@@ -142,7 +142,8 @@ def test_ctrl_c_is_azcm0011_and_leaves_no_half_written_file(azcmagent, agent_roo
     assert run.status == 11
     assert run.stdout.startswith("AZCM0011")
     assert settings_file.read_bytes() == before
-    assert sorted(p.name for p in settings_file.parent.iterdir()) == ["localconfig.json", "log"]
+    assert sorted(p.name for p in settings_file.parent.iterdir()) == ["localconfig.json", "locks",
+                                                                    "log"]
     assert "ユーザーが操作を取り消しました" in azcmagent(
         "config", "set", "proxy.url", "http://new:3128", lang="ja_JP").stdout
 

@@ -105,3 +105,27 @@ def test_output_to_a_device_is_refused_and_the_device_kept(azcmagent, planted, t
         assert run.status == 23 and "is not a regular file" in run.stdout, run.stdout
     assert stat.S_ISFIFO(fifo.stat().st_mode)
     assert os.geteuid() != 0 or stat.S_ISCHR(device.stat().st_mode)
+
+
+def test_links_in_place_of_logs_copy_nothing_and_write_nothing(azcmagent, planted,
+                                                                tmp_path) -> None:
+    """An account that can write the log directory (himds, a member of its group) swaps the
+    logs for links to a root-only file: root's run neither appends to it nor bundles it."""
+    secret = tmp_path / "shadow"
+    secret.write_text("root-only-content\n")
+    log_dir = planted / "var/opt/azcmagent/log"
+    (log_dir / "himds.log").unlink()
+    (log_dir / "himds.log").symlink_to(secret)
+    os.link(secret, log_dir / "himds.log.1")  # a second name of the same file
+    (log_dir / "azcmagent.log").rename(log_dir / "moved.log")
+    (log_dir / "azcmagent.log").symlink_to(secret)
+    run = azcmagent("logs", "--output", str(tmp_path / "b.zip"))
+    assert run.status == 5 and "azcmagent.log" in run.stdout  # root's log cannot be opened
+    assert secret.read_text() == "root-only-content\n"
+    (log_dir / "azcmagent.log").unlink()
+    assert azcmagent("logs", "--full", "--output", str(tmp_path / "b.zip")).status == 0
+    bundle = _contents(tmp_path / "b.zip")
+    assert "var/opt/azcmagent/log/moved.log" in bundle  # (--full takes every plain file)
+    assert not any("root-only-content" in text for text in bundle.values())
+    assert "var/opt/azcmagent/log/himds.log" not in bundle
+    assert secret.read_text() == "root-only-content\n"

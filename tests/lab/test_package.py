@@ -1,7 +1,7 @@
 """The azcmagent Debian package on a plain Debian 12 machine, as a user installs it: himdsd runs
 as himds; an upgrade keeps a connected machine connected with the same identity; remove stops
-the service and keeps the machine's identity; purge removes it and the service accounts;
-lintian finds no error."""
+the service and keeps the machine's identity; purge removes the service accounts and keeps the
+identity of a machine still connected, owned by root; lintian finds no error."""
 
 from __future__ import annotations
 
@@ -77,8 +77,10 @@ def test_install_upgrade_remove_purge_on_a_connected_machine(lab, debs) -> None:
     kept = machine.run("test", "-s", "/var/opt/azcmagent/agentconfig.json")
     assert kept.returncode == 0 and _identity(machine) == before  # the identity stays
 
-    _ok(machine.run("apt-get", "purge", "--yes", "azcmagent"))
-    assert machine.run("test", "-e", "/var/opt/azcmagent").returncode != 0
+    purged = machine.run("apt-get", "purge", "--yes", "azcmagent")
+    assert "still connected to Azure" in _ok(purged) + purged.stderr  # its resource exists
+    owners = _ok(machine.run("find", "/var/opt/azcmagent", "!", "-user", "root"))
+    assert owners == "" and _identity(machine) == before  # kept for a disconnect, root's
     assert machine.run("id", "himds").returncode != 0
     assert machine.run("getent", "group", "himds").returncode != 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -107,3 +108,28 @@ def test_renewal_replaces_only_the_certificate_end() -> None:
     assert cloud.login == "https://l"  # trailing slashes trimmed once, on creation
     assert record.identity.expired("2027-02-01T00:00:00Z")
     assert not renewed.identity.expired("2027-02-01T00:00:00Z")
+
+
+def test_atomic_writes_use_no_file_or_link_another_account_put_there(tmp_path) -> None:
+    """Root writes into directories the himds account owns: a link at any name the write
+    might use, or a directory swapped for another account's link, leads nowhere."""
+    from cmagent.machine.files import atomic_write
+
+    victim = tmp_path / "victim"
+    victim.write_text("kept\n")
+    certs = tmp_path / "certs"
+    certs.mkdir()
+    for pid in range(os.getpid() - 50, os.getpid() + 50):  # the old, guessable names
+        (certs / f".identity.pem.{pid}.tmp").symlink_to(victim)
+    atomic_write(certs / "identity.pem", b"certificate\n", 0o600)
+    assert (certs / "identity.pem").read_bytes() == b"certificate\n"
+    assert victim.read_text() == "kept\n" and not (certs / "identity.pem").is_symlink()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    swapped = tmp_path / "swapped"
+    swapped.symlink_to(elsewhere)
+    atomic_write(swapped / "a.json", b"{}")  # a link root made (a moved directory) is followed
+    os.lchown(swapped, 65534, 65534)  # one another account made is not
+    with pytest.raises(OSError, match="link another user made"):
+        atomic_write(swapped / "b.json", b"{}")
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["a.json"]

@@ -184,9 +184,10 @@ def _timestamp() -> str:
 
 
 def _open_append(path: str) -> TextIO:
-    os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
+    from cmagent.machine.files import open_own
+
     _rotate_if_large(path)
-    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    descriptor = open_own(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
     return open(descriptor, "a", encoding="utf-8")
 
 

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from cmagent.errors import AzcmError
 from cmagent.errors import Localized
 from cmagent.errors import codes
+from cmagent.machine.files import open_own
 from cmagent.machine.files import timestamp
 from cmagent.machine.paths import Paths
 
@@ -22,9 +23,8 @@ from cmagent.machine.paths import Paths
 @contextlib.contextmanager
 def exclusive(paths: Paths, command: str) -> Iterator[None]:
     """Hold the machine's connection lock; AZCM0027 naming the other run when it is taken."""
-    path = os.path.join(paths.var, "locks", "connection.lock")
-    os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    descriptor = open_own(os.path.join(paths.var, "locks", "connection.lock"),
+                          os.O_RDWR | os.O_CREAT)
     try:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -42,9 +42,8 @@ def exclusive(paths: Paths, command: str) -> Iterator[None]:
 def settings_change(paths: Paths) -> Iterator[None]:
     """Hold the local settings while one command reads, changes and writes them: two
     'config set' at once must both count. A change takes milliseconds, so the other waits."""
-    path = os.path.join(paths.var, "locks", "localconfig.lock")
-    os.makedirs(os.path.dirname(path), mode=0o755, exist_ok=True)
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    descriptor = open_own(os.path.join(paths.var, "locks", "localconfig.lock"),
+                          os.O_RDWR | os.O_CREAT)
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield

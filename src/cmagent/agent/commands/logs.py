@@ -25,6 +25,7 @@ from cmagent.errors import AzcmError
 from cmagent.errors import Localized
 from cmagent.errors import codes
 from cmagent.machine.files import atomic_write
+from cmagent.machine.files import open_plain
 from cmagent.machine.paths import Paths
 from cmagent.machine.redact import Redactor
 from cmagent.machine.redact import mask_url_password
@@ -141,10 +142,16 @@ def _masked(value: Any, redactor: Redactor) -> Any:
 def _archive(paths: Paths, files: list[Path], redactor: Redactor, stamp: str) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        taken = []
         for file in files:
-            text = file.read_bytes().decode("utf-8", errors="replace")
+            try:  # a link put in place of a log would copy any file of the machine
+                text = open_plain(str(file)).decode("utf-8", errors="replace")
+            except OSError as error:
+                log.warning("Left out of the bundle: %s (%s)", file, error.strerror)
+                continue
             archive.writestr(_member(paths, file), _redacted(file, text, redactor))
+            taken.append(file)
         summary = {"collected": stamp, "host": socket.gethostname(), "cmagent": __version__,
-                   "files": [_member(paths, f) for f in files], "redacted": True}
+                   "files": [_member(paths, f) for f in taken], "redacted": True}
         archive.writestr("summary.json", json.dumps(summary, indent=2))
     return buffer.getvalue()
