@@ -83,13 +83,21 @@ def test_config_file_missing_is_azcm0019(azcmagent, tmp_path: Path) -> None:
     ('{"full": "yes"}', "full"),
     ("[1, 2]", "flat object"),
     ("key: [unclosed", "neither valid JSON nor valid YAML"),
+    ("output: 0755", '"0755", not 0755'),  # YAML would read 493
+    ('{"output": 1.10}', "in quotes"),
+    ('{"output": "a.zip", "output": "b.zip"}', "'output' is given twice"),
+    ("output: a.zip\noutput: b.zip\n", "'output' is given twice"),
+    ("output: *Sup3rSecretAliasName\n", "neither valid JSON nor valid YAML"),
+    ("[" * 100_000, "nested too deeply"),
+    (("# padding\n" * 120_000), "larger than 1024 KiB"),
+    ('{"output": "b.zip",}', ".json: not valid JSON (line 1, column 20)"),
 ])
 def test_bad_config_content_is_azcm0023_naming_the_key(azcmagent, tmp_path, content, named):
-    path = tmp_path / "settings.conf"
+    path = tmp_path / ("settings.json" if "JSON (line" in named else "settings.conf")
     path.write_text(content)
     run = azcmagent("logs", "--config", str(path))
-    assert run.status == 23
-    assert named in run.stdout
+    assert run.status == 23, run.stdout
+    assert named in run.stdout and "Sup3rSecret" not in run.stdout
 
 
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig"])

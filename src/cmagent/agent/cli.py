@@ -527,15 +527,24 @@ def _layer(command: Command, given: dict[str, Any]) -> tuple[dict[str, Any], dic
     return merged, sources
 
 
+CONFIG_FILE_LIMIT = 1024 * 1024
+
+
 def _read_config_file(path: str, options: Sequence[Option],
                       ignored: tuple[str, ...] = ()) -> dict[str, Any]:
     try:
         with open(path, "rb") as handle:
-            raw = handle.read()
+            raw = handle.read(CONFIG_FILE_LIMIT + 1)  # (not all of /dev/zero)
     except OSError as error:
         raise AzcmError(codes.CONFIG_FILE_NOT_FOUND, Localized(
             f"--config {path} cannot be read.", f"--config {path} を読み取れません。"),
             quoted=error.strerror or str(error)) from None
+    if len(raw) > CONFIG_FILE_LIMIT:
+        raise AzcmError(codes.INVALID_ARGUMENT, Localized(
+            f"--config {path}: larger than {CONFIG_FILE_LIMIT // 1024} KiB; a flags file is "
+            "a few lines.",
+            f"--config {path}: {CONFIG_FILE_LIMIT // 1024} KiB を超えています。フラグのファイルは"
+            "数行です。"))
     content = _decode_config(path, _config_text(path, raw))
     known = {o.name: o for o in options if o.name not in _NOT_IN_CONFIG_FILE}
     values: dict[str, Any] = {}
@@ -567,12 +576,18 @@ def _config_text(path: str, raw: bytes) -> str:
 
 
 def _decode_config(path: str, text: str) -> dict[str, Any]:
-    import json
+    """A .json file is JSON (a mistake in it is named, not read again as YAML); any other
+    file is JSON or else YAML. A key given twice and YAML aliases are refused."""
+    from cmagent.documents import strict_json
 
     try:
-        content = json.loads(text)
-    except ValueError:
+        content = strict_json(text)
+    except ValueError as error:
+        if path.lower().endswith(".json"):
+            raise _not_json(path, error) from None
         content = _decode_yaml(path, text)
+    except RecursionError:
+        raise _too_deep(path) from None
     if not isinstance(content, dict):
         raise AzcmError(codes.INVALID_ARGUMENT, Localized(
             f"--config {path}: the file must hold one flat object of flag names and values.",
@@ -582,17 +597,48 @@ def _decode_config(path: str, text: str) -> dict[str, Any]:
     return content
 
 
+def _not_json(path: str, error: ValueError) -> AzcmError:
+    line, column = getattr(error, "lineno", None), getattr(error, "colno", None)
+    where = Localized(f" (line {line}, column {column})", f" ({line} 行目、{column} 列目)") \
+        if line else Localized("", "")
+    reason = getattr(error, "msg", None) or str(error)  # (json's own words name no value)
+    return AzcmError(codes.INVALID_ARGUMENT, Localized(
+        f"--config {path}: not valid JSON{where.en}.",
+        f"--config {path}: 有効な JSON ではありません{where.ja}。"), quoted=reason)
+
+
+def _too_deep(path: str) -> AzcmError:
+    return AzcmError(codes.INVALID_ARGUMENT, Localized(
+        f"--config {path}: nested too deeply; a flags file is one flat object.",
+        f"--config {path}: 入れ子が深すぎます。フラグのファイルはフラットなオブジェクト 1 つ"
+        "です。"))
+
+
 def _decode_yaml(path: str, text: str) -> Any:
     import yaml  # only config files need YAML; keep it off the start-up path
 
+    from cmagent.documents import strict_yaml
+
     try:
-        return yaml.safe_load(text)
+        return strict_yaml(text)
+    except RecursionError:
+        raise _too_deep(path) from None
     except yaml.YAMLError as error:
         where = _yaml_position(error)  # never the offending line: it may hold a secret
         raise AzcmError(codes.INVALID_ARGUMENT, Localized(
             f"--config {path}: neither valid JSON nor valid YAML{where.en}.",
             f"--config {path}: 有効な JSON でも YAML でもありません{where.ja}。",
-        ), quoted=getattr(error, "problem", None)) from None
+        ), quoted=_without_tokens(getattr(error, "problem", None))) from None
+
+
+def _without_tokens(problem: str | None) -> str | None:
+    """YAML's problem without the words it quotes from the file (``found undefined alias
+    'X'``: X may be a secret); a quoted character such as ':' or '\\t' stays."""
+    import re
+
+    if not problem or problem.startswith("the key "):  # (a key's name is no secret)
+        return problem
+    return re.sub(r"'[^']{4,}'", "'…'", problem)
 
 
 def _yaml_position(error: Exception) -> Localized:
@@ -604,13 +650,19 @@ def _yaml_position(error: Exception) -> Localized:
 
 
 def _config_value(path: str, option: Option, value: Any) -> Any:
+    """The value as the flag takes it. A number for a text flag is refused: YAML reads 0755 as
+    493 and 1.10 as 1.1, so it would not be what was written."""
     if option.kind == "bool" and isinstance(value, bool):
         return value
-    if option.kind != "bool" and isinstance(value, str | int | float) \
-            and not isinstance(value, bool):
+    text = isinstance(value, str) and option.kind != "bool"
+    number = option.kind == "int" and isinstance(value, int) and not isinstance(value, bool)
+    if text or number:
         return str(value)
     expected = Localized("true or false", "true か false") if option.kind == "bool" \
-        else Localized("a single text value", " 1 つのテキスト値")
+        else Localized("a number", "数値") if option.kind == "int" else Localized(
+            "a text value in quotes (\"0755\", not 0755: a bare number loses its form)",
+            "引用符で囲んだテキスト値 (0755 ではなく \"0755\"。引用符のない数値は元の形を"
+            "失います)")
     raise AzcmError(codes.INVALID_ARGUMENT, Localized(
         f"--config {path}: key '{option.name}' must be {expected.en}.",
         f"--config {path}: キー '{option.name}' の値は{expected.ja}である必要があります。",

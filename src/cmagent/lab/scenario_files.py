@@ -11,12 +11,13 @@ checks.
 
 from __future__ import annotations
 
-import functools
 import json
 import tomllib
 from pathlib import Path
 from typing import Any
 
+from cmagent.documents import strict_json
+from cmagent.documents import strict_yaml
 from cmagent.lab import actions
 from cmagent.lab import schema
 from cmagent.lab.cases import Context
@@ -65,7 +66,7 @@ def _decode(path: Path, text: str) -> dict[str, Any]:
 
     try:
         spec = tomllib.loads(text) if path.suffix == ".toml" else \
-            _json(text) if path.suffix == ".json" else _yaml(text)
+            strict_json(text) if path.suffix == ".json" else strict_yaml(text)
     except tomllib.TOMLDecodeError as error:
         raise ScenarioFileError(f"{path}: not valid TOML: {error}") from None
     except ValueError as error:  # json.JSONDecodeError, or a key given twice
@@ -75,47 +76,6 @@ def _decode(path: Path, text: str) -> dict[str, Any]:
     if not isinstance(spec, dict):
         raise ScenarioFileError(f"{path}: a scenario file holds one table of keys")
     return spec
-
-
-def _json(text: str) -> Any:
-    def once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        keys = [key for key, _ in pairs]
-        twice = next((key for key in keys if keys.count(key) > 1), None)
-        if twice is not None:
-            raise ValueError(f"the key {twice!r} is given twice")
-        return dict(pairs)
-    return json.loads(text, object_pairs_hook=once)
-
-
-def _yaml(text: str) -> Any:
-    """YAML without aliases (a few lines of nested aliases can expand to gigabytes) and
-    without a key given twice (the last would silently win)."""
-    import yaml
-
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        if isinstance(event, yaml.AliasEvent):
-            raise yaml.MarkedYAMLError(problem="aliases (*name) are not allowed in scenario "
-                                               "files: write the value out",
-                                       problem_mark=event.start_mark)  # type: ignore[arg-type]
-    return yaml.load(text, Loader=_strict_loader())  # a SafeLoader that refuses twice-given keys
-
-
-@functools.cache
-def _strict_loader() -> Any:
-    import yaml
-
-    class StrictLoader(yaml.SafeLoader):
-        def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
-            seen: list[Any] = []
-            for key_node, _ in node.value:
-                key = self.construct_object(key_node, deep=deep)
-                if key in seen:
-                    raise yaml.MarkedYAMLError(problem=f"the key {key!r} is given twice",
-                                               problem_mark=key_node.start_mark)
-                seen.append(key)
-            return dict(super().construct_mapping(node, deep=deep))
-
-    return StrictLoader
 
 
 def _yaml_problem(error: Any) -> str:

@@ -44,8 +44,10 @@ _SOURCES: tuple[tuple[str, str, int, str], ...] = (
     ("=", r"(?i)\b(client_secret|client_assertion|password|passwd|access_token|refresh_token"
      r"|id_token|device_code|secret)=([^&\s\"']+)", 0, rf"\1={MASK}"),
     ('"', r"(?i)(\"(?:client_?secret|password|access_?token|refresh_?token|id_?token"
-     r"|service-?principal-?secret|servicePrincipalSecret|private_?key|secret)\"\s*:\s*\")"
-     r"[^\"]*(\")", 0, rf"\1{MASK}\2"),
+     r"|service-?principal-?secret|servicePrincipalSecret|private_?key|secret|device_?code)\""
+     r"\s*:\s*\")[^\"]*(\")", 0, rf"\1{MASK}\2"),
+    # MSAL's cache events name a device code just "code"; error codes are short words
+    ('"code"', r"(\"code\"\s*:\s*\")[A-Za-z0-9_.~+/=-]{32,}(\")", 0, rf"\1{MASK}\2"),
     ("--", _FLAG_VALUE, 0, rf"\1{MASK}"),
     ("-p", r"(?i)(\s-p\s+)(\S+)", 0, rf"\1{MASK}"),
     ("://", _QUOTED_URL_PASSWORD, 0, rf"\1{MASK}\3"),
