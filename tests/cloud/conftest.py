@@ -18,6 +18,7 @@ class RunningCloud:
     def __init__(self, data_dir: Path, database: str | None = None, host: str = "127.0.0.1",
                  port: int = 0) -> None:
         self.data_dir = data_dir
+        self.database = database  # (None: SQLite in the data directory)
         options = server.ServeOptions(data_dir, host=host, port=port, database=database)
         self.server, self.services, ready = server.start(options)
         self.server.start()  # announces itself (server.json) once serving

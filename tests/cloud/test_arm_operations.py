@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
+
+from tests.cloud.arm_helpers import ADMINISTRATOR
 from tests.cloud.arm_helpers import call
 from tests.cloud.arm_helpers import machine_body
 from tests.cloud.arm_helpers import machine_url
+from tests.cloud.arm_helpers import on_subscription
 from tests.cloud.arm_helpers import onboarding_token
 from tests.cloud.arm_helpers import subscription_owner
 
@@ -51,3 +55,42 @@ def test_a_machine_deletion_names_status_urls_that_exist(cloud, http) -> None:
             answer = call(http, "GET", "/".join(parts), token)
             assert answer.status_code == 404, answer.text
             assert answer.json()["error"]["code"] == "NotFound"
+
+
+def test_a_machine_created_while_its_group_is_deleted_does_not_outlive_it(cloud, http) -> None:
+    """PostgreSQL, several workers: a group's deletion (its row locked here, as
+    inventory.delete_group locks it) and a machine's creation into it meet; the creation
+    waits, then finds no group, and no machine is left behind in a group that is gone."""
+    if cloud.database is None:
+        pytest.skip("SQLite has one writer at a time: the two cannot meet")
+    import threading
+
+    from sqlalchemy import text
+
+    from cmagent.cloud.store import Store
+
+    onboarding = on_subscription(cloud, ADMINISTRATOR, cloud.quickstart())
+    cloud.admin.call("POST", "/resourceGroups", {"subscriptionId": onboarding["subscriptionId"],
+                                                 "name": "going", "location": "westeurope"})
+    token = onboarding_token(http, onboarding)
+    url = machine_url({**onboarding, "resourceGroup": "going"}, "late01")
+    answers: list = []
+    other = Store(cloud.database)
+    try:
+        with other.engine.begin() as deleting:
+            where = "subscription_id = :s AND name_key = 'going'"
+            deleting.execute(text(f"SELECT 1 FROM resource_groups WHERE {where} FOR UPDATE"),
+                             {"s": onboarding["subscriptionId"]})
+            creating = threading.Thread(target=lambda: answers.append(
+                call(cloud.session(), "PUT", url, token, machine_body())))
+            creating.start()
+            creating.join(timeout=1.0)
+            assert creating.is_alive()  # it waits for the deletion
+            deleting.execute(text(f"DELETE FROM resource_groups WHERE {where}"),
+                             {"s": onboarding["subscriptionId"]})
+        creating.join(timeout=30)
+    finally:
+        other.close()
+    assert answers[0].status_code == 404, answers[0].text
+    assert answers[0].json()["error"]["code"] == "ResourceGroupNotFound"
+    assert not [m for m in cloud.admin.call("GET", "/machines") if m["name"] == "late01"]

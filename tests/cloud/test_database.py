@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -247,3 +248,92 @@ def _schema_at(url: str, revision: str) -> None:
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
     engine.dispose()
+
+
+def _at_once(count: int, action) -> list:
+    """``action(i)`` from ``count`` threads at once; their results in order."""
+    results: list = [None] * count
+    start = threading.Barrier(count)
+
+    def run(index: int) -> None:
+        start.wait()
+        results[index] = action(index)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return results
+
+
+def test_two_workers_count_every_clock_move_and_failed_secret(two_workers) -> None:
+    """Read-change-write state (the clock, failure counts, throttling limits) is read locked:
+    changes that arrive together through both workers all count."""
+    data, ready = two_workers
+    quick = json.loads(subprocess.run([CLOUD, "quickstart", "--data-dir", str(data), "--json"],
+                                      check=True, capture_output=True, text=True).stdout)
+    admin = _admin(data, ready)
+    moved = _at_once(12, lambda i: admin("POST", "/clock", {"advanceSeconds": 10}))
+    assert admin("GET", "/clock")["offsetSeconds"] == 120, [m["offsetSeconds"] for m in moved]
+    admin("POST", "/clock", {"reset": True})
+    admin("PATCH", "/settings", {"clientFailureLimit": 5})
+    url = f"{ready['url']}/{quick['tenantId']}/oauth2/v2.0/token"
+    form = {"grant_type": "client_credentials", "client_id": quick["servicePrincipalId"],
+            "scope": "https://management.azure.com/.default"}
+    codes = _at_once(16, lambda i: _fresh(ready["ca_bundle"]).post(
+        url, data=form | {"client_secret": f"guess-{i}"}).status_code)
+    assert codes.count(401) == 5 and codes.count(429) == 11, codes
+    kinds = ("reads", "writes", "deletes")
+    _at_once(3, lambda i: admin("PATCH", "/throttling", {
+        kinds[i]: {"capacity": 100 + i, "refillPerSecond": 1}}))
+    limits = admin("GET", "/throttling")
+    assert [limits[kind]["capacity"] for kind in kinds] == [100, 101, 102], limits
+
+
+def test_two_workers_creating_machines_of_one_vm_id_make_one(two_workers) -> None:
+    """Cloned images onboarding at the same moment: one machine gets the vmId, the others
+    ARM's HCRP409 (the identity service finds a machine by its vmId alone)."""
+    data, ready = two_workers
+    quick = json.loads(subprocess.run(
+        [CLOUD, "quickstart", "--data-dir", str(data), "--json", "--role",
+         "Azure Connected Machine Resource Administrator"],
+        check=True, capture_output=True, text=True).stdout)
+    token = onboarding_token(_session(ready["ca_bundle"]), quick)
+    vm_id = str(uuid.uuid4())
+    answers = _at_once(8, lambda i: call(_fresh(ready["ca_bundle"]), "PUT",
+                                         machine_url(quick, f"clone{i}"), token,
+                                         machine_body(vm_id=vm_id)))
+    assert sorted(a.status_code for a in answers) == [200] + [409] * 7, \
+        [a.text for a in answers]
+    assert {a.json()["error"]["code"] for a in answers if a.status_code == 409} == {"HCRP409"}
+
+
+def test_machines_sharing_a_vm_id_before_the_upgrade_keep_it_in_the_oldest(tmp_path) -> None:
+    database = tmp_path / "cloud.db"
+    _schema_at(f"sqlite:///{database}", "0010")
+    with sqlite3.connect(database) as old:
+        old.executemany(
+            "INSERT INTO machines (subscription_id, group_key, name, name_key, location, vm_id,"
+            " body, reported, status, last_status_change, created_at) VALUES "
+            "('s', 'g', ?, ?, 'westeurope', 'same', '{}', '{}', 'Connected', 0, ?)",
+            [("new", "new", 2.0), ("old", "old", 1.0), ("other", "other", 3.0)])
+    old.close()
+    Store(f"sqlite:///{database}").close()
+    with sqlite3.connect(database) as upgraded:
+        ids = dict(upgraded.execute("SELECT name, vm_id FROM machines").fetchall())
+    upgraded.close()
+    assert ids["old"] == "same" and len({ids["new"], ids["other"], "same"}) == 3
+
+
+def test_a_clock_moved_back_leaves_no_bucket_waiting_for_its_old_time() -> None:
+    from cmagent.cloud.arm.throttle import Throttle
+    from cmagent.cloud.clock import Clock
+
+    clock = Clock(offset=3600)
+    throttle = Throttle(clock)
+    throttle.limits["reads"] = (2, 1)
+    for _ in range(2):
+        throttle.take("caller", "subscription", "reads")
+    clock.load("0")  # the operator resets the clock: an hour back
+    assert throttle.take("caller", "subscription", "reads")  # not throttled for an hour

@@ -27,6 +27,8 @@ from urllib.parse import parse_qsl
 
 from sqlalchemy.exc import DataError
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from starlette.routing import Mount
 from starlette.routing import Route
 from starlette.types import Receive
@@ -199,11 +201,11 @@ class Endpoint:
         try:
             if self.offload is True or (callable(self.offload) and self.offload(request)):
                 return await asyncio.get_running_loop().run_in_executor(
-                    _threads, handler, request)
-            return handler(request)
+                    _threads, _again_after_a_race, handler, request)
+            return _again_after_a_race(handler, request)
         except HttpError as error:
             return error.response
-        except IntegrityError:  # another request (another worker) changed the same rows first
+        except (IntegrityError, StaleDataError):  # raced more often than it was run again
             return self.envelope(409, "Conflict", "Another request changed this resource at "
                                  "the same time; retry.", None)
         except DataError:  # a value no column can hold, e.g. a NUL character for PostgreSQL
@@ -214,6 +216,33 @@ class Endpoint:
             error_log.exception("Unhandled error for %s %s", request.method, request.path)
             return self.envelope(500, "InternalServerError", "The server met an unexpected "
                                  "condition; see the cloud's log.", None)
+
+
+RACE_ATTEMPTS = 3
+
+
+def _again_after_a_race(handler: Handler, request: Request) -> Response:
+    """The handler, run again when another request (another worker) changed the same rows
+    between its reads and its writes: a unique index refused the write, a row it updates was
+    deleted, or the database broke a deadlock. Every handler's work is one transaction that
+    was rolled back, so the next run reads what the other wrote and answers as if it had come
+    second (an update instead of a create, ARM's or Entra's own refusal)."""
+    for attempt in range(1, RACE_ATTEMPTS + 1):
+        try:
+            return handler(request)
+        except (IntegrityError, StaleDataError, OperationalError) as error:
+            if attempt == RACE_ATTEMPTS or not _raced(error):
+                raise
+            error_log.debug("Raced another request (%s); running %s %s again",
+                            type(error).__name__, request.method, request.path)
+    raise AssertionError("unreachable")
+
+
+def _raced(error: Exception) -> bool:
+    if not isinstance(error, OperationalError):
+        return True
+    code = getattr(getattr(error, "orig", None), "sqlstate", None)
+    return code in ("40001", "40P01")  # serialization failure, deadlock detected
 
 
 async def drop_connection(scope: Scope, receive: Receive) -> None:

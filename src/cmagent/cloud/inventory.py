@@ -18,7 +18,12 @@ def delete_machine(session: Session, machine: models.Machine) -> None:
 
 
 def delete_group(session: Session, group: models.ResourceGroup) -> int:
-    """Delete ``group`` with its machines and their identities; how many machines went."""
+    """Delete ``group`` with its machines and their identities; how many machines went. The
+    group's row is locked first: machines being created into it (which hold it shared, see
+    ``arm.groups.hold_group``) are committed before they are listed, later ones find no group."""
+    session.execute(select(models.ResourceGroup.name_key).where(
+        models.ResourceGroup.subscription_id == group.subscription_id,
+        models.ResourceGroup.name_key == group.name_key).with_for_update())
     machines = session.scalars(select(models.Machine).filter_by(
         subscription_id=group.subscription_id, group_key=group.name_key)).all()
     for machine in machines:

@@ -180,7 +180,7 @@ class Machine(Base):
 
     __tablename__ = "machines"
     __table_args__ = (UniqueConstraint("subscription_id", "group_key", "name_key"),
-                      Index("ix_machines_vm_id", "vm_id"),
+                      Index("ix_machines_vm_id", "vm_id", unique=True),  # (0011)
                       Index("ix_machines_identity_app_id", "identity_app_id"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subscription_id: Mapped[str] = mapped_column(

@@ -211,6 +211,20 @@ class Unit:
 Transactional = Session | Unit  # where lean statements run
 
 
+def locked_setting(session: Session, key: str, default: str) -> str:
+    """A setting's value, its row locked until ``session``'s transaction ends, for a change
+    that reads it first (two workers' changes at once must both count). A missing row is made
+    with ``default`` first: a row that does not exist yet cannot be locked."""
+    from sqlalchemy.dialects import postgresql
+    from sqlalchemy.dialects import sqlite
+
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    session.execute(dialect.insert(models.Setting).values(key=key, value=default)
+                    .on_conflict_do_nothing())
+    return str(session.scalars(select(models.Setting.value).where(models.Setting.key == key)
+                               .with_for_update()).one())
+
+
 class Prepared:
     """A Core statement compiled once for a kind of database and run on a DB-API cursor, for
     the hottest paths (heartbeats, machine GET and PUT): it skips SQLAlchemy's per-execution

@@ -31,6 +31,7 @@ _WHERE_NAMED = (models.ResourceGroup.subscription_id == bindparam("subscription"
                 models.ResourceGroup.name_key == bindparam("name"))
 _GROUP = select(models.ResourceGroup).where(*_WHERE_NAMED)
 _GROUP_NAME = select(models.ResourceGroup.name).where(*_WHERE_NAMED)
+_GROUP_HELD = _GROUP_NAME.with_for_update(read=True)
 
 
 def group_json(row: models.ResourceGroup) -> dict[str, Any]:
@@ -54,6 +55,15 @@ def group_name(arm: ArmRequest, name: str) -> str | None:
     row = lean_first(arm.unit, _GROUP_NAME, subscription=arm.subscription_row().id,
                      name=name.lower())
     return None if row is None else str(row.name)
+
+
+def hold_group(arm: ArmRequest, name: str) -> None:
+    """Keep the group from being deleted until this request's transaction ends: a machine
+    created into a group another worker is deleting would outlive it. ResourceGroupNotFound
+    when it went meanwhile. (SQLite has one writer at a time: nothing to hold there.)"""
+    if lean_first(arm.unit, _GROUP_HELD, subscription=arm.subscription_row().id,
+                  name=name.lower()) is None:
+        raise group_not_found(name)
 
 
 def group_scope(arm: ArmRequest, name: str) -> str:

@@ -33,6 +33,7 @@ from cmagent.cloud.arm.errors import invalid_body
 from cmagent.cloud.arm.errors import resource_not_found
 from cmagent.cloud.arm.frontdoor import ArmRequest
 from cmagent.cloud.arm.groups import group_name
+from cmagent.cloud.arm.groups import hold_group
 from cmagent.cloud.arm.names import check_machine_name
 from cmagent.cloud.arm.names import check_tags
 from cmagent.cloud.arm.providers import require_registered
@@ -123,6 +124,7 @@ def put(arm: ArmRequest) -> Response:
     body = _body(arm)
     machine = find(arm, group, name) if _stored(arm, group, name) is not None else None
     if machine is None:  # (another worker may have deleted it since: then create it again)
+        hold_group(arm, group)
         return Response.json(200, to_json(arm, _create(arm, group, name, body), group))
     _replace(arm, machine, body)
     arm.session.flush()

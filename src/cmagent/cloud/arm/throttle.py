@@ -22,6 +22,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from cmagent.cloud import models
 from cmagent.cloud.arm.errors import arm_error
 from cmagent.cloud.clock import Clock
+from cmagent.cloud.store import locked_setting
 
 if TYPE_CHECKING:
     from cmagent.cloud.store import Store
@@ -47,9 +48,13 @@ class Throttle:
             self.limits[kind] = (capacity, refill_per_second)
             self._buckets = {k: v for k, v in self._buckets.items() if k[2] != kind}
         if self._store is not None:
-            with self._store.writing() as session:
-                session.merge(models.Setting(key=LIMITS_SETTING, value=json.dumps(self.limits)))
+            with self._store.writing() as session:  # the stored limits, locked: another
+                # worker's change of another kind at the same time is kept
+                stored = json.loads(locked_setting(session, LIMITS_SETTING, "{}"))
+                stored[kind] = [capacity, refill_per_second]
+                session.merge(models.Setting(key=LIMITS_SETTING, value=json.dumps(stored)))
                 session.query(models.ThrottleBucket).filter_by(kind=kind).delete()
+            self.load_limits(json.dumps(stored))
 
     def load_limits(self, stored: str | None) -> None:
         """The limits as the shared store has them (``stored``: the setting's value)."""
@@ -103,7 +108,9 @@ class Throttle:
 
 
 def _refilled(level: float, stamp: float, now: float, capacity: float, refill: float) -> float:
-    return min(capacity, level + max(0.0, now - stamp) * refill)
+    if now < stamp:  # the clock was moved back: the time the bucket counted from is gone,
+        return capacity  # and a bucket waiting for it would stay empty as long as it was ahead
+    return min(capacity, level + (now - stamp) * refill)
 
 
 def _headers(kind: str, remaining: int) -> dict[str, str]:

@@ -80,8 +80,10 @@ def _client_credentials(entra: Entra, request: Request, form: dict[str, str], te
                                                        client_credentials=True)
     except OAuthError as refusal:
         if refusal.code in _GUESSES and refusal.client_id:
-            lockout.client_failed(entra.store, lockout.client_key(refusal.client_id,
-                                                                  request.client[0]), now)
+            beyond = lockout.client_failed(entra.store, lockout.client_key(
+                refusal.client_id, request.client[0]), now)
+            if beyond:
+                raise errors.too_many_failures(beyond) from None
         raise
     token, expires = tokens.access_token(entra.keys, principal, audience, now)
     if version == "v1":

@@ -66,15 +66,20 @@ def locked_for(session: Session, key: str, now: float) -> float:
     return max(0.0, row.locked_until - now) if row is not None else 0.0
 
 
-def user_failed(store: Store, key: str, now: float) -> None:
+def user_failed(store: Store, key: str, now: float) -> bool:
+    """One more wrong password of ``key``; True when the user was locked out already as it
+    was counted (it was checked while others were being counted: it is answered as locked)."""
     threshold, seconds = policy.value(store, "lockoutThreshold"), \
         policy.value(store, "lockoutSeconds")
     with store.writing() as session:
         row = _row(session, key, now)
+        if row.locked_until > now:
+            return True
         row.count += 1
         if row.count % threshold == 0:  # the 2nd lockout lasts twice as long, and so on,
             doublings = min(row.count // threshold - 1, MAX_DOUBLINGS)  # up to 32 times
             row.locked_until = now + seconds * 2 ** doublings
+        return False
 
 
 def code_key(address: str) -> str:
@@ -82,9 +87,11 @@ def code_key(address: str) -> str:
     return f"codes@{_digest(address)}"
 
 
-def client_failed(store: Store, key: str, now: float, limit: int | None = None) -> None:
+def client_failed(store: Store, key: str, now: float, limit: int | None = None) -> float:
     """One more failure of ``key`` in its minute; at ``limit`` (the ``clientFailureLimit``
-    setting unless given) it is refused until the minute is over."""
+    setting unless given) it is refused until the minute is over. Returns the seconds left
+    when this failure came after the limit (it was checked while others were being counted:
+    it is answered as refused, so that exactly ``limit`` are told 'wrong'), else 0."""
     limit = limit or policy.value(store, "clientFailureLimit")
     with store.writing() as session:
         row = _row(session, key, now)
@@ -93,6 +100,7 @@ def client_failed(store: Store, key: str, now: float, limit: int | None = None) 
         row.count += 1
         if row.count >= limit:
             row.locked_until = row.first_at + CLIENT_WINDOW
+        return row.locked_until - now if row.count > limit else 0.0
 
 
 def succeeded(store: Store, key: str) -> None:
@@ -112,8 +120,9 @@ def _forget_old(session: Session, now: float) -> None:
 
 def _row(session: Session, key: str, now: float) -> models.SignInFailures:
     _forget_old(session, now)
-    row = session.get(models.SignInFailures, key)
-    if row is None:
+    # locked until this failure is counted: failures at once through two workers both count
+    row = session.get(models.SignInFailures, key, with_for_update=True)
+    if row is None:  # (a row another worker adds at once: a unique key, the request runs again)
         row = models.SignInFailures(principal=key, count=0, first_at=now, locked_until=0.0)
         session.add(row)
     return row

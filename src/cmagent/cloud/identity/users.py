@@ -47,7 +47,8 @@ def password_grant(entra: Entra, request: Request, form: dict[str, str], version
             raise errors.account_locked()
         right = directory.password_matches(password, user.password_hash)
     if not right:
-        lockout.user_failed(entra.store, key, now)
+        if lockout.user_failed(entra.store, key, now):
+            raise errors.account_locked()
         raise errors.wrong_password()
     lockout.succeeded(entra.store, key)
     return user_tokens(entra, request, user, client_id, (audience, scopes),
