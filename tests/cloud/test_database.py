@@ -337,3 +337,64 @@ def test_a_clock_moved_back_leaves_no_bucket_waiting_for_its_old_time() -> None:
         throttle.take("caller", "subscription", "reads")
     clock.load("0")  # the operator resets the clock: an hour back
     assert throttle.take("caller", "subscription", "reads")  # not throttled for an hour
+
+
+def test_a_database_that_goes_away_is_503_with_retry_after_and_said_once(tmp_path,
+                                                                          caplog) -> None:
+    """Requests are answered in their service's envelope with Retry-After (the metadata
+    endpoint needs no database), the log says it once, and the cloud is back with it."""
+    from tests.cloud.conftest import RunningCloud
+    from tests.pg import Cluster
+
+    cluster = Cluster()
+    try:
+        cluster.start()
+        cloud = RunningCloud(tmp_path / "data", database=cluster.new_database())
+        try:
+            quick = cloud.quickstart()
+            http = cloud.session()
+            machine = machine_url(quick, "web01")
+            token = onboarding_token(http, quick)
+            cluster.pause()
+            refused = [call(http, "GET", machine, token) for _ in range(20)]
+            assert {(r.status_code, r.headers.get("Retry-After")) for r in refused} == \
+                {(503, "5")}
+            assert refused[0].json()["error"]["code"] == "ServiceUnavailable"
+            entra = http.post(f"{cloud.url}/{quick['tenantId']}/oauth2/v2.0/token", data={
+                "grant_type": "client_credentials", "client_id": quick["servicePrincipalId"],
+                "client_secret": quick["servicePrincipalSecret"],
+                "scope": "https://management.azure.com/.default"})
+            assert entra.status_code == 503 and entra.json()["error_codes"] == [90033]
+            assert entra.json()["error"] == "temporarily_unavailable"
+            assert http.get(f"{cloud.url}/metadata/endpoints?api-version=2022-09-01").ok
+            cluster.resume()
+            deadline = time.monotonic() + 30
+            while call(http, "GET", machine, token).status_code == 503:
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+        finally:
+            cloud.stop()
+    finally:
+        cluster.stop()
+    said = [r.getMessage() for r in caplog.records if r.name == "cmagent.cloud.error"]
+    assert sum("does not answer (" in line for line in said) == 1, said
+    assert any("answers again" in line for line in said)
+    assert not [r for r in caplog.records if r.exc_info]  # no traceback per request
+
+
+def test_a_database_of_a_newer_release_or_no_workers_is_refused_without_a_traceback(
+        tmp_path) -> None:
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    Store.in_data_dir(data).close()
+    with sqlite3.connect(data / "cloud.db") as newer:
+        newer.execute("UPDATE alembic_version SET version_num = '0099'")
+    newer.close()
+    run = subprocess.run([CLOUD, "serve", "--data-dir", str(data), "--port", "0"],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 3 and "newer cmagent (its schema is 0099" in run.stderr
+    assert "Traceback" not in run.stderr
+    for workers in ("0", "-3", "two"):
+        refused = subprocess.run([CLOUD, "serve", "--data-dir", str(data), "--workers", workers],
+                                 capture_output=True, text=True, timeout=60)
+        assert refused.returncode == 2 and "not a number of processes" in refused.stderr

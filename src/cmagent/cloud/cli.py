@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -18,6 +19,9 @@ from cmagent.cloud.adminclient import AdminError
 
 DEFAULT_DATA_DIR = Path.home() / ".cmagent-cloud"
 Action = Callable[[AdminClient, argparse.Namespace], Any]
+
+
+DATABASE_VARIABLE = "CMAGENT_CLOUD_DATABASE"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -34,6 +38,10 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.run(args) or 0)
     except AdminError as error:
         print(f"cmagent-cloud: {error}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # 'cmagent-cloud machine list | head': the reader had enough
+        quiet = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(quiet, sys.stdout.fileno())  # (else Python reports it again at exit)
         return 1
 
 
@@ -65,13 +73,26 @@ def _serve_parser(commands: Any) -> None:
                        "ready")
     serve.add_argument("--hostname", action="append", default=[],
                        help="another name the server certificate must cover (repeatable)")
-    serve.add_argument("--database", help="SQLAlchemy URL instead of SQLite in the data dir")
+    serve.add_argument("--database", default=os.environ.get(DATABASE_VARIABLE),
+                       help="SQLAlchemy URL instead of SQLite in the data dir (or the "
+                       f"environment variable {DATABASE_VARIABLE}, which keeps a password "
+                       "off the command line other users see in 'ps')")
     serve.add_argument("--allow-remote", action="store_true",
                        help="allow listening on a non-loopback address")
     serve.add_argument("--access-log", action="store_true", help="log every request")
-    serve.add_argument("--workers", type=int, default=1, help="worker processes (more than "
-                       "one needs a PostgreSQL --database)")
+    serve.add_argument("--workers", type=_at_least_one, default=1, help="worker processes "
+                       "(more than one needs a PostgreSQL --database)")
     serve.set_defaults(run=_serve)
+
+
+def _at_least_one(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number of processes (1 or more)")
+    return number
 
 
 def _serve(args: argparse.Namespace) -> int:

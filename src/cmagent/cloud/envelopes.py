@@ -53,8 +53,21 @@ def entra(status: int, error: str, aadsts: int, text: str, correlation_id: str,
         "error_uri": f"{base_url}/error?code={aadsts}"}, headers)
 
 
+def _entra_route_level(status: int, code: str, message: str,
+                       headers: dict[str, str] | None = None) -> Response:
+    """Entra's shape for what a client must handle as Entra's (MSAL reads ``error``): a race
+    lost more often than it was run again (409), a crash or an unreachable database (5xx),
+    as AADSTS90033, Entra's transient error. Unknown paths and methods keep the plain shape."""
+    if status < 409 or status == 429:
+        return plain(status, code, message, headers)
+    error = "temporarily_unavailable" if status >= 500 else "invalid_request"
+    return entra(status, error, 90033, f"A transient error has occurred. {message}",
+                 str(uuid.uuid4()), "https://login.microsoftonline.com", headers)
+
+
 _ROUTE_LEVEL: dict[str, Envelope] = {"arm": lambda s, c, m, h: arm(s, c, m, headers=h),
-                                     "his": his, "admin": management}
+                                     "his": his, "admin": management,
+                                     "identity": _entra_route_level}
 
 
 def for_service(service: str) -> Envelope:

@@ -38,6 +38,9 @@ from starlette.types import Send
 from cmagent.asgi.bodies import BodyRefused
 from cmagent.asgi.bodies import read_body
 from cmagent.asgi.protocol import DROP
+from cmagent.cloud.outage import OUTAGE
+from cmagent.cloud.outage import RETRY_SECONDS
+from cmagent.cloud.outage import UNREACHABLE
 
 MAX_BODY = 1024 * 1024
 BODY_SECONDS = 30.0
@@ -200,11 +203,19 @@ class Endpoint:
     async def _run(self, handler: Handler, request: Request) -> Response:
         try:
             if self.offload is True or (callable(self.offload) and self.offload(request)):
-                return await asyncio.get_running_loop().run_in_executor(
+                answer = await asyncio.get_running_loop().run_in_executor(
                     _threads, _again_after_a_race, handler, request)
-            return _again_after_a_race(handler, request)
+            else:
+                answer = _again_after_a_race(handler, request)
+            OUTAGE.answered()
+            return answer
         except HttpError as error:
             return error.response
+        except UNREACHABLE as error:
+            OUTAGE.failed(error)
+            return self.envelope(503, "ServiceUnavailable", "The service's database does not "
+                                 "answer; retry shortly.",
+                                 {"Retry-After": str(RETRY_SECONDS)})
         except (IntegrityError, StaleDataError):  # raced more often than it was run again
             return self.envelope(409, "Conflict", "Another request changed this resource at "
                                  "the same time; retry.", None)

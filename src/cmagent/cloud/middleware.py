@@ -20,6 +20,8 @@ from cmagent.cloud import faults
 from cmagent.cloud.clock import Clock
 from cmagent.cloud.faults import Faults
 from cmagent.cloud.http import drop_connection
+from cmagent.cloud.outage import OUTAGE
+from cmagent.cloud.outage import UNREACHABLE
 from cmagent.cloud.shared import SharedState
 
 access_log = logging.getLogger("cmagent.cloud.access")
@@ -32,8 +34,16 @@ class SharedStateRefresh:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            await asyncio.get_running_loop().run_in_executor(None, self.state.refresh)
+            await asyncio.get_running_loop().run_in_executor(None, self._refresh)
         await self.app(scope, receive, send)
+
+    def _refresh(self) -> None:
+        """The shared state, when the database answers; else the request goes on with this
+        worker's copy (the metadata endpoint needs no database; others answer 503)."""
+        try:
+            self.state.refresh()
+        except UNREACHABLE as error:
+            OUTAGE.failed(error)
 
 
 class FaultInjection:

@@ -59,6 +59,11 @@ class Store:
         except exc.SQLAlchemyError as error:
             self.engine.dispose()
             raise StoreError(_unusable(url, error)) from None
+        except _NewerSchema as newer:
+            self.engine.dispose()
+            raise StoreError(f"the database {make_url(url).render_as_string(hide_password=True)} "
+                             f"was written by a newer cmagent (its schema is {newer}); run that "
+                             "release, or a newer one, with it") from None
 
     def _migrate(self) -> None:
         """Create the schema, or bring an older one up to date (Alembic)."""
@@ -68,10 +73,13 @@ class Store:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         with self.engine.begin() as connection:
-            config.attributes["connection"] = connection
+            if connection.dialect.name == "postgresql":  # two clouds started at once on a new
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATING})")
+            config.attributes["connection"] = connection  # database: one migrates, one waits
             tables = inspect(connection).get_table_names()
             if tables and "alembic_version" not in tables:
                 command.stamp(config, BASELINE)
+            _check_not_newer(connection, config)
             command.upgrade(config, "head")
 
     @classmethod
@@ -344,6 +352,23 @@ def _as_sqlalchemys(dialect: Dialect, sql: str, call: Callable[..., Any], *args:
                                       dialect=dialect) from error
 
 
+_MIGRATING = 0x636D6167  # the advisory lock's key ("cmag")
+
+
+class _NewerSchema(Exception):
+    """The database's schema revision is one this release does not know."""
+
+
+def _check_not_newer(connection: Connection, config: Any) -> None:
+    from alembic.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    current = MigrationContext.configure(connection).get_current_revision()
+    known = ScriptDirectory.from_config(config)
+    if current is not None and current not in {s.revision for s in known.walk_revisions()}:
+        raise _NewerSchema(f"{current}; this release knows up to {known.get_current_head()}")
+
+
 def _private_sqlite_file(url: str) -> None:
     database = make_url(url).database if url.startswith("sqlite") else None
     if database and database != ":memory:":
@@ -365,7 +390,9 @@ def _engine(url: str) -> Engine:
     if not url.startswith("sqlite"):
         # No pre-ping: it doubles every checkout's round trips; a connection the server closed
         # fails once, is dropped by the pool, and the request answers 500 while the next works.
-        return create_engine(url, pool_size=16, max_overflow=16, pool_recycle=3600)
+        # A request waits at most 10 s for a row another holds (then 503, retry), not for ever.
+        return create_engine(url, pool_size=16, max_overflow=16, pool_recycle=3600,
+                             connect_args={"options": "-c lock_timeout=10000"})
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
                            pool_size=16, max_overflow=16)
 
