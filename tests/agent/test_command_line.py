@@ -283,6 +283,8 @@ def test_half_a_secret_cut_by_the_shell_is_never_shown(azcmagent, agent_root) ->
     assert "S3cretHalf" not in run.stdout + run.stderr + read_log(agent_root)
     joined = azcmagent("connect", "--service-principal-secret=Sup3r", "S3cretHalf")
     assert joined.status == 101 and "S3cretHalf" not in joined.stdout + joined.stderr
+    glued = azcmagent("connect", "-pSup3r", "S3cretHalf")  # the short flag with its value
+    assert glued.status == 101 and "S3cretHalf" not in glued.stdout + glued.stderr
     other = azcmagent("connect", "-l", "westeurope", "extra")
     assert other.status == 101 and "extra word: extra." in other.stdout
 

@@ -216,11 +216,14 @@ def _after_secrets(words: list[str], options: Sequence[Option]) -> set[str]:
     the shell (``-p abc def``); an error names them only masked."""
     secret = {name for option in options if option.secret
               for name in (option.flag, f"-{option.short}") if name != "-None"}
+    short = {name for name in secret if not name.startswith("--")}
     hidden = set()
     for at, word in enumerate(words):
         flag, equals, _ = word.partition("=")
-        after = at + (1 if equals else 2)  # the word after the value (--flag=value, --flag value)
-        if flag in secret and after < len(words) and not words[after].startswith("-"):
+        glued = any(word.startswith(name) and len(word) > len(name) for name in short)  # -pVAL
+        after = at + (1 if equals or glued else 2)  # the word after the value
+        if (flag in secret or glued) and after < len(words) and \
+                not words[after].startswith("-"):
             hidden.add(words[after])
     return hidden
 

@@ -181,7 +181,11 @@ def _after(english: str, japanese: str, reason: Localized) -> Localized:
 
 def _through_proxy(proxy_url: str, endpoint: Endpoint, deadline: float,
                    timeout: float) -> socket.socket:
-    host, port, user, password = netconfig.proxy_address(proxy_url)
+    try:
+        host, port, user, password = netconfig.proxy_address(proxy_url)
+    except ValueError as error:
+        raise Failure("proxy", Localized(str(error), f"プロキシの URL が使えません ({error})")) \
+            from None
     try:
         raw = socket.create_connection((host, port), timeout=_left(deadline, timeout, "proxy"))
     except OSError as error:

@@ -87,7 +87,7 @@ class Redactor:
         """Register the password of a (proxy) URL, so that it is masked even where no pattern
         could find it (free text with a password holding a space)."""
         if isinstance(url, str):
-            self.add(url_password(url))
+            self.add(secret_of(url))
 
     def __call__(self, text: str) -> str:
         if self._values:
@@ -128,13 +128,31 @@ def url_password(url: str) -> str | None:
 
 
 def mask_url_password(url: str) -> str:
-    """``http://user:pass@host`` → ``http://user:***@host`` (whatever the password holds);
-    a URL without a password unchanged."""
+    """``http://user:pass@host`` → ``http://user:***@host`` (whatever the password holds); a
+    user name alone is masked whole (``http://***@host``: some proxies take a token as the
+    user name); a URL without credentials unchanged."""
     userinfo, password = _userinfo(url), url_password(url)
-    if userinfo is None or password is None:
+    if not userinfo:
         return url
     end = _scheme_length(url) + len(userinfo)
-    return f"{url[:end - len(password)]}{MASK}{url[end:]}"
+    hidden = len(password) if password is not None else len(userinfo)
+    return f"{url[:end - hidden]}{MASK}{url[end:]}"
+
+
+def secret_of(url: str) -> str | None:
+    """What of a URL's credentials must not be shown: the password, or a user name given
+    without one."""
+    userinfo = _userinfo(url)
+    return url_password(url) or (userinfo if userinfo and ":" not in userinfo else None)
+
+
+def credentials(url: str) -> tuple[str | None, str | None]:
+    """(user, password) of a URL, percent-decoded as the HTTP stack decodes them
+    (``p%40ss`` is ``p@ss``: the form apt and curl need for '@' or ':' in a password)."""
+    from urllib.parse import unquote
+
+    user, colon, password = (_userinfo(url) or "").partition(":")
+    return (unquote(user) if user else None), (unquote(password) if colon else None)
 
 
 def without_credentials(url: str) -> str:

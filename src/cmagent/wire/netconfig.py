@@ -13,6 +13,9 @@ import ssl
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from cmagent.machine.redact import credentials
+from cmagent.machine.redact import without_credentials
+
 # proxy.bypass keywords and the host names (suffixes) they cover, across the clouds.
 BYPASS_HOSTS = {
     "AAD": ("login.windows.net", "login.microsoftonline.com", "pas.windows.net",
@@ -89,6 +92,13 @@ def trust(environ: Mapping[str, str]) -> ssl.SSLContext:
 
 
 def proxy_address(url: str) -> tuple[str, int, str | None, str | None]:
-    """(host, port, user, password) of an http proxy URL."""
-    parts = urlsplit(url if "://" in url else f"http://{url}")
-    return (parts.hostname or "", parts.port or 80, parts.username, parts.password)
+    """(host, port, user, password) of an http proxy URL: the credentials as the HTTP stack
+    reads them (a password may hold '[' or '/', percent-escapes are decoded), the address from
+    what is left; ValueError naming no credential when that is no host and port."""
+    full = url if "://" in url else f"http://{url}"
+    user, password = credentials(full)
+    try:
+        parts = urlsplit(without_credentials(full))
+        return (parts.hostname or "", parts.port or 80, user, password)
+    except ValueError as error:
+        raise ValueError(f"the proxy URL names no usable host and port ({error})") from None
