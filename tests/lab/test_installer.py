@@ -82,3 +82,19 @@ def test_a_signed_download_link_stays_secret(lab) -> None:
     reports = json.dumps(lab.cloud_cli("installer", "reports"))
     for text in (failed.stdout + failed.stderr, kept, reports):
         assert "not-for-anyone" not in text
+
+
+def test_a_proxy_password_stays_secret(lab) -> None:
+    """curl quotes the proxy URL it could not use: the password reaches no message, log,
+    --output (made for root alone) or cloud report."""
+    machine = _fetched(lab, "proxypw")
+    failed = machine.run("bash", actions.SCRIPT, "--output", "/root/out.json", "--proxy",
+                         "http://arc:N0t for anyone@10.77.2.2:3128")
+    assert failed.returncode == 1 and "AZCM0146" in failed.stderr, failed.stderr
+    assert "http://arc:***@10.77.2.2:3128" in failed.stderr
+    kept = _ok(machine.run("sh", "-c", "stat -c %a /root/out.json; cat /root/out.json "
+                                       "/tmp/azcmagent.*/install.log"))
+    assert kept.startswith("600\n")
+    reports = json.dumps(lab.cloud_cli("installer", "reports"))
+    for text in (failed.stdout + failed.stderr, kept, reports):
+        assert "N0t for anyone" not in text

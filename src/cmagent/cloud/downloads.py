@@ -8,6 +8,7 @@ kept for operators. ``packaging/build_repo.py`` builds such a tree; the lab publ
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -50,10 +51,14 @@ def _to_installer(request: Request) -> Response:
     return Response(301, b"", "text/plain", {"Location": f"https://{host}/azcmagent-linux"})
 
 
+# user:password@ of a URL quoted in a report (a proxy's, as curl quotes it in its errors)
+_URL_PASSWORD = re.compile(r"(://[^:/@\s\"']*:)[^@\"]*@")
+
+
 def _report_body(raw: bytes) -> dict[str, Any]:
-    """The script's report as sent: its JSON (built by string concatenation, so perhaps not
-    valid JSON), else the text."""
-    text = raw[:65536].decode("utf-8", "replace")
+    """The script's report as sent, a password of a URL in it masked: its JSON (built by
+    string concatenation, so perhaps not valid JSON), else the text."""
+    text = _URL_PASSWORD.sub(r"\1***@", raw[:65536].decode("utf-8", "replace"))
     try:
         body = json.loads(text)
     except ValueError:
