@@ -61,6 +61,7 @@ def test_ready_file_certificate_and_clean_stop(tmp_path) -> None:
         assert Path(ready["ca_bundle"]) == data / "ca.pem"
         assert os.stat(data).st_mode & 0o777 == 0o700
         assert os.stat(data / "admin.key").st_mode & 0o777 == 0o600
+        assert os.stat(data / "cloud.log").st_mode & 0o777 == 0o600  # it names users
         databases = list(data.glob("cloud.db*"))  # the token-signing key lives there
         assert data / "cloud.db" in databases
         for database in databases:

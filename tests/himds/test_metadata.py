@@ -156,7 +156,9 @@ def test_tokens_are_cached_and_survive_an_unreachable_cloud(machine) -> None:
         machine.cloud.admin.call("DELETE", "/faults")
     assert machine.get(path, Authorization=proof).status_code == 200  # in its minute
     assert machine.get(path, Authorization=proof).status_code == 401  # spent by the token
-    log = (machine.root / "var/opt/azcmagent/log/himds.log").read_text()
+    log_file = machine.root / "var/opt/azcmagent/log/himds.log"
+    assert log_file.stat().st_mode & 0o777 == 0o640  # root and the himds group, no others
+    log = log_file.read_text()
     assert f"GET {path.split('?')[0]} 503 " in log
     assert "Refused /metadata/identity/oauth2/token for uid 0: 503 service_unavailable" in log
 

@@ -133,8 +133,9 @@ def configure_logging(options: ServeOptions) -> None:
     options.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     formatter = logging.Formatter("%(asctime)s %(levelname)s [%(process)d] %(name)s: "
                                   "%(message)s")
+    log_file = _private(options.data_dir / "cloud.log")
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr),
-                                       logging.FileHandler(options.data_dir / "cloud.log")]
+                                       logging.FileHandler(log_file)]
     for handler in handlers:
         handler.setFormatter(formatter)
     logging.basicConfig(level=logging.INFO, handlers=handlers, force=True)
@@ -208,3 +209,10 @@ class _Workers(Multiprocess):
         super().init_processes()
         if all(process.wait_until_ready(60, self.should_exit) for process in self.processes):
             self._on_ready()
+
+
+def _private(path: Path) -> Path:
+    """The log file, made readable by the cloud's user alone (it names users and machines)."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
+    os.chmod(path, 0o600)
+    return path

@@ -101,7 +101,8 @@ class Lab:
     def __init__(self, names: list[str] | None = None) -> None:
         self.topology = Topology(names or lab_names.ALL)
         self.dir = Path(tempfile.mkdtemp(prefix="cmagent-lab-"))
-        self.dir.chmod(0o755)  # squid drops to the 'proxy' user and must reach its files
+        self.dir.chmod(0o711)  # squid drops to the 'proxy' user and must reach its files (by
+        # name: other users may not list what the lab holds)
         self.conditions: list[Condition] = []
         self.relays: dict[int, str] = {}  # delay in ms -> the slow relay's address
         self.processes: list[subprocess.Popen[bytes]] = []  # the cloud's, the lab's own

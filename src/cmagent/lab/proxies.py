@@ -37,6 +37,7 @@ def squid_config(directory: Path, address: str, port: int, hosts: Path,
         hashed = subprocess.run(["openssl", "passwd", "-apr1", "-stdin"], input=rules.password,
                                 check=True, capture_output=True, text=True).stdout.strip()
         passwords.write_text(f"{rules.user}:{hashed}\n")
+        _readable_by_squid_alone(passwords)  # (a hash: crackable offline by whoever reads it)
         lines += [f"auth_param basic program /usr/lib/squid/basic_ncsa_auth {passwords}",
                   "auth_param basic realm cmagent-lab", "acl authenticated proxy_auth REQUIRED",
                   "http_access deny !authenticated"]
@@ -60,3 +61,15 @@ def wait_listening(topology: Topology, role: str, address: str, port: int,
         if time.monotonic() > deadline:
             raise RuntimeError(f"nothing listens on {address}:{port} in the {role} host")
         time.sleep(0.2)
+
+
+def _readable_by_squid_alone(path: Path) -> None:
+    import grp
+    import os
+
+    try:
+        os.chown(path, 0, grp.getgrnam("proxy").gr_gid)
+    except (KeyError, PermissionError):  # (no squid user here: squid runs as this user)
+        path.chmod(0o600)
+        return
+    path.chmod(0o640)
