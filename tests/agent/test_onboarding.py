@@ -571,3 +571,20 @@ def test_no_secret_reaches_any_output(azcmagent, agent_root, himds, trusting, tm
     assert secret not in everything
     assert not re.search(r"eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}\.", everything)
     assert "-----BEGIN PRIVATE KEY-----\n" not in everything
+
+
+def test_a_proxy_set_after_himds_started_counts_without_a_restart(azcmagent, agent_root, himds,
+                                                                  trusting, tmp_path) -> None:
+    """As the install script does it: himds runs, then 'config set proxy.url'."""
+    from cmagent.machine import channel
+    from cmagent.machine.paths import Paths
+
+    onboarding = trusting.quickstart(ADMINISTRATOR)
+    assert azcmagent("connect", "--config", flags_file(tmp_path, onboarding)).status == 0
+    paths = Paths(str(agent_root))
+    dead = f"http://127.0.0.1:{free_port()}"
+    assert azcmagent("config", "set", "proxy.url", dead).status == 0
+    through_dead_proxy = channel.ask(paths, channel.HEARTBEAT)
+    assert through_dead_proxy["status"] != "Connected", through_dead_proxy
+    assert azcmagent("config", "clear", "proxy.url").status == 0
+    assert channel.ask(paths, channel.HEARTBEAT)["status"] == "Connected"

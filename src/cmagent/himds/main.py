@@ -173,7 +173,8 @@ class Runtime:
             service.app(), protocol=HimdsProtocol, server_name="himds", lifespan="off"))
         self.channel = ChannelServer(paths.himds_socket, channel.socket_address(paths), {
             channel.PING: self._ping, channel.STATUS: self._status,
-            channel.RELOAD: self._reload, channel.HEARTBEAT: self._beat})
+            channel.RELOAD: self._reload, channel.HEARTBEAT: self._beat,
+            channel.SETTINGS: self._settings})
 
     def run(self) -> int:
         for signum in (signal.SIGTERM, signal.SIGINT):  # uvicorn raises them again on exit
@@ -216,8 +217,20 @@ class Runtime:
         return dict(self.heartbeat.status)
 
     async def _reload(self) -> dict[str, object]:
+        """The connection and the local settings read again (a proxy set after himds started,
+        as the install script sets it, counts without a restart), then a heartbeat."""
+        await asyncio.to_thread(self._read_settings)
         await asyncio.to_thread(self.identity.reload)
         return await asyncio.to_thread(self.heartbeat.beat)
+
+    async def _settings(self) -> dict[str, object]:
+        await asyncio.to_thread(self._read_settings)
+        return {"ok": True}
+
+    def _read_settings(self) -> None:
+        values, problem = _local_settings(self.paths)
+        self.identity.http = AgentSession(values, os.environ)
+        self.heartbeat.settings, self.heartbeat.settings_problem = values, problem
 
     async def _beat(self) -> dict[str, object]:
         return await asyncio.to_thread(self.heartbeat.beat)

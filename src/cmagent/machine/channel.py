@@ -20,7 +20,8 @@ from cmagent.errors import codes
 from cmagent.machine.paths import Paths
 
 PING, STATUS, RELOAD, HEARTBEAT = "ping", "status", "reload", "heartbeat"
-PRIVILEGED = frozenset({RELOAD, HEARTBEAT})
+SETTINGS = "settings"  # read the local settings again (a proxy set by 'config set')
+PRIVILEGED = frozenset({RELOAD, HEARTBEAT, SETTINGS})
 MAX_FRAME = 64 * 1024
 
 

@@ -47,6 +47,7 @@ def set_setting(context: Context[ConfigSetOptions]) -> Result:
         new_value = _combine(prop, stored, settings.parse(prop, raw), context)
         stored[prop.name] = new_value
         settings.save(context.paths, _without_defaults(stored))
+    _tell_himds(context)
     shown = settings.display(new_value)
     log.debug("Local setting %s set to %s", prop.name, shown)
     return Result(Localized(f"Config property {prop.name} set to value {shown}",
@@ -62,12 +63,24 @@ def clear_setting(context: Context[PropertyOptions]) -> Result:
         settings.check_unlocked(prop, stored)
         stored.pop(prop.name, None)
         settings.save(context.paths, stored)
+    _tell_himds(context)
     log.debug("Local setting %s cleared", prop.name)
     default = settings.display(prop.default)
     return Result(Localized(f"Config property {prop.name} cleared; value is now {default}",
                             f"構成プロパティ {prop.name} を既定値 ({default or 'なし'}) に戻し"
                             "ました").pick(context.env.lang),
                   {"status": "success", "Key": prop.name, "Value": prop.default})
+
+
+def _tell_himds(context: Context[Any]) -> None:
+    """A running himds reads the settings again (a proxy counts without a restart, as the
+    real agent's does); a stopped one reads them when it starts."""
+    from cmagent.machine import channel
+
+    try:
+        channel.ask(context.paths, channel.SETTINGS, timeout=5.0)
+    except AzcmError:
+        log.debug("himds did not answer the reload; it reads the settings when it starts")
 
 
 def info(context: Context[InfoOptions]) -> Result:
