@@ -588,3 +588,18 @@ def test_a_proxy_set_after_himds_started_counts_without_a_restart(azcmagent, age
     assert through_dead_proxy["status"] != "Connected", through_dead_proxy
     assert azcmagent("config", "clear", "proxy.url").status == 0
     assert channel.ask(paths, channel.HEARTBEAT)["status"] == "Connected"
+
+
+def test_json_output_still_warns_on_stderr(azcmagent, himds, trusting, tmp_path) -> None:
+    """--json without -v: stdout is the JSON document alone, and a warning (the first
+    heartbeat failed) still reaches stderr, where a script's log keeps it."""
+    onboarding = trusting.quickstart(ADMINISTRATOR)
+    trusting.admin.call("POST", "/faults", {"service": "his", "status": 400,
+                                            "pathPattern": "/heartbeat"})
+    try:
+        run = azcmagent("connect", "--config", flags_file(tmp_path, onboarding), "--json")
+    finally:
+        trusting.admin.call("DELETE", "/faults")
+    assert run.status == 0 and run.json["status"] == "success"
+    assert "WARNING" in run.stderr and "first heartbeat failed" in run.stderr
+    assert "INFO" not in run.stderr  # (progress is for -v)

@@ -52,9 +52,10 @@ class RunLog:
             return
         self.file_path = path
 
-    def open_console(self, stream: TextIO, verbose: bool, lang: str = "en") -> None:
+    def open_console(self, stream: TextIO, verbose: bool, lang: str = "en",
+                     warnings_only: bool = False) -> None:
         self._console = stream
-        self._console_level = DEBUG if verbose else INFO
+        self._console_level = DEBUG if verbose else WARNING if warnings_only else INFO
         self.lang = lang
 
     def write(self, level: int, message: str | Localized, source: str = "azcmagent",

@@ -196,11 +196,12 @@ def cancelled(interrupt: KeyboardInterrupt, where: Localized | None = None) -> A
 
 
 def _open_console(options: Options, env: Environment, output: Output, logs: log.RunLog) -> None:
-    # With --json, stdout carries only the JSON document: log lines go to stderr.
-    if output.as_json and not options.verbose:
-        return
+    # With --json, stdout carries only the JSON document: log lines go to stderr, and without
+    # -v only warnings and errors (a script still learns that the first heartbeat failed).
     to_stderr = options.log_stderr or output.as_json
-    logs.open_console(env.stderr if to_stderr else env.stdout, options.verbose, env.lang)
+    quiet = output.as_json and not options.verbose
+    logs.open_console(env.stderr if to_stderr else env.stdout, options.verbose, env.lang,
+                      warnings_only=quiet)
 
 
 def _handler(command: cli.Command) -> Callable[[Context[Any]], Result]:
