@@ -319,3 +319,13 @@ def test_a_result_that_cannot_be_written_is_no_traceback(agent_root, args, own_s
                              env={**os.environ, "AZCMAGENT_ROOT": str(agent_root)}, timeout=60)
     assert run.returncode == (own_status or 1) and "Traceback" not in run.stderr, run.stderr
     assert f"the command's own outcome was AZCM{own_status:04d}" in read_log(agent_root)
+
+
+def test_a_failure_to_parse_is_json_when_json_was_asked_for_in_any_form(azcmagent,
+                                                                         tmp_path) -> None:
+    """-j among other switches (-vj), or "json": true in the --config file."""
+    flags = tmp_path / "flags.json"
+    flags.write_text('{"json": true, "location": "westeurope"}')
+    for args in (("connect", "-vj", "--bogus"), ("connect", "--config", str(flags))):
+        run = azcmagent(*args)
+        assert json.loads(run.stdout)["error"]["code"] in ("AZCM0101", "AZCM0016"), args

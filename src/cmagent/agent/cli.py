@@ -289,6 +289,11 @@ def _split_command_words(argv: Sequence[str], root: Command) -> tuple[tuple[str,
 def command_words(argv: Sequence[str], root: Command) -> str | None:
     """The command the user meant (``config set``), as far as its words are known commands;
     None when not even the first is one."""
+    return " ".join(_deepest(argv, root)[0]) or None
+
+
+def _deepest(argv: Sequence[str], root: Command) -> tuple[list[str], Command]:
+    """The leading words that name commands, and the command they name."""
     path: list[str] = []
     command = root
     for word in argv:
@@ -297,7 +302,18 @@ def command_words(argv: Sequence[str], root: Command) -> str | None:
             break
         path.append(word)
         command = child
-    return " ".join(path) or None
+    return path, command
+
+
+def command_options(argv: Sequence[str], root: Command) -> tuple[Option, ...]:
+    """The flags of the command the words name (as far as they are commands), and the
+    common ones."""
+    return _deepest(argv, root)[1].options + COMMON_OPTIONS
+
+
+def config_file_values(path: str, options: Sequence[Option]) -> dict[str, Any]:
+    """A --config file's values by option (AzcmError when it cannot be read)."""
+    return _read_config_file(path, options)
 
 
 def _command_at(root: Command, path: tuple[str, ...]) -> Command:

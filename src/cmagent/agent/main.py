@@ -93,8 +93,8 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
     env = env or Environment.system()
     args = list(sys.argv[1:] if argv is None else argv)
     redactor = Redactor()
-    output = Output(env, as_json=("-j" in args or "--json" in args),
-                    color="--no-color" not in args, redact=redactor)
+    output = Output(env, as_json=_json_asked(args), color="--no-color" not in args,
+                    redact=redactor)
     with log.session(redactor) as logs:
         try:
             status = _run(args, env, output, logs, ROOT)
@@ -212,9 +212,35 @@ def _handler(command: cli.Command) -> Callable[[Context[Any]], Result]:
     return handler
 
 
+def _json_asked(args: list[str]) -> bool:
+    """--json before the command line is parsed (a failure to parse it is answered in the
+    form asked for): ``-j``, ``--json``, or ``-j`` among other short switches (``-vj``)."""
+    return any(arg in ("-j", "--json") or (arg.startswith("-") and not arg.startswith("--")
+                                           and "j" in arg and set(arg[1:]) <= _SWITCHES)
+               for arg in args)
+
+
+_SWITCHES = set("vjhf")  # the short flags that take no value
+
+
+def _json_in_config(args: list[str]) -> bool:
+    """``"json": true`` in the --config file of a command line that failed to parse."""
+    if "--config" not in args or args.index("--config") + 1 >= len(args):
+        return False
+    from cmagent.agent.table import ROOT
+
+    try:
+        options = cli.command_options(args, ROOT)
+        return cli.config_file_values(args[args.index("--config") + 1], options).get(
+            "json") is True
+    except Exception:  # (its own failure is the one being reported, or no file at all)
+        return False
+
+
 def _fail(error: AzcmError, output: Output, args: list[str]) -> int:
     from cmagent.agent.table import ROOT
 
+    output.as_json = output.as_json or _json_in_config(args)
     error.command = error.command or cli.command_words(args, ROOT)
     log.error("%s: %s", error.code, error, file_only=True)  # with any quoted text
     output.error(error, log_stderr="--log-stderr" in args)
