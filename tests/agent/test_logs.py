@@ -129,3 +129,12 @@ def test_links_in_place_of_logs_copy_nothing_and_write_nothing(azcmagent, plante
     assert not any("root-only-content" in text for text in bundle.values())
     assert "var/opt/azcmagent/log/himds.log" not in bundle
     assert secret.read_text() == "root-only-content\n"
+
+
+def test_the_last_results_are_in_the_bundle(azcmagent, planted, tmp_path) -> None:
+    results = planted / "var/opt/azcmagent/result"
+    results.mkdir()
+    (results / "connect.json").write_text('{"status": "failed", "code": "AZCM0041"}\n')
+    run = azcmagent("logs", "--output", str(tmp_path / "b.zip"), "--json")
+    assert "var/opt/azcmagent/result/connect.json" in run.json["files"]
+    assert "AZCM0041" in _contents(tmp_path / "b.zip")["var/opt/azcmagent/result/connect.json"]

@@ -66,6 +66,10 @@ def test_install_upgrade_remove_purge_on_a_connected_machine(lab, debs) -> None:
     assert "IDENTITY_ENDPOINT" in _ok(machine.run("systemctl", "show-environment"))
     _ok(_connect(machine, lab.onboarding))
     before = _identity(machine)
+    _ok(machine.run("azcmagent", "logs", "--output", "/root/bundle.zip"))
+    members = _ok(machine.run("python3", "-c", "import zipfile; print(zipfile.ZipFile("
+                                               "'/root/bundle.zip').namelist())"))
+    assert "journal/himdsd.log" in members and "result/connect.json" in members  # as 1.24+
 
     _install(machine, debs[VERSIONS[1]])  # the upgrade
     assert _ok(machine.run("dpkg-query", "-W", "-f=${Version}", "azcmagent")) == VERSIONS[1]

@@ -38,8 +38,8 @@ _NEVER = (".pem", ".key", ".pfx", ".p12")
 def run(context: Context[LogsOptions]) -> Result:
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
     target = _target(context.options.output, stamp)
-    files = _collect(context.paths, context.options.full)
-    archive = _archive(context.paths, files, _redactor(context), stamp)
+    archive, files = _archive(context.paths, _collect(context.paths, context.options.full),
+                              _redactor(context), stamp)
     try:
         atomic_write(target, archive, 0o600)
     except OSError as error:
@@ -90,6 +90,7 @@ def _collect(paths: Paths, full: bool) -> list[Path]:
     found = [log_dir / name for name in _LOGS]
     found += [guestconfig / name for name in _GUESTCONFIG_LOGS]
     found += [Path(paths.agentconfig), Path(paths.localconfig), Path(paths.cloudconfig)]
+    found += sorted(Path(paths.results).glob("*.json"))  # how the last connect/disconnect ended
     if full:
         found += _everything_under(log_dir)
         found += _everything_under(guestconfig)
@@ -139,7 +140,9 @@ def _masked(value: Any, redactor: Redactor) -> Any:
     return value
 
 
-def _archive(paths: Paths, files: list[Path], redactor: Redactor, stamp: str) -> bytes:
+def _archive(paths: Paths, files: list[Path], redactor: Redactor,
+             stamp: str) -> tuple[bytes, list[Path]]:
+    """The ZIP, and the files in it (a link in place of one is left out)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         taken = []
@@ -151,7 +154,31 @@ def _archive(paths: Paths, files: list[Path], redactor: Redactor, stamp: str) ->
                 continue
             archive.writestr(_member(paths, file), _redacted(file, text, redactor))
             taken.append(file)
+        journal = _journal(paths)
+        if journal:
+            archive.writestr(JOURNAL, redactor(journal))
         summary = {"collected": stamp, "host": socket.gethostname(), "cmagent": __version__,
-                   "files": [_member(paths, f) for f in taken], "redacted": True}
+                   "files": [_member(paths, f) for f in taken] + ([JOURNAL] if journal else []),
+                   "redacted": True}
         archive.writestr("summary.json", json.dumps(summary, indent=2))
-    return buffer.getvalue()
+    return buffer.getvalue(), taken
+
+
+JOURNAL = "journal/himdsd.log"
+
+
+def _journal(paths: Paths) -> str | None:
+    """The service's journal of the last week (what systemd saw: starts, stops, crashes), on a
+    machine whose agent lives at the real paths and has journalctl."""
+    import shutil
+    import subprocess
+
+    if os.path.abspath(paths.root) != "/" or shutil.which("journalctl") is None:
+        return None
+    try:
+        shown = subprocess.run(["journalctl", "--unit", "himdsd.service", "--since", "-7d",
+                                "--no-pager", "--output", "short-iso"], capture_output=True,
+                               text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return shown.stdout if shown.returncode == 0 and shown.stdout.strip() else None
