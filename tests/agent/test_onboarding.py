@@ -106,6 +106,8 @@ def test_check_on_a_connected_machine_uses_its_cloud_and_region(azcmagent, himds
     document = azcmagent("check", "--json").json
     assert document["status"] == "success" and document["cloud"] == onboarding["cloud"]
     assert document["location"] == "westeurope"
+    same_file = azcmagent("check", "--config", flags_file(tmp_path, onboarding), "--json")
+    assert same_file.status == 0, same_file.stdout  # a fleet's one onboarding file serves
 
 
 def test_show_reports_an_expired_identity(azcmagent, agent_root, himds, trusting,

@@ -98,6 +98,13 @@ CHECK = Command(
                     choices=("all", "sql"))),
     examples=("azcmagent check --location westeurope",
               "azcmagent check -l eastus --enable-pls-check --json"),
+    # The file used for connect serves for check (its location and cloud): fleets keep one.
+    config_ignores=("access-token", "service-principal-id", "service-principal-secret",
+                    "service-principal-cert", "tenant-id", "use-device-code", "use-azcli",
+                    "user-tenant-id", "resource-group", "subscription-id", "resource-name",
+                    "tags", "correlation-id", "private-link-scope", "ignore-network-check",
+                    "skip-network-check", "enable-automatic-upgrade", "gateway-id",
+                    "automanage-profile", "identity-key-store", "use-aws-ec2-hostname"),
 )
 
 _AUTH_OPTIONS = (
