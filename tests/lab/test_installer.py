@@ -11,6 +11,7 @@ import json
 import pytest
 
 from cmagent.lab import actions
+from cmagent.lab import packages
 from cmagent.lab import scenarios
 from cmagent.lab.cases import Context
 from tests.lab.conftest import ROOT
@@ -50,8 +51,8 @@ def test_install_from_aka_ms_then_connect(lab) -> None:
     installed = machine.run("bash", actions.SCRIPT, "--verbose")
     assert installed.returncode == 0, installed.stdout + installed.stderr
     assert "+ installing from https://packages.microsoft.com (debian/12)" in installed.stderr
-    log = _ok(machine.run("sh", "-c", "cat /tmp/azcmagent.*/install.log"))
-    assert "checking for an Azure virtual machine" in log
+    assert "+ checking for an Azure virtual machine" in installed.stderr
+    assert machine.run("sh", "-c", "ls -d /tmp/azcmagent.*").returncode != 0  # nothing left
     assert _ok(machine.run("dpkg-query", "-W", "-f=${Version}", "azcmagent")) == "0.1.0-2"
     _ok(_connect(machine, lab.onboarding))
     assert json.loads(_ok(machine.run("azcmagent", "show", "--json")))["status"] == "Connected"
@@ -98,3 +99,22 @@ def test_a_proxy_password_stays_secret(lab) -> None:
     reports = json.dumps(lab.cloud_cli("installer", "reports"))
     for text in (failed.stdout + failed.stderr, kept, reports):
         assert "N0t for anyone" not in text
+
+
+def test_flags_the_real_script_reads_as_it_reads_them(lab) -> None:
+    """An --altdownload URL without a suffix gets '.deb' (as the real script appends it); an
+    --output that cannot be written, or a flag given last without its value, is AZCM0129
+    before anything is installed; a success leaves no temporary directory."""
+    machine = _fetched(lab, "flags")
+    for args in (["--output", "/no/such/dir/out.json"], ["--verbose", "--proxy"]):
+        refused = machine.run("bash", actions.SCRIPT, *args)
+        assert refused.returncode == 1 and "AZCM0129" in refused.stderr, refused.stderr
+    assert machine.run("dpkg-query", "-W", "azcmagent").returncode != 0  # nothing installed
+    link = ("https://packages.microsoft.com/debian/12/prod/pool/main/a/azcmagent/"
+            f"azcmagent_{packages.VERSIONS[1]}_amd64")
+    installed = machine.run("bash", actions.SCRIPT, "--altdownload", link, "--output",
+                            "/root/out.json")
+    assert installed.returncode == 0, installed.stdout + installed.stderr
+    assert json.loads(_ok(machine.run("cat", "/root/out.json")))["message"] == \
+        "Latest version of azcmagent is installed."
+    assert machine.run("sh", "-c", "ls -d /tmp/azcmagent.*").returncode != 0
