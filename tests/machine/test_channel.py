@@ -77,3 +77,18 @@ def test_a_user_refused_by_the_socket_is_told_to_run_as_root(tmp_path: Path) -> 
                              capture_output=True, text=True, timeout=60)
     code, remedy = run.stdout.splitlines()[:2]
     assert code == "AZCM0064" and "Run the command as root" in remedy, run.stderr
+
+
+def test_a_himds_that_accepts_and_never_answers_is_said_to_hang(tmp_path) -> None:
+    """A stopped (SIGSTOP) or stuck himds: the connection is accepted by the kernel and then
+    nothing comes; that is not 'cannot connect'."""
+    paths = Paths(str(tmp_path))
+    path = channel.socket_address(paths)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as silent:
+        silent.bind(path)
+        silent.listen(1)
+        with pytest.raises(AzcmError) as hung:
+            channel.ask(paths, channel.STATUS, timeout=0.3)
+    assert hung.value.code == "AZCM0064" and "did not answer" in str(hung.value)
+    assert "systemctl status himdsd" in hung.value.remedy("en")

@@ -225,6 +225,18 @@ VARIANTS: dict[tuple[int, str], Variant] = {
         cause=Localized(
             "himds answered, but refused the request or answered something unreadable.",
             "himds は応答しましたが、要求を拒否したか、読み取れない応答を返しました。")),
+    (64, "hung"): Variant(Localized(
+        "See whether himds is stopped or stuck ('systemctl status himdsd'; a process in state "
+        "T was stopped with SIGSTOP or by a debugger), restart it ('systemctl restart himdsd') "
+        "and try again.",
+        "himds が停止または応答不能になっていないか確認し ('systemctl status himdsd'。状態 T の"
+        "プロセスは SIGSTOP かデバッガーで停止されています)、再起動してから ('systemctl restart "
+        "himdsd')、もう一度実行してください。"),
+        cause=Localized(
+            "himds accepted the connection but did not answer in time: it is stopped, stuck or "
+            "overloaded.",
+            "himds は接続を受け付けましたが、時間内に応答しませんでした。停止しているか、"
+            "応答不能か、過負荷の状態です。")),
     (105, "resource-deleted"): Variant(Localized(
         "The resource this run created was deleted again and the machine is as it was: make "
         "sure the Hybrid Identity Service endpoint (*.his.arc.azure.com) is reachable "

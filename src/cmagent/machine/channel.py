@@ -68,6 +68,12 @@ def ask(paths: Paths, operation: str, timeout: float = 60.0) -> dict[str, Any]:
             channel.connect(socket_address(paths))
             channel.sendall(encode({"op": operation}))
             return decode(_read_line(channel))
+    except TimeoutError:  # connected, then silence: not the same as nothing listening
+        raise AzcmError(codes.HIMDS_COMMUNICATION_FAILED, Localized(
+            f"The agent service (himds) did not answer on {paths.himds_socket} within "
+            f"{timeout:.0f} s.",
+            f"エージェント サービス (himds) が {paths.himds_socket} で {timeout:.0f} 秒以内に応答"
+            "しませんでした。"), remedy="hung") from None
     except OSError as error:
         raise AzcmError(codes.HIMDS_COMMUNICATION_FAILED, Localized(
             f"Cannot connect to the socket {paths.himds_socket}.",
