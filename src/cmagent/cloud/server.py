@@ -18,6 +18,7 @@ import secrets
 import socket
 import ssl
 import sys
+import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
@@ -145,9 +146,19 @@ def configure_logging(options: ServeOptions) -> None:
 
 
 def worker_app(options: ServeOptions) -> Any:
-    """The application of one worker process (uvicorn calls this factory in each worker)."""
+    """The application of one worker process (uvicorn calls this factory in each worker). A
+    worker started again while the database is away says so in one line and waits a little
+    before it ends (its supervisor starts another), not a traceback a second."""
     configure_logging(options)
-    return application(open_services(options))
+    try:
+        return application(open_services(options))
+    except StoreError as error:
+        logger.error("A worker could not start: %s", error)
+        time.sleep(WORKER_RETRY_SECONDS)
+        raise SystemExit(STARTUP_FAILURE) from None
+
+
+WORKER_RETRY_SECONDS = 5
 
 
 def uvicorn_config(prepared: Prepared, app: Any, **extra: Any) -> uvicorn.Config:
