@@ -224,3 +224,25 @@ def test_old_tls_versions_are_refused(tmp_path, version) -> None:
             assert tls.version() in ("TLSv1.2", "TLSv1.3")
     finally:
         _stop(process)
+
+
+def test_a_user_password_may_come_from_standard_input(tmp_path) -> None:
+    data = tmp_path / "data"
+    process, ready = _serve(data)
+    try:
+        quick = json.loads(subprocess.run([CLOUD, "quickstart", "--data-dir", str(data),
+                                           "--json"], check=True, capture_output=True,
+                                          text=True).stdout)
+        made = subprocess.run([CLOUD, "user", "create", "--data-dir", str(data), "--tenant-id",
+                               quick["tenantId"], "--user-principal-name", "ada@stdin.example",
+                               "--password", "-"], input="Pa55 from stdin!\n",
+                              capture_output=True, text=True)
+        assert made.returncode == 0, made.stderr
+        token = _session(ready["ca_bundle"]).post(
+            f"{ready['url']}/{quick['tenantId']}/oauth2/v2.0/token", data={
+                "grant_type": "password", "client_id": "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+                "username": "ada@stdin.example", "password": "Pa55 from stdin!",
+                "scope": "https://management.azure.com/.default"})
+        assert token.status_code == 200, token.text
+    finally:
+        assert _stop(process) == 0

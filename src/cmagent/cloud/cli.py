@@ -279,13 +279,18 @@ _MANAGEMENT: tuple[tuple[str, str, str, str, tuple[str, ...]], ...] = (
     ("machine", "create", "POST", "/machines", ("subscription-id", "resource-group", "name",
                                                 "location")),
 )
-_NUMBERS: dict[str, type] = {"duration-days": float, "seconds": float,
-                             "device-code-interval": int, "refresh-token-lifetime": int,
-                             "lockout-threshold": int, "lockout-seconds": int, "status": int,
-                             "client-failure-limit": int,
-                             "latency-ms": float, "retry-after": int, "probability": float,
-                             "count": int}
+def _from_stdin(text: str) -> str:
+    """'-': the first line of standard input (a password kept out of 'ps')."""
+    return sys.stdin.readline().rstrip("\r\n") if text == "-" else text
+
+
+_TYPES: dict[str, Callable[[str], Any]] = {  # what a flag's text is read as
+    "duration-days": float, "seconds": float, "device-code-interval": int,
+    "refresh-token-lifetime": int, "lockout-threshold": int, "lockout-seconds": int,
+    "status": int, "client-failure-limit": int, "latency-ms": float, "retry-after": int,
+    "probability": float, "count": int, "password": _from_stdin}
 _FLAGS_TO_BODY = {"seconds": "advanceSeconds", "time": "set"}
+
 
 
 def _management_parsers(commands: Any) -> None:
@@ -302,7 +307,7 @@ def _management_parsers(commands: Any) -> None:
         for flag in flags:
             action.add_argument(f"--{flag}", required=flag in _path_flags(path) or
                                 (method == "POST" and flag not in _OPTIONAL),
-                                type=_NUMBERS.get(flag, str), help=clihelp.FLAGS[flag])
+                                type=_TYPES.get(flag, str), help=clihelp.FLAGS[flag])
         action.set_defaults(run=_management_call(group, verb, method, path, flags))
 
 

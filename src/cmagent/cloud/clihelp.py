@@ -70,7 +70,8 @@ FLAGS = {
     "location": "Azure region, e.g. westeurope",
     "user": "user principal name or object id",
     "user-principal-name": "user principal name, e.g. ada@contoso.example",
-    "password": "password",
+    "password": "password; '-' reads it from standard input (off the command line other "
+                "users see in 'ps')",
     "app-id": "application (client) id",
     "public-client": "true for a public client (device code, password sign-in)",
     "end-date-time": "when the secret expires (ISO 8601)",
