@@ -326,6 +326,10 @@ def test_a_failure_to_parse_is_json_when_json_was_asked_for_in_any_form(azcmagen
     """-j among other switches (-vj), or "json": true in the --config file."""
     flags = tmp_path / "flags.json"
     flags.write_text('{"json": true, "location": "westeurope"}')
-    for args in (("connect", "-vj", "--bogus"), ("connect", "--config", str(flags))):
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text('{"json": true, "no-such-flag": 1}')
+    for args in (("connect", "-vj", "--bogus"), ("connect", "--config", str(flags)),
+                 ("connect", f"--config={flags}"), ("connect", "--config", str(wrong))):
         run = azcmagent(*args)
-        assert json.loads(run.stdout)["error"]["code"] in ("AZCM0101", "AZCM0016"), args
+        assert json.loads(run.stdout)["error"]["code"] in ("AZCM0101", "AZCM0016",
+                                                            "AZCM0023"), args

@@ -266,3 +266,19 @@ def test_settings_changed_at_once_all_count(agent_root) -> None:
         "extensions.allowlist": ["Microsoft.Azure.Monitor/AzureMonitorLinuxAgent"],
         "guestconfiguration.enabled": False, "extensions.agent.cpulimit": 50,
         "proxy.url": "http://proxy.contoso.corp:8080"}
+
+
+def test_under_nohup_a_closed_session_does_not_stop_connect(agent_root, himds, slow_cloud,
+                                                           tmp_path) -> None:
+    """'nohup azcmagent connect ...': the SIGHUP the caller chose to ignore stays ignored."""
+    onboarding = slow_cloud.quickstart(ADMINISTRATOR)
+    _slow_creates(slow_cloud, 2)
+    process = subprocess.Popen(
+        [str(BIN / "azcmagent"), "connect", "--config", flags_file(tmp_path, onboarding)],
+        env={**os.environ, "AZCMAGENT_ROOT": str(agent_root)}, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT, preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN))
+    _wait_for_create(agent_root, process)
+    process.send_signal(signal.SIGHUP)
+    output, _ = process.communicate(timeout=60)
+    assert process.returncode == 0, output
+    assert [m["name"] for m in machines(slow_cloud, onboarding)] == ["web01"]

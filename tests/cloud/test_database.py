@@ -367,6 +367,8 @@ def test_a_database_that_goes_away_is_503_with_retry_after_and_said_once(tmp_pat
             assert entra.status_code == 503 and entra.json()["error_codes"] == [90033]
             assert entra.json()["error"] == "temporarily_unavailable"
             assert http.get(f"{cloud.url}/metadata/endpoints?api-version=2022-09-01").ok
+            assert call(http, "GET", machine, token).status_code == 503  # (still away: the
+            # metadata answer, which needs no database, did not say it is back)
             cluster.resume()
             deadline = time.monotonic() + 30
             while call(http, "GET", machine, token).status_code == 503:

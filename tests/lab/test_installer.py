@@ -106,7 +106,8 @@ def test_flags_the_real_script_reads_as_it_reads_them(lab) -> None:
     --output that cannot be written, or a flag given last without its value, is AZCM0129
     before anything is installed; a success leaves no temporary directory."""
     machine = _fetched(lab, "flags")
-    for args in (["--output", "/no/such/dir/out.json"], ["--verbose", "--proxy"]):
+    for args in (["--output", "/no/such/dir/out.json"], ["--verbose", "--proxy"],
+                 ["--altdownload"]):
         refused = machine.run("bash", actions.SCRIPT, *args)
         assert refused.returncode == 1 and "AZCM0129" in refused.stderr, refused.stderr
     assert machine.run("dpkg-query", "-W", "azcmagent").returncode != 0  # nothing installed

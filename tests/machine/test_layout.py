@@ -20,6 +20,7 @@ def test_links_the_service_account_planted_are_not_followed(tmp_path) -> None:
     (var / "certs/identity.key").symlink_to(victim)
     (var / "certs/identity.pem").write_text("certificate\n")
     (var / "socks").symlink_to(victim_dir)
+    os.lchown(var / "socks", *NOBODY)  # as the himds account would have made it
     (var / "log").write_text("a file where a directory belongs\n")
     layout.prepare(str(var), NOBODY)
     for name, mode in layout.DIRECTORIES:
@@ -33,3 +34,15 @@ def test_links_the_service_account_planted_are_not_followed(tmp_path) -> None:
             (0, 0o700 if untouched == victim_dir else 0o644)
     layout.prepare(str(var), NOBODY)  # again (every upgrade runs it): nothing changes
     assert os.stat(var / "certs/identity.pem").st_uid == NOBODY[0]
+
+
+def test_a_directory_an_administrator_moved_is_followed(tmp_path) -> None:
+    """/var/opt/azcmagent moved to another disk and linked back by root: kept, not emptied."""
+    moved = tmp_path / "data/azcmagent"
+    (moved / "certs").mkdir(parents=True)
+    (moved / "agentconfig.json").write_text("{}\n")
+    var = tmp_path / "var"
+    var.symlink_to(moved)  # (made by root: this test runs as root)
+    layout.prepare(str(var), NOBODY)
+    assert var.is_symlink() and (var / "agentconfig.json").read_text() == "{}\n"
+    assert os.stat(moved).st_uid == NOBODY[0] and (moved / "log").is_dir()

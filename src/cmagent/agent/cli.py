@@ -305,15 +305,12 @@ def _deepest(argv: Sequence[str], root: Command) -> tuple[list[str], Command]:
     return path, command
 
 
-def command_options(argv: Sequence[str], root: Command) -> tuple[Option, ...]:
-    """The flags of the command the words name (as far as they are commands), and the
-    common ones."""
-    return _deepest(argv, root)[1].options + COMMON_OPTIONS
-
-
-def config_file_values(path: str, options: Sequence[Option]) -> dict[str, Any]:
-    """A --config file's values by option (AzcmError when it cannot be read)."""
-    return _read_config_file(path, options)
+def config_document(path: str) -> dict[str, Any]:
+    """A --config file's keys and values as written, unchecked (AzcmError when it is no
+    readable object)."""
+    with open(path, "rb") as handle:
+        raw = handle.read(CONFIG_FILE_LIMIT + 1)
+    return _decode_config(path, _config_text(path, raw))
 
 
 def _command_at(root: Command, path: tuple[str, ...]) -> Command:

@@ -11,6 +11,7 @@ Usage from any module: ``from cmagent.agent import log`` then ``log.debug("x %s"
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from typing import TYPE_CHECKING
@@ -185,25 +186,33 @@ def _timestamp() -> str:
 
 
 def _open_append(path: str) -> TextIO:
-    from cmagent.machine.files import open_own
+    """The log file, rotated first when large; both in the directory as it was opened once
+    (root writes where the himds account may swap a directory for a link)."""
+    from cmagent.machine.files import open_directory
+    from cmagent.machine.files import open_own_at
 
-    _rotate_if_large(path)
-    descriptor = open_own(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    directory, name = os.path.split(path)
+    folder = open_directory(directory)
+    try:
+        _rotate_if_large(folder, name)
+        descriptor = open_own_at(folder, name, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    finally:
+        os.close(folder)
     return open(descriptor, "a", encoding="utf-8")
 
 
-def _rotate_if_large(path: str) -> None:
+def _rotate_if_large(folder: int, name: str) -> None:
     # Rotation happens at the start of a run, so one run's lines stay in one file.
     try:
-        if os.path.getsize(path) < ROTATE_BYTES:
+        if os.stat(name, dir_fd=folder, follow_symlinks=False).st_size < ROTATE_BYTES:
             return
     except OSError:
         return
     for index in range(KEEP_ROTATED - 1, 0, -1):
-        older = f"{path}.{index}"
-        if os.path.exists(older):
-            os.replace(older, f"{path}.{index + 1}")
-    os.replace(path, f"{path}.1")
+        with contextlib.suppress(FileNotFoundError):
+            os.replace(f"{name}.{index}", f"{name}.{index + 1}", src_dir_fd=folder,
+                       dst_dir_fd=folder)
+    os.replace(name, f"{name}.1", src_dir_fd=folder, dst_dir_fd=folder)
 
 
 def _unwritable(path: str, error: OSError) -> Exception:

@@ -157,8 +157,10 @@ def _interrupt_on_sigterm() -> None:
     import signal
 
     if sys.platform != "win32" and _on_main_thread():
-        signal.signal(signal.SIGTERM, _raise_interrupt)
-        signal.signal(signal.SIGHUP, _raise_hang_up)
+        for signum, handler in ((signal.SIGTERM, _raise_interrupt),
+                                (signal.SIGHUP, _raise_hang_up)):
+            if signal.getsignal(signum) is not signal.SIG_IGN:  # ('nohup' asked to go on)
+                signal.signal(signum, handler)
 
 
 def _on_main_thread() -> bool:
@@ -224,16 +226,16 @@ _SWITCHES = set("vjhf")  # the short flags that take no value
 
 
 def _json_in_config(args: list[str]) -> bool:
-    """``"json": true`` in the --config file of a command line that failed to parse."""
-    if "--config" not in args or args.index("--config") + 1 >= len(args):
+    """``"json": true`` in the --config file of a command line that failed to parse (also
+    when the file itself is what failed, say for a key it should not have)."""
+    path = next((arg.partition("=")[2] for arg in args if arg.startswith("--config=")), None)
+    if path is None and "--config" in args[:-1]:
+        path = args[args.index("--config") + 1]
+    if not path:
         return False
-    from cmagent.agent.table import ROOT
-
     try:
-        options = cli.command_options(args, ROOT)
-        return cli.config_file_values(args[args.index("--config") + 1], options).get(
-            "json") is True
-    except Exception:  # (its own failure is the one being reported, or no file at all)
+        return cli.config_document(path).get("json") is True
+    except Exception:  # (the file cannot be read at all: text it is)
         return False
 
 

@@ -41,6 +41,7 @@ from cmagent.asgi.protocol import DROP
 from cmagent.cloud.outage import OUTAGE
 from cmagent.cloud.outage import RETRY_SECONDS
 from cmagent.cloud.outage import UNREACHABLE
+from cmagent.cloud.outage import is_outage
 
 MAX_BODY = 1024 * 1024
 BODY_SECONDS = 30.0
@@ -207,12 +208,15 @@ class Endpoint:
                     _threads, _again_after_a_race, handler, request)
             else:
                 answer = _again_after_a_race(handler, request)
-            OUTAGE.answered()
             return answer
         except HttpError as error:
             return error.response
         except UNREACHABLE as error:
-            OUTAGE.failed(error)
+            if is_outage(error):
+                OUTAGE.failed(error)
+            else:
+                error_log.warning("Answered 503 to %s %s: %s", request.method, request.path,
+                                  " ".join(str(getattr(error, "orig", error)).split())[:300])
             return self.envelope(503, "ServiceUnavailable", "The service's database does not "
                                  "answer; retry shortly.",
                                  {"Retry-After": str(RETRY_SECONDS)})
@@ -235,9 +239,12 @@ RACE_ATTEMPTS = 3
 def _again_after_a_race(handler: Handler, request: Request) -> Response:
     """The handler, run again when another request (another worker) changed the same rows
     between its reads and its writes: a unique index refused the write, a row it updates was
-    deleted, or the database broke a deadlock. Every handler's work is one transaction that
-    was rolled back, so the next run reads what the other wrote and answers as if it had come
-    second (an update instead of a create, ARM's or Entra's own refusal)."""
+    deleted, or the database broke a deadlock. A handler's main work is one transaction that
+    was rolled back, so the next run reads what the other wrote and answers as it would have
+    answered second (an update instead of a create, ARM's or Entra's own refusal). What a
+    handler committed on its own before (a throttle token, a failure count, a consent or a
+    device code it used up) stays: such a run answers as for a used-up code, which is still
+    better than a bare conflict."""
     for attempt in range(1, RACE_ATTEMPTS + 1):
         try:
             return handler(request)

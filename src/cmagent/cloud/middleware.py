@@ -44,6 +44,8 @@ class SharedStateRefresh:
             self.state.refresh()
         except UNREACHABLE as error:
             OUTAGE.failed(error)
+        else:
+            OUTAGE.answered()
 
 
 class FaultInjection:

@@ -19,6 +19,15 @@ RETRY_SECONDS = 5
 SAID_EVERY = 60.0
 
 
+def is_outage(error: Exception) -> bool:
+    """A database that does not answer, not one that answered 'no': a lock or statement
+    timeout (SQLSTATE 55P03, 57014) or SQLite's 'database is locked' is a 503 of its own."""
+    code = getattr(getattr(error, "orig", None), "sqlstate", None)
+    if getattr(error, "connection_invalidated", False) or isinstance(error, InterfaceError):
+        return True
+    return (code is None and "locked" not in str(error)) or str(code).startswith(("08", "57P"))
+
+
 class Outage:
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -41,6 +50,8 @@ class Outage:
                                 "answered 503): %s", now - self.since, self._refused, reason)
 
     def answered(self) -> None:
+        """The database answered (the shared state was read: only a request that reached it
+        may say it is back)."""
         if self.since is None:  # (the common case: no lock taken)
             return
         with self._lock:

@@ -46,7 +46,7 @@ _OVERVIEW = re.compile(r"^subscriptions/([^/]+)/resourceGroups/([^/]+)/providers
 @dataclass(frozen=True)
 class PortalSession:
     user: str  # the user's object id
-    expires: int  # by the cloud's clock
+    expires: int  # by real time (the cookie also ends by the cloud's clock)
     digest: str  # of the session id, as a sign-out records it
 
 
@@ -73,8 +73,9 @@ class Portal:
         return self._cookie_key
 
     def cookie_for(self, user: models.User) -> str:
-        expires = int(self.clock.now()) + SESSION_SECONDS
-        payload = f"{user.object_id}.{expires}.{secrets.token_hex(16)}"
+        expires, really = int(self.clock.now()) + SESSION_SECONDS, int(time.time()) + \
+            SESSION_SECONDS  # (by both clocks: the cloud's may be moved back later)
+        payload = f"{user.object_id}.{expires}.{really}.{secrets.token_hex(16)}"
         return f"{payload}.{self._signed(payload, user.password_hash)}"
 
     def _signed(self, payload: str, password_hash: str) -> str:
@@ -92,22 +93,24 @@ class Portal:
     def _session_of(self, request: Request) -> PortalSession | None:
         value = _cookie(request.header("cookie"), COOKIE)
         parts = value.split(".") if value else []
-        if len(parts) != 4 or not parts[1].isdigit() or int(parts[1]) < self.clock.now():
+        if len(parts) != 5 or not (parts[1].isdigit() and parts[2].isdigit()) or \
+                int(parts[1]) < self.clock.now() or int(parts[2]) < time.time():
             return None
-        held = PortalSession(parts[0], int(parts[1]), _digest(parts[2]))
+        held = PortalSession(parts[0], int(parts[2]), _digest(parts[3]))
         with self.store.session() as session:
             user = session.get(models.User, held.user)
             stored = user.password_hash if user is not None else None
             ended = session.get(models.PortalSignout, held.digest) is not None
         if stored is None or ended:
             return None
-        expected = self._signed(".".join(parts[:3]), stored)
-        return held if hmac.compare_digest(expected.encode(), parts[3].encode()) else None
+        expected = self._signed(".".join(parts[:4]), stored)
+        return held if hmac.compare_digest(expected.encode(), parts[4].encode()) else None
 
     def _end(self, held: PortalSession) -> None:
         """Sign-out: the session's cookie, wherever it was copied, opens nothing more. Rows
-        go once their cookie expired by both clocks (the cloud's may be moved back)."""
-        gone = min(self.clock.now(), time.time())
+        go once their cookie expired by real time: it opens nothing after that, wherever the
+        cloud's clock is moved."""
+        gone = time.time()
         with self.store.writing() as session:
             session.merge(models.PortalSignout(session_hash=held.digest,
                                                expires_at=held.expires))

@@ -25,6 +25,7 @@ KEPT = ("certs/identity.key", "certs/identity.pem")  # an identity from an earli
 
 
 def prepare(var: str, owner: tuple[int, int]) -> None:
+    os.makedirs(os.path.dirname(var), mode=0o755, exist_ok=True)  # (/var/opt may be missing)
     top = _directory(None, var, 0o755, owner)
     try:
         for name, mode in DIRECTORIES:
@@ -36,17 +37,27 @@ def prepare(var: str, owner: tuple[int, int]) -> None:
 
 
 def _directory(parent: int | None, name: str, mode: int, owner: tuple[int, int]) -> int:
-    """The directory ``name`` (made if missing; a link or a file in its place is removed) as
-    a descriptor, owned by ``owner`` with ``mode``."""
+    """The directory ``name`` (made if missing) as a descriptor, owned by ``owner`` with
+    ``mode``. A link root made there (an administrator who moved the directory to another
+    disk) is followed; one another account made, or a file, is removed."""
     try:
         os.mkdir(name, mode, dir_fd=parent)
     except FileExistsError:
         found = os.stat(name, dir_fd=parent, follow_symlinks=False)
+        if stat.S_ISLNK(found.st_mode) and found.st_uid == 0:
+            return _followed(parent, name, mode, owner)
         if not stat.S_ISDIR(found.st_mode):
             print(f"azcmagent: removed {name}, which was not a directory", file=sys.stderr)
             os.unlink(name, dir_fd=parent)
             os.mkdir(name, mode, dir_fd=parent)
     descriptor = os.open(name, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=parent)
+    os.fchown(descriptor, *owner)
+    os.fchmod(descriptor, mode)
+    return descriptor
+
+
+def _followed(parent: int | None, name: str, mode: int, owner: tuple[int, int]) -> int:
+    descriptor = os.open(name, os.O_RDONLY | os.O_DIRECTORY, dir_fd=parent)
     os.fchown(descriptor, *owner)
     os.fchmod(descriptor, mode)
     return descriptor
@@ -69,7 +80,8 @@ def _give(top: int, name: str, owner: tuple[int, int]) -> None:
     finally:
         os.close(parent)
     try:
-        if stat.S_ISREG(os.fstat(descriptor).st_mode):
+        found = os.fstat(descriptor)  # (a second name of another file is not given away)
+        if stat.S_ISREG(found.st_mode) and found.st_nlink == 1:
             os.fchown(descriptor, *owner)
     finally:
         os.close(descriptor)
