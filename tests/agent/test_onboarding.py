@@ -391,10 +391,11 @@ def test_failing_resource_manager_is_azcm0062(azcmagent, himds, trusting, tmp_pa
     assert run.status == 62 and printed(run, "AZCM0062") and "Status Code=500" in run.stdout
 
 
-def test_himds_not_running_is_azcm0064(azcmagent, trusting, tmp_path) -> None:
+def test_himds_not_running_is_azcm0064(azcmagent, agent_root, trusting, tmp_path) -> None:
     run = azcmagent("connect", "--config", flags_file(tmp_path, trusting.quickstart()))
     assert run.status == 64 and printed(run, "AZCM0064") and "himds serve" in run.stdout
     assert "himds is stopped or still starting" in run.stdout
+    assert f"{agent_root}/var/opt/azcmagent/log/himds.log say why" in run.stdout  # its log
     assert "as root" not in run.stdout  # it ran as root: the catalogue's advice does not fit
 
 

@@ -209,19 +209,19 @@ VARIANTS: dict[tuple[int, str], Variant] = {
     (64, "not-running"): Variant(Localized(
         "Start himds ('systemctl start himdsd', or 'himds serve' where there is no systemd) and "
         "try again; if it does not stay up, 'systemctl status himdsd' and "
-        "/var/opt/azcmagent/log/himds.log say why.",
+        "{himdsLog} say why.",
         "himds を起動してから ('systemctl start himdsd'、systemd がない環境では 'himds serve')、"
         "もう一度実行してください。起動しても停止する場合は、'systemctl status himdsd' と "
-        "/var/opt/azcmagent/log/himds.log で理由を確認してください。"),
+        "{himdsLog} で理由を確認してください。"),
         cause=Localized(
             "Nothing answers on the agent service's socket: himds is stopped or still starting.",
             "エージェント サービスのソケットで応答がありません。himds が停止しているか、"
             "起動中です。")),
     (64, "refused"): Variant(Localized(
         "Restart himds ('systemctl restart himdsd') and try again; "
-        "/var/opt/azcmagent/log/himds.log says why it refused.",
+        "{himdsLog} says why it refused.",
         "himds を再起動してから ('systemctl restart himdsd')、もう一度実行してください。拒否した"
-        "理由は /var/opt/azcmagent/log/himds.log に記録されています。"),
+        "理由は {himdsLog} に記録されています。"),
         cause=Localized(
             "himds answered, but refused the request or answered something unreadable.",
             "himds は応答しましたが、要求を拒否したか、読み取れない応答を返しました。")),

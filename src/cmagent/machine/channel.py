@@ -11,6 +11,7 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
+import os
 import socket
 from typing import Any
 
@@ -73,18 +74,24 @@ def ask(paths: Paths, operation: str, timeout: float = 60.0) -> dict[str, Any]:
             f"The agent service (himds) did not answer on {paths.himds_socket} within "
             f"{timeout:.0f} s.",
             f"エージェント サービス (himds) が {paths.himds_socket} で {timeout:.0f} 秒以内に応答"
-            "しませんでした。"), remedy="hung") from None
+            "しませんでした。"), remedy="hung", himdsLog=himds_log(paths)) from None
     except OSError as error:
         raise AzcmError(codes.HIMDS_COMMUNICATION_FAILED, Localized(
             f"Cannot connect to the socket {paths.himds_socket}.",
             f"ソケット {paths.himds_socket} に接続できません。"),
             quoted=error.strerror or str(error),
-            remedy=None if error.errno in _NOT_ALLOWED else "not-running") from None
+            remedy=None if error.errno in _NOT_ALLOWED else "not-running",
+            himdsLog=himds_log(paths)) from None
     except FrameError as error:
         raise AzcmError(codes.HIMDS_COMMUNICATION_FAILED, Localized(
             "The agent service (himds) answered something unreadable.",
             "エージェント サービス (himds) の応答を読み取れません。"), quoted=str(error),
-            remedy="refused") from None
+            remedy="refused", himdsLog=himds_log(paths)) from None
+
+
+def himds_log(paths: Paths) -> str:
+    """Where himds logs on this machine (its remedies name it, also under AZCMAGENT_ROOT)."""
+    return os.path.join(paths.log_dir, "himds.log")
 
 
 def _read_line(channel: socket.socket) -> bytes:

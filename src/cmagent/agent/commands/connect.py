@@ -199,7 +199,8 @@ class Onboarding:
             raise AzcmError(codes.HIMDS_COMMUNICATION_FAILED, Localized(
                 "The agent service (himds) refused the new connection.",
                 "エージェント サービス (himds) が新しい接続を拒否しました。"),
-                quoted=str(first["error"]), remedy="refused")
+                quoted=str(first["error"]), remedy="refused",
+                himdsLog=channel.himds_log(self.context.paths))
         if isinstance(first.get("error"), dict):
             log.warning(Localized("The first heartbeat failed: %s",
                                   "最初のハートビートが失敗しました: %s"),
