@@ -61,6 +61,15 @@ def onboarding_user(cloud, onboarding: dict) -> dict:
     return user
 
 
+def connect_under_fault(azcmagent, cloud, flags: str, fault: dict):
+    """``connect --json`` while the cloud answers with ``fault``; the fault is gone after."""
+    cloud.admin.call("POST", "/faults", fault)
+    try:
+        return azcmagent("connect", "--config", flags, "--json")
+    finally:
+        cloud.admin.call("DELETE", "/faults")
+
+
 def user_token(cloud, user: dict) -> str:
     return cloud.admin.call("POST", "/tokens", {
         "userPrincipalName": user["userPrincipalName"]})["accessToken"]
@@ -596,13 +605,9 @@ def test_a_proxy_set_after_himds_started_counts_without_a_restart(azcmagent, age
 def test_json_output_still_warns_on_stderr(azcmagent, himds, trusting, tmp_path) -> None:
     """--json without -v: stdout is the JSON document alone, and a warning (the first
     heartbeat failed) still reaches stderr, where a script's log keeps it."""
-    onboarding = trusting.quickstart(ADMINISTRATOR)
-    trusting.admin.call("POST", "/faults", {"service": "his", "status": 400,
-                                            "pathPattern": "/heartbeat"})
-    try:
-        run = azcmagent("connect", "--config", flags_file(tmp_path, onboarding), "--json")
-    finally:
-        trusting.admin.call("DELETE", "/faults")
+    run = connect_under_fault(azcmagent, trusting, flags_file(
+        tmp_path, trusting.quickstart(ADMINISTRATOR)), {"service": "his", "status": 400,
+                                                        "pathPattern": "/heartbeat"})
     assert run.status == 0 and run.json["status"] == "success"
     assert "WARNING" in run.stderr and "first heartbeat failed" in run.stderr
     assert "INFO" not in run.stderr  # (progress is for -v)
