@@ -333,3 +333,9 @@ def test_a_failure_to_parse_is_json_when_json_was_asked_for_in_any_form(azcmagen
         run = azcmagent(*args)
         assert json.loads(run.stdout)["error"]["code"] in ("AZCM0101", "AZCM0016",
                                                             "AZCM0023"), args
+
+
+def test_help_in_json_has_one_shape_however_asked(azcmagent) -> None:
+    asked = azcmagent("help", "show", "--json").json
+    flagged = azcmagent("show", "--help", "--json").json
+    assert asked == flagged and asked["command"] == "show" and "usage:" in asked["help"]

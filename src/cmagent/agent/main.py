@@ -130,8 +130,9 @@ def _run(args: list[str], env: Environment, output: Output, logs: log.RunLog,
         logs.redactor.add(secret)
     for name in ("HTTPS_PROXY", "https_proxy"):
         logs.redactor.add_url_password(env.environ.get(name))
-    if invocation.record is None:
-        output.result(Result(invocation.help_text))
+    if invocation.record is None:  # --help: in JSON as 'azcmagent help <command>' gives it
+        output.result(Result(invocation.help_text, {"command": invocation.name,
+                                                    "help": invocation.help_text}))
         return 0
     options = invocation.record
     output.as_json, output.color = options.json, not options.no_color
