@@ -22,15 +22,25 @@ def strict_json(text: str) -> Any:
     return json.loads(text, object_pairs_hook=once)
 
 
+MAX_DEPTH = 32  # files people write nest a few levels; PyYAML slows down steeply with depth
+
+
 def strict_yaml(text: str) -> Any:
-    """``yaml.safe_load`` without aliases and without a key given twice (yaml.YAMLError)."""
+    """``yaml.safe_load`` without aliases, without a key given twice and nested at most
+    MAX_DEPTH levels (yaml.YAMLError): the events are checked before anything is built."""
     import yaml
 
+    depth = 0
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent):
-            raise yaml.MarkedYAMLError(problem="aliases (*name) are not allowed: write the "
-                                               "value out",
-                                       problem_mark=event.start_mark)  # type: ignore[arg-type]
+            problem = "aliases (*name) are not allowed: write the value out"
+        elif isinstance(event, yaml.CollectionStartEvent) and (depth := depth + 1) > MAX_DEPTH:
+            problem = f"nested more than {MAX_DEPTH} levels deep"
+        else:
+            depth -= isinstance(event, yaml.CollectionEndEvent)
+            continue
+        raise yaml.MarkedYAMLError(problem=problem,
+                                   problem_mark=event.start_mark)  # type: ignore[arg-type]
     return yaml.load(text, Loader=_strict_loader())
 
 

@@ -339,3 +339,22 @@ def test_help_in_json_has_one_shape_however_asked(azcmagent) -> None:
     asked = azcmagent("help", "show", "--json").json
     flagged = azcmagent("show", "--help", "--json").json
     assert asked == flagged and asked["command"] == "show" and "usage:" in asked["help"]
+
+
+def test_an_empty_config_name_is_named_not_ignored(azcmagent) -> None:
+    run = azcmagent("logs", "--config", "")
+    assert run.status == 19 and "no file name" in run.stdout
+
+
+@pytest.mark.parametrize("closed", [1, 2])
+def test_a_stream_closed_from_the_start_is_no_traceback(agent_root, closed) -> None:
+    """'azcmagent version >&-' (or 2>&-): Python starts with sys.stdout (sys.stderr) None."""
+    import subprocess
+    import sys
+
+    run = subprocess.run([str(Path(sys.executable).with_name("azcmagent")), "version"],
+                         env={**os.environ, "AZCMAGENT_ROOT": str(agent_root)},
+                         capture_output=True, text=True, timeout=60,
+                         preexec_fn=lambda: os.close(closed))
+    assert run.returncode == (1 if closed == 1 else 0)  # (the version went nowhere: 1)
+    assert "Traceback" not in run.stdout + run.stderr + read_log(agent_root)

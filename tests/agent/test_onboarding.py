@@ -61,11 +61,11 @@ def onboarding_user(cloud, onboarding: dict) -> dict:
     return user
 
 
-def connect_under_fault(azcmagent, cloud, flags: str, fault: dict):
-    """``connect --json`` while the cloud answers with ``fault``; the fault is gone after."""
+def under_fault(cloud, fault: dict, action):
+    """``action()`` while the cloud answers with ``fault``; the fault is gone after."""
     cloud.admin.call("POST", "/faults", fault)
     try:
-        return azcmagent("connect", "--config", flags, "--json")
+        return action()
     finally:
         cloud.admin.call("DELETE", "/faults")
 
@@ -553,6 +553,11 @@ def test_disconnect_deletes_only_its_own_machine(azcmagent, himds, trusting, tmp
         assert call(http, "DELETE", url, token).status_code == 200
         if after_deletion:  # another machine took the name
             assert call(http, "PUT", url, token, machine_body()).status_code == 200
+            unread = under_fault(trusting, {"service": "arm", "status": 500, "method": "GET",
+                                            "pathPattern": "machines/reused01$"},
+                                 lambda: azcmagent("disconnect", "--config", flags, "--json"))
+            assert unread.status == 63  # what cannot be checked is not deleted
+            assert call(http, "GET", url, token).status_code == 200
         left = azcmagent("disconnect", "--config", flags, "--json")
         assert (left.status, left.json["resourceInAzure"]) == (0, in_azure), left.stdout
         assert azcmagent("show", "status", "-j").json["status"] == "Disconnected"
@@ -605,9 +610,9 @@ def test_a_proxy_set_after_himds_started_counts_without_a_restart(azcmagent, age
 def test_json_output_still_warns_on_stderr(azcmagent, himds, trusting, tmp_path) -> None:
     """--json without -v: stdout is the JSON document alone, and a warning (the first
     heartbeat failed) still reaches stderr, where a script's log keeps it."""
-    run = connect_under_fault(azcmagent, trusting, flags_file(
-        tmp_path, trusting.quickstart(ADMINISTRATOR)), {"service": "his", "status": 400,
-                                                        "pathPattern": "/heartbeat"})
+    flags = flags_file(tmp_path, trusting.quickstart(ADMINISTRATOR))
+    run = under_fault(trusting, {"service": "his", "status": 400, "pathPattern": "/heartbeat"},
+                      lambda: azcmagent("connect", "--config", flags, "--json"))
     assert run.status == 0 and run.json["status"] == "success"
     assert "WARNING" in run.stderr and "first heartbeat failed" in run.stderr
     assert "INFO" not in run.stderr  # (progress is for -v)

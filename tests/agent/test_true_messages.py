@@ -19,10 +19,10 @@ from cmagent.errors import BY_CODE
 from cmagent.errors import render_json
 from cmagent.wire import entra
 from tests.agent.test_onboarding import ADMINISTRATOR
-from tests.agent.test_onboarding import connect_under_fault
 from tests.agent.test_onboarding import connect_waiting_for_device_code
 from tests.agent.test_onboarding import expired_user_token
 from tests.agent.test_onboarding import flags_file
+from tests.agent.test_onboarding import under_fault
 from tests.agent.test_onboarding import user_flags
 from tests.net import free_port
 
@@ -69,8 +69,10 @@ def test_disconnect_of_a_machine_never_connected_says_so(azcmagent) -> None:
 def test_azcm0105_after_rollback_does_not_ask_to_delete_what_was_deleted(
         azcmagent, himds, trusting, tmp_path) -> None:
     onboarding = trusting.quickstart(ADMINISTRATOR)
-    run = connect_under_fault(azcmagent, trusting, flags_file(tmp_path, onboarding), {
-        "service": "his", "status": 403, "pathPattern": "/his/v1/challenges"})
+    flags = flags_file(tmp_path, onboarding)
+    run = under_fault(trusting, {"service": "his", "status": 403,
+                                 "pathPattern": "/his/v1/challenges"},
+                      lambda: azcmagent("connect", "--config", flags, "--json"))
     error = run.json["error"]
     assert run.status == 105 and "was deleted again" in error["message"]
     assert "delete" not in error["remedy"].lower().replace("was deleted again", "")

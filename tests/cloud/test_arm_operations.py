@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 
+from cmagent.cloud.adminclient import AdminError
 from tests.cloud.arm_helpers import ADMINISTRATOR
 from tests.cloud.arm_helpers import call
 from tests.cloud.arm_helpers import machine_body
@@ -94,3 +95,12 @@ def test_a_machine_created_while_its_group_is_deleted_does_not_outlive_it(cloud,
     assert answers[0].status_code == 404, answers[0].text
     assert answers[0].json()["error"]["code"] == "ResourceGroupNotFound"
     assert not [m for m in cloud.admin.call("GET", "/machines") if m["name"] == "late01"]
+
+
+def test_seeding_a_machine_whose_name_is_taken_says_so(cloud) -> None:
+    onboarding = cloud.quickstart()
+    seed = {"subscriptionId": onboarding["subscriptionId"], "resourceGroup": "arc-servers",
+            "name": "taken01"}
+    cloud.admin.call("POST", "/machines", seed)
+    with pytest.raises(AdminError, match="ResourceExists: A machine named 'taken01' exists"):
+        cloud.admin.call("POST", "/machines", seed)

@@ -374,6 +374,8 @@ def test_a_database_that_goes_away_is_503_with_retry_after_and_said_once(tmp_pat
             while call(http, "GET", machine, token).status_code == 503:
                 assert time.monotonic() < deadline
                 time.sleep(0.2)
+            after = [call(http, "GET", machine, token).status_code for _ in range(20)]
+            assert 503 not in after  # a pooled connection the restart closed is replaced
         finally:
             cloud.stop()
     finally:

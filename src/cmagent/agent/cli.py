@@ -529,7 +529,7 @@ def _layer(command: Command, given: dict[str, Any]) -> tuple[dict[str, Any], dic
     options = command.options + COMMON_OPTIONS
     sources = {key: "command line" for key in given}
     merged = dict(given)
-    if given.get("config"):
+    if given.get("config") is not None:  # ("": a variable that was empty, not no file)
         content = _read_config_file(given["config"], options, command.config_ignores)
         for key, value in content.items():
             if key not in merged:
@@ -548,6 +548,10 @@ CONFIG_FILE_LIMIT = 1024 * 1024
 
 def _read_config_file(path: str, options: Sequence[Option],
                       ignored: tuple[str, ...] = ()) -> dict[str, Any]:
+    if not path:
+        raise AzcmError(codes.CONFIG_FILE_NOT_FOUND, Localized(
+            "--config was given no file name (an empty variable?).",
+            "--config にファイル名が指定されていません (空の変数ではありませんか?)。"))
     try:
         with open(path, "rb") as handle:
             raw = handle.read(CONFIG_FILE_LIMIT + 1)  # (not all of /dev/zero)

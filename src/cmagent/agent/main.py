@@ -70,8 +70,9 @@ def entry() -> None:
     """Console-script entry."""
     status = main()
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:  # (None: closed when the command started)
+                stream.flush()
     except OSError:  # (else Python reports it at exit, with a traceback and status 120)
         _silence_standard_streams()
         status = status or 1
@@ -83,7 +84,8 @@ def _silence_standard_streams() -> None:
 
     quiet = os.open(os.devnull, os.O_WRONLY)
     for stream in (sys.stdout, sys.stderr):
-        os.dup2(quiet, stream.fileno())
+        if stream is not None:
+            os.dup2(quiet, stream.fileno())
 
 
 def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> int:
@@ -187,7 +189,10 @@ def _raise_interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 def _raise_hang_up(signum: int, frame: FrameType | None) -> None:
-    raise _HungUp
+    import signal
+
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # the session is gone: a second hang-up
+    raise _HungUp  # must not cut the clean-up short (Ctrl+C twice still may)
 
 
 def cancelled(interrupt: KeyboardInterrupt, where: Localized | None = None) -> AzcmError:

@@ -6,6 +6,7 @@ printed here but logged (see ``log``).
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from typing import TYPE_CHECKING
@@ -101,6 +102,9 @@ class Output:
         """Written and flushed now: a closed pipe, a gone terminal or a full disk is noted
         (the run's status says so), never raised past the command's own outcome."""
         if self.lost is not None:
+            return
+        if stream is None:  # started with the descriptor closed (>&-): Python gives None
+            self.lost = OSError(errno.EBADF, "the stream was closed when the command started")
             return
         try:
             stream.write(text)

@@ -27,6 +27,7 @@ from urllib.parse import parse_qsl
 
 from sqlalchemy.exc import DataError
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import InterfaceError
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.routing import Mount
@@ -248,7 +249,7 @@ def _again_after_a_race(handler: Handler, request: Request) -> Response:
     for attempt in range(1, RACE_ATTEMPTS + 1):
         try:
             return handler(request)
-        except (IntegrityError, StaleDataError, OperationalError) as error:
+        except (IntegrityError, StaleDataError, OperationalError, InterfaceError) as error:
             if attempt == RACE_ATTEMPTS or not _raced(error):
                 raise
             error_log.debug("Raced another request (%s); running %s %s again",
@@ -257,7 +258,9 @@ def _again_after_a_race(handler: Handler, request: Request) -> Response:
 
 
 def _raced(error: Exception) -> bool:
-    if not isinstance(error, OperationalError):
+    if getattr(error, "connection_invalidated", False):
+        return True  # a pooled connection the server closed (it restarted): a fresh one
+    if not isinstance(error, OperationalError | InterfaceError):
         return True
     code = getattr(getattr(error, "orig", None), "sqlstate", None)
     return code in ("40001", "40P01")  # serialization failure, deadlock detected

@@ -206,6 +206,11 @@ def create_machine(operator: Operator, request: Request, session: Session) -> di
             subscription_id=subscription.id, name_key=group.lower())).first() is None:
         raise given.fail(404, "ResourceGroupNotFound", f"Resource group '{group}' could not "
                                                        "be found.")
+    if session.scalars(select(models.Machine).filter_by(
+            subscription_id=subscription.id, group_key=group.lower(),
+            name_key=name.lower())).first() is not None:
+        raise given.fail(409, "ResourceExists", f"A machine named '{name}' exists in resource "
+                                                f"group '{group}' already.")
     now = operator.clock.now()
     row = models.Machine(subscription_id=subscription.id, group_key=group.lower(), name=name,
                          name_key=name.lower(),

@@ -143,6 +143,9 @@ def configure_logging(options: ServeOptions) -> None:
     logging.getLogger("cmagent.cloud.access").setLevel(
         logging.INFO if options.access_log else logging.WARNING)
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)  # seven lines a start
+    # A connection an outage broke: said once by the outage log, not as a traceback per
+    # pooled connection (about 80 lines each).
+    logging.getLogger("sqlalchemy.pool").setLevel(logging.CRITICAL)
 
 
 def worker_app(options: ServeOptions) -> Any:

@@ -146,16 +146,12 @@ def _delete_in_azure(context: Context[DisconnectOptions], saved: Connection) -> 
 def _owner(arm: Arm, saved: Connection) -> str:
     """ABSENT or OTHER_MACHINE when there is nothing of ours to delete: a machine of the same
     name that connected after this one's resource was deleted must keep its resource. Else
-    OURS; a read that is refused leaves the decision to the delete."""
-    try:
-        machine = arm.machine(saved.resource_id)
-    except ArmError as error:
-        log.debug("Reading %s before deleting it failed: %s", saved.resource_id, error.message)
-        return OURS
+    OURS. A read that fails raises (ArmError): what cannot be checked is not deleted."""
+    machine = arm.machine(saved.resource_id)
     if machine is None:
         return ABSENT
     vm_id = str(((machine.get("properties") or {}).get("vmId")) or "")
-    if vm_id and vm_id.lower() != saved.vm_id.lower():
+    if vm_id.lower() != saved.vm_id.lower():  # (one without a vmId is not this machine's)
         log.warning(Localized(
             "%s now belongs to another machine (vmId %s, this machine's is %s); not deleting it",
             "%s は現在別のマシンのものです (vmId %s、このマシンは %s)。削除しません"),
