@@ -198,15 +198,26 @@ def check_inotify_room(booting: int = 0) -> None:
     this host (the machines share its user ids): past the limit a machine's systemd hangs in
     'initializing', so say so before booting it."""
     limit = int(Path("/proc/sys/fs/inotify/max_user_instances").read_text())
-    used = 0
-    for fd in Path("/proc").glob("[0-9]*/fd/*"):
-        with contextlib.suppress(OSError):
-            used += os.readlink(fd) == "anon_inode:inotify"
+    used = sum(map(_inotify_instances, (p for p in os.listdir("/proc") if p.isdigit())))
     if used + INOTIFY_PER_MACHINE * (booting + 1) > limit:
         raise MachineError(f"no room for another machine: root holds {used} of "
                            f"fs.inotify.max_user_instances={limit} inotify instances and a "
                            f"machine needs about {INOTIFY_PER_MACHINE}; raise the limit, e.g. "
                            "sysctl -w fs.inotify.max_user_instances=1024")
+
+
+def _inotify_instances(pid: str) -> int:
+    """How many inotify instances a process holds; 0 for one that ended while it was read
+    (a glob over /proc raised for it)."""
+    try:
+        descriptors = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return 0
+    held = 0
+    for fd in descriptors:
+        with contextlib.suppress(OSError):
+            held += os.readlink(f"/proc/{pid}/fd/{fd}") == "anon_inode:inotify"
+    return held
 
 
 def _alive(pid: int, process: subprocess.Popen[bytes] | None) -> bool:
