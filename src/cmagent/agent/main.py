@@ -118,8 +118,8 @@ def _output_lost(output: Output, status: int) -> int:
     if output.lost is None:
         return status
     log.error("The result could not be written to the console (%s); the command's own "
-                "outcome was AZCM%04d", output.lost.strerror or output.lost, status,
-                file_only=True)
+              "outcome was AZCM%04d", output.lost.strerror or output.lost, status,
+              file_only=True)
     return status or codes.UNKNOWN
 
 
@@ -147,13 +147,13 @@ def _run(args: list[str], env: Environment, output: Output, logs: log.RunLog,
             f"'azcmagent {invocation.name}' needs root.",
             f"'azcmagent {invocation.name}' には root が必要です。"))
     if command.needs_root:
-        _interrupt_on_sigterm()
+        _interrupt_on_signals()
     context = Context(invocation, options, env, paths, logs.redactor)
     output.result(_handler(command)(context))
     return 0
 
 
-def _interrupt_on_sigterm() -> None:
+def _interrupt_on_signals() -> None:
     """A command that changes the machine cleans up after SIGTERM, and after SIGHUP (its SSH
     session or terminal closed), as after Ctrl+C (only those import ``signal``: it costs more
     start-up time than ``azcmagent version`` takes)."""
