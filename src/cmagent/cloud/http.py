@@ -205,11 +205,9 @@ class Endpoint:
     async def _run(self, handler: Handler, request: Request) -> Response:
         try:
             if self.offload is True or (callable(self.offload) and self.offload(request)):
-                answer = await asyncio.get_running_loop().run_in_executor(
+                return await asyncio.get_running_loop().run_in_executor(
                     _threads, _again_after_a_race, handler, request)
-            else:
-                answer = _again_after_a_race(handler, request)
-            return answer
+            return _again_after_a_race(handler, request)
         except HttpError as error:
             return error.response
         except UNREACHABLE as error:
