@@ -124,8 +124,9 @@ def main(argv: list[str] | None = None) -> int:
 def _logging(log_dir: str) -> None:
     os.makedirs(log_dir, mode=0o755, exist_ok=True)
     path = os.path.join(log_dir, "himds.log")
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o640))
-    os.chmod(path, 0o640, follow_symlinks=False)  # for root and the himds group, as the docs say
+    made = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o640)
+    os.fchmod(made, 0o640)  # for root and the himds group, as the docs say
+    os.close(made)
     handlers: list[logging.Handler] = [logging.FileHandler(path),
                                        logging.StreamHandler(sys.stderr)]
     for handler in handlers:

@@ -23,8 +23,7 @@ from cmagent.machine.paths import Paths
 @contextlib.contextmanager
 def exclusive(paths: Paths, command: str) -> Iterator[None]:
     """Hold the machine's connection lock; AZCM0027 naming the other run when it is taken."""
-    descriptor = open_own(os.path.join(paths.var, "locks", "connection.lock"),
-                          os.O_RDWR | os.O_CREAT)
+    descriptor = _lock_file(paths, "connection.lock")
     try:
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -42,13 +41,17 @@ def exclusive(paths: Paths, command: str) -> Iterator[None]:
 def settings_change(paths: Paths) -> Iterator[None]:
     """Hold the local settings while one command reads, changes and writes them: two
     'config set' at once must both count. A change takes milliseconds, so the other waits."""
-    descriptor = open_own(os.path.join(paths.var, "locks", "localconfig.lock"),
-                          os.O_RDWR | os.O_CREAT)
+    descriptor = _lock_file(paths, "localconfig.lock")
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield
     finally:
         os.close(descriptor)
+
+
+def _lock_file(paths: Paths, name: str) -> int:
+    """A lock file of var/opt/azcmagent/locks, opened as root's own plain file."""
+    return open_own(os.path.join(paths.var, "locks", name), os.O_RDWR | os.O_CREAT)
 
 
 def _holder(descriptor: int) -> dict[str, object]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from cmagent.agent import log
@@ -41,13 +43,9 @@ def set_setting(context: Context[ConfigSetOptions]) -> Result:
     raw = context.options.value
     if raw is None:
         raise AzcmError(codes.MISSING_PARAMETER, "<value>")
-    with lock.settings_change(context.paths):
-        stored = settings.load(context.paths)
-        settings.check_unlocked(prop, stored)
+    with _changing(context, prop) as stored:
         new_value = _combine(prop, stored, settings.parse(prop, raw), context)
         stored[prop.name] = new_value
-        settings.save(context.paths, _without_defaults(stored))
-    _tell_himds(context)
     shown = settings.display(new_value)
     log.debug("Local setting %s set to %s", prop.name, shown)
     return Result(Localized(f"Config property {prop.name} set to value {shown}",
@@ -58,12 +56,8 @@ def set_setting(context: Context[ConfigSetOptions]) -> Result:
 
 def clear_setting(context: Context[PropertyOptions]) -> Result:
     prop = settings.lookup(context.options.property)
-    with lock.settings_change(context.paths):
-        stored = settings.load(context.paths)
-        settings.check_unlocked(prop, stored)
+    with _changing(context, prop) as stored:
         stored.pop(prop.name, None)
-        settings.save(context.paths, stored)
-    _tell_himds(context)
     log.debug("Local setting %s cleared", prop.name)
     default = settings.display(prop.default)
     return Result(Localized(f"Config property {prop.name} cleared; value is now {default}",
@@ -72,15 +66,22 @@ def clear_setting(context: Context[PropertyOptions]) -> Result:
                   {"status": "success", "Key": prop.name, "Value": prop.default})
 
 
-def _tell_himds(context: Context[Any]) -> None:
-    """A running himds reads the settings again (a proxy counts without a restart, as the
-    real agent's does); a stopped one reads them when it starts."""
+@contextmanager
+def _changing(context: Context[Any], prop: settings.Property) -> Iterator[dict[str, Any]]:
+    """The stored settings to change, read, checked and written back under their lock (two
+    'config set' at once both count); then a running himds reads them again (a proxy counts
+    without a restart, as the real agent's does; a stopped one reads them when it starts)."""
     from cmagent.machine import channel
 
+    with lock.settings_change(context.paths):
+        stored = settings.load(context.paths)
+        settings.check_unlocked(prop, stored)
+        yield stored
+        settings.save(context.paths, _without_defaults(stored))
     try:
         channel.ask(context.paths, channel.SETTINGS, timeout=5.0)
     except AzcmError:
-        log.debug("himds did not answer the reload; it reads the settings when it starts")
+        log.debug("himds did not answer; it reads the settings when it starts")
 
 
 def info(context: Context[InfoOptions]) -> Result:
