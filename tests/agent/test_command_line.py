@@ -335,6 +335,15 @@ def test_a_failure_to_parse_is_json_when_json_was_asked_for_in_any_form(azcmagen
                                                             "AZCM0023"), args
 
 
+def test_switches_glued_to_j_are_the_commands_own(azcmagent) -> None:
+    """``check -pj``: -p takes no value for check, so -j asks for JSON; for connect, -p takes
+    the secret, so ``-pj`` is a secret "j" and the answer stays text."""
+    checked = azcmagent("check", "-pj", "--bogus")
+    assert json.loads(checked.stdout)["error"]["code"] == "AZCM0101", checked.stdout
+    connected = azcmagent("connect", "-pj", "--bogus")
+    assert connected.stdout.startswith("AZCM"), connected.stdout
+
+
 def test_help_in_json_has_one_shape_however_asked(azcmagent) -> None:
     asked = azcmagent("help", "show", "--json").json
     flagged = azcmagent("show", "--help", "--json").json

@@ -292,6 +292,14 @@ def command_words(argv: Sequence[str], root: Command) -> str | None:
     return " ".join(_deepest(argv, root)[0]) or None
 
 
+def switch_letters(argv: Sequence[str], root: Command) -> set[str]:
+    """The short flags that take no value for the command ``argv`` names (``-p`` is one for
+    ``check``, where it takes no value, but not for ``connect``), and ``-h``."""
+    command = _deepest(argv, root)[1]
+    return {option.short for option in command.options + COMMON_OPTIONS
+            if option.kind == "bool" and option.short} | {"h"}
+
+
 def _deepest(argv: Sequence[str], root: Command) -> tuple[list[str], Command]:
     """The leading words that name commands, and the command they name."""
     path: list[str] = []

@@ -95,7 +95,8 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
     env = env or Environment.system()
     args = list(sys.argv[1:] if argv is None else argv)
     redactor = Redactor()
-    output = Output(env, as_json=_json_asked(args), color="--no-color" not in args,
+    output = Output(env, as_json=_json_asked(args, cli.switch_letters(args, ROOT)),
+                    color="--no-color" not in args,
                     redact=redactor)
     with log.session(redactor) as logs:
         try:
@@ -220,15 +221,13 @@ def _handler(command: cli.Command) -> Callable[[Context[Any]], Result]:
     return handler
 
 
-def _json_asked(args: list[str]) -> bool:
+def _json_asked(args: list[str], switches: set[str]) -> bool:
     """--json before the command line is parsed (a failure to parse it is answered in the
-    form asked for): ``-j``, ``--json``, or ``-j`` among other short switches (``-vj``)."""
+    form asked for): ``-j``, ``--json``, or ``-j`` among the command's other short switches
+    (``-vj``; ``check -pj``, where ``-p`` takes no value)."""
     return any(arg in ("-j", "--json") or (arg.startswith("-") and not arg.startswith("--")
-                                           and "j" in arg and set(arg[1:]) <= _SWITCHES)
+                                           and "j" in arg and set(arg[1:]) <= switches)
                for arg in args)
-
-
-_SWITCHES = set("vjhf")  # the short flags that take no value
 
 
 def _json_in_config(args: list[str]) -> bool:

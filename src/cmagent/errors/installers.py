@@ -166,11 +166,12 @@ _LINUX: tuple[Entry, ...] = (
     _linux(145, "INSTALL_APT_LOCKED",
            ("The apt/dpkg lock was still held when the wait ran out.",
             "Another package operation (unattended-upgrades, apt-get or dpkg) held the lock for "
-            "the whole wait (5 minutes).",
+            "the whole wait (5 minutes unless AZCMAGENT_APT_LOCK_SECONDS sets another).",
             "Wait until the other package operation has finished (ps -C apt-get,dpkg,"
             "unattended-upgr shows it), then run the script again."),
            ("待機時間が過ぎても apt/dpkg のロックが解放されませんでした。",
-            "別のパッケージ操作 (unattended-upgrades、apt-get、dpkg) が、待機時間 (5 分) の間"
+            "別のパッケージ操作 (unattended-upgrades、apt-get、dpkg) が、待機時間 (既定で 5 分、"
+            "AZCMAGENT_APT_LOCK_SECONDS で変更可能) の間"
             "ずっとロックを保持していました。",
             "別のパッケージ操作が終わるまで待ってから (実行中の操作は ps -C apt-get,dpkg,"
             "unattended-upgr で確認できます)、スクリプトをもう一度実行してください。")),
