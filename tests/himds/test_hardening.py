@@ -124,6 +124,23 @@ def test_expired_challenges_are_swept_by_the_timer(tmp_path, monkeypatch) -> Non
     assert list(tmp_path.iterdir()) == [] and pending.outstanding == 0
 
 
+def test_a_settings_reload_closes_the_session_it_replaces(tmp_path) -> None:
+    """A proxy set while himds runs gets a new HTTP session; the old one's pooled connections
+    (to the old proxy) are closed, not left for the garbage collector."""
+    from cmagent.wire.http import AgentSession
+
+    retired = AgentSession({}, {})
+    pools = retired.get_adapter("https://127.0.0.1/").poolmanager.pools
+    retired.get_adapter("https://127.0.0.1/").poolmanager.connection_from_url(
+        "https://127.0.0.1:1/")
+    assert len(pools) == 1
+    runtime = SimpleNamespace(paths=Paths(str(tmp_path)), identity=SimpleNamespace(http=retired),
+                              heartbeat=SimpleNamespace(settings=None, settings_problem=None))
+    himds_main.Runtime._read_settings(runtime)  # type: ignore[arg-type]
+    assert len(pools) == 0  # let go (urllib3 closes a pool's connections as it goes)
+    assert runtime.identity.http is not retired and runtime.heartbeat.settings is not None
+
+
 def test_challenge_files_of_a_killed_himds_go_at_start(tmp_path) -> None:
     left = tmp_path / "0b8f6a8e-57a4-4a39-9a3c-2f1f7c6b6d7e.key"
     left.write_text("secret")

@@ -230,7 +230,9 @@ class Runtime:
 
     def _read_settings(self) -> None:
         values, problem = _local_settings(self.paths)
-        self.identity.http = AgentSession(values, os.environ)
+        retired, self.identity.http = self.identity.http, AgentSession(values, os.environ)
+        retired.close()  # its pools let go; a request still running on it finishes (a retry
+        # opens a new connection)
         self.heartbeat.settings, self.heartbeat.settings_problem = values, problem
 
     async def _beat(self) -> dict[str, object]:
