@@ -173,7 +173,7 @@ def _entra_failure(error: entra.EntraError, tenant: str, client: str,
 def arm_failure(error: ArmError, stage: str) -> AzcmError:
     """ARM's refusal in the seed's terms: 'Get ARM Resource Response: ...' for reading the
     machine, 'Failed to AzcmagentConnect ARM resource: ...' for creating it."""
-    if error.network:
+    if error.network or error.code == "InvalidResponse":  # (a page in ARM's place)
         return AzcmError(codes.NETWORK_ERROR, CHECK_HINT,
                          quoted=f"Failed to AzcmagentConnect ARM resource: {error.message}")
     if error.code == "MissingSubscriptionRegistration":

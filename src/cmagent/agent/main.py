@@ -106,8 +106,7 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
         except KeyboardInterrupt as interrupt:
             status = _fail(cancelled(interrupt), output, args)
         except Exception:
-            log.exception("Unexpected failure")
-            status = _fail(AzcmError(codes.UNKNOWN, _see_log(logs)), output, args)
+            status = _fail(unexpected_failure(), output, args)
         status = _output_lost(output, status)
         log.debug("Finished: AZCM%04d, exit status %d", status, status)
     return status
@@ -254,6 +253,10 @@ def _fail(error: AzcmError, output: Output, args: list[str]) -> int:
     return error.exit_status
 
 
-def _see_log(logs: log.RunLog) -> Localized:
-    where = str(logs.file_path) if logs.file_path else "(no log file could be opened)"
-    return Localized(f"Details are in the log: {where}", f"詳細はログにあります: {where}")
+def unexpected_failure() -> AzcmError:
+    """AZCM0001 for an exception nobody expected: its traceback goes to the log file only."""
+    log.exception("Unexpected failure")
+    logs = log.current()
+    where = str(logs.file_path) if logs and logs.file_path else "(no log file could be opened)"
+    return AzcmError(codes.UNKNOWN, Localized(f"Details are in the log: {where}",
+                                              f"詳細はログにあります: {where}"))

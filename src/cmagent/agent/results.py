@@ -19,7 +19,9 @@ import time
 from typing import Any
 
 from cmagent import __version__
+from cmagent.agent import log
 from cmagent.errors import AzcmError
+from cmagent.errors import Localized
 from cmagent.machine import connection
 from cmagent.machine.files import atomic_write
 from cmagent.machine.files import timestamp
@@ -31,13 +33,21 @@ def _path(paths: Paths, command: str) -> str:
 
 
 def _save(paths: Paths, command: str, result: dict[str, Any]) -> None:
-    # Best effort: a failure here never changes the command's outcome.
-    with contextlib.suppress(OSError):
+    """Best effort: a failure here never changes the command's outcome, but is said."""
+    try:
         atomic_write(_path(paths, command), json.dumps(result, indent=2).encode() + b"\n",
                      0o644)
+    except OSError as error:
+        log.warning(Localized("The result file %s could not be written (%s)",
+                              "結果ファイル %s を書き込めませんでした (%s)"),
+                    _path(paths, command), error.strerror or error)
 
 
 def started(paths: Paths, command: str, details: dict[str, Any]) -> None:
+    # The last run's record goes first: should this one not be written (a full disk), the
+    # file must not go on telling the last run's outcome as this run's.
+    with contextlib.suppress(OSError):
+        os.unlink(_path(paths, command))
     _save(paths, command, {"command": command, "status": "running", "code": None,
                            "exitStatus": None, **details, "pid": os.getpid(),
                            "startedAt": timestamp(), "agentVersion": __version__})
@@ -48,6 +58,7 @@ def write(paths: Paths, command: str, code: int, started_at: float,
     _save(paths, command, {"command": command, "status": "succeeded" if code == 0 else "failed",
                            "code": f"AZCM{code:04d}", "exitStatus": code, **details,
                            **_machine_state(paths),
+                           "startedAt": timestamp(time.time() - (time.monotonic() - started_at)),
                            "durationSeconds": round(time.monotonic() - started_at, 3),
                            "finishedAt": timestamp(), "agentVersion": __version__})
 

@@ -121,11 +121,13 @@ class AzcmError(Exception):
     def _filled(self, text: Localized, lang: str) -> str:
         return text.pick(lang).format_map(self.extra)
 
-    def refined(self, detail: str | Localized | None, remedy: str | None = None) -> AzcmError:
+    def refined(self, detail: str | Localized | None, remedy: str | None = None,
+                **facts: Any) -> AzcmError:
         """The same failure with another detail (its quote, facts and, unless another is
-        named, its remedy variant kept)."""
+        named, its remedy variant kept; ``facts`` added)."""
         return AzcmError(self.entry.code, detail, quoted=self.quoted,
-                         remedy=remedy or self.remedy_variant, report=self.report, **self.extra)
+                         remedy=remedy or self.remedy_variant, report=self.report,
+                         **{**self.extra, **facts})
 
 
 def language(environ: Mapping[str, str]) -> str:

@@ -92,7 +92,8 @@ def _variant_rows() -> str:
     for (code, name), variant in VARIANTS.items():
         cause, heading = variant.cause, variant.heading
         said = (f"**{heading.en}.** " if heading else "", f"**{heading.ja}。** " if heading else "")
-        cells = [f"AZCM{code:04d}", name, said[0] + (cause.en if cause else ""), variant.remedy.en,
+        where = f"AZCM{code:04d}" if code else "any / 全コード"
+        cells = [where, name, said[0] + (cause.en if cause else ""), variant.remedy.en,
                  said[1] + (cause.ja if cause else ""), variant.remedy.ja]
         rows.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")
     return "\n".join(rows)

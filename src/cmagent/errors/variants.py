@@ -51,6 +51,38 @@ VARIANTS: dict[tuple[int, str], Variant] = {
             "edited by hand, or was written by an agent this one does not know.",
             "接続レコード (agentconfig.json) を使用できません。途中で切れているか、手動で編集"
             "されたか、このエージェントが認識しないエージェントによって書き込まれました。")),
+    (0, "resource-left"): Variant(Localized(
+        "Delete the resource with the command the message names (or in the Azure portal), then "
+        "run 'azcmagent connect' again; until then, connect stops at AZCM0044 (the name is "
+        "taken).",
+        "メッセージに示されたコマンド (または Azure portal) でリソースを削除してから、もう一度 "
+        "'azcmagent connect' を実行してください。削除するまでは、名前が使用中のため connect は "
+        "AZCM0044 で止まります。"),
+        cause=Localized(
+            "The run failed after it had created the machine's resource in Azure, and that "
+            "resource could not be deleted again (or whether it exists could not be found out).",
+            "この実行は Azure にマシンのリソースを作成した後に失敗し、そのリソースを削除できません"
+            "でした (または、存在するかどうかを確認できませんでした)。"),
+        retryable=False),
+    (69, "not-removed"): Variant(Localized(
+        "Check /var/opt/azcmagent: a file where a directory belongs, a read-only file system or "
+        "missing permissions; mend it, then run 'azcmagent disconnect --force-local-only'.",
+        "/var/opt/azcmagent を確認してください (ディレクトリがあるべき場所にファイルがある、"
+        "読み取り専用のファイル システム、アクセス許可の不足など)。原因を解消してから "
+        "'azcmagent disconnect --force-local-only' を実行してください。"),
+        cause=Localized(
+            "Removing the agent's connection files failed; some of them may remain.",
+            "エージェントの接続ファイルを削除できませんでした。一部が残っている可能性があります。")),
+    (63, "not-connected-left"): Variant(Localized(
+        "If the resource the message names exists, delete it with the command given there; "
+        "then run 'azcmagent connect' to onboard this machine.",
+        "メッセージに示されたリソースが存在する場合は、示されたコマンドで削除してください。"
+        "その後、'azcmagent connect' を実行してこのマシンをオンボードしてください。"),
+        cause=Localized(
+            "The machine has no connection to disconnect, but an earlier connect of it did not "
+            "finish and may have left its resource in Azure.",
+            "切断する接続はありませんが、このマシンの以前の connect が完了しておらず、Azure に"
+            "リソースが残っている可能性があります。")),
     (63, "not-connected"): Variant(Localized(
         "Nothing needs to be done. To onboard this machine, run 'azcmagent connect'.",
         "対処は不要です。このマシンをオンボードするには 'azcmagent connect' を実行してください。"),
@@ -247,5 +279,8 @@ VARIANTS: dict[tuple[int, str], Variant] = {
 }
 
 
+ANY_CODE = 0  # a variant listed under this code fits any code
+
+
 def variant(code: int, name: str) -> Variant:
-    return VARIANTS[(code, name)]
+    return VARIANTS.get((code, name)) or VARIANTS[(ANY_CODE, name)]

@@ -35,6 +35,7 @@ from cmagent.himds.peers import loopback_peer_uid
 from cmagent.machine import channel
 from cmagent.machine import paths as machine_paths
 from cmagent.machine import settings
+from cmagent.machine.files import timestamp
 from cmagent.machine.paths import Paths
 from cmagent.machine.redact import Redactor
 from cmagent.wire.http import AgentSession
@@ -42,6 +43,7 @@ from cmagent.wire.http import AgentSession
 logger = logging.getLogger("cmagent.himds")
 STARTUP_FAILURE = 3
 SWEEP_SECONDS = 10.0
+RELOAD_BEAT_SECONDS = 20.0  # how long a reload waits for its heartbeat's answer
 MAX_CONNECTIONS = 4096  # all users together: a bound on memory
 PER_USER_CONNECTIONS = 128  # one local user's: so that no user can crowd out another (root)
 
@@ -222,7 +224,14 @@ class Runtime:
         as the install script sets it, counts without a restart), then a heartbeat."""
         await asyncio.to_thread(self._read_settings)
         await asyncio.to_thread(self.identity.reload)
-        return await asyncio.to_thread(self.heartbeat.beat)
+        beat = asyncio.ensure_future(asyncio.to_thread(self.heartbeat.beat))
+        try:  # (the CLI waits 60 s for the answer: a slow service must not look like a hung
+            # himds and undo a good connect; the beat goes on and its outcome is the status)
+            return await asyncio.wait_for(asyncio.shield(beat), RELOAD_BEAT_SECONDS)
+        except TimeoutError:
+            return {**self.heartbeat.status, "error": {
+                "code": "", "message": f"no answer within {RELOAD_BEAT_SECONDS:.0f} s; himds "
+                "goes on sending it (see 'azcmagent show')", "time": timestamp()}}
 
     async def _settings(self) -> dict[str, object]:
         await asyncio.to_thread(self._read_settings)

@@ -247,10 +247,17 @@ def identity_pems(paths: Paths) -> tuple[str, str]:
 
 def clear(paths: Paths) -> None:
     """Forget the connection: resource identity, key and certificate, whatever shape their
-    files are in. Local settings stay."""
-    for path in (paths.identity_key, paths.identity_certificate, paths.agentconfig):
-        if os.path.isdir(path) and not os.path.islink(path):
-            shutil.rmtree(path, ignore_errors=True)
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(path)
-    shutil.rmtree(os.path.join(paths.var, "identity"), ignore_errors=True)
+    files are in. Local settings stay. A file that cannot be removed is AZCM0069."""
+    try:
+        for path in (paths.identity_key, paths.identity_certificate, paths.agentconfig):
+            if os.path.isdir(path) and not os.path.islink(path):
+                shutil.rmtree(path)
+            with contextlib.suppress(FileNotFoundError, NotADirectoryError):  # (not there)
+                os.unlink(path)
+        with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+            shutil.rmtree(os.path.join(paths.var, "identity"))
+    except OSError as error:
+        raise AzcmError(codes.LOCAL_CONFIG_UPDATE_FAILED, Localized(
+            f"{error.filename or paths.var} could not be removed ({error.strerror or error}).",
+            f"{error.filename or paths.var} を削除できませんでした ({error.strerror or error})。"),
+            remedy="not-removed") from None

@@ -12,9 +12,10 @@ import time
 from cmagent.errors import Localized
 
 
-def timestamp() -> str:
-    """Now in UTC, to the second, as every state, status and result file writes it."""
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+def timestamp(at: float | None = None) -> str:
+    """Now (or ``at``) in UTC, to the second, as every state, status and result file writes
+    it."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at))
 
 
 def not_written(path: str | os.PathLike[str]) -> Localized:

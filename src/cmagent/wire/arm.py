@@ -53,22 +53,33 @@ class Arm:
             raise _error(method, url, response)
         return response
 
+    def _document(self, method: str, path: str, api: str, body: Any = None) -> dict[str, Any]:
+        """The answer's JSON object; an answer that is none is an ArmError (a page that a
+        proxy sent in ARM's place is no resource)."""
+        response = self._call(method, path, api, body)
+        document = neterrors.json_object(response)
+        if document is None:
+            url = f"{self._base}{path}?api-version={api}"
+            raise ArmError(method, url, response.status_code, "InvalidResponse",
+                           neterrors.not_json(method, url, response))
+        return document
+
     def subscriptions(self) -> list[dict[str, Any]]:
-        return list(self._call("GET", "/subscriptions", SUBSCRIPTIONS_API).json()["value"])
+        return list(self._document("GET", "/subscriptions", SUBSCRIPTIONS_API).get("value", []))
 
     def registration(self, subscription: str, namespace: str) -> str:
         path = f"/subscriptions/{subscription}/providers/{namespace}"
-        return str(self._call("GET", path, RESOURCES_API).json().get("registrationState"))
+        return str(self._document("GET", path, RESOURCES_API).get("registrationState"))
 
     def locations(self, subscription: str) -> list[str]:
-        answer = self._call("GET", f"/subscriptions/{subscription}/locations",
-                            SUBSCRIPTIONS_API).json()
+        answer = self._document("GET", f"/subscriptions/{subscription}/locations",
+                                SUBSCRIPTIONS_API)
         return [str(location.get("name", "")) for location in answer.get("value", [])]
 
     def permissions(self, scope: str) -> list[dict[str, Any]]:
         """What the caller may do at ``scope`` (ARM's permissions API)."""
-        answer = self._call("GET", f"{scope}/providers/Microsoft.Authorization/permissions",
-                            AUTHORIZATION_API).json()
+        answer = self._document("GET", f"{scope}/providers/Microsoft.Authorization/permissions",
+                                AUTHORIZATION_API)
         return list(answer.get("value", []))
 
     def register(self, subscription: str, namespace: str) -> None:
@@ -91,14 +102,14 @@ class Arm:
 
     def machine(self, resource_id: str) -> dict[str, Any] | None:
         try:
-            return dict(self._call("GET", resource_id, MACHINES_API).json())
+            return self._document("GET", resource_id, MACHINES_API)
         except ArmError as error:
             if error.status == 404:
                 return None
             raise
 
     def put_machine(self, resource_id: str, body: dict[str, Any]) -> dict[str, Any]:
-        return dict(self._call("PUT", resource_id, MACHINES_API, body).json())
+        return self._document("PUT", resource_id, MACHINES_API, body)
 
     def delete_machine(self, resource_id: str) -> None:
         try:

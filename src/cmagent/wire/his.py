@@ -39,7 +39,10 @@ class His:
             code, message = neterrors.azure_error(response) or ("", f"HTTP {response.status_code}")
             raise HisError(step, response.status_code, f"{code}: {message}" if code else message,
                            code)
-        return dict(response.json())
+        document = neterrors.json_object(response)
+        if document is None:
+            raise HisError(step, response.status_code, neterrors.not_json("POST", url, response))
+        return document
 
     def certificate(self, vm_id: str, sign: Callable[[bytes], bytes]) -> dict[str, Any]:
         """Prove possession of the machine key (``sign(data) -> signature``) and receive the

@@ -104,3 +104,21 @@ def azure_error(response: Any) -> tuple[str, str] | None:
         return str(detail["code"]), str(detail["message"])
     except (ValueError, KeyError, TypeError):
         return None
+
+
+def not_json(method: str, url: str, response: Any) -> str:
+    """What to say of an answer that is no JSON document: a proxy, firewall or captive portal
+    answering in the service's place sends a page instead."""
+    kind = response.headers.get("Content-Type", "") or "no Content-Type"
+    return (f"{method.capitalize()} {url}: the answer (HTTP {response.status_code}, {kind}, "
+            f"{len(response.content)} bytes) is not the service's JSON; a proxy, firewall or "
+            "captive portal may have answered in its place")
+
+
+def json_object(response: Any) -> dict[str, Any] | None:
+    """The answer's JSON object, or None when it is none."""
+    try:
+        document = response.json()
+    except ValueError:
+        return None
+    return document if isinstance(document, dict) else None

@@ -30,6 +30,7 @@ from cmagent.agent.commands import connect_undo
 from cmagent.agent.commands import phases
 from cmagent.agent.main import Context
 from cmagent.agent.main import cancelled
+from cmagent.agent.main import unexpected_failure
 from cmagent.agent.options import ConnectOptions
 from cmagent.agent.output import Result
 from cmagent.errors import AzcmError
@@ -73,6 +74,7 @@ class Onboarding:
         self.left_behind: bool | None = False
         self.bar: Bar | None = None  # the progress bar, on a terminal
         self.earlier = results.previous(context.paths, "connect")  # before this run's record
+        self.unfinished = connect_undo.unfinished(self.earlier)  # carried until seen gone
         self.flags: connect_flags.Flags
         self.http: AgentSession
         self.cloud: CloudEndpoints
@@ -156,6 +158,9 @@ class Onboarding:
         self.step("resource-exists")
         try:
             self._check_free()
+            if self.unfinished and str(self.unfinished["resourceId"]).lower() == \
+                    self.resource_id.lower():
+                self.unfinished = None  # the name is free: what that run left is gone
             self.step("create", Localized(
                 f"Creating resource in Azure...   Correlation ID={self.correlation_id} "
                 f"Resource ID={self.resource_id}",
@@ -181,7 +186,7 @@ class Onboarding:
 
     def facts(self) -> dict[str, Any]:
         return {"phase": self.phase, "resourceId": self.resource_id, "vmId": self.vm_id,
-                "correlationId": self.correlation_id}
+                "correlationId": self.correlation_id, "earlierUnfinished": self.unfinished}
 
     def _finish(self, subscription: str, created: dict[str, Any], key_pem: bytes) -> Result:
         self.step("identity-certificate")
@@ -216,14 +221,34 @@ class Onboarding:
         return Result(done.pick(self.context.env.lang), data)
 
     def rollback(self) -> connect_undo.Undo:
-        """Undo what this run did; what was undone, and the sentence to add to the error."""
+        """Undo what this run did, Azure first (local files that cannot be removed must not
+        keep a resource there); what was undone, and the sentence to add to the error."""
+        undone = connect_undo.Undo()
+        if self.sent_create:
+            undone = connect_undo.undo_create(self.arm, self.resource_id, self.vm_id,
+                                              self.created)
+            self.left_behind = undone.left_behind
         if self.saved_locally:
-            connection.clear(self.context.paths)
-        if not self.sent_create:
-            return connect_undo.Undo()
-        undone = connect_undo.undo_create(self.arm, self.resource_id, self.vm_id, self.created)
-        self.left_behind = undone.left_behind
+            undone.sentence = joined(undone.sentence, self._forget_locally())
         return undone
+
+    def _forget_locally(self) -> Localized | None:
+        """The connection's files removed and himds told (it may hold the connection already:
+        it must not heartbeat for, or hand out tokens of, a resource that is gone)."""
+        try:
+            connection.clear(self.context.paths)
+        except AzcmError as error:
+            log.error("%s", error.detail_text("en"))
+            return Localized(
+                f"{error.detail_text('en')} Run 'azcmagent disconnect --force-local-only' once "
+                "that is mended.",
+                f"{error.detail_text('ja')}原因を解消してから 'azcmagent disconnect "
+                "--force-local-only' を実行してください。")
+        try:
+            channel.ask(self.context.paths, channel.RELOAD, timeout=10.0)
+        except AzcmError:
+            log.debug("himds did not answer the reload after the rollback")
+        return None
 
 
 def run(context: Context[ConnectOptions]) -> Result:
@@ -244,6 +269,9 @@ def run(context: Context[ConnectOptions]) -> Result:
             step = phases.named(onboarding.phase)
             raise _failed(onboarding, cancelled(interrupt, Localized(
                 f"Interrupted at step {step.en}.", f"手順 {step.ja} で中断されました。"))) from None
+        except Exception:  # (an answer nobody foresaw: what was made is still undone)
+            onboarding.end_progress(False)
+            raise _failed(onboarding, unexpected_failure()) from None
         onboarding.end_progress(True)
         _record(context, onboarding, codes.SUCCESS)
         return result
@@ -257,11 +285,16 @@ def _failed(onboarding: Onboarding, error: AzcmError) -> AzcmError:
                               onboarding.context.env.environ)
     undone = onboarding.rollback()
     _record(onboarding.context, onboarding, error.exit_status)
+    facts: dict[str, Any] = {"resourceLeftBehind": undone.left_behind} \
+        if onboarding.sent_create else {}
     if undone.sentence is None:
-        return error
-    deleted = undone.deleted and error.entry.code == codes.SIGNED_MESSAGE_FAILED
-    return error.refined(joined(error.detail, undone.sentence),
-                         remedy="resource-deleted" if deleted else None)
+        return error.refined(error.detail, **facts) if facts else error
+    if undone.left_behind is not False:
+        remedy: str | None = "resource-left"
+    else:
+        deleted = undone.deleted and error.entry.code == codes.SIGNED_MESSAGE_FAILED
+        remedy = "resource-deleted" if deleted else None
+    return error.refined(joined(error.detail, undone.sentence), remedy=remedy, **facts)
 
 
 def _record(context: Context[ConnectOptions], onboarding: Onboarding, code: int) -> None:

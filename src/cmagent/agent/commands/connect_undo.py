@@ -39,6 +39,11 @@ def undo_create(arm: Arm, resource_id: str, vm_id: str, created: bool) -> Undo:
         outcome.left_behind = True if created else None
         outcome.sentence = _not_deleted(resource_id, created, error.code or "", cleanup)
         return outcome
+    except Exception:  # (an answer nobody foresaw must not hide what may be left)
+        log.exception(f"Could not delete {resource_id}")
+        outcome.left_behind = True if created else None
+        outcome.sentence = _not_deleted(resource_id, created, "", cleanup)
+        return outcome
     except KeyboardInterrupt:
         outcome.left_behind = None
         outcome.sentence = Localized(
@@ -75,17 +80,42 @@ def _ours(machine: dict[str, Any] | None, vm_id: str) -> bool:
     return str(properties.get("vmId", "")).lower() == vm_id.lower()
 
 
+def unfinished(earlier: dict[str, Any]) -> dict[str, Any] | None:
+    """What an earlier connect of this machine may have left in Azure, as the last record
+    says: that run's resource when it did not finish or could not delete it, else what that
+    run carried from the one before it (a run that failed early must not lose the trace)."""
+    own = earlier.get("status") == "running" or earlier.get("resourceLeftBehind") is not False
+    if own and earlier.get("vmId") and earlier.get("resourceId"):
+        return {key: earlier.get(key) for key in ("resourceId", "vmId", "startedAt")}
+    carried = earlier.get("earlierUnfinished")
+    return carried if isinstance(carried, dict) and carried.get("vmId") else None
+
+
 def earlier_run_sentence(existing: dict[str, Any], earlier: dict[str, Any]) -> Localized | None:
     """When the resource that blocks this connect was made by an unfinished earlier connect of
-    this machine (its vmId in the last result file), say so and how to clean up."""
-    unfinished = earlier.get("status") == "running" or earlier.get("resourceLeftBehind") \
-        is not False
-    if not (unfinished and earlier.get("vmId") and _ours(existing, str(earlier["vmId"]))):
+    this machine (its vmId in the result file), say so and how to clean up."""
+    left = unfinished(earlier)
+    if not (left and _ours(existing, str(left["vmId"]))):
         return None
-    resource_id = str(existing.get("id") or earlier.get("resourceId", ""))
-    started = earlier.get("startedAt", "?")
+    resource_id = str(existing.get("id") or left.get("resourceId", ""))
+    started = left.get("startedAt") or "?"
     return Localized(
         f"An earlier connect of this machine (started {started}) created it and did not "
         f"finish; delete it with: az resource delete --ids {resource_id}, then connect again.",
         f"このマシンの以前の connect ({started} 開始) が作成し、完了していません。"
         f"az resource delete --ids {resource_id} で削除してから、もう一度接続してください。")
+
+
+def leftover_sentence(earlier: dict[str, Any]) -> Localized | None:
+    """For a machine that is not connected: the resource an unfinished connect may have left."""
+    left = unfinished(earlier)
+    if left is None:
+        return None
+    resource_id, started = left.get("resourceId"), left.get("startedAt") or "?"
+    return Localized(
+        f"An earlier connect (started {started}) did not finish and may have left "
+        f"{resource_id} in Azure; if it exists, delete it with: az resource delete --ids "
+        f"{resource_id}",
+        f"以前の connect ({started} 開始) が完了しておらず、Azure に {resource_id} が残って"
+        f"いる可能性があります。存在する場合は次のコマンドで削除してください: "
+        f"az resource delete --ids {resource_id}")

@@ -9,12 +9,14 @@ import time
 from cmagent.agent import azure
 from cmagent.agent import log
 from cmagent.agent import results
+from cmagent.agent.commands import connect_undo
 from cmagent.agent.main import Context
 from cmagent.agent.options import DisconnectOptions
 from cmagent.agent.output import Result
 from cmagent.errors import AzcmError
 from cmagent.errors import Localized
 from cmagent.errors import codes
+from cmagent.errors import joined
 from cmagent.machine import channel
 from cmagent.machine import connection
 from cmagent.machine import lock
@@ -74,9 +76,11 @@ def _cleaned(context: Context[DisconnectOptions], damage: AzcmError | None) -> R
 
 def _disconnect(context: Context[DisconnectOptions], saved: Connection | None) -> Result:
     if saved is None:
-        raise AzcmError(codes.DISCONNECT_FAILED, Localized(
+        left = connect_undo.leftover_sentence(results.previous(context.paths, "connect"))
+        raise AzcmError(codes.DISCONNECT_FAILED, joined(Localized(
             "This machine is not connected to Azure.",
-            "このマシンは Azure に接続されていません。"), remedy="not-connected")
+            "このマシンは Azure に接続されていません。"), left),
+            remedy="not-connected-left" if left else "not-connected")
     local_only = context.options.force_local_only
     in_azure = UNTOUCHED if local_only else _delete_in_azure(context, saved)
     _forget(context)

@@ -1,0 +1,153 @@
+"""What a failed connect leaves, told truly: every failure after the create request is undone
+(also one nobody foresaw), Azure before the local files, himds told, and the result file never
+tells an older run's outcome or forgets what an unfinished run may have left."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from types import SimpleNamespace
+
+from cmagent.agent import results
+from cmagent.agent.commands import connect as connect_module
+from cmagent.himds import main as himds_main
+from cmagent.machine import channel
+from cmagent.machine.paths import Paths
+from cmagent.wire import his as his_module
+from tests.agent.test_onboarding import ADMINISTRATOR
+from tests.agent.test_onboarding import flags_file
+from tests.agent.test_onboarding import machines
+from tests.agent.test_onboarding import printed
+from tests.agent.test_onboarding_state import AGENTCONFIG
+from tests.agent.test_onboarding_state import _answer_lost
+from tests.agent.test_onboarding_state import _ctrl_c
+from tests.agent.test_onboarding_state import _result
+from tests.agent.test_onboarding_state import machines_id
+from tests.agent.test_onboarding_state import slow_cloud  # noqa: F401  (the fixture)
+
+
+def test_a_page_in_place_of_the_identity_service_is_undone_and_named(
+        azcmagent, agent_root, himds, slow_cloud, tmp_path) -> None:  # noqa: F811
+    """A proxy that lets ARM through and answers *.his with its block page (HTTP 200)."""
+    onboarding = slow_cloud.quickstart(ADMINISTRATOR)
+    slow_cloud.admin.call("POST", "/faults", {"service": "his", "status": 200,
+                                              "pathPattern": "challenges",
+                                              "body": "<html>Blocked by policy</html>"})
+    run = azcmagent("connect", "--config", flags_file(tmp_path, onboarding), "--json")
+    error = json.loads(run.stdout)["error"]
+    assert run.status == 105 and "not the service's JSON" in json.dumps(error), error
+    assert "created by this run was deleted again" in error["message"]
+    assert error["resourceLeftBehind"] is False
+    assert machines(slow_cloud, onboarding) == []
+    assert _result(agent_root)["status"] == "failed"
+
+
+def test_an_unforeseen_failure_after_the_create_is_undone_too(
+        azcmagent, agent_root, himds, trusting, tmp_path, monkeypatch) -> None:
+    onboarding = trusting.quickstart(ADMINISTRATOR)
+
+    def broken(self, vm_id, sign):
+        raise ValueError("an answer nobody foresaw")
+
+    monkeypatch.setattr(his_module.His, "certificate", broken)
+    run = azcmagent("connect", "--config", flags_file(tmp_path, onboarding))
+    assert run.status == 1 and printed(run, "AZCM0001"), run.stdout
+    assert "created by this run was deleted again" in run.stdout
+    assert "Traceback" not in run.stdout and machines(trusting, onboarding) == []
+    result = _result(agent_root)
+    assert result["status"] == "failed" and result["code"] == "AZCM0001"
+
+
+def test_local_files_that_cannot_go_do_not_keep_the_resource_in_azure(
+        azcmagent, agent_root, himds, trusting, tmp_path) -> None:
+    onboarding = trusting.quickstart(ADMINISTRATOR)
+    certs = agent_root / "var/opt/azcmagent/certs"
+    certs.mkdir(parents=True, exist_ok=True)
+    certs.rmdir()
+    certs.write_text("a file where the directory belongs")
+    run = azcmagent("connect", "--config", flags_file(tmp_path, onboarding))
+    assert run.status == 69 and "created by this run was deleted again" in run.stdout, run.stdout
+    assert machines(trusting, onboarding) == []
+    assert _result(agent_root)["status"] == "failed"
+    assert azcmagent("disconnect", "--force-local-only").status == 0
+
+
+def test_himds_forgets_a_connection_that_was_rolled_back(
+        azcmagent, agent_root, himds, trusting, tmp_path, monkeypatch) -> None:
+    """Ctrl+C after himds took the connection: it must not go on heartbeating for, or
+    describing, a resource that was deleted."""
+    onboarding = trusting.quickstart(ADMINISTRATOR)
+    ask = channel.ask
+
+    def then_ctrl_c(paths, operation, timeout=60.0):
+        answer = ask(paths, operation, timeout)
+        if operation == channel.RELOAD and (agent_root / AGENTCONFIG).exists():
+            raise KeyboardInterrupt
+        return answer
+
+    monkeypatch.setattr(connect_module.channel, "ask", then_ctrl_c)
+    run = azcmagent("connect", "--config", flags_file(tmp_path, onboarding))
+    assert run.status == 11 and "deleted again" in run.stdout, run.stdout
+    assert not (agent_root / AGENTCONFIG).exists() and machines(trusting, onboarding) == []
+    status = ask(Paths(str(agent_root)), channel.STATUS)
+    assert status["status"] == "Disconnected", status
+
+
+def test_a_reload_answers_before_a_slow_first_heartbeat_ends(monkeypatch) -> None:
+    """The CLI waits 60 s for a reload: a heartbeat the service holds longer (Retry-After)
+    is answered as pending, not left to look like a hung himds."""
+    monkeypatch.setattr(himds_main, "RELOAD_BEAT_SECONDS", 0.2)
+
+    def slow_beat() -> dict:
+        time.sleep(1.0)
+        return {"status": "Connected"}
+
+    runtime = SimpleNamespace(_read_settings=lambda: None,
+                              identity=SimpleNamespace(reload=lambda: None),
+                              heartbeat=SimpleNamespace(beat=slow_beat, status={
+                                  "status": "Disconnected", "lastHeartbeat": None}))
+
+    async def timed() -> tuple[dict, float]:
+        started = time.monotonic()
+        answer = await himds_main.Runtime._reload(runtime)  # type: ignore[arg-type]
+        return answer, time.monotonic() - started
+
+    answer, seconds = asyncio.run(timed())
+    assert seconds < 0.9 and "no answer within" in answer["error"]["message"], answer
+
+
+def test_a_record_that_cannot_be_written_leaves_no_older_outcome(
+        agent_root, monkeypatch, capsys) -> None:
+    paths = Paths(str(agent_root))
+    results.write(paths, "connect", 0, time.monotonic(), {"resourceId": "/old"})
+    record = agent_root / "var/opt/azcmagent/result/connect.json"
+    assert json.loads(record.read_text())["status"] == "succeeded"
+
+    def full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(results, "atomic_write", full)
+    results.started(paths, "connect", {"phase": "validate"})
+    assert not record.exists()
+
+
+def test_what_an_unfinished_connect_left_is_carried_until_seen_gone(
+        azcmagent, agent_root, himds, trusting, tmp_path, monkeypatch) -> None:
+    onboarding = trusting.quickstart()  # the Onboarding role may create, not delete
+    put = connect_module.Arm.put_machine
+    _answer_lost(monkeypatch, _ctrl_c)
+    lost = azcmagent("connect", "--config", flags_file(tmp_path, onboarding), "--json")
+    error = json.loads(lost.stdout)["error"]
+    assert error["resourceLeftBehind"] is None and error["retryable"] is False, error
+    assert "Delete the resource" in error["remedy"]
+    monkeypatch.setattr(connect_module.Arm, "put_machine", put)
+    early = azcmagent("connect", "--config", flags_file(tmp_path, onboarding,
+                                                        tenant_id="not-a-guid"))
+    assert early.status == 23  # failed before any create: the trace must survive it
+    blocked = azcmagent("connect", "--config", flags_file(tmp_path, onboarding))
+    assert blocked.status == 44 and "An earlier connect of this machine (started 20" \
+        in blocked.stdout, blocked.stdout
+    idle = azcmagent("disconnect", "--config", flags_file(tmp_path, onboarding))
+    assert idle.status == 63 and f"az resource delete --ids {machines_id(onboarding)}" \
+        in idle.stdout and "Nothing needs to be done" not in idle.stdout
