@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from cmagent.cloud.adminclient import AdminClient
 from cmagent.cloud.adminclient import AdminError
@@ -68,7 +69,7 @@ def _serve_parser(commands: Any) -> None:
     serve = commands.add_parser("serve", help="run the cloud (HTTPS)")
     _data_dir(serve)
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (loopback)")
-    serve.add_argument("--port", type=int, default=8443, help="port; 0 picks a free one")
+    serve.add_argument("--port", type=_port, default=8443, help="port; 0 picks a free one")
     serve.add_argument("--ready-file", type=Path, help="write {url, ca_bundle, pid} here when "
                        "ready")
     serve.add_argument("--hostname", action="append", default=[],
@@ -83,6 +84,16 @@ def _serve_parser(commands: Any) -> None:
     serve.add_argument("--workers", type=_at_least_one, default=1, help="worker processes "
                        "(more than one needs a PostgreSQL --database)")
     serve.set_defaults(run=_serve)
+
+
+def _port(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = -1
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a port (0 to 65535)")
+    return number
 
 
 def _at_least_one(text: str) -> int:
@@ -101,6 +112,11 @@ def _serve(args: argparse.Namespace) -> int:
     options = server.ServeOptions(args.data_dir, args.host, args.port, args.ready_file,
                                   args.hostname, args.database, args.allow_remote,
                                   args.access_log, args.workers)
+    try:
+        server.prepare_data_dir(options.data_dir)  # (checked before its log file is opened)
+    except (server.StartupError, OSError) as error:
+        print(f"cmagent-cloud could not start: {error}", file=sys.stderr)
+        return server.STARTUP_FAILURE
     server.configure_logging(options)
     return server.serve(options)
 
@@ -326,7 +342,8 @@ def _management_call(group: str, verb: str, method: str, path: str,
     def run(args: argparse.Namespace) -> int:
         values = {f: getattr(args, f.replace("-", "_")) for f in flags}
         in_path = _path_flags(path)
-        url = path.format(**{k.replace("-", "_"): v for k, v in values.items() if k in in_path})
+        url = path.format(**{k.replace("-", "_"): quote(str(v), safe="")  # (a guest's UPN
+                             for k, v in values.items() if k in in_path})  # holds '#')
         body = _body(group, verb, values, in_path) if method != "GET" else None
         result = AdminClient(args.data_dir).call(method, url, body)
         print(json.dumps(result, indent=2))

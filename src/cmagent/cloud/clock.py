@@ -27,6 +27,9 @@ FOLLOW_SETTING = "clock.machinesFollow"
 MAX_OFFSET = 100 * 366 * 86400  # a century either way: far enough for every expiry there is
 
 
+EARLIEST = 946684800.0  # 2000-01-01T00:00:00Z
+
+
 class ClockError(ValueError):
     pass
 
@@ -68,6 +71,8 @@ class Clock:
         if not -MAX_OFFSET <= offset <= MAX_OFFSET:
             raise ClockError(f"the clock can move at most {MAX_OFFSET} seconds (a century) "
                              "from real time")
+        if time.time() + offset < EARLIEST:  # (times before it read as 'never' in places)
+            raise ClockError("the clock cannot be set before 2000-01-01")
         session.merge(models.Setting(key=OFFSET_SETTING, value=repr(offset)))
         session.merge(models.Setting(key=FOLLOW_SETTING, value=repr(machines_follow)))
         self._offset, self.machines_follow = offset, machines_follow

@@ -11,6 +11,7 @@ not faults (an expired secret, a missing role, an unregistered provider) come fr
 
 from __future__ import annotations
 
+import json
 import random
 import re
 import threading
@@ -57,23 +58,35 @@ def _method(value: Any) -> str | None:
     return value.upper()
 
 
+def _typed(spec: dict[str, Any], key: str, kind: type, default: Any) -> Any:
+    """``spec[key]`` of JSON type ``kind`` (true is no number, "503" no status), or the
+    default when it is absent or null."""
+    value = spec.get(key)
+    if value is None:
+        return default
+    if not isinstance(value, kind) or isinstance(value, bool):
+        name = {str: "a string", int: "a whole number"}[kind]
+        raise FaultError(f"{key} must be {name}, not {json.dumps(value)[:40]}")
+    return value
+
+
 class Fault:
     def __init__(self, spec: dict[str, Any], fault_id: str | None = None) -> None:
         self.id = fault_id or str(uuid.uuid4())
         self.service = _one_of(spec.get("service"), SERVICES, "service")
         self.action = _one_of(spec.get("action", "status"), ACTIONS, "action")
         self.method = _method(spec.get("method"))
-        self.path = str(spec.get("pathPattern") or "")
+        self.path = _typed(spec, "pathPattern", str, "")
         try:
             self._pattern = re.compile(self.path) if self.path else None
         except re.error as error:
             raise FaultError(f"pathPattern is not a regular expression: {error}") from None
-        self.status = int(spec.get("status", 429 if self.action == "throttle" else 503))
+        self.status = _typed(spec, "status", int, 429 if self.action == "throttle" else 503)
         self.body = spec.get("body")
         self.latency_ms = float(spec.get("latencyMs", 0))
-        self.retry_after = int(spec.get("retryAfter", 5))
+        self.retry_after = _typed(spec, "retryAfter", int, 5)
         self.probability = float(spec.get("probability", 1.0))
-        self.remaining = int(spec["count"]) if spec.get("count") is not None else None
+        self.remaining = _typed(spec, "count", int, None)
         if not 100 <= self.status <= 599 or not 0.0 <= self.probability <= 1.0:
             raise FaultError("status must be 100-599 and probability 0-1")
         if not 0 <= self.latency_ms <= MAX_LATENCY_MS or not 0 <= self.retry_after <= 86400:

@@ -51,12 +51,23 @@ def body(request: Request) -> dict[str, Any]:
     return data
 
 
-def text(body: dict[str, Any], key: str, default: str | None = None) -> str:
+def text(body: dict[str, Any], key: str, default: str | None = None,
+         exact: bool = False) -> str:
+    """A non-empty string, trimmed unless ``exact`` (a password keeps its spaces)."""
     value = body.get(key, default)
     if not isinstance(value, str) or not value.strip():
         raise fail(400, "MissingParameter", f"'{key}' is required and must be a non-empty "
                                             "string.")
-    return value.strip()
+    return value if exact else value.strip()
+
+
+def flag(body: dict[str, Any], key: str) -> bool:
+    """A JSON boolean (absent: false); a string such as "false" is refused, not read as
+    true."""
+    value = body.get(key, False)
+    if not isinstance(value, bool):
+        raise fail(400, "InvalidParameter", f"'{key}' must be true or false (a JSON boolean).")
+    return value
 
 
 def tenant(session: Session, name: str) -> models.Tenant:

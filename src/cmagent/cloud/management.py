@@ -71,8 +71,8 @@ def _serve(operator: Operator, method: str, action: Action, request: Request) ->
 def _authorise(operator: Operator, request: Request) -> None:
     scheme, _, key = request.header("authorization").partition(" ")
     # bytes: compare_digest refuses str with non-ASCII characters (a 500 before this check)
-    if scheme.lower() != "bearer" or not hmac.compare_digest(key.strip().encode(),
-                                                             operator.admin_key.encode()):
+    if scheme.lower() != "bearer" or not operator.admin_key or not hmac.compare_digest(
+            key.strip().encode(), operator.admin_key.encode()):
         raise given.fail(401, "AdminKeyRequired", "Send 'Authorization: Bearer <key>' with the "
                                                   "key from the data directory's admin.key file.")
 
@@ -219,7 +219,8 @@ def _create_user(operator: Operator, request: Request, session: Session) -> dict
         raise given.fail(409, "UserExists", f"User '{upn}' exists.")
     row = models.User(object_id=str(uuid.uuid4()), tenant_id=tenant.id, upn=upn,
                       upn_key=upn.lower(), display_name=str(body.get("displayName") or upn),
-                      password_hash=directory.hash_password(given.text(body, "password")))
+                      password_hash=directory.hash_password(given.text(body, "password",
+                                                                         exact=True)))
     session.add(row)
     return user_json(row)
 
@@ -235,7 +236,7 @@ def _update_user(operator: Operator, request: Request, session: Session) -> dict
     body = given.body(request)
     row = _user(session, request.params["user"])
     if "password" in body:
-        principals.set_password(row, given.text(body, "password"))
+        principals.set_password(row, given.text(body, "password", exact=True))
     if body.get("displayName"):
         row.display_name = given.text(body, "displayName")
     return user_json(row)
@@ -258,7 +259,7 @@ def _create_app(operator: Operator, request: Request, session: Session) -> dict[
     if session.get(models.Application, app_id):
         raise given.fail(409, "ApplicationExists", f"Application '{app_id}' exists.")
     return app_json(principals.create_application(
-        session, tenant.id, given.text(body, "displayName"), bool(body.get("publicClient")),
+        session, tenant.id, given.text(body, "displayName"), given.flag(body, "publicClient"),
         app_id=app_id))
 
 

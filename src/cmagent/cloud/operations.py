@@ -64,7 +64,7 @@ def get_clock(operator: Operator, request: Request, session: Session) -> dict[st
 def move_clock(operator: Operator, request: Request, session: Session) -> dict[str, Any]:
     body = given.body(request)
     clock = operator.clock
-    if body.get("reset"):
+    if given.flag(body, "reset"):
         offset = 0.0
     elif "set" in body:
         try:
@@ -172,17 +172,26 @@ MAX_LIMIT = 1_000_000_000  # beyond it a bucket is 'unthrottled'; the headers st
 
 
 def set_throttling(operator: Operator, request: Request, session: Session) -> dict[str, Any]:
-    for kind, limits in given.body(request).items():
-        valid = isinstance(limits, dict) and kind in operator.throttle.limits and all(
-            isinstance(limits.get(k), int | float) and 0 <= limits[k] <= MAX_LIMIT
-            for k in ("capacity", "refillPerSecond"))
-        if not valid:
-            raise given.fail(400, "InvalidParameter", "Give {kind: {capacity, "
-                                                      "refillPerSecond}} for reads, writes or "
-                                                      f"deletes, each from 0 to {MAX_LIMIT}.")
+    """Every kind given is checked before any is changed: a refusal changes nothing."""
+    changes = given.body(request).items()
+    if not all(_valid_limits(operator, kind, limits) for kind, limits in changes):
+        raise given.fail(400, "InvalidParameter", "Give {kind: {capacity, refillPerSecond}} "
+                         f"for reads, writes or deletes: numbers from 0 to {MAX_LIMIT}, a "
+                         f"refill of 0 (none) or at least {MIN_REFILL} per second.")
+    for kind, limits in changes:
         operator.throttle.configure(kind, float(limits["capacity"]),
                                     float(limits["refillPerSecond"]))
     return get_throttling(operator, request, session)
+
+
+MIN_REFILL = 0.001  # a token in under 17 minutes: Retry-After stays a number clients can sleep
+
+
+def _valid_limits(operator: Operator, kind: str, limits: Any) -> bool:
+    numbers = isinstance(limits, dict) and kind in operator.throttle.limits and all(
+        isinstance(limits.get(k), int | float) and not isinstance(limits.get(k), bool)
+        and 0 <= limits[k] <= MAX_LIMIT for k in ("capacity", "refillPerSecond"))
+    return numbers and (limits["refillPerSecond"] == 0 or limits["refillPerSecond"] >= MIN_REFILL)
 
 
 def list_machines(operator: Operator, request: Request, session: Session) -> list[Any]:
@@ -226,6 +235,7 @@ def reset(operator: Operator, request: Request, session: Session) -> dict[str, A
     session.commit()
     operator.store.reset()
     operator.clock.reset_in_memory()
+    operator.throttle.reset_in_memory()
     operator.faults.clear()
     return {"reset": True}
 

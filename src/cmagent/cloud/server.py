@@ -17,6 +17,7 @@ import os
 import secrets
 import socket
 import ssl
+import stat
 import sys
 import time
 from collections.abc import Callable
@@ -61,11 +62,54 @@ class StartupError(Exception):
 
 
 def prepare_data_dir(data_dir: Path) -> None:
-    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    os.chmod(data_dir, 0o700)
+    """The data directory, made 0700 when new. One that exists must be this user's and
+    writable by no other account: a key or a link planted there would be trusted. Its mode is
+    left as it is (``--data-dir /tmp`` must not change /tmp). An admin key that is missing or
+    empty is made anew (an empty one would let any caller in)."""
+    try:
+        data_dir.mkdir(parents=True, mode=0o700)
+    except FileExistsError:
+        _check_own(data_dir)
+    else:
+        os.chmod(data_dir, 0o700)  # (mkdir's mode went through the umask)
     key_file = data_dir / "admin.key"
-    if not key_file.exists():
+    if not key_file.exists() or not key_file.read_text(errors="replace").strip():
+        if key_file.exists():
+            logger.warning("%s was empty: a new admin key is made", key_file)
         write_private(key_file, secrets.token_urlsafe(32).encode() + b"\n")
+
+
+def _check_own(data_dir: Path) -> None:
+    found = os.stat(data_dir)
+    if not stat.S_ISDIR(found.st_mode):
+        raise StartupError(f"the data directory {data_dir} is not a directory")
+    if found.st_uid != os.geteuid():
+        raise StartupError(f"the data directory {data_dir} belongs to uid {found.st_uid}, not "
+                           f"to this user (uid {os.geteuid()}): its owner could swap the "
+                           "cloud's files; give a directory of your own")
+    if found.st_mode & 0o022:
+        raise StartupError(f"other accounts may write in the data directory {data_dir} (mode "
+                           f"{stat.S_IMODE(found.st_mode):04o}): remove their write access "
+                           "(chmod go-w) or give a directory of your own")
+
+
+def hold_data_dir(data_dir: Path) -> int:
+    """One server per data directory: a second would split the clock, faults and limits
+    from the first and remove its server.json when it stops. The lock lasts as long as the
+    returned descriptor is open (the process)."""
+    import fcntl
+
+    descriptor = os.open(data_dir / "serve.lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(descriptor, 32, 0).decode(errors="replace").strip() or "?"
+        os.close(descriptor)
+        raise StartupError(f"another cmagent-cloud (process {holder}) serves from {data_dir}; "
+                           "stop it first, or give another --data-dir") from None
+    os.ftruncate(descriptor, 0)
+    os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
+    return descriptor
 
 
 def _is_loopback(host: str) -> bool:
@@ -130,8 +174,8 @@ def open_services(options: ServeOptions) -> Services:
 
 
 def configure_logging(options: ServeOptions) -> None:
-    """The cloud's log: stderr and ``cloud.log`` in the data directory (every worker appends)."""
-    options.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """The cloud's log: stderr and ``cloud.log`` in the data directory (every worker appends;
+    the directory was checked first, ``prepare_data_dir``)."""
     formatter = logging.Formatter("%(asctime)s %(levelname)s [%(process)d] %(name)s: "
                                   "%(message)s")
     log_file = _private(options.data_dir / "cloud.log")
@@ -182,10 +226,13 @@ def start(options: ServeOptions) -> tuple[asgi_server.InThread, Services, dict[s
 
 def serve(options: ServeOptions) -> int:
     try:
+        prepare_data_dir(options.data_dir)
+        held = hold_data_dir(options.data_dir)  # (released as the process ends)
         prepared = Prepared(options)
     except (StartupError, OSError) as error:
         logger.error("cmagent-cloud could not start: %s", error)
         return STARTUP_FAILURE
+    logger.debug("Holding %s (descriptor %d)", options.data_dir / "serve.lock", held)
     try:
         return _serve_workers(prepared) if options.workers > 1 else _serve_here(prepared)
     except StoreError as error:
@@ -226,7 +273,11 @@ class _Workers(Multiprocess):
 
 
 def _private(path: Path) -> Path:
-    """The log file, made readable by the cloud's user alone (it names users and machines)."""
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600))
-    os.chmod(path, 0o600)
+    """The log file, made readable by the cloud's user alone (it names users and machines);
+    a link in its place is refused, not followed."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
+    try:
+        os.fchmod(descriptor, 0o600)
+    finally:
+        os.close(descriptor)
     return path

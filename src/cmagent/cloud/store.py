@@ -47,8 +47,15 @@ class Store:
     def __init__(self, url: str) -> None:
         self.url = url
         self.shared = not url.startswith("sqlite")  # other processes may use it (workers)
-        _private_sqlite_file(url)
-        self.engine = _engine(url)
+        try:
+            _private_sqlite_file(url)
+            self.engine = _engine(url)
+        except (exc.ArgumentError, exc.NoSuchModuleError, ImportError, OSError, TypeError,
+                ValueError) as error:  # (a URL of a kind, or a driver, this cloud lacks)
+            raise StoreError(f"the database URL {_shown_or_raw(url)} cannot be used "
+                             f"({getattr(error, 'strerror', None) or error}); give a "
+                             "postgresql+psycopg://USER:PASSWORD@HOST/DATABASE URL, or none "
+                             "for SQLite in the data directory") from None
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self.write_lock = threading.RLock()
         # Run before any session (a write-behind book writes what it holds) and on close.
@@ -61,7 +68,7 @@ class Store:
             raise StoreError(_unusable(url, error)) from None
         except _NewerSchema as newer:
             self.engine.dispose()
-            raise StoreError(f"the database {make_url(url).render_as_string(hide_password=True)} "
+            raise StoreError(f"the database {shown_url(url)} "
                              f"was written by a newer cmagent (its schema is {newer}); run that "
                              "release, or a newer one, with it") from None
 
@@ -376,8 +383,24 @@ def _private_sqlite_file(url: str) -> None:
         os.chmod(database, 0o600)
 
 
+def _shown_or_raw(url: str) -> str:
+    try:
+        return shown_url(url)
+    except exc.ArgumentError:  # not even a URL: nothing in it to hide as a password
+        return repr(url[:80])
+
+
+def shown_url(url: str) -> str:
+    """A database URL fit for a message or a log: its password hidden, also one given as a
+    query parameter (libpq takes ``?password=``)."""
+    parsed = make_url(url)
+    hidden = {key: "***" if key.lower() in ("password", "sslpassword") else value
+              for key, value in parsed.query.items()}
+    return parsed.set(query=hidden).render_as_string(hide_password=True)
+
+
 def _unusable(url: str, error: exc.SQLAlchemyError) -> str:
-    where = make_url(url).render_as_string(hide_password=True)
+    where = shown_url(url)
     reason = str(getattr(error, "orig", None) or error).splitlines()[0]
     if url.startswith("sqlite"):
         return (f"the database {make_url(url).database} cannot be used ({reason}). Restore it "

@@ -56,6 +56,12 @@ class Throttle:
                 session.query(models.ThrottleBucket).filter_by(kind=kind).delete()
             self.load_limits(json.dumps(stored))
 
+    def reset_in_memory(self) -> None:
+        """The default limits and full buckets (the stored ones went with the store's reset)."""
+        with self._lock:
+            self.limits = dict(DEFAULT_LIMITS)
+            self._buckets = {}
+
     def load_limits(self, stored: str | None) -> None:
         """The limits as the shared store has them (``stored``: the setting's value)."""
         limits = dict(DEFAULT_LIMITS)

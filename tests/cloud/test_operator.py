@@ -1,0 +1,166 @@
+"""The cloud as an operator runs it for a team: its data directory trusted only when it is the
+cloud user's own, one server per directory, management calls that mean what they say and
+refuse what they cannot take whole."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import uuid
+from pathlib import Path
+
+import pytest
+
+from cmagent.cloud import cli
+from cmagent.cloud import server
+from cmagent.cloud.files import write_json
+from cmagent.cloud.store import Store
+from cmagent.cloud.store import StoreError
+from cmagent.cloud.store import shown_url
+from tests.cloud.test_inputs import _admin
+
+NOBODY = 65534
+
+
+def test_a_data_directory_of_another_account_is_refused(tmp_path) -> None:
+    theirs = tmp_path / "theirs"
+    theirs.mkdir()
+    os.chown(theirs, NOBODY, NOBODY)
+    with pytest.raises(server.StartupError, match="belongs to uid 65534"):
+        server.prepare_data_dir(theirs)
+    assert not (theirs / "admin.key").exists()
+
+
+def test_a_directory_others_may_write_is_refused_and_left_as_it_is(tmp_path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o1777)
+    with pytest.raises(server.StartupError, match="other accounts may write"):
+        server.prepare_data_dir(shared)
+    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
+
+
+def test_a_new_directory_is_private_and_an_empty_admin_key_is_made_anew(tmp_path) -> None:
+    data = tmp_path / "new" / "data"
+    server.prepare_data_dir(data)
+    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    (data / "admin.key").write_text("  \n")
+    server.prepare_data_dir(data)
+    assert len((data / "admin.key").read_text().strip()) >= 32
+
+
+def test_one_server_per_data_directory(tmp_path) -> None:
+    server.prepare_data_dir(tmp_path / "data")
+    held = server.hold_data_dir(tmp_path / "data")
+    try:
+        with pytest.raises(server.StartupError, match=f"process {os.getpid()}"):
+            server.hold_data_dir(tmp_path / "data")
+    finally:
+        os.close(held)
+    os.close(server.hold_data_dir(tmp_path / "data"))  # free again once the first let go
+
+
+def test_a_link_where_a_file_is_written_is_replaced_not_followed(tmp_path) -> None:
+    precious = tmp_path / "precious"
+    precious.write_text("keep me")
+    ready = tmp_path / "ready.json"
+    ready.symlink_to(precious)
+    write_json(ready, {"url": "https://127.0.0.1:1"})
+    assert precious.read_text() == "keep me" and not ready.is_symlink()
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_the_cloud_log_is_no_link(tmp_path) -> None:
+    data = tmp_path / "data"
+    server.prepare_data_dir(data)
+    (data / "cloud.log").symlink_to(tmp_path / "elsewhere")
+    with pytest.raises(OSError):
+        server.configure_logging(server.ServeOptions(data))
+    assert not (tmp_path / "elsewhere").exists()
+
+
+@pytest.mark.parametrize("url", ["foo://x", "sqlite://", "mysql://u:hidden@h/d", "not a url"])
+def test_a_database_url_that_cannot_serve_is_named(tmp_path, url) -> None:
+    with pytest.raises(StoreError, match="cannot be used") as refused:
+        Store(url)
+    assert "hidden" not in str(refused.value)
+
+
+def test_a_database_password_given_as_a_parameter_is_hidden() -> None:
+    shown = shown_url("postgresql+psycopg://ci:one@127.0.0.1/c?password=two&sslmode=require")
+    assert "one" not in shown and "two" not in shown and "sslmode=require" in shown
+
+
+def test_management_commands_address_the_object_named(cloud, capsys) -> None:
+    """A guest's user principal name holds '#': it must not cut the path short."""
+    tenant = cloud.quickstart()["tenantId"]
+    suffix = uuid.uuid4().hex[:6]
+    plain, guest = f"ada{suffix}_contoso.com", f"ada{suffix}_contoso.com#EXT#@fabrikam.example"
+    for upn in (plain, guest):
+        cloud.admin.call("POST", "/users", {"tenantId": tenant, "userPrincipalName": upn,
+                                            "password": "Pa55 word!"})
+    assert cli.main(["user", "delete", "--user", guest, "--data-dir",
+                     str(cloud.data_dir)]) == 0
+    assert guest in capsys.readouterr().out
+    left = {u["userPrincipalName"] for u in cloud.admin.call("GET", "/users")}
+    assert plain in left and guest not in left
+
+
+@pytest.mark.parametrize("body", [
+    {"reads": {"capacity": 3, "refillPerSecond": 1}, "bogus": {}},
+    {"reads": {"capacity": 3, "refillPerSecond": 1e-300}},
+    {"reads": {"capacity": True, "refillPerSecond": 1}}])
+def test_throttling_changes_are_taken_whole_or_not_at_all(cloud, http, body) -> None:
+    before = cloud.admin.call("GET", "/throttling")
+    answer = _admin(cloud, http, "PATCH", "/throttling", json.dumps(body))
+    assert answer.status_code == 400, answer.text
+    assert cloud.admin.call("GET", "/throttling") == before
+
+
+@pytest.mark.parametrize("spec,named", [
+    ({"service": "arm", "pathPattern": ["machines"]}, "pathPattern must be a string"),
+    ({"service": "arm", "status": "503"}, "status must be a whole number"),
+    ({"service": "arm", "status": 503.9}, "status must be a whole number")])
+def test_a_fault_of_the_wrong_types_is_refused(cloud, http, spec, named) -> None:
+    answer = _admin(cloud, http, "POST", "/faults", json.dumps(spec))
+    assert answer.status_code == 400 and named in answer.text, answer.text
+
+
+def test_a_boolean_given_as_text_is_refused(cloud, http) -> None:
+    tenant = cloud.quickstart()["tenantId"]
+    made = _admin(cloud, http, "POST", "/applications", json.dumps(
+        {"tenantId": tenant, "displayName": "cli", "publicClient": "false"}))
+    assert made.status_code == 400 and "true or false" in made.text, made.text
+    reset = _admin(cloud, http, "POST", "/clock", json.dumps({"reset": "no"}))
+    assert reset.status_code == 400
+
+
+def test_a_password_keeps_its_spaces(cloud, http) -> None:
+    quick = cloud.quickstart()
+    upn = f"spaces{uuid.uuid4().hex[:6]}@example.test"
+    cloud.admin.call("POST", "/users", {"tenantId": quick["tenantId"],
+                                        "userPrincipalName": upn, "password": " pw "})
+    token = http.post(f"{cloud.url}/{quick['tenantId']}/oauth2/v2.0/token", data={
+        "grant_type": "password", "client_id": "04b07795-8ddb-461a-bbee-02f9e1bf7b46",
+        "username": upn, "password": " pw ", "scope": "https://management.azure.com/.default"})
+    assert token.status_code == 200, token.text
+
+
+def test_the_clock_is_not_set_before_2000(cloud, http) -> None:
+    answer = _admin(cloud, http, "POST", "/clock", json.dumps({"set": "1927-01-01T00:00:00Z"}))
+    assert answer.status_code == 400 and "2000" in answer.text
+
+
+def test_a_reset_returns_throttling_to_its_defaults(cloud) -> None:
+    defaults = cloud.admin.call("GET", "/throttling")
+    cloud.admin.call("PATCH", "/throttling", {"reads": {"capacity": 7, "refillPerSecond": 1}})
+    cloud.admin.call("POST", "/reset")
+    assert cloud.admin.call("GET", "/throttling") == defaults
+
+
+def test_the_serve_command_refuses_a_port_beyond_the_range(tmp_path, capsys) -> None:
+    with pytest.raises(SystemExit):
+        cli.main(["serve", "--data-dir", str(tmp_path / "d"), "--port", "70000"])
+    assert "not a port" in capsys.readouterr().err
+    assert not Path(tmp_path / "d").exists()
