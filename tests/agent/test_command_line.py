@@ -344,6 +344,36 @@ def test_switches_glued_to_j_are_the_commands_own(azcmagent) -> None:
     assert connected.stdout.startswith("AZCM"), connected.stdout
 
 
+def test_a_switch_takes_true_or_false_after_an_equals_sign(azcmagent, tmp_path) -> None:
+    """As Go's flag parser does (``--enable-automatic-upgrade=$AUTO`` in templates); false
+    given on the command line wins over a --config file's true."""
+    assert json.loads(azcmagent("show", "--json=true", "status").stdout) == {
+        "status": "Disconnected"}
+    assert azcmagent("show", "-j=false", "status").stdout.startswith("Agent Status")
+    flags = tmp_path / "flags.json"
+    flags.write_text('{"json": true}')
+    assert azcmagent("show", "--config", str(flags), "--json=False", "status").stdout \
+        .startswith("Agent Status")
+    wrong = azcmagent("show", "--json=maybe")
+    assert wrong.status == 101 and "takes no value (given 'maybe')" in wrong.stdout
+
+
+def test_an_empty_show_field_still_ends_in_colon_space(azcmagent) -> None:
+    """The runbook idiom RID=$(azcmagent show "Resource Id" | sed 's/^[^:]*: //') must give
+    an empty value on a machine that is not connected, not the label."""
+    line = azcmagent("show", "Resource Id").stdout.rstrip("\n")
+    assert line.endswith(": ") and line.split(": ", 1)[1] == ""
+
+
+def test_without_root_a_config_file_root_keeps_is_answered_with_root(azcmagent,
+                                                                      tmp_path) -> None:
+    """The onboarding file holds a secret, so it is root's alone: an operator who forgot sudo
+    is told to be root (AZCM0018), not to check a path that is right."""
+    unreadable = str(tmp_path / "root-only" / "onboarding.json")  # (what a user cannot open)
+    assert azcmagent("connect", "--config", unreadable, euid=1000).status == 18
+    assert azcmagent("connect", "--config", unreadable).status == 19  # as root: the path
+
+
 def test_help_in_json_has_one_shape_however_asked(azcmagent) -> None:
     asked = azcmagent("help", "show", "--json").json
     flagged = azcmagent("show", "--help", "--json").json

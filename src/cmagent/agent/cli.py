@@ -203,12 +203,33 @@ def _values_joined(words: list[str], options: Sequence[Option]) -> list[str]:
     parser takes it, not mistaken for a flag."""
     takes_value = {name: option.flag for option in options if option.kind != "bool"
                    for name in (option.flag, f"-{option.short}") if name != "-None"}
+    switches = {name: option for option in options if option.kind == "bool"
+                for name in (option.flag, f"-{option.short}") if name != "-None"}
     joined: list[str] = []
     remaining = iter(words)
     for word in remaining:
         value = next(remaining, None) if word in takes_value else None
-        joined.append(word if value is None else f"{takes_value[word]}={value}")
+        joined.append(_switch_given(word, switches) if value is None
+                      else f"{takes_value[word]}={value}")
     return joined
+
+
+# The words Go's flag parser (the real agent's) takes after '=' for a switch.
+_TRUE_WORDS = {"1", "t", "T", "TRUE", "true", "True"}
+_FALSE_WORDS = {"0", "f", "F", "FALSE", "false", "False"}
+
+
+def _switch_given(word: str, switches: dict[str, Option]) -> str:
+    """``--switch=true`` as ``--switch``, ``--switch=false`` as the hidden form that sets it
+    false (over a --config file's true), as the real agent takes them; other words as they
+    are."""
+    name, equals, value = word.partition("=")
+    option = switches.get(name)
+    if not equals or option is None:
+        return word
+    if value in _TRUE_WORDS:
+        return name
+    return f"{option.flag}=false" if value in _FALSE_WORDS else word
 
 
 def _after_secrets(words: list[str], options: Sequence[Option]) -> set[str]:
@@ -292,10 +313,15 @@ def command_words(argv: Sequence[str], root: Command) -> str | None:
     return " ".join(_deepest(argv, root)[0]) or None
 
 
+def named_command(argv: Sequence[str], root: Command) -> Command:
+    """The command ``argv``'s leading words name (the root when none does)."""
+    return _deepest(argv, root)[1]
+
+
 def switch_letters(argv: Sequence[str], root: Command) -> set[str]:
     """The short flags that take no value for the command ``argv`` names (``-p`` is one for
     ``check``, where it takes no value, but not for ``connect``), and ``-h``."""
-    command = _deepest(argv, root)[1]
+    command = named_command(argv, root)
     return {option.short for option in command.options + COMMON_OPTIONS
             if option.kind == "bool" and option.short} | {"h"}
 
@@ -526,6 +552,8 @@ def _add_options(group: Any, options: Sequence[Option], path: str, texts: HelpTe
         if option.kind == "bool":
             group.add_argument(*names, dest=option.dest, action="store_true",
                                help=texts.option(path, option), default=argparse.SUPPRESS)
+            group.add_argument(f"{option.flag}=false", dest=option.dest, action="store_false",
+                               help=argparse.SUPPRESS, default=argparse.SUPPRESS)
         else:
             group.add_argument(*names, dest=option.dest, help=texts.option(path, option),
                                metavar=option.metavar or option.name.upper().replace("-", "_"),

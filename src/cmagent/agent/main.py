@@ -127,7 +127,13 @@ def _run(args: list[str], env: Environment, output: Output, logs: log.RunLog,
          root: cli.Command) -> int:
     paths = machine_paths.from_environ(env.environ)
     logs.open_file(paths.cli_log, required=env.is_root)
-    invocation = cli.parse(args, root, env.lang)
+    try:
+        invocation = cli.parse(args, root, env.lang)
+    except AzcmError as error:  # a root-only --config file, read without root: root is what
+        if error.entry.code == codes.CONFIG_FILE_NOT_FOUND and not env.is_root and \
+                cli.named_command(args, root).needs_root:  # is missing, not the file
+            raise _not_elevated(cli.command_words(args, root) or "") from None
+        raise
     for secret in invocation.secrets():
         logs.redactor.add(secret)
     for name in ("HTTPS_PROXY", "https_proxy"):
@@ -143,14 +149,17 @@ def _run(args: list[str], env: Environment, output: Output, logs: log.RunLog,
     log.debug("Parameters: %s", invocation.loggable())
     command = invocation.command
     if command.needs_root and not env.is_root:
-        raise AzcmError(codes.NOT_ELEVATED, Localized(
-            f"'azcmagent {invocation.name}' needs root.",
-            f"'azcmagent {invocation.name}' には root が必要です。"))
+        raise _not_elevated(invocation.name)
     if command.needs_root:
         _interrupt_on_signals()
     context = Context(invocation, options, env, paths, logs.redactor)
     output.result(_handler(command)(context))
     return 0
+
+
+def _not_elevated(name: str) -> AzcmError:
+    return AzcmError(codes.NOT_ELEVATED, Localized(f"'azcmagent {name}' needs root.",
+                                                   f"'azcmagent {name}' には root が必要です。"))
 
 
 def _interrupt_on_signals() -> None:
@@ -226,7 +235,7 @@ def _json_asked(args: list[str], switches: set[str]) -> bool:
     (``-vj``; ``check -pj``, where ``-p`` takes no value)."""
     return any(arg in ("-j", "--json") or (arg.startswith("-") and not arg.startswith("--")
                                            and "j" in arg and set(arg[1:]) <= switches)
-               for arg in args)
+               or arg in ("--json=true", "-j=true") for arg in args)
 
 
 def _json_in_config(args: list[str]) -> bool:

@@ -156,7 +156,8 @@ def _os() -> dict[str, str]:
 
 
 def _text(fields: list[tuple[str, str]], values: dict[str, Any], with_services: bool) -> str:
-    lines = [f"{name:<40}: {values.get(key, '')}".rstrip() for name, key in fields]
+    # An empty value still ends in ": " (sed 's/^[^:]*: //' must leave it empty)
+    lines = [f"{name:<40}: {values.get(key, '')}" for name, key in fields]
     if with_services:
         lines.append("Dependent Service Status")
         lines += [f"  {name:<38}: {values['services'][key]}" for name, key in SERVICES]
