@@ -85,3 +85,22 @@ def test_check_arguments(azcmagent) -> None:
     bad = azcmagent("check", "-l", "westeurope", "--cloud", "MoonCloud")
     assert bad.status == 23 and "AzureCloud" in bad.stdout
     assert azcmagent("check", "-l", "westeurope", "-e", "everything").status == 23
+
+
+def test_include_all_plans_every_extension_endpoint(agent_root) -> None:
+    """``--include-all`` (1.52+): on Linux the extended use cases are the extensions'
+    endpoints, as ``--extensions all`` gives them. Planned only: no public name is looked up."""
+    from types import SimpleNamespace
+
+    from cmagent.agent.commands import check
+    from cmagent.machine.paths import Paths
+
+    def plan(**flags) -> set[str]:
+        options = SimpleNamespace(**{"location": "westeurope", "cloud": "AzureCloud",
+                                     "extensions": None, "include_all": False, **flags})
+        context = SimpleNamespace(options=options, env=SimpleNamespace(environ={}),
+                                  paths=Paths(str(agent_root)))
+        return {endpoint.check_id for endpoint in check._plan(context)[2]}
+
+    assert "ext.sql" in plan(include_all=True) - plan()
+    assert plan(include_all=True) == plan(extensions="all")

@@ -84,11 +84,12 @@ class LogsOptions(Options):
 
 
 class CheckOptions(Options):
-    __slots__ = ("cloud", "enable_pls_check", "extensions", "location")
+    __slots__ = ("cloud", "enable_pls_check", "extensions", "include_all", "location")
     location: str | None
     cloud: str | None
     enable_pls_check: bool
     extensions: str | None
+    include_all: bool
 
 
 class AuthOptions(Options):

@@ -95,7 +95,9 @@ CHECK = Command(
              Option("enable-pls-check", "Also require the private-link endpoints to resolve to "
                     "private addresses.", short="p", kind="bool"),
              Option("extensions", "Also check extension endpoints: all or sql.", short="e",
-                    choices=("all", "sql"))),
+                    choices=("all", "sql")),
+             Option("include-all", "Also check the endpoints of extended use cases (on Linux: "
+                    "every extension's, as --extensions all).", kind="bool")),
     examples=("azcmagent check --location westeurope",
               "azcmagent check -l eastus --enable-pls-check --json"),
     # The file used for connect serves for check (its location and cloud): fleets keep one.

@@ -123,6 +123,8 @@ OPTIONS: dict[str, str] = {
     "enable-pls-check": "プライベート リンクのエンドポイントがプライベート アドレスに解決される"
                         "ことも必須にします。",
     "extensions": "拡張機能のエンドポイントも確認します: all または sql。",
+    "include-all": "拡張されたユース ケースのエンドポイントも確認します (Linux では、--extensions "
+                   "all と同じくすべての拡張機能のエンドポイント)。",
     # sign-in (connect and disconnect)
     "access-token": "Azure Resource Manager 用の Microsoft Entra アクセス トークンです。",
     "service-principal-id": "サービス プリンシパルのアプリケーション (クライアント) ID です。",

@@ -63,7 +63,8 @@ def _plan(context: Context[CheckOptions]) -> tuple[str, str, list[clouds.Endpoin
     if cloud.lower().startswith("https://"):
         return cloud, location, clouds.custom_endpoints(cloud)
     match = clouds.built_in(cloud, clouds.source(context.options.cloud, context.env.environ))
-    return match.name, location, clouds.endpoints(match, location, context.options.extensions)
+    extensions = "all" if context.options.include_all else context.options.extensions
+    return match.name, location, clouds.endpoints(match, location, extensions)
 
 
 def _connected(context: Context[CheckOptions]) -> Connection | None:
