@@ -151,3 +151,21 @@ def test_what_an_unfinished_connect_left_is_carried_until_seen_gone(
     idle = azcmagent("disconnect", "--config", flags_file(tmp_path, onboarding))
     assert idle.status == 63 and f"az resource delete --ids {machines_id(onboarding)}" \
         in idle.stdout and "Nothing needs to be done" not in idle.stdout
+
+
+def test_show_tells_the_last_heartbeat_while_himds_is_stopped(
+        azcmagent, agent_root, himds, trusting, tmp_path) -> None:
+    """How long a machine has been silent decides between starting himds and onboarding
+    again (45 days): show must not lose it when himds is what stopped."""
+    onboarding = trusting.quickstart(ADMINISTRATOR)
+    flags = flags_file(tmp_path, onboarding)
+    assert azcmagent("connect", "--config", flags).status == 0
+    running = json.loads(azcmagent("show", "-j").stdout)
+    assert running["lastHeartbeat"].startswith("20"), running
+    himds.terminate()
+    himds.wait(timeout=30)
+    stopped = json.loads(azcmagent("show", "-j").stdout)
+    assert stopped["errorCode"] == "AZCM0064" and stopped["lastHeartbeat"] == \
+        running["lastHeartbeat"], stopped
+    assert azcmagent("disconnect", "--force-local-only").status == 0
+    assert not (agent_root / "var/opt/azcmagent/lastheartbeat.json").exists()

@@ -15,6 +15,7 @@ from cmagent.errors import AzcmError
 from cmagent.himds.identity import Identity
 from cmagent.machine import clockskew
 from cmagent.machine import clones
+from cmagent.machine import heartbeats
 from cmagent.machine import hostinfo
 from cmagent.machine.files import timestamp
 from cmagent.machine.redact import without_credentials
@@ -99,6 +100,13 @@ class Heartbeat:
         self.status = {**self.status, "status": "Error",
                        "error": {"code": code, "message": message, "time": timestamp()}}
 
+    def _remember(self, when: str) -> None:
+        """On disk too, for 'azcmagent show' while himds is stopped (best effort)."""
+        try:
+            heartbeats.remember(self.identity.paths, self.identity.require().vm_id, when)
+        except OSError as error:
+            logger.warning("The last heartbeat could not be recorded: %s", error)
+
     def _send(self) -> None:
         try:
             answer = self._post()
@@ -122,6 +130,7 @@ class Heartbeat:
         self.status = {"status": answer.get("status", "Connected"),
                        "lastHeartbeat": timestamp(), "error": None}
         logger.info("Heartbeat accepted: %s", self.status["status"])
+        self._remember(str(self.status["lastHeartbeat"]))
         if answer.get("renewCertificate"):
             logger.info("Renewing the identity certificate")
             self.identity.renew_certificate()

@@ -249,7 +249,8 @@ def clear(paths: Paths) -> None:
     """Forget the connection: resource identity, key and certificate, whatever shape their
     files are in. Local settings stay. A file that cannot be removed is AZCM0069."""
     try:
-        for path in (paths.identity_key, paths.identity_certificate, paths.agentconfig):
+        for path in (paths.identity_key, paths.identity_certificate, paths.agentconfig,
+                     paths.last_heartbeat):
             if os.path.isdir(path) and not os.path.islink(path):
                 shutil.rmtree(path)
             with contextlib.suppress(FileNotFoundError, NotADirectoryError):  # (not there)

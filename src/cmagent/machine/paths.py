@@ -78,6 +78,10 @@ class Paths:
         return os.path.join(self.var, "result")
 
     @property
+    def last_heartbeat(self) -> str:
+        return os.path.join(self.var, "lastheartbeat.json")
+
+    @property
     def himds_socket(self) -> str:
         return os.path.join(self.var, "socks", "himds.sock")
 

@@ -18,6 +18,7 @@ from cmagent.errors import codes
 from cmagent.machine import channel
 from cmagent.machine import clones
 from cmagent.machine import connection
+from cmagent.machine import heartbeats
 from cmagent.machine import hostinfo
 from cmagent.machine.connection import Connection
 from cmagent.machine.files import timestamp
@@ -90,6 +91,8 @@ def _values(context: Context[ShowOptions], saved: Connection | None,
         "autoUpgradeTaskStatus": "disabled", "upstreamProxy": "", "gatewayUrl": "",
     })
     values.update(_agent_status(connected, service))
+    if saved is not None and service is None:  # himds stopped: its last word on disk
+        values["lastHeartbeat"] = heartbeats.last(context.paths, saved.vm_id)
     values.update(_copy_status(saved, context.env.lang))
     if saved is not None and saved.identity.expired(timestamp()):
         values.update({"status": "Expired", "errorCode": "AZCM0081", "errorDetails":
