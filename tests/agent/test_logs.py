@@ -83,6 +83,15 @@ def test_default_name_in_the_current_directory(azcmagent, planted, tmp_path, mon
     assert Path(document["path"]).is_file()
 
 
+def test_two_bundles_in_one_second_are_two_files(azcmagent, planted, tmp_path,
+                                                 monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr("time.strftime", lambda form, *at: "20261206T101010")
+    first, second = (azcmagent("logs", "--json").json["path"] for _ in range(2))
+    assert first != second and second.endswith("-2.zip")
+    assert Path(first).is_file() and Path(second).is_file()
+
+
 def test_output_into_a_missing_directory_is_azcm0023(azcmagent, planted, tmp_path) -> None:
     run = azcmagent("logs", "--output", str(tmp_path / "no/such/dir/x.zip"))
     assert run.status == 23 and "does not exist" in run.stdout

@@ -169,3 +169,18 @@ def test_show_tells_the_last_heartbeat_while_himds_is_stopped(
         running["lastHeartbeat"], stopped
     assert azcmagent("disconnect", "--force-local-only").status == 0
     assert not (agent_root / "var/opt/azcmagent/lastheartbeat.json").exists()
+
+
+def test_a_group_this_run_made_is_named_when_the_run_fails(
+        azcmagent, agent_root, himds, slow_cloud, tmp_path, monkeypatch) -> None:  # noqa: F811
+    """Left in place (something else may be in it by then), but said, with its cleanup."""
+    onboarding = slow_cloud.quickstart(ADMINISTRATOR)
+    monkeypatch.setattr(connect_module.connect_flags.Arm, "group_exists",
+                        lambda self, subscription, group: False)
+    monkeypatch.setattr(connect_module.connect_flags.Arm, "create_group",
+                        lambda self, subscription, group, location: None)
+    slow_cloud.admin.call("POST", "/faults", {"service": "his", "status": 400,
+                                              "pathPattern": "certificates"})
+    run = azcmagent("connect", "--config", flags_file(tmp_path, onboarding))
+    assert "created by this run, was left in place" in run.stdout, run.stdout
+    assert f"az group delete --name {onboarding['resourceGroup']}" in run.stdout

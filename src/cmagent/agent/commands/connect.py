@@ -71,6 +71,7 @@ class Onboarding:
         self.sent_create = False  # the create request left; its answer may never arrive
         self.created = False
         self.saved_locally = False
+        self.created_group = False  # left in place by a rollback (others may use it by then)
         self.left_behind: bool | None = False
         self.bar: Bar | None = None  # the progress bar, on a terminal
         self.earlier = results.previous(context.paths, "connect")  # before this run's record
@@ -146,7 +147,8 @@ class Onboarding:
         self.step("providers")
         connect_flags.register_providers(self.arm, subscription)
         self.step("resource-group")
-        connect_flags.ensure_group(self.arm, subscription, self.flags.group, self.flags.location)
+        self.created_group = connect_flags.ensure_group(self.arm, subscription, self.flags.group,
+                                                        self.flags.location)
         self.step("rsa-key")
         key_pem, public_key = _new_key()
         self.vm_id = str(uuid.uuid4())
@@ -230,6 +232,8 @@ class Onboarding:
             self.left_behind = undone.left_behind
         if self.saved_locally:
             undone.sentence = joined(undone.sentence, self._forget_locally())
+        if self.created_group:
+            undone.sentence = joined(undone.sentence, _group_left(self.flags.group))
         return undone
 
     def _forget_locally(self) -> Localized | None:
@@ -249,6 +253,14 @@ class Onboarding:
         except AzcmError:
             log.debug("himds did not answer the reload after the rollback")
         return None
+
+
+def _group_left(group: str) -> Localized:
+    return Localized(
+        f"The resource group {group}, created by this run, was left in place (delete it with "
+        f"'az group delete --name {group}' if nothing else uses it).",
+        f"この実行で作成したリソース グループ {group} はそのまま残しています (ほかに使用"
+        f"していなければ 'az group delete --name {group}' で削除してください)。")
 
 
 def run(context: Context[ConnectOptions]) -> Result:

@@ -248,14 +248,17 @@ def register_providers(arm: Arm, subscription: str) -> None:
             log.debug("Provider %s: %s %s", namespace, error.status, error.message)
 
 
-def ensure_group(arm: Arm, subscription: str, group: str, location: str) -> None:
+def ensure_group(arm: Arm, subscription: str, group: str, location: str) -> bool:
+    """Whether this run created the group (a failed run says it left it)."""
     try:
         if not arm.group_exists(subscription, group):
             log.info(Localized("Creating resource group %s in %s",
                                "リソース グループ %s を %s に作成しています"), group, location)
             arm.create_group(subscription, group, location)
+            return True
     except ArmError as error:  # reading groups may be denied; creating the machine will tell
         log.debug("Resource group %s: %s %s", group, error.status, error.message)
+    return False
 
 
 def regional_his(http: requests.Session, cloud: CloudEndpoints, location: str) -> str:

@@ -51,6 +51,15 @@ def run(context: Context[LogsOptions]) -> Result:
                                 "files": [_member(context.paths, f) for f in files]})
 
 
+def _unused(target: Path) -> Path:
+    """``target``, or ``...-2.zip``, ``-3``... when a bundle of that name exists already."""
+    candidate, number = target, 1
+    while candidate.exists():
+        number += 1
+        candidate = target.with_name(f"{target.stem}-{number}{target.suffix}")
+    return candidate
+
+
 def _redactor(context: Context[LogsOptions]) -> Redactor:
     """The run's redactor, told the stored proxy password (masked even where no pattern finds
     it); a damaged localconfig.json is collected all the same."""
@@ -66,6 +75,8 @@ def _target(output: str | None, stamp: str) -> Path:
     target = Path(output) if output else Path(name)
     if target.is_dir():
         target = target / name
+    if target.name == name:  # a name of our own making replaces no bundle made this second
+        target = _unused(target)
     target = target.absolute()
     if not target.parent.is_dir():
         missing = not target.parent.exists()
