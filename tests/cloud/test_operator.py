@@ -164,3 +164,34 @@ def test_the_serve_command_refuses_a_port_beyond_the_range(tmp_path, capsys) -> 
         cli.main(["serve", "--data-dir", str(tmp_path / "d"), "--port", "70000"])
     assert "not a port" in capsys.readouterr().err
     assert not Path(tmp_path / "d").exists()
+
+
+def test_certificates_that_cannot_be_read(tmp_path) -> None:
+    """A damaged server certificate is issued again from the CA; a damaged CA stops the
+    start with what to do (clients trust it: it is never replaced silently)."""
+    from cmagent.cloud.pki import PkiError
+    from cmagent.cloud.pki import ServerTLS
+
+    tls = ServerTLS(tmp_path)
+    tls.ensure(["bücher.example", "*.his.example"])
+    from cryptography import x509
+
+    san = x509.load_pem_x509_certificate(tls.cert_path.read_bytes()).extensions \
+        .get_extension_for_class(x509.SubjectAlternativeName).value
+    assert {"xn--bcher-kva.example", "*.his.example"} <= set(
+        san.get_values_for_type(x509.DNSName))
+    tls.cert_path.write_bytes(tls.cert_path.read_bytes()[:100])
+    tls.ensure([])
+    assert tls.cert_path.read_bytes().endswith(b"-----END CERTIFICATE-----\n")
+    with pytest.raises(PkiError, match="is no host name"):
+        tls.ensure(["a b"])
+    tls.ca_key_path.write_bytes(tls.ca_key_path.read_bytes()[:100])
+    with pytest.raises(PkiError, match="move them aside to make a new CA"):
+        tls.ensure([])
+
+
+def test_a_ready_file_in_no_directory_is_named_before_serving(tmp_path) -> None:
+    options = server.ServeOptions(tmp_path / "data", port=0,
+                                  ready_file=tmp_path / "missing" / "ready.json")
+    with pytest.raises(server.StartupError, match="--ready-file"):
+        server.Prepared(options)

@@ -10,6 +10,7 @@ import base64
 import datetime
 import hashlib
 import ipaddress
+import re
 from pathlib import Path
 
 from cryptography import x509
@@ -121,6 +122,29 @@ def self_signed(key: rsa.RSAPrivateKey, common_name: str, days: int) -> x509.Cer
             .sign(key, hashes.SHA256()))
 
 
+class PkiError(ValueError):
+    """The data directory's CA cannot serve; the message says what to do."""
+
+
+def dns_name(name: str) -> str:
+    """A --hostname as the certificate holds it: an IP address, or a DNS name in ASCII (an
+    internationalised one in its A-label form); anything else is a PkiError."""
+    if _is_ip(name):
+        return name
+    try:
+        ascii_name = name.encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        ascii_name = ""
+    labels = ascii_name.removeprefix("*.").split(".")
+    if not (0 < len(ascii_name) <= 253 and all(_LABEL.fullmatch(label) for label in labels)):
+        raise PkiError(f"--hostname {name[:80]!r} is no host name (letters, digits and '-' in "
+                       "dot-separated labels, optionally '*.' first)")
+    return ascii_name
+
+
+_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+
+
 class ServerTLS:
     """The CA and server certificate files of a data directory."""
 
@@ -131,23 +155,44 @@ class ServerTLS:
         self.key_path = data_dir / "server.key"
 
     def ensure(self, extra_names: list[str]) -> None:
-        """Create the CA once; (re)issue the server certificate when it lacks a wanted name."""
+        """Create the CA once; (re)issue the server certificate when it lacks a wanted name
+        or cannot be read (it is made from the CA again). A CA that cannot be read is a
+        PkiError: clients trust it, so it is never replaced silently."""
         if not self.ca_cert_path.exists():
             ca_key, ca_cert = new_ca()
             write_private(self.ca_key_path, key_pem(ca_key))
             self.ca_cert_path.write_bytes(cert_pem(ca_cert))
-        names = list(dict.fromkeys([*DEFAULT_NAMES, *extra_names]))
+        ca_key, ca_cert = self._ca()
+        names = list(dict.fromkeys([*DEFAULT_NAMES, *(dns_name(n) for n in extra_names)]))
         if self._covers(names):
             return
-        ca_cert = x509.load_pem_x509_certificate(self.ca_cert_path.read_bytes())
-        key, cert = issue_server_cert(load_key(self.ca_key_path.read_bytes()), ca_cert, names)
+        key, cert = issue_server_cert(ca_key, ca_cert, names)
         write_private(self.key_path, key_pem(key))
         self.cert_path.write_bytes(cert_pem(cert))
+
+    def _ca(self) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+        try:
+            ca_cert = x509.load_pem_x509_certificate(self.ca_cert_path.read_bytes())
+            ca_key = load_key(self.ca_key_path.read_bytes())
+        except (OSError, ValueError, TypeError) as error:
+            raise PkiError(f"the cloud's CA ({self.ca_cert_path}, {self.ca_key_path}) cannot be "
+                           f"read ({getattr(error, 'strerror', None) or error}); restore both "
+                           "from a backup, or move them aside to make a new CA (clients must "
+                           "then trust the new ca.pem)") from None
+        spki = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        if ca_cert.public_key().public_bytes(*spki) != ca_key.public_key().public_bytes(*spki):
+            raise PkiError(f"{self.ca_key_path} is not the key of {self.ca_cert_path}; restore "
+                           "the pair from a backup, or move both aside to make a new CA")
+        return ca_key, ca_cert
 
     def _covers(self, names: list[str]) -> bool:
         if not self.cert_path.exists() or not self.key_path.exists():
             return False
-        cert = x509.load_pem_x509_certificate(self.cert_path.read_bytes())
+        try:
+            cert = x509.load_pem_x509_certificate(self.cert_path.read_bytes())
+            load_key(self.key_path.read_bytes())
+        except (ValueError, TypeError):
+            return False  # damaged: issued again from the CA
         if cert.not_valid_after_utc < _now() + datetime.timedelta(days=30):
             return False
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value

@@ -33,6 +33,7 @@ from cmagent.cloud.app import Services
 from cmagent.cloud.app import application
 from cmagent.cloud.files import write_json
 from cmagent.cloud.files import write_private
+from cmagent.cloud.pki import PkiError
 from cmagent.cloud.pki import ServerTLS
 from cmagent.cloud.store import Store
 from cmagent.cloud.store import StoreError
@@ -132,6 +133,9 @@ class Prepared:
             raise StartupError("--workers needs --database postgresql://...: SQLite serves "
                                "one worker (its writes are serialised in one process)")
         prepare_data_dir(options.data_dir)
+        if options.ready_file and not options.ready_file.absolute().parent.is_dir():
+            raise StartupError(f"the directory of --ready-file {options.ready_file} does not "
+                               "exist")
         self.options = options
         self.tls = ServerTLS(options.data_dir)
         wildcard = options.host in ("0.0.0.0", "::")
@@ -229,7 +233,7 @@ def serve(options: ServeOptions) -> int:
         prepare_data_dir(options.data_dir)
         held = hold_data_dir(options.data_dir)  # (released as the process ends)
         prepared = Prepared(options)
-    except (StartupError, OSError) as error:
+    except (StartupError, OSError, PkiError) as error:
         logger.error("cmagent-cloud could not start: %s", error)
         return STARTUP_FAILURE
     logger.debug("Holding %s (descriptor %d)", options.data_dir / "serve.lock", held)
