@@ -184,3 +184,21 @@ def test_a_group_this_run_made_is_named_when_the_run_fails(
     run = azcmagent("connect", "--config", flags_file(tmp_path, onboarding))
     assert "created by this run, was left in place" in run.stdout, run.stdout
     assert f"az group delete --name {onboarding['resourceGroup']}" in run.stdout
+
+
+def test_a_delete_whose_answer_was_lost_is_read_back(
+        azcmagent, agent_root, himds, slow_cloud, tmp_path, monkeypatch) -> None:  # noqa: F811
+    onboarding = slow_cloud.quickstart(ADMINISTRATOR)
+    delete = connect_module.Arm.delete_machine
+
+    def answer_lost(self, resource_id):
+        delete(self, resource_id)
+        raise connect_module.ArmError("DELETE", resource_id, 0, "NetworkError", "i/o timeout")
+
+    monkeypatch.setattr(connect_module.Arm, "delete_machine", answer_lost)
+    slow_cloud.admin.call("POST", "/faults", {"service": "his", "status": 400,
+                                              "pathPattern": "certificates"})
+    run = azcmagent("connect", "--config", flags_file(tmp_path, onboarding), "--json")
+    error = json.loads(run.stdout)["error"]
+    assert "deleted again" in error["message"] and error["resourceLeftBehind"] is False, error
+    assert machines(slow_cloud, onboarding) == []

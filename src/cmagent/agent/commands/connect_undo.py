@@ -32,7 +32,7 @@ def undo_create(arm: Arm, resource_id: str, vm_id: str, created: bool) -> Undo:
     try:
         if not created and not _ours(arm.machine(resource_id), vm_id):
             return outcome
-        arm.delete_machine(resource_id)
+        _delete(arm, resource_id, vm_id)
     except ArmError as error:
         log.error(Localized("Could not delete %s: %s", "%s を削除できませんでした: %s"),
                   resource_id, error.message)
@@ -58,6 +58,18 @@ def undo_create(arm: Arm, resource_id: str, vm_id: str, created: bool) -> Undo:
         f"The resource {resource_id} created by this run was deleted again.",
         f"この実行で作成したリソース {resource_id} は削除しました。")
     return outcome
+
+
+def _delete(arm: Arm, resource_id: str, vm_id: str) -> None:
+    """Delete the resource; when the answer is lost (a timeout: the cloud may have carried it
+    out), read it back before calling it left."""
+    try:
+        arm.delete_machine(resource_id)
+    except ArmError as error:
+        if not error.network or _ours(arm.machine(resource_id), vm_id):
+            raise
+        log.info(Localized("The delete's answer was lost, but %s is gone",
+                           "削除の応答は失われましたが、%s は削除されています"), resource_id)
 
 
 def _not_deleted(resource_id: str, created: bool, code: str, cleanup: str) -> Localized:
