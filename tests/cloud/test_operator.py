@@ -195,3 +195,13 @@ def test_a_ready_file_in_no_directory_is_named_before_serving(tmp_path) -> None:
                                   ready_file=tmp_path / "missing" / "ready.json")
     with pytest.raises(server.StartupError, match="--ready-file"):
         server.Prepared(options)
+
+
+def test_a_wrong_admin_key_is_logged_without_the_key(cloud, http, caplog) -> None:
+    with caplog.at_level("WARNING", logger="cmagent.cloud.refused"):
+        answer = http.get(f"{cloud.url}/_admin/clock",
+                          headers={"Authorization": "Bearer guessed-key-123"})
+    assert answer.status_code == 401
+    said = [r.getMessage() for r in caplog.records if r.name == "cmagent.cloud.refused"]
+    assert any("/_admin/clock" in line and "127.0.0.1" in line for line in said), said
+    assert not any("guessed-key-123" in line for line in said)

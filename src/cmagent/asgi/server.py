@@ -29,9 +29,9 @@ def bind(host: str, port: int, backlog: int = 2048) -> socket.socket:
     try:
         listener.bind((host, port))
         listener.listen(backlog)
-    except OSError:
+    except OSError as error:
         listener.close()
-        raise
+        raise OSError(error.errno, f"{error.strerror} ({host}:{port})") from None
     listener.set_inheritable(True)
     return listener
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import hmac
+import logging
 import secrets
 import string
 import uuid
@@ -39,6 +40,8 @@ from cmagent.cloud.http import Request
 from cmagent.cloud.http import Response
 from cmagent.cloud.http import route
 from cmagent.cloud.identity import directory
+
+refused_log = logging.getLogger("cmagent.cloud.refused")
 
 PREFIX = "/_admin"
 SUBSCRIPTION_STATES = ("Enabled", "Warned", "PastDue", "Disabled", "Deleted")
@@ -73,6 +76,8 @@ def _authorise(operator: Operator, request: Request) -> None:
     # bytes: compare_digest refuses str with non-ASCII characters (a 500 before this check)
     if scheme.lower() != "bearer" or not operator.admin_key or not hmac.compare_digest(
             key.strip().encode(), operator.admin_key.encode()):
+        refused_log.warning("Refused %s %s from %s: no or wrong admin key", request.method,
+                            request.path, request.client[0] or "-")
         raise given.fail(401, "AdminKeyRequired", "Send 'Authorization: Bearer <key>' with the "
                                                   "key from the data directory's admin.key file.")
 
