@@ -205,3 +205,19 @@ def test_a_wrong_admin_key_is_logged_without_the_key(cloud, http, caplog) -> Non
     said = [r.getMessage() for r in caplog.records if r.name == "cmagent.cloud.refused"]
     assert any("/_admin/clock" in line and "127.0.0.1" in line for line in said), said
     assert not any("guessed-key-123" in line for line in said)
+
+
+def test_names_dates_and_scopes_of_the_wrong_form_are_refused(cloud, http) -> None:
+    quick = cloud.quickstart()
+    named = _admin(cloud, http, "POST", "/users", json.dumps({
+        "tenantId": quick["tenantId"], "userPrincipalName": f"n{uuid.uuid4().hex[:6]}@x.test",
+        "password": "pw", "displayName": {"a": 1}}))
+    assert named.status_code == 400, named.text
+    far = _admin(cloud, http, "POST", f"/applications/{quick['servicePrincipalId']}/secrets",
+                 json.dumps({"endDateTime": "9999-01-01T00:00:00Z"}))
+    assert far.status_code == 400 and "36500" in far.text, far.text
+    scope = f"/subscriptions/{quick['subscriptionId']}/resourceGroups/../x"
+    assigned = _admin(cloud, http, "POST", "/roleAssignments", json.dumps({
+        "principalId": quick["servicePrincipalId"], "scope": scope,
+        "role": "Reader"}))
+    assert assigned.status_code == 400 and "InvalidScope" in assigned.text, assigned.text

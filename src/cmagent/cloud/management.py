@@ -147,7 +147,7 @@ def _create_tenant(operator: Operator, request: Request, session: Session) -> di
         raise given.fail(409, "TenantExists", f"A tenant with id '{tenant_id}' or domain "
                                               f"'{domain}' already exists.")
     row = models.Tenant(id=tenant_id, domain=domain,
-                        display_name=str(body.get("displayName") or domain.split(".")[0]))
+                        display_name=_display_name(body, domain.split(".")[0]))
     session.add(row)
     return tenant_json(row)
 
@@ -223,7 +223,7 @@ def _create_user(operator: Operator, request: Request, session: Session) -> dict
     if directory.user_by_upn(session, upn):
         raise given.fail(409, "UserExists", f"User '{upn}' exists.")
     row = models.User(object_id=str(uuid.uuid4()), tenant_id=tenant.id, upn=upn,
-                      upn_key=upn.lower(), display_name=str(body.get("displayName") or upn),
+                      upn_key=upn.lower(), display_name=_display_name(body, upn),
                       password_hash=directory.hash_password(given.text(body, "password",
                                                                          exact=True)))
     session.add(row)
@@ -274,10 +274,19 @@ def _delete_app(operator: Operator, request: Request, session: Session) -> dict[
     return {"deleted": row.app_id}
 
 
+def _display_name(body: dict[str, Any], default: str) -> str:
+    """``displayName`` when given (a string), else ``default``."""
+    return given.text(body, "displayName") if body.get("displayName") is not None else default
+
+
 def _validity(operator: Operator, body: dict[str, Any], default_days: int) -> tuple[float, float]:
     start = operator.clock.now()
     if body.get("endDateTime"):
-        return start, _end_time(body)
+        end = _end_time(body)  # (one in the past makes an expired secret, as scenarios do)
+        if end > start + MAX_DAYS * 86400:
+            raise given.fail(400, "InvalidParameter", f"'endDateTime' must be at most {MAX_DAYS} "
+                                                      "days ahead.")
+        return start, end
     days = body.get("durationDays", default_days)
     if isinstance(days, bool) or not isinstance(days, int | float) or not 0 < days <= MAX_DAYS:
         raise given.fail(400, "InvalidParameter", f"'durationDays' must be a number of days "
@@ -379,6 +388,8 @@ def _check_scope(session: Session, scope: str) -> None:
     parts = scope.strip("/").split("/")
     if parts[0].lower() != "subscriptions" or len(parts) < 2:
         raise given.fail(400, "InvalidScope", "A scope starts with /subscriptions/{id}.")
+    if any(part in ("", ".", "..") for part in parts):  # ARM resolves no such segment
+        raise given.fail(400, "InvalidScope", "A scope has no empty, '.' or '..' segments.")
     given.subscription(session, parts[1])
 
 
