@@ -221,3 +221,9 @@ def test_names_dates_and_scopes_of_the_wrong_form_are_refused(cloud, http) -> No
         "principalId": quick["servicePrincipalId"], "scope": scope,
         "role": "Reader"}))
     assert assigned.status_code == 400 and "InvalidScope" in assigned.text, assigned.text
+
+
+def test_management_commands_name_damaged_files_of_the_running_cloud(tmp_path, capsys) -> None:
+    (tmp_path / "server.json").write_text("{bad")
+    assert cli.main(["clock", "show", "--data-dir", str(tmp_path)]) == 1
+    assert "cannot be read" in capsys.readouterr().err

@@ -23,9 +23,14 @@ class AdminClient:
         if not server_file.exists():
             raise AdminError(f"no cmagent-cloud is running for {data_dir} (no server.json); start "
                              f"one with: cmagent-cloud serve --data-dir {data_dir}")
-        self.url = json.loads(server_file.read_text())["url"]
-        self._key = (data_dir / "admin.key").read_text().strip()
-        self._tls = ssl.create_default_context(cafile=str(data_dir / "ca.pem"))
+        try:
+            self.url = str(json.loads(server_file.read_text())["url"])
+            self._key = (data_dir / "admin.key").read_text().strip()
+            self._tls = ssl.create_default_context(cafile=str(data_dir / "ca.pem"))
+        except (OSError, ValueError, KeyError, TypeError, ssl.SSLError) as error:
+            raise AdminError(f"the running cloud's files in {data_dir} (server.json, admin.key, "
+                             f"ca.pem) cannot be read ({error}); restart it with: cmagent-cloud "
+                             f"serve --data-dir {data_dir}") from None
 
     def call(self, method: str, path: str, body: Any = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None

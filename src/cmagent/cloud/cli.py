@@ -40,6 +40,9 @@ def main(argv: list[str] | None = None) -> int:
     except AdminError as error:
         print(f"cmagent-cloud: {error}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # (what was made is cleaned up by then, or said)
+        print("cmagent-cloud: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:  # 'cmagent-cloud machine list | head': the reader had enough
         quiet = os.open(os.devnull, os.O_WRONLY)
         os.dup2(quiet, sys.stdout.fileno())  # (else Python reports it again at exit)
