@@ -354,6 +354,8 @@ def test_a_switch_takes_true_or_false_after_an_equals_sign(azcmagent, tmp_path) 
     flags.write_text('{"json": true}')
     assert azcmagent("show", "--config", str(flags), "--json=False", "status").stdout \
         .startswith("Agent Status")
+    assert json.loads(azcmagent("show", "--json=1", "--bogus").stdout)["error"]["code"] == \
+        "AZCM0101"  # (asked for before the parse failed)
     wrong = azcmagent("show", "--json=maybe")
     assert wrong.status == 101 and "takes no value (given 'maybe')" in wrong.stdout
 

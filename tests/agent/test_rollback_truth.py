@@ -202,3 +202,33 @@ def test_a_delete_whose_answer_was_lost_is_read_back(
     error = json.loads(run.stdout)["error"]
     assert "deleted again" in error["message"] and error["resourceLeftBehind"] is False, error
     assert machines(slow_cloud, onboarding) == []
+
+
+def test_a_page_in_answer_to_the_rollbacks_delete_is_no_deletion(
+        azcmagent, agent_root, himds, slow_cloud, tmp_path) -> None:  # noqa: F811
+    onboarding = slow_cloud.quickstart(ADMINISTRATOR)
+    for service, method, path in (("his", "POST", "challenges"), ("arm", "DELETE", "machines")):
+        slow_cloud.admin.call("POST", "/faults", {"service": service, "method": method,
+                                                  "status": 200, "pathPattern": path,
+                                                  "body": "<html>Access policy</html>"})
+    run = azcmagent("connect", "--config", flags_file(tmp_path, onboarding), "--json")
+    error = json.loads(run.stdout)["error"]
+    assert error["resourceLeftBehind"] is True and "az resource delete --ids" in \
+        error["message"], error
+    assert [m["name"] for m in machines(slow_cloud, onboarding)] == ["web01"]
+
+
+def test_every_unfinished_run_is_carried_not_only_the_last() -> None:
+    from cmagent.agent.commands import connect_undo
+
+    first = {"resourceId": "/subscriptions/s/resourceGroups/g/providers/x/machines/t1",
+             "vmId": "1111", "startedAt": "2026-12-06T10:00:00Z"}
+    second_run = {"status": "failed", "resourceLeftBehind": True, "vmId": "2222",
+                  "resourceId": first["resourceId"].replace("t1", "t2"),
+                  "startedAt": "2026-12-06T10:05:00Z", "earlierUnfinished": [first]}
+    third_run = {"status": "failed", "resourceLeftBehind": False, "vmId": "",
+                 "resourceId": "", "earlierUnfinished": connect_undo.unfinished(second_run)}
+    carried = connect_undo.unfinished(third_run)
+    assert [left["vmId"] for left in carried] == ["1111", "2222"]
+    said = connect_undo.leftover_sentence(third_run)
+    assert said is not None and "machines/t1" in said.en and "machines/t2" in said.en

@@ -227,3 +227,45 @@ def test_management_commands_name_damaged_files_of_the_running_cloud(tmp_path, c
     (tmp_path / "server.json").write_text("{bad")
     assert cli.main(["clock", "show", "--data-dir", str(tmp_path)]) == 1
     assert "cannot be read" in capsys.readouterr().err
+
+
+def test_certificate_files_follow_no_link_and_a_misfit_is_issued_again(tmp_path) -> None:
+    from cmagent.cloud.his.identity_ca import IdentityCA
+    from cmagent.cloud.pki import PkiError
+    from cmagent.cloud.pki import ServerTLS
+
+    data = tmp_path / "data"
+    data.mkdir()
+    victim = tmp_path / "victim.txt"
+    victim.write_text("junk")
+    (data / "server.pem").symlink_to(victim)
+    tls = ServerTLS(data)
+    tls.ensure([])
+    assert victim.read_text() == "junk" and not tls.cert_path.is_symlink()
+    first = tls.cert_path.read_bytes()
+    tls.key_path.write_bytes(tls.ca_key_path.read_bytes())  # another certificate's key
+    tls.ensure([])
+    assert tls.cert_path.read_bytes() != first
+    tls.cert_path.write_bytes(tls.ca_cert_path.read_bytes())  # a certificate without SAN
+    tls.ensure([])
+    assert tls.cert_path.read_bytes() != tls.ca_cert_path.read_bytes()
+    IdentityCA(data)
+    (data / "his-ca.pem").write_text("junk")
+    with pytest.raises(PkiError, match="identity CA"):
+        IdentityCA(data)
+
+
+def test_a_fault_number_given_as_text_is_refused(cloud, http) -> None:
+    for spec in ({"service": "arm", "action": "latency", "latencyMs": "5000"},
+                 {"service": "arm", "probability": True}):
+        answer = _admin(cloud, http, "POST", "/faults", json.dumps(spec))
+        assert answer.status_code == 400 and "must be a number" in answer.text, answer.text
+    follow = _admin(cloud, http, "POST", "/clock", json.dumps({"advanceSeconds": 1,
+                                                               "machinesFollow": "false"}))
+    assert follow.status_code == 400
+
+
+def test_a_libpq_keyword_string_is_named_without_its_password(tmp_path) -> None:
+    with pytest.raises(StoreError) as refused:
+        Store("host=127.0.0.1 password=hunter2 dbname=x")
+    assert "hunter2" not in str(refused.value) and "password=***" in str(refused.value)

@@ -97,3 +97,12 @@ def test_no_module_raises_a_code_by_bare_number() -> None:
     offenders = [str(path.relative_to(_TESTS.parent)) for path in
                  (_TESTS.parent / "src/cmagent").rglob("*.py") if bare.search(path.read_text())]
     assert offenders == []
+
+
+def test_a_refined_error_keeps_its_heading_under_another_remedy() -> None:
+    """A SIGTERM that left a resource behind: still said to be a SIGTERM, with the remedy
+    that fits what was left."""
+    stopped = AzcmError(11, "Interrupted at step create.", remedy="sigterm")
+    left = stopped.refined("Interrupted; the resource was left.", remedy="resource-left")
+    assert "SIGTERM" in left.message("en") and "Delete the resource" in left.remedy("en")
+    assert left.retryable is False

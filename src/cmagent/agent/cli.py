@@ -215,7 +215,7 @@ def _values_joined(words: list[str], options: Sequence[Option]) -> list[str]:
 
 
 # The words Go's flag parser (the real agent's) takes after '=' for a switch.
-_TRUE_WORDS = {"1", "t", "T", "TRUE", "true", "True"}
+TRUE_WORDS = {"1", "t", "T", "TRUE", "true", "True"}
 _FALSE_WORDS = {"0", "f", "F", "FALSE", "false", "False"}
 
 
@@ -227,7 +227,7 @@ def _switch_given(word: str, switches: dict[str, Option]) -> str:
     option = switches.get(name)
     if not equals or option is None:
         return word
-    if value in _TRUE_WORDS:
+    if value in TRUE_WORDS:
         return name
     return f"{option.flag}=false" if value in _FALSE_WORDS else word
 

@@ -235,7 +235,8 @@ def _json_asked(args: list[str], switches: set[str]) -> bool:
     (``-vj``; ``check -pj``, where ``-p`` takes no value)."""
     return any(arg in ("-j", "--json") or (arg.startswith("-") and not arg.startswith("--")
                                            and "j" in arg and set(arg[1:]) <= switches)
-               or arg in ("--json=true", "-j=true") for arg in args)
+               or (arg.partition("=")[0] in ("-j", "--json")
+                   and arg.partition("=")[2] in cli.TRUE_WORDS) for arg in args)
 
 
 def _json_in_config(args: list[str]) -> bool:

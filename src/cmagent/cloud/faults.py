@@ -58,14 +58,14 @@ def _method(value: Any) -> str | None:
     return value.upper()
 
 
-def _typed(spec: dict[str, Any], key: str, kind: type, default: Any) -> Any:
+def _typed(spec: dict[str, Any], key: str, kind: type | tuple[type, ...], default: Any) -> Any:
     """``spec[key]`` of JSON type ``kind`` (true is no number, "503" no status), or the
     default when it is absent or null."""
     value = spec.get(key)
     if value is None:
         return default
     if not isinstance(value, kind) or isinstance(value, bool):
-        name = {str: "a string", int: "a whole number"}[kind]
+        name = "a string" if kind is str else "a whole number" if kind is int else "a number"
         raise FaultError(f"{key} must be {name}, not {json.dumps(value)[:40]}")
     return value
 
@@ -83,9 +83,9 @@ class Fault:
             raise FaultError(f"pathPattern is not a regular expression: {error}") from None
         self.status = _typed(spec, "status", int, 429 if self.action == "throttle" else 503)
         self.body = spec.get("body")
-        self.latency_ms = float(spec.get("latencyMs", 0))
+        self.latency_ms = float(_typed(spec, "latencyMs", (int, float), 0))
         self.retry_after = _typed(spec, "retryAfter", int, 5)
-        self.probability = float(spec.get("probability", 1.0))
+        self.probability = float(_typed(spec, "probability", (int, float), 1.0))
         self.remaining = _typed(spec, "count", int, None)
         if not 100 <= self.status <= 599 or not 0.0 <= self.probability <= 1.0:
             raise FaultError("status must be 100-599 and probability 0-1")

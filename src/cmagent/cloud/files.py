@@ -14,6 +14,11 @@ def write_private(path: Path, data: bytes) -> None:
     _atomic(path, data, 0o600)
 
 
+def write_public(path: Path, data: bytes) -> None:
+    """Write ``data`` readable by all (a certificate), atomically, following no link."""
+    _atomic(path, data, 0o644)
+
+
 def write_json(path: Path, data: Any, mode: int = 0o644) -> None:
     _atomic(path, json.dumps(data, indent=2).encode() + b"\n", mode)
 

@@ -95,8 +95,6 @@ def _stored_offset(session: Session) -> float:
 def _machines_follow(body: dict[str, Any]) -> bool:
     """``machinesFollow`` (default true; false: the machines' clocks stay behind)."""
     value = body.get("machinesFollow", True)
-    if isinstance(value, str) and value.lower() in ("true", "false"):
-        return value.lower() == "true"
     if not isinstance(value, bool):
         raise given.fail(400, "InvalidParameter", "'machinesFollow' must be true or false.")
     return value

@@ -12,6 +12,7 @@ import hashlib
 import ipaddress
 import re
 from pathlib import Path
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -21,6 +22,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 from cryptography.x509.oid import NameOID
 
 from cmagent.cloud.files import write_private
+from cmagent.cloud.files import write_public
 
 DEFAULT_NAMES = ("localhost", "127.0.0.1", "::1")
 _CA_DAYS = 3650
@@ -122,6 +124,12 @@ def self_signed(key: rsa.RSAPrivateKey, common_name: str, days: int) -> x509.Cer
             .sign(key, hashes.SHA256()))
 
 
+def _spki(key: Any) -> bytes:
+    """A public key as bytes, to tell whether two belong together."""
+    return bytes(key.public_bytes(serialization.Encoding.DER,
+                                  serialization.PublicFormat.SubjectPublicKeyInfo))
+
+
 class PkiError(ValueError):
     """The data directory's CA cannot serve; the message says what to do."""
 
@@ -161,14 +169,14 @@ class ServerTLS:
         if not self.ca_cert_path.exists():
             ca_key, ca_cert = new_ca()
             write_private(self.ca_key_path, key_pem(ca_key))
-            self.ca_cert_path.write_bytes(cert_pem(ca_cert))
+            write_public(self.ca_cert_path, cert_pem(ca_cert))
         ca_key, ca_cert = self._ca()
         names = list(dict.fromkeys([*DEFAULT_NAMES, *(dns_name(n) for n in extra_names)]))
         if self._covers(names):
             return
         key, cert = issue_server_cert(ca_key, ca_cert, names)
         write_private(self.key_path, key_pem(key))
-        self.cert_path.write_bytes(cert_pem(cert))
+        write_public(self.cert_path, cert_pem(cert))
 
     def _ca(self) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
         try:
@@ -179,8 +187,7 @@ class ServerTLS:
                            f"read ({getattr(error, 'strerror', None) or error}); restore both "
                            "from a backup, or move them aside to make a new CA (clients must "
                            "then trust the new ca.pem)") from None
-        spki = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
-        if ca_cert.public_key().public_bytes(*spki) != ca_key.public_key().public_bytes(*spki):
+        if _spki(ca_cert.public_key()) != _spki(ca_key.public_key()):
             raise PkiError(f"{self.ca_key_path} is not the key of {self.ca_cert_path}; restore "
                            "the pair from a backup, or move both aside to make a new CA")
         return ca_key, ca_cert
@@ -190,12 +197,14 @@ class ServerTLS:
             return False
         try:
             cert = x509.load_pem_x509_certificate(self.cert_path.read_bytes())
-            load_key(self.key_path.read_bytes())
-        except (ValueError, TypeError):
-            return False  # damaged: issued again from the CA
+            key = load_key(self.key_path.read_bytes())
+            san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        except (ValueError, TypeError, x509.ExtensionNotFound):
+            return False  # damaged or not a server certificate: issued again from the CA
+        if _spki(cert.public_key()) != _spki(key.public_key()):
+            return False  # the key is another certificate's
         if cert.not_valid_after_utc < _now() + datetime.timedelta(days=30):
             return False
-        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
         present = {str(v) for v in san.get_values_for_type(x509.IPAddress)}
         present |= set(san.get_values_for_type(x509.DNSName))
         return all(str(ipaddress.ip_address(n)) in present if _is_ip(n) else n in present

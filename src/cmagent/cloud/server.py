@@ -74,10 +74,18 @@ def prepare_data_dir(data_dir: Path) -> None:
     else:
         os.chmod(data_dir, 0o700)  # (mkdir's mode went through the umask)
     key_file = data_dir / "admin.key"
-    if not key_file.exists() or not key_file.read_text(errors="replace").strip():
+    if not _usable_key(key_file):
         if key_file.exists():
-            logger.warning("%s was empty: a new admin key is made", key_file)
+            logger.warning("%s was empty or no key this cloud made: a new admin key is made",
+                           key_file)
         write_private(key_file, secrets.token_urlsafe(32).encode() + b"\n")
+
+
+def _usable_key(key_file: Path) -> bool:
+    try:
+        return bool(key_file.read_bytes().decode("ascii").strip())
+    except (FileNotFoundError, UnicodeDecodeError):
+        return False
 
 
 def _check_own(data_dir: Path) -> None:
@@ -133,9 +141,10 @@ class Prepared:
             raise StartupError("--workers needs --database postgresql://...: SQLite serves "
                                "one worker (its writes are serialised in one process)")
         prepare_data_dir(options.data_dir)
-        if options.ready_file and not options.ready_file.absolute().parent.is_dir():
-            raise StartupError(f"the directory of --ready-file {options.ready_file} does not "
-                               "exist")
+        if options.ready_file and (options.ready_file.is_dir() or
+                                   not options.ready_file.absolute().parent.is_dir()):
+            raise StartupError(f"--ready-file {options.ready_file} is a directory, or its "
+                               "directory does not exist")
         self.options = options
         self.tls = ServerTLS(options.data_dir)
         wildcard = options.host in ("0.0.0.0", "::")
@@ -239,7 +248,7 @@ def serve(options: ServeOptions) -> int:
     logger.debug("Holding %s (descriptor %d)", options.data_dir / "serve.lock", held)
     try:
         return _serve_workers(prepared) if options.workers > 1 else _serve_here(prepared)
-    except StoreError as error:
+    except (StoreError, PkiError) as error:
         logger.error("cmagent-cloud could not start: %s", error)
         return STARTUP_FAILURE
     finally:

@@ -9,6 +9,7 @@ only: it holds the token-signing key); any SQLAlchemy URL (for example
 from __future__ import annotations
 
 import os
+import re
 import threading
 from collections.abc import Callable
 from collections.abc import Iterator
@@ -379,15 +380,19 @@ def _check_not_newer(connection: Connection, config: Any) -> None:
 def _private_sqlite_file(url: str) -> None:
     database = make_url(url).database if url.startswith("sqlite") else None
     if database and database != ":memory:":
-        os.close(os.open(database, os.O_RDWR | os.O_CREAT, 0o600))
-        os.chmod(database, 0o600)
+        descriptor = os.open(database, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        try:
+            os.fchmod(descriptor, 0o600)
+        finally:
+            os.close(descriptor)
 
 
 def _shown_or_raw(url: str) -> str:
     try:
         return shown_url(url)
-    except exc.ArgumentError:  # not even a URL: nothing in it to hide as a password
-        return repr(url[:80])
+    except exc.ArgumentError:  # not a URL (a libpq keyword string?): its password hidden
+        return repr(re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", url[:200],
+                           flags=re.IGNORECASE))
 
 
 def shown_url(url: str) -> str:

@@ -55,6 +55,12 @@ def joined(*parts: str | Localized | None) -> Localized:
     return Localized(" ".join(part.en for part in given), "".join(part.ja for part in given))
 
 
+def _variant_of(code: int, name: str) -> Any:
+    from cmagent.errors.variants import variant  # (variants import this module)
+
+    return variant(code, name)
+
+
 class AzcmError(Exception):
     """A failure that ends a command with one catalogue entry.
 
@@ -66,13 +72,15 @@ class AzcmError(Exception):
     """
 
     def __init__(self, code: int | str, detail: str | Localized | None = None, *,
-                 quoted: str | None = None, remedy: str | None = None, **extra: Any) -> None:
+                 quoted: str | None = None, remedy: str | None = None,
+                 heading: str | None = None, **extra: Any) -> None:
         from cmagent.errors import catalogue
 
         self.entry = catalogue.BY_NAME[code] if isinstance(code, str) else catalogue.BY_CODE[code]
         self.detail = detail
         self.quoted = quoted.strip() if quoted else None
         self.remedy_variant = remedy
+        self.heading_variant = heading or remedy  # the variant whose heading is shown
         self.command: str | None = None  # the words of the failed command, once known
         self.report: Any = extra.pop("report", None)  # a result to print before the error
         self.extra = extra
@@ -93,7 +101,8 @@ class AzcmError(Exception):
         return self.entry.retryable if chosen is None else bool(chosen)
 
     def message(self, lang: str) -> str:
-        heading = self._variant().heading if self.remedy_variant else None
+        heading = _variant_of(self.entry.code, self.heading_variant).heading \
+            if self.heading_variant else None
         base = heading.pick(lang) if heading else self.entry.texts(lang).message
         detail = self.detail_text(lang)
         return f"{base.rstrip('.。')}: {detail}" if detail else base
@@ -114,9 +123,7 @@ class AzcmError(Exception):
             if self.command else text
 
     def _variant(self) -> Any:
-        from cmagent.errors.variants import variant
-
-        return variant(self.entry.code, str(self.remedy_variant))
+        return _variant_of(self.entry.code, str(self.remedy_variant))
 
     def _filled(self, text: Localized, lang: str) -> str:
         return text.pick(lang).format_map(self.extra)
@@ -124,10 +131,11 @@ class AzcmError(Exception):
     def refined(self, detail: str | Localized | None, remedy: str | None = None,
                 **facts: Any) -> AzcmError:
         """The same failure with another detail (its quote, facts and, unless another is
-        named, its remedy variant kept; ``facts`` added)."""
+        named, its remedy variant kept; ``facts`` added). Its heading stays: a SIGTERM
+        that left a resource is still said to be a SIGTERM."""
         return AzcmError(self.entry.code, detail, quoted=self.quoted,
-                         remedy=remedy or self.remedy_variant, report=self.report,
-                         **{**self.extra, **facts})
+                         remedy=remedy or self.remedy_variant, heading=self.heading_variant,
+                         report=self.report, **{**self.extra, **facts})
 
 
 def language(environ: Mapping[str, str]) -> str:

@@ -59,10 +59,14 @@ class Arm:
         response = self._call(method, path, api, body)
         document = neterrors.json_object(response)
         if document is None:
-            url = f"{self._base}{path}?api-version={api}"
-            raise ArmError(method, url, response.status_code, "InvalidResponse",
-                           neterrors.not_json(method, url, response))
+            raise self._not_arms(method, path, api, response)
         return document
+
+    def _not_arms(self, method: str, path: str, api: str,
+                  response: requests.Response) -> ArmError:
+        url = f"{self._base}{path}?api-version={api}"
+        return ArmError(method, url, response.status_code, "InvalidResponse",
+                        neterrors.not_json(method, url, response))
 
     def subscriptions(self) -> list[dict[str, Any]]:
         return list(self._document("GET", "/subscriptions", SUBSCRIPTIONS_API).get("value", []))
@@ -112,11 +116,16 @@ class Arm:
         return self._document("PUT", resource_id, MACHINES_API, body)
 
     def delete_machine(self, resource_id: str) -> None:
+        """Delete it (gone already counts); an answer with a body that is no JSON (a page
+        a proxy sent) is an ArmError: nothing says the resource went."""
         try:
-            self._call("DELETE", resource_id, MACHINES_API)
+            response = self._call("DELETE", resource_id, MACHINES_API)
         except ArmError as error:
             if error.status != 404:
                 raise
+            return
+        if response.content.strip() and neterrors.json_object(response) is None:
+            raise self._not_arms("DELETE", resource_id, MACHINES_API, response)
 
 
 def _error(method: str, url: str, response: requests.Response) -> ArmError:

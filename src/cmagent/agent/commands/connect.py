@@ -160,9 +160,9 @@ class Onboarding:
         self.step("resource-exists")
         try:
             self._check_free()
-            if self.unfinished and str(self.unfinished["resourceId"]).lower() == \
-                    self.resource_id.lower():
-                self.unfinished = None  # the name is free: what that run left is gone
+            self.unfinished = [left for left in self.unfinished  # the name is free: what
+                               if str(left["resourceId"]).lower() != self.resource_id.lower()]
+            # was left under it is gone
             self.step("create", Localized(
                 f"Creating resource in Azure...   Correlation ID={self.correlation_id} "
                 f"Resource ID={self.resource_id}",

@@ -13,6 +13,7 @@ from typing import Any
 
 from cmagent.agent import log
 from cmagent.errors import Localized
+from cmagent.errors import joined
 from cmagent.wire.arm import Arm
 from cmagent.wire.arm import ArmError
 
@@ -66,7 +67,8 @@ def _delete(arm: Arm, resource_id: str, vm_id: str) -> None:
     try:
         arm.delete_machine(resource_id)
     except ArmError as error:
-        if not error.network or _ours(arm.machine(resource_id), vm_id):
+        unsure = error.network or error.code == "InvalidResponse"  # (it may have been done)
+        if not unsure or _ours(arm.machine(resource_id), vm_id):
             raise
         log.info(Localized("The delete's answer was lost, but %s is gone",
                            "削除の応答は失われましたが、%s は削除されています"), resource_id)
@@ -92,22 +94,25 @@ def _ours(machine: dict[str, Any] | None, vm_id: str) -> bool:
     return str(properties.get("vmId", "")).lower() == vm_id.lower()
 
 
-def unfinished(earlier: dict[str, Any]) -> dict[str, Any] | None:
-    """What an earlier connect of this machine may have left in Azure, as the last record
-    says: that run's resource when it did not finish or could not delete it, else what that
-    run carried from the one before it (a run that failed early must not lose the trace)."""
+def unfinished(earlier: dict[str, Any]) -> list[dict[str, Any]]:
+    """What earlier connects of this machine may have left in Azure, as the last record
+    says: that run's resource when it did not finish or could not delete it, and what that
+    run carried from the ones before it (a run that failed early must not lose the trace)."""
+    carried = earlier.get("earlierUnfinished")
+    found = [left for left in (carried if isinstance(carried, list) else [carried])
+             if isinstance(left, dict) and left.get("vmId") and left.get("resourceId")]
     own = earlier.get("status") == "running" or earlier.get("resourceLeftBehind") is not False
     if own and earlier.get("vmId") and earlier.get("resourceId"):
-        return {key: earlier.get(key) for key in ("resourceId", "vmId", "startedAt")}
-    carried = earlier.get("earlierUnfinished")
-    return carried if isinstance(carried, dict) and carried.get("vmId") else None
+        found.append({key: earlier.get(key) for key in ("resourceId", "vmId", "startedAt")})
+    return list({str(left["vmId"]).lower(): left for left in found}.values())
 
 
 def earlier_run_sentence(existing: dict[str, Any], earlier: dict[str, Any]) -> Localized | None:
     """When the resource that blocks this connect was made by an unfinished earlier connect of
     this machine (its vmId in the result file), say so and how to clean up."""
-    left = unfinished(earlier)
-    if not (left and _ours(existing, str(left["vmId"]))):
+    left = next((left for left in unfinished(earlier) if _ours(existing, str(left["vmId"]))),
+                None)
+    if left is None:
         return None
     resource_id = str(existing.get("id") or left.get("resourceId", ""))
     started = left.get("startedAt") or "?"
@@ -119,15 +124,19 @@ def earlier_run_sentence(existing: dict[str, Any], earlier: dict[str, Any]) -> L
 
 
 def leftover_sentence(earlier: dict[str, Any]) -> Localized | None:
-    """For a machine that is not connected: the resource an unfinished connect may have left."""
+    """For a machine that is not connected: the resources unfinished connects may have left."""
     left = unfinished(earlier)
-    if left is None:
+    if not left:
         return None
-    resource_id, started = left.get("resourceId"), left.get("startedAt") or "?"
+    return joined(*(_may_be_left(str(one.get("resourceId")), str(one.get("startedAt") or "?"))
+                    for one in left))
+
+
+def _may_be_left(resource_id: str, started: str) -> Localized:
     return Localized(
         f"An earlier connect (started {started}) did not finish and may have left "
         f"{resource_id} in Azure; if it exists, delete it with: az resource delete --ids "
-        f"{resource_id}",
+        f"{resource_id}.",
         f"以前の connect ({started} 開始) が完了しておらず、Azure に {resource_id} が残って"
         f"いる可能性があります。存在する場合は次のコマンドで削除してください: "
-        f"az resource delete --ids {resource_id}")
+        f"az resource delete --ids {resource_id}。")

@@ -91,7 +91,8 @@ def _values(context: Context[ShowOptions], saved: Connection | None,
         "autoUpgradeTaskStatus": "disabled", "upstreamProxy": "", "gatewayUrl": "",
     })
     values.update(_agent_status(connected, service))
-    if saved is not None and service is None:  # himds stopped: its last word on disk
+    if saved is not None and not values["lastHeartbeat"]:  # himds stopped, or none accepted
+        # since it started: its last word on disk
         values["lastHeartbeat"] = heartbeats.last(context.paths, saved.vm_id)
     values.update(_copy_status(saved, context.env.lang))
     if saved is not None and saved.identity.expired(timestamp()):

@@ -21,6 +21,7 @@ from cryptography.x509.oid import NameOID
 from cmagent.cloud import models
 from cmagent.cloud import pki
 from cmagent.cloud.files import write_private
+from cmagent.cloud.files import write_public
 
 RENEW_BEFORE_DAYS = 45
 
@@ -40,9 +41,15 @@ class IdentityCA:
         if not cert_path.exists():
             key, cert = pki.new_ca()
             write_private(key_path, pki.key_pem(key))
-            cert_path.write_bytes(pki.cert_pem(cert))
-        self._key = pki.load_key(key_path.read_bytes())
-        self._cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+            write_public(cert_path, pki.cert_pem(cert))
+        try:
+            self._key = pki.load_key(key_path.read_bytes())
+            self._cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+        except (OSError, ValueError, TypeError) as error:
+            raise pki.PkiError(f"the identity CA ({cert_path}, {key_path}) cannot be read "
+                               f"({getattr(error, 'strerror', None) or error}); restore both "
+                               "from a backup, or move them aside to make a new one (machines "
+                               "must then onboard again)") from None
         self.ca_pem = cert_path.read_text()
 
     def issue(self, machine: models.Machine, app: models.Application, now: float,
