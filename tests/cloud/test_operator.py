@@ -269,3 +269,13 @@ def test_a_libpq_keyword_string_is_named_without_its_password(tmp_path) -> None:
     with pytest.raises(StoreError) as refused:
         Store("host=127.0.0.1 password=hunter2 dbname=x")
     assert "hunter2" not in str(refused.value) and "password=***" in str(refused.value)
+
+
+def test_cli_switch_values_are_true_or_false(cloud, capsys) -> None:
+    assert cli.main(["clock", "advance", "--seconds", "0", "--machines-follow", "false",
+                     "--data-dir", str(cloud.data_dir)]) == 0
+    assert json.loads(capsys.readouterr().out)["machinesFollow"] is False
+    with pytest.raises(SystemExit):
+        cli.main(["clock", "advance", "--seconds", "0", "--machines-follow", "maybe",
+                  "--data-dir", str(cloud.data_dir)])
+    cloud.admin.call("POST", "/clock", {"reset": True})

@@ -303,11 +303,18 @@ def _from_stdin(text: str) -> str:
     return sys.stdin.readline().rstrip("\r\n") if text == "-" else text
 
 
+def _true_or_false(text: str) -> bool:
+    if text.lower() not in ("true", "false"):
+        raise argparse.ArgumentTypeError(f"'{text}' is not true or false")
+    return text.lower() == "true"
+
+
 _TYPES: dict[str, Callable[[str], Any]] = {  # what a flag's text is read as
     "duration-days": float, "seconds": float, "device-code-interval": int,
     "refresh-token-lifetime": int, "lockout-threshold": int, "lockout-seconds": int,
     "status": int, "client-failure-limit": int, "latency-ms": float, "retry-after": int,
-    "probability": float, "count": int, "password": _from_stdin}
+    "probability": float, "count": int, "password": _from_stdin,
+    "public-client": _true_or_false, "machines-follow": _true_or_false}
 _FLAGS_TO_BODY = {"seconds": "advanceSeconds", "time": "set"}
 
 
@@ -363,8 +370,6 @@ def _body(group: str, verb: str, values: dict[str, Any], in_path: set[str]) -> d
             continue
         if flag == "certificate-file":
             body["certificatePem"] = _certificate_text(Path(value))
-        elif flag == "public-client":
-            body["publicClient"] = value.lower() in ("1", "true", "yes")
         else:
             body[_FLAGS_TO_BODY.get(flag) or _camel(flag)] = value
     if group == "subscription" and verb == "update":
