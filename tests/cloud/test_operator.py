@@ -186,7 +186,7 @@ def test_certificates_that_cannot_be_read(tmp_path) -> None:
     with pytest.raises(PkiError, match="is no host name"):
         tls.ensure(["a b"])
     tls.ca_key_path.write_bytes(tls.ca_key_path.read_bytes()[:100])
-    with pytest.raises(PkiError, match="move them aside to make a new CA"):
+    with pytest.raises(PkiError, match="move them aside to make a new one"):
         tls.ensure([])
 
 

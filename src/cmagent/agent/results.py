@@ -55,11 +55,12 @@ def started(paths: Paths, command: str, details: dict[str, Any]) -> None:
 
 def write(paths: Paths, command: str, code: int, started_at: float,
           details: dict[str, Any]) -> None:
+    elapsed = time.monotonic() - started_at
     _save(paths, command, {"command": command, "status": "succeeded" if code == 0 else "failed",
                            "code": f"AZCM{code:04d}", "exitStatus": code, **details,
                            **_machine_state(paths),
-                           "startedAt": timestamp(time.time() - (time.monotonic() - started_at)),
-                           "durationSeconds": round(time.monotonic() - started_at, 3),
+                           "startedAt": timestamp(time.time() - elapsed),
+                           "durationSeconds": round(elapsed, 3),
                            "finishedAt": timestamp(), "agentVersion": __version__})
 
 

@@ -27,7 +27,7 @@ class AdminClient:
             self.url = str(json.loads(server_file.read_text())["url"])
             self._key = (data_dir / "admin.key").read_text().strip()
             self._tls = ssl.create_default_context(cafile=str(data_dir / "ca.pem"))
-        except (OSError, ValueError, KeyError, TypeError, ssl.SSLError) as error:
+        except (OSError, ValueError, KeyError, TypeError) as error:  # (SSLError is one)
             raise AdminError(f"the running cloud's files in {data_dir} (server.json, admin.key, "
                              f"ca.pem) cannot be read ({error}); restart it with: cmagent-cloud "
                              f"serve --data-dir {data_dir}") from None

@@ -89,24 +89,20 @@ def _serve_parser(commands: Any) -> None:
     serve.set_defaults(run=_serve)
 
 
-def _port(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        number = -1
-    if not 0 <= number <= 65535:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a port (0 to 65535)")
-    return number
+def _whole_number(low: int, high: int, what: str) -> Callable[[str], int]:
+    def read(text: str) -> int:
+        try:
+            number = int(text)
+        except ValueError:
+            number = low - 1
+        if not low <= number <= high:
+            raise argparse.ArgumentTypeError(f"'{text}' is not {what}")
+        return number
+    return read
 
 
-def _at_least_one(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number of processes (1 or more)")
-    return number
+_port = _whole_number(0, 65535, "a port (0 to 65535)")
+_at_least_one = _whole_number(1, 1 << 16, "a number of processes (1 or more)")
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -116,7 +112,7 @@ def _serve(args: argparse.Namespace) -> int:
                                   args.hostname, args.database, args.allow_remote,
                                   args.access_log, args.workers)
     try:
-        server.prepare_data_dir(options.data_dir)  # (checked before its log file is opened)
+        server.own_data_dir(options.data_dir)  # (checked before its log file is opened)
     except (server.StartupError, OSError) as error:
         print(f"cmagent-cloud could not start: {error}", file=sys.stderr)
         return server.STARTUP_FAILURE

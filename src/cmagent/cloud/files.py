@@ -14,6 +14,16 @@ def write_private(path: Path, data: bytes) -> None:
     _atomic(path, data, 0o600)
 
 
+def touch_private(path: str | Path) -> None:
+    """The file, made if missing, readable by its owner only; a link in its place is refused
+    (OSError), not followed."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    try:
+        os.fchmod(descriptor, 0o600)
+    finally:
+        os.close(descriptor)
+
+
 def write_public(path: Path, data: bytes) -> None:
     """Write ``data`` readable by all (a certificate), atomically, following no link."""
     _atomic(path, data, 0o644)

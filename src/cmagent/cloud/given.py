@@ -61,10 +61,10 @@ def text(body: dict[str, Any], key: str, default: str | None = None,
     return value if exact else value.strip()
 
 
-def flag(body: dict[str, Any], key: str) -> bool:
-    """A JSON boolean (absent: false); a string such as "false" is refused, not read as
-    true."""
-    value = body.get(key, False)
+def flag(body: dict[str, Any], key: str, default: bool = False) -> bool:
+    """A JSON boolean (absent: ``default``); a string such as "false" is refused, not read
+    as true."""
+    value = body.get(key, default)
     if not isinstance(value, bool):
         raise fail(400, "InvalidParameter", f"'{key}' must be true or false (a JSON boolean).")
     return value

@@ -242,7 +242,7 @@ def _update_user(operator: Operator, request: Request, session: Session) -> dict
     row = _user(session, request.params["user"])
     if "password" in body:
         principals.set_password(row, given.text(body, "password", exact=True))
-    if body.get("displayName"):
+    if body.get("displayName") is not None:
         row.display_name = given.text(body, "displayName")
     return user_json(row)
 

@@ -94,10 +94,7 @@ def _stored_offset(session: Session) -> float:
 
 def _machines_follow(body: dict[str, Any]) -> bool:
     """``machinesFollow`` (default true; false: the machines' clocks stay behind)."""
-    value = body.get("machinesFollow", True)
-    if not isinstance(value, bool):
-        raise given.fail(400, "InvalidParameter", "'machinesFollow' must be true or false.")
-    return value
+    return given.flag(body, "machinesFollow", default=True)
 
 
 def get_settings(operator: Operator, request: Request, session: Session) -> dict[str, Any]:

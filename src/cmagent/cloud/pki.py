@@ -134,6 +134,24 @@ class PkiError(ValueError):
     """The data directory's CA cannot serve; the message says what to do."""
 
 
+def load_ca(cert_path: Path, key_path: Path, what: str,
+            then: str) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
+    """A CA's key and certificate, which must belong together; PkiError (naming ``what``, and
+    ``then``: what making a new one means) when they cannot serve."""
+    try:
+        cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
+        key = load_key(key_path.read_bytes())
+    except (OSError, ValueError, TypeError) as error:
+        reason = getattr(error, "strerror", None) or error
+        raise PkiError(f"{what} ({cert_path}, {key_path}) cannot be read ({reason}); restore "
+                       f"both from a backup, or move them aside to make a new one ({then})") \
+            from None
+    if _spki(cert.public_key()) != _spki(key.public_key()):
+        raise PkiError(f"{what}: {key_path} is not the key of {cert_path}; restore the pair "
+                       f"from a backup, or move both aside to make a new one ({then})")
+    return key, cert
+
+
 def dns_name(name: str) -> str:
     """A --hostname as the certificate holds it: an IP address, or a DNS name in ASCII (an
     internationalised one in its A-label form); anything else is a PkiError."""
@@ -179,18 +197,8 @@ class ServerTLS:
         write_public(self.cert_path, cert_pem(cert))
 
     def _ca(self) -> tuple[rsa.RSAPrivateKey, x509.Certificate]:
-        try:
-            ca_cert = x509.load_pem_x509_certificate(self.ca_cert_path.read_bytes())
-            ca_key = load_key(self.ca_key_path.read_bytes())
-        except (OSError, ValueError, TypeError) as error:
-            raise PkiError(f"the cloud's CA ({self.ca_cert_path}, {self.ca_key_path}) cannot be "
-                           f"read ({getattr(error, 'strerror', None) or error}); restore both "
-                           "from a backup, or move them aside to make a new CA (clients must "
-                           "then trust the new ca.pem)") from None
-        if _spki(ca_cert.public_key()) != _spki(ca_key.public_key()):
-            raise PkiError(f"{self.ca_key_path} is not the key of {self.ca_cert_path}; restore "
-                           "the pair from a backup, or move both aside to make a new CA")
-        return ca_key, ca_cert
+        return load_ca(self.ca_cert_path, self.ca_key_path, "the cloud's CA",
+                       "clients must then trust the new ca.pem")
 
     def _covers(self, names: list[str]) -> bool:
         if not self.cert_path.exists() or not self.key_path.exists():

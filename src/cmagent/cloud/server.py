@@ -31,6 +31,7 @@ from uvicorn.supervisors import Multiprocess
 from cmagent.asgi import server as asgi_server
 from cmagent.cloud.app import Services
 from cmagent.cloud.app import application
+from cmagent.cloud.files import touch_private
 from cmagent.cloud.files import write_json
 from cmagent.cloud.files import write_private
 from cmagent.cloud.pki import PkiError
@@ -62,17 +63,22 @@ class StartupError(Exception):
     """The cloud cannot start; the message says why and what to do."""
 
 
-def prepare_data_dir(data_dir: Path) -> None:
+def own_data_dir(data_dir: Path) -> None:
     """The data directory, made 0700 when new. One that exists must be this user's and
     writable by no other account: a key or a link planted there would be trusted. Its mode is
-    left as it is (``--data-dir /tmp`` must not change /tmp). An admin key that is missing or
-    empty is made anew (an empty one would let any caller in)."""
+    left as it is (``--data-dir /tmp`` must not change /tmp)."""
     try:
         data_dir.mkdir(parents=True, mode=0o700)
     except FileExistsError:
         _check_own(data_dir)
     else:
         os.chmod(data_dir, 0o700)  # (mkdir's mode went through the umask)
+
+
+def prepare_data_dir(data_dir: Path) -> None:
+    """The data directory (``own_data_dir``) and its admin key: one that is missing, empty or
+    no key this cloud made is made anew (an empty one would let any caller in)."""
+    own_data_dir(data_dir)
     key_file = data_dir / "admin.key"
     if not _usable_key(key_file):
         if key_file.exists():
@@ -239,9 +245,9 @@ def start(options: ServeOptions) -> tuple[asgi_server.InThread, Services, dict[s
 
 def serve(options: ServeOptions) -> int:
     try:
-        prepare_data_dir(options.data_dir)
-        held = hold_data_dir(options.data_dir)  # (released as the process ends)
-        prepared = Prepared(options)
+        own_data_dir(options.data_dir)
+        held = hold_data_dir(options.data_dir)  # (released as the process ends), before the
+        prepared = Prepared(options)  # key, the certificates or server.json are touched
     except (StartupError, OSError, PkiError) as error:
         logger.error("cmagent-cloud could not start: %s", error)
         return STARTUP_FAILURE
@@ -288,9 +294,5 @@ class _Workers(Multiprocess):
 def _private(path: Path) -> Path:
     """The log file, made readable by the cloud's user alone (it names users and machines);
     a link in its place is refused, not followed."""
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
-    try:
-        os.fchmod(descriptor, 0o600)
-    finally:
-        os.close(descriptor)
+    touch_private(path)
     return path

@@ -8,7 +8,6 @@ only: it holds the token-signing key); any SQLAlchemy URL (for example
 
 from __future__ import annotations
 
-import os
 import re
 import threading
 from collections.abc import Callable
@@ -34,6 +33,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ClauseElement
 
 from cmagent.cloud import models
+from cmagent.cloud.files import touch_private
 
 
 class StoreError(Exception):
@@ -380,11 +380,7 @@ def _check_not_newer(connection: Connection, config: Any) -> None:
 def _private_sqlite_file(url: str) -> None:
     database = make_url(url).database if url.startswith("sqlite") else None
     if database and database != ":memory:":
-        descriptor = os.open(database, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
-        try:
-            os.fchmod(descriptor, 0o600)
-        finally:
-            os.close(descriptor)
+        touch_private(database)
 
 
 def _shown_or_raw(url: str) -> str:

@@ -20,6 +20,7 @@ class Variant:
         self.retryable = retryable  # replaces the catalogue's, where this case differs
 
 
+ANY_CODE = 0  # a variant listed under this code fits any code
 VARIANTS: dict[tuple[int, str], Variant] = {
     (12, "other-cloud"): Variant(Localized(
         "Get a new token for {resource} (for example with 'az account get-access-token "
@@ -51,7 +52,7 @@ VARIANTS: dict[tuple[int, str], Variant] = {
             "edited by hand, or was written by an agent this one does not know.",
             "接続レコード (agentconfig.json) を使用できません。途中で切れているか、手動で編集"
             "されたか、このエージェントが認識しないエージェントによって書き込まれました。")),
-    (0, "resource-left"): Variant(Localized(
+    (ANY_CODE, "resource-left"): Variant(Localized(
         "Delete the resource with the command the message names (or in the Azure portal), then "
         "run 'azcmagent connect' again; until then, connect stops at AZCM0044 (the name is "
         "taken).",
@@ -277,9 +278,6 @@ VARIANTS: dict[tuple[int, str], Variant] = {
         "Service のエンドポイント (*.his.arc.azure.com) に接続できることを 'azcmagent check' で"
         "確認してから、もう一度 'azcmagent connect' を実行してください。")),
 }
-
-
-ANY_CODE = 0  # a variant listed under this code fits any code
 
 
 def variant(code: int, name: str) -> Variant:

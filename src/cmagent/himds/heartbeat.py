@@ -102,9 +102,11 @@ class Heartbeat:
 
     def _remember(self, when: str) -> None:
         """On disk too, for 'azcmagent show' while himds is stopped (best effort)."""
+        if not self.identity.connected:  # (disconnected meanwhile: nothing to remember)
+            return
         try:
             heartbeats.remember(self.identity.paths, self.identity.require().vm_id, when)
-        except OSError as error:
+        except (OSError, his.HisError) as error:
             logger.warning("The last heartbeat could not be recorded: %s", error)
 
     def _send(self) -> None:

@@ -230,8 +230,8 @@ class Runtime:
             return await asyncio.wait_for(asyncio.shield(beat), RELOAD_BEAT_SECONDS)
         except TimeoutError:
             return {**self.heartbeat.status, "error": {
-                "code": "", "message": f"no answer within {RELOAD_BEAT_SECONDS:.0f} s; himds "
-                "goes on sending it (see 'azcmagent show')", "time": timestamp()}}
+                "code": "pending", "message": f"no answer within {RELOAD_BEAT_SECONDS:.0f} s; "
+                "himds goes on sending it (see 'azcmagent show')", "time": timestamp()}}
 
     async def _settings(self) -> dict[str, object]:
         await asyncio.to_thread(self._read_settings)

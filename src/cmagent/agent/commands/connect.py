@@ -209,7 +209,10 @@ class Onboarding:
                 quoted=str(first["error"]), remedy="refused",
                 himdsLog=channel.himds_log(self.context.paths))
         if isinstance(first.get("error"), dict):
-            log.warning(Localized("The first heartbeat failed: %s",
+            pending = first["error"].get("code") == "pending"  # (himds goes on with it)
+            log.warning(Localized("The first heartbeat has no answer yet: %s",
+                                  "最初のハートビートにまだ応答がありません: %s") if pending else
+                        Localized("The first heartbeat failed: %s",
                                   "最初のハートビートが失敗しました: %s"),
                         first["error"].get("message"))
         log.info(Localized("Connected machine to Azure", "マシンを Azure に接続しました"))
@@ -240,7 +243,7 @@ class Onboarding:
         """The connection's files removed and himds told (it may hold the connection already:
         it must not heartbeat for, or hand out tokens of, a resource that is gone)."""
         try:
-            connection.clear(self.context.paths)
+            connect_undo.forget_connection(self.context.paths)
         except AzcmError as error:
             log.error("%s", error.detail_text("en"))
             return Localized(
@@ -248,10 +251,6 @@ class Onboarding:
                 "that is mended.",
                 f"{error.detail_text('ja')}原因を解消してから 'azcmagent disconnect "
                 "--force-local-only' を実行してください。")
-        try:
-            channel.ask(self.context.paths, channel.RELOAD, timeout=10.0)
-        except AzcmError:
-            log.debug("himds did not answer the reload after the rollback")
         return None
 
 

@@ -12,8 +12,12 @@ from __future__ import annotations
 from typing import Any
 
 from cmagent.agent import log
+from cmagent.errors import AzcmError
 from cmagent.errors import Localized
 from cmagent.errors import joined
+from cmagent.machine import channel
+from cmagent.machine import connection
+from cmagent.machine.paths import Paths
 from cmagent.wire.arm import Arm
 from cmagent.wire.arm import ArmError
 
@@ -68,10 +72,29 @@ def _delete(arm: Arm, resource_id: str, vm_id: str) -> None:
         arm.delete_machine(resource_id)
     except ArmError as error:
         unsure = error.network or error.code == "InvalidResponse"  # (it may have been done)
-        if not unsure or _ours(arm.machine(resource_id), vm_id):
+        if not unsure or _still_ours(arm, resource_id, vm_id):
             raise
         log.info(Localized("The delete's answer was lost, but %s is gone",
                            "削除の応答は失われましたが、%s は削除されています"), resource_id)
+
+
+def _still_ours(arm: Arm, resource_id: str, vm_id: str) -> bool:
+    """Whether the resource is still there and ours (True when that cannot be read either)."""
+    try:
+        return _ours(arm.machine(resource_id), vm_id)
+    except ArmError:
+        return True
+
+
+def forget_connection(paths: Paths) -> None:
+    """The connection's files removed (AzcmError when they cannot be), then himds told, so
+    that it neither heartbeats for nor describes a resource that is gone; a himds that does not
+    answer has nothing to forget."""
+    connection.clear(paths)
+    try:
+        channel.ask(paths, channel.RELOAD, timeout=10.0)
+    except AzcmError:
+        log.debug("himds did not answer the reload after the connection was removed")
 
 
 def _not_deleted(resource_id: str, created: bool, code: str, cleanup: str) -> Localized:

@@ -165,11 +165,7 @@ def _owner(arm: Arm, saved: Connection) -> str:
 
 
 def _forget(context: Context[DisconnectOptions]) -> None:
-    connection.clear(context.paths)
-    try:
-        channel.ask(context.paths, channel.RELOAD, timeout=10.0)
-    except AzcmError:  # a stopped himds has nothing to stop; the local state is gone anyway
-        log.debug("himds did not answer the reload after disconnect")
+    connect_undo.forget_connection(context.paths)
 
 
 def _record(context: Context[DisconnectOptions], saved: Connection | None, code: int,

@@ -42,14 +42,8 @@ class IdentityCA:
             key, cert = pki.new_ca()
             write_private(key_path, pki.key_pem(key))
             write_public(cert_path, pki.cert_pem(cert))
-        try:
-            self._key = pki.load_key(key_path.read_bytes())
-            self._cert = x509.load_pem_x509_certificate(cert_path.read_bytes())
-        except (OSError, ValueError, TypeError) as error:
-            raise pki.PkiError(f"the identity CA ({cert_path}, {key_path}) cannot be read "
-                               f"({getattr(error, 'strerror', None) or error}); restore both "
-                               "from a backup, or move them aside to make a new one (machines "
-                               "must then onboard again)") from None
+        self._key, self._cert = pki.load_ca(cert_path, key_path, "the identity CA",
+                                            "machines must then onboard again")
         self.ca_pem = cert_path.read_text()
 
     def issue(self, machine: models.Machine, app: models.Application, now: float,
