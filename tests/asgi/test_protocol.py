@@ -179,6 +179,12 @@ def test_other_versions_get_a_505(port) -> None:
     assert status == 505 and "HTTP/2.0" in body["error"]["message"]
 
 
+def test_the_http2_preface_gets_a_505(port) -> None:
+    preface = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+    [(status, body)] = _answers(_exchange(port, preface[:9], preface[9:]))
+    assert status == 505 and "HTTP/2" in body["error"]["message"]
+
+
 def test_refusals_carry_date_and_server(port) -> None:
     raw = _exchange(port, b"GET /v HTTP/1.1\r\nBad Header\r\n\r\n")
     assert raw.startswith(b"HTTP/1.1 400") and b"\r\ndate: " in raw and b"\r\nserver: t\r\n" in raw

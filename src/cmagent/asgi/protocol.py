@@ -34,6 +34,8 @@ MAX_HEAD = 64 * 1024
 LINGER_SECONDS = 2.0
 _VERSIONED = re.compile(rb" HTTP/\d\.\d\r?$")
 _HTTP09 = "HTTP/0.9 requests are not served: send HTTP/1.1."
+_HTTP2_PREFACE = b"PRI * HTTP/2.0\r\n"
+_HTTP2 = "HTTP/2 is not served here: send HTTP/1.1."
 
 
 class _HeadTooLarge(Exception):
@@ -99,6 +101,9 @@ class GuardedProtocol(HttpToolsProtocol):
     def data_received(self, data: bytes) -> None:
         if self._refused:  # after a refusal the rest of what the client sends is dropped
             return
+        if self._first_line is not None and self._opens_http2(data):
+            self._refuse(505, _HTTP2)
+            return
         if self._first_line is not None and self._speaks_http09(data):
             self._refuse(400, _HTTP09)
             return
@@ -109,6 +114,11 @@ class GuardedProtocol(HttpToolsProtocol):
             if self._head_chunks > self.max_head:
                 self._head_too_large = True
                 self._refuse(431, f"The request head is larger than {self.max_head} bytes.")
+
+    def _opens_http2(self, data: bytes) -> bool:
+        """Whether the connection opens with HTTP/2's preface (prior knowledge, as ``curl
+        --http2-prior-knowledge`` sends it), which the HTTP/1 parser would call garbage."""
+        return ((self._first_line or b"") + data).lstrip(b"\r\n").startswith(_HTTP2_PREFACE)
 
     def _speaks_http09(self, data: bytes) -> bool:
         """Whether the connection's first request line, once complete, lacks a version (a
