@@ -22,3 +22,17 @@ def test_an_unknown_cause_keeps_its_own_brackets() -> None:
         "HTTPSConnectionPool(host='x', port=443): Max retries exceeded with url: / "
         "(Caused by OSError('weird (thing)'))")
     assert neterrors.phrase(odd) == "OSError('weird (thing)')"
+
+
+def test_an_answer_that_never_comes_is_a_read_timeout_not_a_dial() -> None:
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as silent:  # accepts (backlog), never answers
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/x"
+        try:
+            requests.post(url, timeout=(5, 0.2))
+        except requests.exceptions.RequestException as error:
+            said = neterrors.describe("POST", url, error)
+        else:
+            raise AssertionError("the silent server answered")
+    assert said == f"Post {url}: read: i/o timeout"

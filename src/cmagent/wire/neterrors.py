@@ -54,6 +54,8 @@ def phrase(error: BaseException) -> str:
         number = getattr(link, "errno", None)
         if isinstance(number, int) and number in _ERRNO:
             return _ERRNO[number]
+    if "read timed out" in text.lower() or "ReadTimeout" in type(error).__name__:
+        return "read: i/o timeout"  # connected, then no answer in time: not a dial's failure
     if "timed out" in text.lower() or "timeout" in type(error).__name__.lower():
         return "i/o timeout"
     if any(isinstance(link, _CLOSED) for link in _chain(error)) or "Connection aborted" in text:
