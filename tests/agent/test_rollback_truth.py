@@ -140,7 +140,7 @@ def test_what_an_unfinished_connect_left_is_carried_until_seen_gone(
     lost = azcmagent("connect", "--config", flags_file(tmp_path, onboarding), "--json")
     error = json.loads(lost.stdout)["error"]
     assert error["resourceLeftBehind"] is None and error["retryable"] is False, error
-    assert "Delete the resource" in error["remedy"]
+    assert "delete the machine's resource" in error["remedy"]
     monkeypatch.setattr(connect_module.Arm, "put_machine", put)
     early = azcmagent("connect", "--config", flags_file(tmp_path, onboarding,
                                                         tenant_id="not-a-guid"))

@@ -104,5 +104,19 @@ def test_a_refined_error_keeps_its_heading_under_another_remedy() -> None:
     that fits what was left."""
     stopped = AzcmError(11, "Interrupted at step create.", remedy="sigterm")
     left = stopped.refined("Interrupted; the resource was left.", remedy="resource-left")
-    assert "SIGTERM" in left.message("en") and "Delete the resource" in left.remedy("en")
+    assert "SIGTERM" in left.message("en") and "delete the machine's resource" in left.remedy("en")
     assert left.retryable is False
+
+
+def test_a_resource_left_behind_adds_to_the_failures_own_cause_and_remedy() -> None:
+    """An identity certificate that could not be fetched, with the resource left: the
+    operator still learns that the Hybrid Identity Service was unreachable, then what to
+    delete (the first fix alone would end in AZCM0044 on the next run)."""
+    failed = AzcmError(81, "The certificate request was refused.")
+    left = failed.refined("...and the resource was left.", remedy="resource-left")
+    for lang in ("en", "ja"):
+        own_cause, own_remedy = failed.cause(lang), failed.remedy(lang)
+        assert left.cause(lang).startswith(own_cause) and len(left.cause(lang)) > len(own_cause)
+        assert left.remedy(lang).startswith(own_remedy) and "AZCM0044" in left.remedy(lang)
+    assert "Resource Administrator" in left.remedy("en") and left.retryable is False
+    assert left.refined("again").remedy("en") == left.remedy("en")  # kept through refinements

@@ -133,3 +133,20 @@ def test_atomic_writes_use_no_file_or_link_another_account_put_there(tmp_path) -
     with pytest.raises(OSError, match="link another user made"):
         atomic_write(swapped / "b.json", b"{}")
     assert sorted(p.name for p in elsewhere.iterdir()) == ["a.json"]
+
+
+def test_files_that_cannot_be_removed_name_the_agents_own_directory(tmp_path, monkeypatch) -> None:
+    paths = Paths(str(tmp_path))
+    os.makedirs(os.path.dirname(paths.agentconfig), exist_ok=True)
+    with open(paths.agentconfig, "w") as record:
+        record.write("{}")
+
+    def refused(path: str) -> None:
+        raise PermissionError(13, "Permission denied", path)
+
+    monkeypatch.setattr(os, "unlink", refused)
+    with pytest.raises(AzcmError) as raised:
+        connection.clear(paths)
+    assert raised.value.code == "AZCM0069" and "could not be removed" in raised.value.message("en")
+    for lang in ("en", "ja"):  # under AZCMAGENT_ROOT: its directory, not the host's
+        assert raised.value.remedy(lang).startswith(paths.var)

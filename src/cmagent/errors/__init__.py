@@ -68,12 +68,13 @@ class AzcmError(Exception):
     :param detail: what exactly failed; plain text is used for both languages.
     :param quoted: a text from outside (AADSTS..., an ARM error, an OS error), shown verbatim.
     :param remedy: the name of a remedy variant of this code (``variants.py``).
+    :param also: the name of an added variant, said after the cause and remedy.
     :param extra: machine-readable facts added to the JSON error object.
     """
 
     def __init__(self, code: int | str, detail: str | Localized | None = None, *,
                  quoted: str | None = None, remedy: str | None = None,
-                 heading: str | None = None, **extra: Any) -> None:
+                 heading: str | None = None, also: str | None = None, **extra: Any) -> None:
         from cmagent.errors import catalogue
 
         self.entry = catalogue.BY_NAME[code] if isinstance(code, str) else catalogue.BY_CODE[code]
@@ -81,6 +82,7 @@ class AzcmError(Exception):
         self.quoted = quoted.strip() if quoted else None
         self.remedy_variant = remedy
         self.heading_variant = heading or remedy  # the variant whose heading is shown
+        self.also = also
         self.command: str | None = None  # the words of the failed command, once known
         self.report: Any = extra.pop("report", None)  # a result to print before the error
         self.extra = extra
@@ -97,8 +99,11 @@ class AzcmError(Exception):
     @property
     def retryable(self) -> bool:
         """Whether the same command may work if run again unchanged."""
-        chosen = self._variant().retryable if self.remedy_variant else None
-        return self.entry.retryable if chosen is None else bool(chosen)
+        for name in (self.also, self.remedy_variant):
+            chosen = _variant_of(self.entry.code, name).retryable if name else None
+            if chosen is not None:
+                return bool(chosen)
+        return self.entry.retryable
 
     def message(self, lang: str) -> str:
         heading = _variant_of(self.entry.code, self.heading_variant).heading \
@@ -114,16 +119,24 @@ class AzcmError(Exception):
 
     def cause(self, lang: str) -> str:
         chosen = self._variant().cause if self.remedy_variant else None
-        return self._filled(chosen, lang) if chosen else self.entry.texts(lang).cause
+        own = self._filled(chosen, lang) if chosen else self.entry.texts(lang).cause
+        return self._with_added(own, "cause", lang)
 
     def remedy(self, lang: str) -> str:
         text = self._filled(self._variant().remedy, lang) if self.remedy_variant \
             else self.entry.texts(lang).remedy
+        text = self._with_added(text, "remedy", lang)
         return text.replace("azcmagent <command>", f"azcmagent {self.command}") \
             if self.command else text
 
     def _variant(self) -> Any:
         return _variant_of(self.entry.code, str(self.remedy_variant))
+
+    def _with_added(self, own: str, part: str, lang: str) -> str:
+        added = getattr(_variant_of(self.entry.code, self.also), part) if self.also else None
+        if added is None:
+            return own
+        return f"{own}{'' if lang == 'ja' else ' '}{self._filled(added, lang)}"
 
     def _filled(self, text: Localized, lang: str) -> str:
         return text.pick(lang).format_map(self.extra)
@@ -132,10 +145,16 @@ class AzcmError(Exception):
                 **facts: Any) -> AzcmError:
         """The same failure with another detail (its quote, facts and, unless another is
         named, its remedy variant kept; ``facts`` added). Its heading stays: a SIGTERM
-        that left a resource is still said to be a SIGTERM."""
-        return AzcmError(self.entry.code, detail, quoted=self.quoted,
-                         remedy=remedy or self.remedy_variant, heading=self.heading_variant,
-                         report=self.report, **{**self.extra, **facts})
+        that left a resource is still said to be a SIGTERM. An added variant (``variants.py``)
+        goes after the remedy it had instead of replacing it."""
+        base, also = self.remedy_variant, self.also
+        if remedy and _variant_of(self.entry.code, remedy).added:
+            also = remedy
+        elif remedy:
+            base = remedy
+        return AzcmError(self.entry.code, detail, quoted=self.quoted, remedy=base, also=also,
+                         heading=self.heading_variant, report=self.report,
+                         **{**self.extra, **facts})
 
 
 def language(environ: Mapping[str, str]) -> str:

@@ -78,9 +78,11 @@ _VARIANTS_HEADER = """\
 ## Variants / 状況に応じた原因と対処
 
 Where a code arises in a situation its catalogue text does not fit, the agent shows the variant
-below instead (`src/cmagent/errors/variants.py`); a message in bold replaces the catalogue's. /
+below instead (`src/cmagent/errors/variants.py`); a message in bold replaces the catalogue's;
+one marked "added" follows the code's own cause and remedy. /
 カタログの原因と対処が当てはまらない状況では、代わりに次の原因と対処が表示されます
 (`src/cmagent/errors/variants.py`)。太字のメッセージはカタログのメッセージの代わりに表示されます。
+「追加」と記されたものは、コード本来の原因と対処の後に続けて表示されます。
 
 | Code | Variant | Cause | Remedy | 原因 | 対処 |
 |---|---|---|---|---|---|
@@ -93,6 +95,7 @@ def _variant_rows() -> str:
         cause, heading = variant.cause, variant.heading
         said = (f"**{heading.en}.** " if heading else "", f"**{heading.ja}。** " if heading else "")
         where = f"AZCM{code:04d}" if code else "any / 全コード"
+        where += " (added / 追加)" if variant.added else ""
         cells = [where, name, said[0] + (cause.en if cause else ""), variant.remedy.en,
                  said[1] + (cause.ja if cause else ""), variant.remedy.ja]
         rows.append("| " + " | ".join(cell.replace("|", "\\|") for cell in cells) + " |")

@@ -10,14 +10,18 @@ from cmagent.errors import Localized
 
 
 class Variant:
-    __slots__ = ("cause", "heading", "remedy", "retryable")
+    __slots__ = ("added", "cause", "heading", "remedy", "retryable")
 
     def __init__(self, remedy: Localized, cause: Localized | None = None,
-                 heading: Localized | None = None, retryable: bool | None = None) -> None:
+                 heading: Localized | None = None, retryable: bool | None = None,
+                 added: bool = False) -> None:
         self.remedy = remedy
         self.cause = cause
         self.heading = heading  # replaces the catalogue's message where it would not be true
         self.retryable = retryable  # replaces the catalogue's, where this case differs
+        # Said after the error's own cause and remedy, not in their place: what it adds (a
+        # resource left behind) comes on top of a failure whose own fix still holds.
+        self.added = added
 
 
 ANY_CODE = 0  # a variant listed under this code fits any code
@@ -53,27 +57,33 @@ VARIANTS: dict[tuple[int, str], Variant] = {
             "接続レコード (agentconfig.json) を使用できません。途中で切れているか、手動で編集"
             "されたか、このエージェントが認識しないエージェントによって書き込まれました。")),
     (ANY_CODE, "resource-left"): Variant(Localized(
-        "Delete the resource with the command the message names (or in the Azure portal), then "
-        "run 'azcmagent connect' again; until then, connect stops at AZCM0044 (the name is "
-        "taken).",
-        "メッセージに示されたコマンド (または Azure portal) でリソースを削除してから、もう一度 "
-        "'azcmagent connect' を実行してください。削除するまでは、名前が使用中のため connect は "
-        "AZCM0044 で止まります。"),
+        "Then delete the machine's resource with the command the error message names (or in "
+        "the Azure portal; this needs a role that may delete machines, such as Azure Connected "
+        "Machine Resource Administrator, which the onboarding role is not) and run 'azcmagent "
+        "connect' again; until it is deleted, connect fails with AZCM0044 (the name is taken).",
+        "その後、エラー メッセージに示されたコマンド (または Azure portal) でマシンのリソースを"
+        "削除してから、もう一度 'azcmagent connect' を実行してください (削除には Azure "
+        "Connected Machine Resource Administrator などマシンを削除できるロールが必要です。"
+        "オンボード用のロールでは削除できません)。削除するまでは、名前が使用中のため "
+        "connect は AZCM0044 で失敗します。"),
         cause=Localized(
-            "The run failed after it had created the machine's resource in Azure, and that "
-            "resource could not be deleted again (or whether it exists could not be found out).",
-            "この実行は Azure にマシンのリソースを作成した後に失敗し、そのリソースを削除できません"
-            "でした (または、存在するかどうかを確認できませんでした)。"),
-        retryable=False),
+            "The machine's resource, which this command had created (or may have created) in "
+            "Azure before it failed, could not be deleted again, or whether it remains could not "
+            "be found out.",
+            "このコマンドが失敗する前に Azure に作成した (または作成した可能性がある) マシンの"
+            "リソースを削除できなかったか、リソースが残っているかどうかを確認できませんでした。"),
+        retryable=False, added=True),
     (69, "not-removed"): Variant(Localized(
-        "Check /var/opt/azcmagent: a file where a directory belongs, a read-only file system or "
+        "Check {agentDirectory}: a file where a directory belongs, a read-only file system or "
         "missing permissions; mend it, then run 'azcmagent disconnect --force-local-only'.",
-        "/var/opt/azcmagent を確認してください (ディレクトリがあるべき場所にファイルがある、"
+        "{agentDirectory} を確認してください (ディレクトリがあるべき場所にファイルがある、"
         "読み取り専用のファイル システム、アクセス許可の不足など)。原因を解消してから "
         "'azcmagent disconnect --force-local-only' を実行してください。"),
         cause=Localized(
-            "Removing the agent's connection files failed; some of them may remain.",
-            "エージェントの接続ファイルを削除できませんでした。一部が残っている可能性があります。")),
+            "Removing the agent's connection files (the connection record agentconfig.json, "
+            "the identity's key and certificate) failed; some of them may remain.",
+            "エージェントの接続ファイル (接続レコード agentconfig.json、マネージド ID のキーと"
+            "証明書) を削除できませんでした。一部が残っている可能性があります。")),
     (63, "not-connected-left"): Variant(Localized(
         "If the resource the message names exists, delete it with the command given there; "
         "then run 'azcmagent connect' to onboard this machine.",

@@ -261,4 +261,4 @@ def clear(paths: Paths) -> None:
         raise AzcmError(codes.LOCAL_CONFIG_UPDATE_FAILED, Localized(
             f"{error.filename or paths.var} could not be removed ({error.strerror or error}).",
             f"{error.filename or paths.var} を削除できませんでした ({error.strerror or error})。"),
-            remedy="not-removed") from None
+            remedy="not-removed", agentDirectory=paths.var) from None

@@ -14,7 +14,6 @@ from typing import Any
 from cmagent.agent import log
 from cmagent.errors import AzcmError
 from cmagent.errors import Localized
-from cmagent.errors import joined
 from cmagent.machine import channel
 from cmagent.machine import connection
 from cmagent.machine.paths import Paths
@@ -151,15 +150,17 @@ def leftover_sentence(earlier: dict[str, Any]) -> Localized | None:
     left = unfinished(earlier)
     if not left:
         return None
-    return joined(*(_may_be_left(str(one.get("resourceId")), str(one.get("startedAt") or "?"))
-                    for one in left))
+    each = [_may_be_left(str(one.get("resourceId")), str(one.get("startedAt") or "?"))
+            for one in left]
+    # spaced in Japanese too: each ends in a resource id, which must not run into the next
+    return Localized(" ".join(one.en for one in each), " ".join(one.ja for one in each))
 
 
 def _may_be_left(resource_id: str, started: str) -> Localized:
     return Localized(
         f"An earlier connect (started {started}) did not finish and may have left "
         f"{resource_id} in Azure; if it exists, delete it with: az resource delete --ids "
-        f"{resource_id}.",
-        f"以前の connect ({started} 開始) が完了しておらず、Azure に {resource_id} が残って"
-        f"いる可能性があります。存在する場合は次のコマンドで削除してください: "
-        f"az resource delete --ids {resource_id}。")
+        f"{resource_id}",  # no full stop: a copied command would take it into the id
+        f"以前に実行した 'azcmagent connect' ({started} 開始) が完了しておらず、Azure に "
+        f"{resource_id} が残っている可能性があります。存在する場合は次のコマンドで削除して"
+        f"ください: az resource delete --ids {resource_id}")
