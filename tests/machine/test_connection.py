@@ -149,4 +149,4 @@ def test_files_that_cannot_be_removed_name_the_agents_own_directory(tmp_path, mo
         connection.clear(paths)
     assert raised.value.code == "AZCM0069" and "could not be removed" in raised.value.message("en")
     for lang in ("en", "ja"):  # under AZCMAGENT_ROOT: its directory, not the host's
-        assert raised.value.remedy(lang).startswith(paths.var)
+        assert paths.var in raised.value.remedy(lang)
