@@ -40,10 +40,19 @@ def test_connect_names_the_clock(azcmagent, himds, behind, tmp_path) -> None:
     assert "AADSTS700024" in run.stdout
     assert "Likely cause: This machine's clock is 1 h 0 min behind 127.0.0.1" in run.stdout
     assert "timedatectl set-ntp true" in run.stdout
+    cause, remedy = _labelled(run.stdout, "Cause"), _labelled(run.stdout, "Remedy")
+    assert "clock is more than 300 seconds off" in cause and "secret" not in cause, cause
+    assert "Synchronize this machine's clock" in remedy and "certificate" not in remedy, remedy
     ja = azcmagent("connect", "--config", flags, "--service-principal-cert", cert,
                    lang="ja_JP.UTF-8")
     assert "考えられる原因: このマシンの時計は 127.0.0.1 (Date ヘッダー) より 1 時間 0 分遅れて" \
         in ja.stdout
+    assert "300 秒を超えてずれています" in _labelled(ja.stdout, "原因")
+    assert "時計を同期してから" in _labelled(ja.stdout, "対処")
+
+
+def _labelled(printed: str, label: str) -> str:
+    return next(line for line in printed.splitlines() if line.strip().startswith(f"{label}:"))
 
 
 def test_dry_run_and_check_show_the_clock(azcmagent, himds, behind, tmp_path) -> None:
@@ -54,6 +63,8 @@ def test_dry_run_and_check_show_the_clock(azcmagent, himds, behind, tmp_path) ->
     clock = next(c for c in dry.json["checks"] if c["id"] == "clock")
     assert clock["outcome"] == "warning" and "1 h 0 min behind" in clock["message"]
     assert "Likely cause" in dry.json["error"]["message"]
+    assert 3590 < dry.json["error"]["clockOffsetSeconds"] < 3610
+    assert dry.json["error"]["clockLimitSeconds"] == 300 and not dry.json["error"]["retryable"]
     check = azcmagent("check", "--cloud", behind.url, "--location", "westeurope", "--json")
     assert check.status == 0, check.stdout
     assert check.json["clock"]["outcome"] == "failed"

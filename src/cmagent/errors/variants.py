@@ -73,6 +73,23 @@ VARIANTS: dict[tuple[int, str], Variant] = {
             "このコマンドが失敗する前に Azure に作成した (または作成した可能性がある) マシンの"
             "リソースを削除できなかったか、リソースが残っているかどうかを確認できませんでした。"),
         retryable=False, added=True),
+    (ANY_CODE, "clock-off"): Variant(Localized(
+        "Synchronize this machine's clock (for example 'timedatectl set-ntp true', or 'chronyc "
+        "makestep' with chrony), then run the command again; 'azcmagent check' shows how far "
+        "the clock is from the cloud's. Should it still fail with the clock right, the error's "
+        "details name the other cause.",
+        "このマシンの時計を同期してから (例: 'timedatectl set-ntp true'、chrony では 'chronyc "
+        "makestep')、もう一度コマンドを実行してください。クラウドの時計とのずれは 'azcmagent "
+        "check' で確認できます。時計を合わせても失敗する場合は、エラーの詳細に示された別の"
+        "原因を確認してください。"),
+        cause=Localized(
+            "This machine's clock is more than {clockLimitSeconds} seconds off from the cloud's: the times in "
+            "its tokens and client assertions fall outside what Entra ID and Azure accept "
+            "(AADSTS700024, a token not yet valid or already expired).",
+            "このマシンの時計がクラウドの時計から {clockLimitSeconds} 秒を超えてずれています。トークンや"
+            "クライアント アサーションの時刻が、Entra ID と Azure が受け付ける範囲外になります "
+            "(AADSTS700024、まだ有効でないトークンまたは期限切れのトークン)。"),
+        retryable=False),
     (69, "not-removed"): Variant(Localized(
         "Check {agentDirectory}: a file where a directory belongs, a read-only file system or "
         "missing permissions; mend it, then run 'azcmagent disconnect --force-local-only'.",

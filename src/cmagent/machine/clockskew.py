@@ -74,18 +74,25 @@ def span(seconds: float) -> Localized:
     return Localized(f"{rest} s", f"{rest} 秒")
 
 
-def sentence(observed: Observation) -> Localized:
+def fact(observed: Observation) -> Localized:
+    """How far off the clock is, and from whom: ``... 1 h 0 min behind host (its Date header).``"""
     offset = observed.offset or 0.0
     way_en, way_ja = ("behind", "遅れています") if offset > 0 else ("ahead of", "進んでいます")
     return Localized(
-        f"This machine's clock is {span(offset).en} {way_en} {observed.host} (its Date header): "
-        "the times in tokens and client assertions are then outside their valid range. "
-        "Synchronize the clock (for example 'timedatectl set-ntp true', or 'chronyc "
-        "makestep' with chrony) and try again.",
-        f"このマシンの時計は {observed.host} (Date ヘッダー) より {span(offset).ja}{way_ja}。"
-        "トークンやクライアント アサーションの時刻が有効範囲外になります。時計を同期してから "
-        "(例: 'timedatectl set-ntp true'、chrony では 'chronyc makestep')、もう一度実行して"
-        "ください。")
+        f"This machine's clock is {span(offset).en} {way_en} {observed.host} (its Date header).",
+        f"このマシンの時計は {observed.host} (Date ヘッダー) より {span(offset).ja}{way_ja}。")
+
+
+def sentence(observed: Observation) -> Localized:
+    """The fact, what follows from it and what to do."""
+    said = fact(observed)
+    return Localized(
+        f"{said.en[:-1]}: the times in tokens and client assertions are then outside their "
+        "valid range. Synchronize the clock (for example 'timedatectl set-ntp true', or "
+        "'chronyc makestep' with chrony) and try again.",
+        f"{said.ja}トークンやクライアント アサーションの時刻が有効範囲外になります。時計を同期"
+        "してから (例: 'timedatectl set-ntp true'、chrony では 'chronyc makestep')、もう一度"
+        "実行してください。")
 
 
 def likely_cause(observed: Observation | None, environ: Mapping[str, str]) -> Localized | None:
@@ -96,8 +103,13 @@ def likely_cause(observed: Observation | None, environ: Mapping[str, str]) -> Lo
 def explain(error: AzcmError, observed: Observation | None,
             environ: Mapping[str, str]) -> AzcmError:
     """``error`` with the clock named as its likely cause, when it is off and could be."""
-    cause = likely_cause(observed, environ)
-    if cause is None or error.entry.code not in TIME_SENSITIVE:
+    if observed is None or not beyond(observed, environ) \
+            or error.entry.code not in TIME_SENSITIVE:
         return error
-    return error.refined(Localized(f"{error.detail_text('en')} Likely cause: {cause.en}",
-                                   f"{error.detail_text('ja')} 考えられる原因: {cause.ja}"))
+    said = fact(observed)
+    # The clock's cause and remedy replace the code's own (a wrong secret's, say): with the
+    # clock off, those would send the operator to check what is not wrong.
+    return error.refined(Localized(f"{error.detail_text('en')} Likely cause: {said.en}",
+                                   f"{error.detail_text('ja')} 考えられる原因: {said.ja}"),
+                         remedy="clock-off", clockOffsetSeconds=round(observed.offset or 0.0),
+                         clockLimitSeconds=round(limit(environ)))
