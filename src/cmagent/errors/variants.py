@@ -83,12 +83,12 @@ VARIANTS: dict[tuple[int, str], Variant] = {
         "check' で確認できます。時計を合わせても失敗する場合は、エラーの詳細に示された別の"
         "原因を確認してください。"),
         cause=Localized(
-            "This machine's clock is more than {clockLimitSeconds} seconds off from the cloud's: the times in "
-            "its tokens and client assertions fall outside what Entra ID and Azure accept "
-            "(AADSTS700024, a token not yet valid or already expired).",
-            "このマシンの時計がクラウドの時計から {clockLimitSeconds} 秒を超えてずれています。トークンや"
-            "クライアント アサーションの時刻が、Entra ID と Azure が受け付ける範囲外になります "
-            "(AADSTS700024、まだ有効でないトークンまたは期限切れのトークン)。"),
+            "This machine's clock is more than {clockLimitSeconds} seconds off from the "
+            "cloud's: the times in its tokens and client assertions fall outside what Entra ID "
+            "and Azure accept (AADSTS700024, a token not yet valid or already expired).",
+            "このマシンの時計がクラウドの時計から {clockLimitSeconds} 秒を超えてずれています。"
+            "トークンやクライアント アサーションの時刻が、Entra ID と Azure が受け付ける範囲外に"
+            "なります (AADSTS700024、まだ有効でないトークンまたは期限切れのトークン)。"),
         retryable=False),
     (69, "not-removed"): Variant(Localized(
         "Check {agentDirectory}: a file where a directory belongs, a read-only file system or "
