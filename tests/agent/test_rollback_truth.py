@@ -5,6 +5,7 @@ tells an older run's outcome or forgets what an unfinished run may have left."""
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import time
 from types import SimpleNamespace
@@ -115,6 +116,26 @@ def test_a_reload_answers_before_a_slow_first_heartbeat_ends(monkeypatch) -> Non
 
     answer, seconds = asyncio.run(timed())
     assert seconds < 0.9 and "no answer within" in answer["error"]["message"], answer
+
+
+def test_a_first_heartbeat_on_its_way_is_said_so_in_the_operators_language(
+        monkeypatch) -> None:
+    from cmagent.agent import log
+    from cmagent.himds.heartbeat import Heartbeat
+
+    seen: list[dict] = []
+    beat = Heartbeat(SimpleNamespace(problem=None, connected=True), {}, 60)  # type: ignore
+    monkeypatch.setattr(beat, "_is_a_copy", lambda: False)
+    monkeypatch.setattr(beat, "_send", lambda: seen.append(dict(beat.status)))
+    beat.beat()
+    assert seen[0]["status"] == "Disconnected" and seen[0]["error"]["code"] == "pending"
+    console = io.StringIO()
+    with log.session(lambda text: text) as run_log:
+        run_log.open_console(console, verbose=False, lang="ja")
+        connect_module._warn_first_heartbeat({"waitedSeconds": 20, "error": {
+            "code": "pending", "message": "no answer within 20 s"}})
+    assert "最初のハートビートの応答を 20 秒待っても" in console.getvalue()
+    assert "no answer" not in console.getvalue()  # himds's English stays out
 
 
 def test_a_record_that_cannot_be_written_leaves_no_older_outcome(

@@ -41,6 +41,9 @@ def report(settings: dict[str, Any], error: dict[str, Any] | None) -> dict[str, 
             "fingerprint": hostinfo.fingerprint()}
 
 
+PENDING = "pending"  # the error code of a first heartbeat still on its way
+
+
 class Heartbeat:
     def __init__(self, identity: Identity, settings: dict[str, Any], interval: float,
                  settings_problem: AzcmError | None = None) -> None:
@@ -62,6 +65,7 @@ class Heartbeat:
                 return dict(self.status)
             if self._is_a_copy():
                 return dict(self.status)
+            self._note_first_in_flight()
             try:
                 self._send()
             except his.HisError as error:
@@ -69,6 +73,14 @@ class Heartbeat:
             except (OSError, ValueError, KeyError) as error:  # files or answers not as expected
                 self._failed("AZCM0001", f"{type(error).__name__}: {error}")
             return dict(self.status)
+
+    def _note_first_in_flight(self) -> None:
+        """Until the first heartbeat is answered, 'azcmagent show' says that it is on its way
+        (a slow Hybrid Identity Service), not a bare Disconnected."""
+        if self.status["lastHeartbeat"] is None and self.status["error"] is None:
+            self.status = {**self.status, "error": {
+                "code": PENDING, "message": "The first heartbeat was sent and has no answer yet.",
+                "time": timestamp()}}
 
     def _is_a_copy(self) -> bool:
         """A copied disk: no heartbeat with the original's identity (checked every time)."""

@@ -26,6 +26,7 @@ from cmagent.asgi.protocol import GuardedProtocol
 from cmagent.errors import AzcmError
 from cmagent.himds.challenges import Challenges
 from cmagent.himds.heartbeat import DEFAULT_INTERVAL
+from cmagent.himds.heartbeat import PENDING
 from cmagent.himds.heartbeat import Heartbeat
 from cmagent.himds.identity import Identity
 from cmagent.himds.ipc import ChannelServer
@@ -230,8 +231,9 @@ class Runtime:
             return await asyncio.wait_for(asyncio.shield(beat), RELOAD_BEAT_SECONDS)
         except TimeoutError:
             return {**self.heartbeat.status, "error": {
-                "code": "pending", "message": f"no answer within {RELOAD_BEAT_SECONDS:.0f} s; "
-                "himds goes on sending it (see 'azcmagent show')", "time": timestamp()}}
+                "code": PENDING, "message": f"no answer within {RELOAD_BEAT_SECONDS:.0f} s; "
+                "himds goes on sending it (see 'azcmagent show')", "time": timestamp()},
+                    "waitedSeconds": RELOAD_BEAT_SECONDS}
 
     async def _settings(self) -> dict[str, object]:
         await asyncio.to_thread(self._read_settings)

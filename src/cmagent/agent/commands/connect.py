@@ -209,12 +209,7 @@ class Onboarding:
                 quoted=str(first["error"]), remedy="refused",
                 himdsLog=channel.himds_log(self.context.paths))
         if isinstance(first.get("error"), dict):
-            pending = first["error"].get("code") == "pending"  # (himds goes on with it)
-            log.warning(Localized("The first heartbeat has no answer yet: %s",
-                                  "最初のハートビートにまだ応答がありません: %s") if pending else
-                        Localized("The first heartbeat failed: %s",
-                                  "最初のハートビートが失敗しました: %s"),
-                        first["error"].get("message"))
+            _warn_first_heartbeat(first)
         log.info(Localized("Connected machine to Azure", "マシンを Azure に接続しました"))
         log.info(Localized("Machine overview page: %s", "マシンの概要ページ: %s"),
                  record.portal_page)
@@ -286,6 +281,20 @@ def run(context: Context[ConnectOptions]) -> Result:
         onboarding.end_progress(True)
         _record(context, onboarding, codes.SUCCESS)
         return result
+
+
+def _warn_first_heartbeat(first: dict[str, Any]) -> None:
+    """The connection stands; its first heartbeat failed, or himds goes on waiting for it."""
+    if first["error"].get("code") != "pending":
+        failed = Localized("The first heartbeat failed: %s", "最初のハートビートが失敗しました: %s")
+        log.warning(failed, first["error"].get("message"))
+        return
+    waited = round(float(first.get("waitedSeconds") or 0))
+    log.warning(Localized(
+        f"The first heartbeat has no answer after {waited} s; himds goes on sending it, and "
+        "'azcmagent show' says Connected once it is answered.",
+        f"最初のハートビートの応答を {waited} 秒待っても受信していません。himds は送信を続けます。"
+        "応答を受信すると 'azcmagent show' に Connected と表示されます。"))
 
 
 def _failed(onboarding: Onboarding, error: AzcmError) -> AzcmError:
