@@ -227,6 +227,7 @@ def test_a_mismatch_says_how_the_run_differed() -> None:
     assert problems[:2] == ["exit status 0, expected 41", "AZCM0041 was not printed"]
     shown = _describe(Outcome(scenario, "mismatched", 0, "line\n" * 40, problems))
     assert shown.rstrip().endswith("MISMATCH: " + "; ".join(problems))
+    assert "   | ... 24 more lines (--json shows them all)" in shown  # never cut silently
     assert _describe(Outcome(scenario, "mismatched", problems=["the set-up failed: x"])) \
         .splitlines()[1] == "   expect AZCM0041"
 

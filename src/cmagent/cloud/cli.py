@@ -226,13 +226,19 @@ def _scenario_run(args: argparse.Namespace) -> int:
     return 0 if all(o.state != "mismatched" for o in outcomes) else 1
 
 
+_SHOWN_LINES = 16
+
+
 def _describe(outcome: Any) -> str:
     scenario = outcome.scenario
     head = f"== {scenario.name}: {scenario.summary}\n   expect AZCM{scenario.code:04d}"
     if outcome.state == "not-built":
         return f"{head}\n   NOT BUILT: 'azcmagent {scenario.needs}' does not exist yet\n"
     got = f", got exit status {outcome.status}" if outcome.status is not None else ""
-    printed = "".join(f"\n   | {line}" for line in outcome.output.strip().splitlines()[:12])
+    lines = outcome.output.strip().splitlines()
+    printed = "".join(f"\n   | {line}" for line in lines[:_SHOWN_LINES])
+    if len(lines) > _SHOWN_LINES:
+        printed += f"\n   | ... {len(lines) - _SHOWN_LINES} more lines (--json shows them all)"
     verdict = "matched" if outcome.state == "matched" else \
         "MISMATCH: " + "; ".join(outcome.problems)
     return f"{head}{got}{printed}\n   {verdict}\n"

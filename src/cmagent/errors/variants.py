@@ -127,6 +127,27 @@ VARIANTS: dict[tuple[int, str], Variant] = {
         "TLS インスペクション) を取り除いてから、'azcmagent check' をもう一度実行してください。"
         "プライベート "
         "リンク スコープを使用する場合は --enable-pls-check を付けます。")),
+    (26, "tls-inspected"): Variant(Localized(
+        "Either exempt the Azure Arc endpoints ('azcmagent check' lists them) from TLS "
+        "inspection on the proxy or firewall that issued '{tlsIssuer}', or, if your policy "
+        "allows it, add that issuer's CA certificate to this machine's trust store (on Debian "
+        "and Ubuntu: copy it to /usr/local/share/ca-certificates/ and run "
+        "'update-ca-certificates'); then run the command again. --ignore-network-check does not "
+        "help: every request of the agent meets the same certificate.",
+        "'{tlsIssuer}' を発行したプロキシまたはファイアウォールで Azure Arc のエンドポイント "
+        "('azcmagent check' で一覧表示されます) を TLS インスペクションの対象外にするか、ポリシー"
+        "で許可されている場合は、その発行者の CA 証明書をこのマシンの信頼ストアに追加してください "
+        "(Debian と Ubuntu では /usr/local/share/ca-certificates/ にコピーして "
+        "'update-ca-certificates' を実行します)。その後、もう一度コマンドを実行してください。"
+        "--ignore-network-check では解決しません。エージェントのすべての要求が同じ証明書を受け"
+        "取るためです。"),
+        cause=Localized(
+            "A proxy or firewall inspects TLS: it answers in the endpoint's place with a "
+            "certificate issued by '{tlsIssuer}', which this machine does not trust.",
+            "プロキシまたはファイアウォールが TLS 通信を検査 (TLS インスペクション) しています。"
+            "エンドポイントの代わりに '{tlsIssuer}' が発行した証明書で応答しており、このマシンは"
+            "その証明書を信頼していません。"),
+        retryable=False),
     (75, "cloud-given"): Variant(Localized(
         "Check the value given to {givenAs}: AzureCloud, AzureUSGovernment, AzureChinaCloud, or "
         "the https URL of a cloud that answers /metadata/endpoints, reachable from this machine.",

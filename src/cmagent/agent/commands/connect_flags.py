@@ -206,12 +206,23 @@ def network_precheck(context: Context[ConnectOptions], cloud: CloudEndpoints,
     blocked = [r for r in results if not r.reachable]
     if blocked:
         first = blocked[0]
+        if first.layer == "tls" and first.issuer:
+            raise _inspected(first)
         raise AzcmError(codes.NETWORK_ERROR, Localized(
             f"{first.endpoint.url} is not reachable ({first.blocker('en')}). Run 'azcmagent "
             "check' for the full diagnosis, or --ignore-network-check to go on.",
             f"{first.endpoint.url} に到達できません ({first.blocker('ja')})。詳しくは "
             "'azcmagent check' を実行してください。--ignore-network-check を付けると、この確認を"
             "省略して続行します。"))
+
+
+def _inspected(first: netcheck.Result) -> AzcmError:
+    """A certificate this machine does not trust: an inspecting proxy or firewall forged it
+    (going on would fail the same way on every request)."""
+    return AzcmError(codes.NETWORK_ERROR, Localized(
+        f"{first.endpoint.url} is not reachable ({first.blocker('en')}).",
+        f"{first.endpoint.url} に到達できません ({first.blocker('ja')})。"),
+        remedy="tls-inspected", tlsIssuer=first.issuer)
 
 
 def subscription_id(arm: Arm, given: str) -> str:
