@@ -217,18 +217,18 @@ _LINUX: tuple[Entry, ...] = (
            ("The Microsoft Linux software repository's configuration could not be saved.",
             "curl could not save the repository's configuration package (packages-microsoft-prod)"
             " from packages.microsoft.com in the temporary directory (curl exit code 23, a write "
-            "error): the directory is full, read-only or not writable. (In older agents and in "
-            "the troubleshooting guide AZCM0157 meant that packages.microsoft.com could not be "
-            "reached; the install script reports that as AZCM0146.)",
+            "error): the directory is full, read-only or not writable. In older agents and in the "
+            "troubleshooting guide AZCM0157 meant that packages.microsoft.com could not be "
+            "reached; the install script reports that as AZCM0146.",
             f"Free space in {_TEMP_EN}, or give a writable directory with --tempdir, then run "
             "the script again; the error message names the file that could not be written."),
            ("Microsoft Linux ソフトウェア リポジトリの構成を保存できません。",
             "curl が、packages.microsoft.com から取得したリポジトリの構成パッケージ "
             "(packages-microsoft-prod) を一時ディレクトリに保存できませんでした (curl の終了コード "
             "23、書き込みエラー)。一時ディレクトリの空き容量が不足しているか、読み取り専用であるか、"
-            "書き込みのアクセス許可がありません。(以前のエージェントとトラブルシューティング ガイド"
-            "では、AZCM0157 は packages.microsoft.com に接続できないことを表していました。インス"
-            "トール スクリプトはその場合を AZCM0146 として報告します。)",
+            "書き込みのアクセス許可がありません。なお、以前のエージェントとトラブルシューティング "
+            "ガイドでは、AZCM0157 は packages.microsoft.com に接続できないことを表していました。"
+            "インストール スクリプトはその場合を AZCM0146 として報告します。",
             f"{_TEMP_JA} の空き容量を増やすか、書き込み可能なディレクトリを --tempdir に指定して"
             "から、スクリプトをもう一度実行してください。書き込めなかったファイルは、エラー "
             "メッセージに示されています。")),
