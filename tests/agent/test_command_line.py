@@ -399,3 +399,44 @@ def test_a_stream_closed_from_the_start_is_no_traceback(agent_root, closed) -> N
                          preexec_fn=lambda: os.close(closed))
     assert run.returncode == (1 if closed == 1 else 0)  # (the version went nowhere: 1)
     assert "Traceback" not in run.stdout + run.stderr + read_log(agent_root)
+
+
+def test_bytes_that_are_not_utf8_are_refused_before_anything_is_saved(agent_root) -> None:
+    """A Latin-1 inventory: the bytes reach the agent as they are (a real process, real
+    argv), are refused with AZCM0023 naming the flag, and localconfig.json is not written."""
+    import subprocess
+    import sys
+
+    environ = {**os.environ, "AZCMAGENT_ROOT": str(agent_root), "LANG": "C.UTF-8"}
+    config_set = [sys.executable, "-m", "cmagent.agent", "config", "set", "proxy.url"]
+    run = subprocess.run([*config_set, b"http://caf\xe9:8080"], env=environ,
+                         capture_output=True, timeout=60)
+    assert run.returncode == 23 and b"AZCM0023" in run.stdout and b"Traceback" not in run.stderr
+    assert b"not valid UTF-8" in run.stdout
+    assert not (agent_root / "var/opt/azcmagent/localconfig.json").exists()
+    located = subprocess.run([sys.executable, "-m", "cmagent.agent", "connect", "--location",
+                              b"west\xff", "--json"], env=environ, capture_output=True,
+                             timeout=60)
+    assert located.returncode == 23, located.stdout
+    assert "--location" in json.loads(located.stdout)["error"]["message"]
+
+
+def test_a_control_character_in_a_value_is_refused_and_cannot_forge_a_log_line(
+        azcmagent, agent_root) -> None:
+    forged = "env=prod\nINFO    Connected machine to Azure"
+    run = azcmagent("connect", "--tags", forged, "--location", "westeurope")
+    assert run.status == 23 and "The value of --tags holds a control character" in run.stdout
+    escape = azcmagent("connect", "--location", "west\x1b[31meurope", lang="ja_JP.UTF-8")
+    assert escape.status == 23 and "--location の値に制御文字" in escape.stdout
+    assert "\x1b" not in escape.stdout
+    logged = read_log(agent_root)
+    assert "\x1b" not in logged and "\nINFO    Connected" not in logged
+
+
+def test_a_log_record_stays_one_record() -> None:
+    from cmagent.agent.log import one_record
+
+    assert one_record("plain 日本語\u3000text\twith tab") == "plain 日本語\u3000text\twith tab"
+    assert one_record("a\nINFO    forged") == "a\n    INFO    forged"
+    assert one_record("red \x1b[31m, bell \x07, byte \udcff") == \
+        "red \\x1b[31m, bell \\x07, byte \\xff"

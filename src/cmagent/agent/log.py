@@ -65,9 +65,10 @@ class RunLog:
             (message.en, message.pick(self.lang))
         name = _NAMES.get(level, "INFO")
         if self._file is not None:
-            self._to_file(f"{_timestamp()} {name:<7} {source}: {self.redactor(english)}\n")
+            self._to_file(f"{_timestamp()} {name:<7} {source}: "
+                          f"{one_record(self.redactor(english))}\n")
         if self._console is not None and not file_only and level >= self._console_level:
-            line = f"{name:<8}{self.redactor(chosen)}\n"
+            line = f"{name:<8}{one_record(self.redactor(chosen))}\n"
             try:
                 (self._through or self._console.write)(line)
             except OSError as error:
@@ -103,6 +104,30 @@ class RunLog:
             self._file.close()
             self._file = None
         self._console = None
+
+
+def one_record(text: str) -> str:
+    """A message as one log record, whatever values it quotes: control characters (an
+    escape sequence, a carriage return) escaped, lines after the first indented so that a
+    value holding a newline cannot forge a record, and a byte that was not UTF-8 (a surrogate
+    from the command line) shown as ``\\xff`` instead of failing the write."""
+    if not any(unusual(c) for c in text):
+        return text
+    return "\n    ".join("".join(_escaped(c) for c in line) for line in text.split("\n"))
+
+
+def unusual(character: str) -> bool:
+    """A control character other than tab (C0, DEL, C1), or a byte that was not UTF-8."""
+    code = ord(character)
+    return (code < 32 and character != "\t") or 127 <= code < 160 or 0xDC80 <= code <= 0xDCFF
+
+
+def _escaped(character: str) -> str:
+    if not unusual(character):
+        return character
+    if ord(character) >= 0xDC80:  # (how Python keeps a byte that was not UTF-8)
+        return f"\\x{ord(character) - 0xDC00:02x}"
+    return character.encode("unicode_escape").decode("ascii")
 
 
 _current: list[RunLog] = []

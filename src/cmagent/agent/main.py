@@ -127,6 +127,7 @@ def _run(args: list[str], env: Environment, output: Output, logs: log.RunLog,
          root: cli.Command) -> int:
     paths = machine_paths.from_environ(env.environ)
     logs.open_file(paths.cli_log, required=env.is_root)
+    _refuse_unreadable(args)
     try:
         invocation = cli.parse(args, root, env.lang)
     except AzcmError as error:  # a root-only --config file, read without root: root is what
@@ -155,6 +156,36 @@ def _run(args: list[str], env: Environment, output: Output, logs: log.RunLog,
     context = Context(invocation, options, env, paths, logs.redactor)
     output.result(_handler(command)(context))
     return 0
+
+
+def _refuse_unreadable(args: list[str]) -> None:
+    """AZCM0023 for an argument with bytes that are not UTF-8 or with a control character
+    (a newline, an escape sequence), before anything is parsed or saved. The value itself is
+    not shown (it may be a secret); its flag or place is."""
+    for place, arg in enumerate(args):
+        odd = [c for c in arg if log.unusual(c)]
+        if not odd:
+            continue
+        broken = any(ord(c) >= 0xDC80 for c in odd)
+        where = _argument_name(args, place)
+        raise AzcmError(codes.INVALID_ARGUMENT, Localized(
+            f"{where.en} " + ("is not valid UTF-8" if broken else "holds a control character "
+                              "(such as a newline or an escape)") + "; give it in plain UTF-8 "
+            "text.",
+            f"{where.ja}" + ("は有効な UTF-8 ではありません" if broken else "に制御文字 (改行、"
+                             "エスケープ文字など) が含まれています") + "。UTF-8 の通常のテキストで"
+            "指定してください。"))
+
+
+def _argument_name(args: list[str], place: int) -> Localized:
+    arg, before = args[place], args[place - 1] if place else ""
+    if arg.startswith("-") and "=" in arg:
+        flag = log.one_record(arg.partition("=")[0][:40])
+        return Localized(f"The value of {flag}", f"{flag} の値")
+    if not arg.startswith("-") and before.startswith("-") and "=" not in before:
+        flag = log.one_record(before[:40])
+        return Localized(f"The value of {flag}", f"{flag} の値")
+    return Localized(f"Argument {place + 1}", f"{place + 1} 番目の引数")
 
 
 def _not_elevated(name: str) -> AzcmError:
