@@ -253,3 +253,44 @@ def test_every_unfinished_run_is_carried_not_only_the_last() -> None:
     assert [left["vmId"] for left in carried] == ["1111", "2222"]
     said = connect_undo.leftover_sentence(third_run)
     assert said is not None and "machines/t1" in said.en and "machines/t2" in said.en
+
+
+def test_a_connect_that_never_began_still_leaves_its_record(azcmagent, agent_root) -> None:
+    """A mistyped --config path after a good connect: the file must not go on saying
+    'succeeded'; an unfinished earlier run's trace is carried on."""
+    paths = Paths(str(agent_root))
+    killed = {"resourceId": "/subscriptions/s/resourceGroups/g/providers/"
+                            "Microsoft.HybridCompute/machines/m", "vmId": "v-1"}
+    results.started(paths, "connect", killed)  # a run killed outright: 'running' remains
+    run = azcmagent("connect", "--config", str(agent_root / "nope.json"))
+    assert run.status == 19, run.stdout
+    record = _result(agent_root)
+    assert record["status"] == "failed" and record["code"] == "AZCM0019"
+    assert record["phase"] == "not-started" and record["connected"] is False
+    assert [left["vmId"] for left in record["earlierUnfinished"]] == ["v-1"]
+    assert azcmagent("connect", "--bogus").status == 101
+    assert _result(agent_root)["code"] == "AZCM0101"
+    assert _result(agent_root)["earlierUnfinished"][0]["resourceId"] == killed["resourceId"]
+
+
+def test_a_run_in_progress_keeps_its_record_from_an_early_failure(azcmagent, agent_root) -> None:
+    from cmagent.machine import lock
+
+    paths = Paths(str(agent_root))
+    with lock.exclusive(paths, "connect"):
+        results.started(paths, "connect", {"phase": "create"})
+        assert azcmagent("connect", "--bogus").status == 101
+    assert _result(agent_root)["status"] == "running"
+
+
+def test_an_interrupted_disconnect_finishes_its_record(
+        azcmagent, agent_root, monkeypatch) -> None:
+    from cmagent.agent.commands import disconnect
+
+    def interrupted(context):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(disconnect, "_saved", interrupted)
+    assert azcmagent("disconnect", "--json").status == 11
+    record = json.loads((agent_root / "var/opt/azcmagent/result/disconnect.json").read_text())
+    assert record["status"] == "failed" and record["code"] == "AZCM0011"

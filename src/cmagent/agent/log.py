@@ -42,6 +42,7 @@ class RunLog:
         self._through: Callable[[str], None] | None = None  # a progress bar's writer
         self.lang = "en"  # of the console; the file is always English
         self.console_lost: OSError | None = None
+        self.records_begun: set[str] = set()  # result files this run began (results.py)
 
     def open_file(self, path: str, required: bool) -> None:
         """Append to ``path``; failing that, AZCM0005 when ``required``, else no file log."""

@@ -108,8 +108,22 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
         except Exception:
             status = _fail(unexpected_failure(), output, args)
         status = _output_lost(output, status)
+        if status and env.is_root:
+            _record_early_end(args, env, status)
         log.debug("Finished: AZCM%04d, exit status %d", status, status)
     return status
+
+
+def _record_early_end(args: list[str], env: Environment, status: int) -> None:
+    """The result file of a connect or disconnect that failed before its run began."""
+    from cmagent.agent.table import ROOT
+
+    command = cli.command_words(args, ROOT)
+    if command not in ("connect", "disconnect") or "--dry-run" in args:
+        return
+    from cmagent.agent import results
+
+    results.ended_before_start(machine_paths.from_environ(env.environ), command, status)
 
 
 def _output_lost(output: Output, status: int) -> int:

@@ -44,6 +44,9 @@ def _save(paths: Paths, command: str, result: dict[str, Any]) -> None:
 
 
 def started(paths: Paths, command: str, details: dict[str, Any]) -> None:
+    run_log = log.current()
+    if run_log is not None:
+        run_log.records_begun.add(command)
     # The last run's record goes first: should this one not be written (a full disk), the
     # file must not go on telling the last run's outcome as this run's.
     with contextlib.suppress(OSError):
@@ -62,6 +65,28 @@ def write(paths: Paths, command: str, code: int, started_at: float,
                            "startedAt": timestamp(time.time() - elapsed),
                            "durationSeconds": round(elapsed, 3),
                            "finishedAt": timestamp(), "agentVersion": __version__})
+
+
+def ended_before_start(paths: Paths, command: str, code: int) -> None:
+    """A connect or disconnect that ended before its run began (a mistyped flag, a missing
+    --config file, Ctrl+C at once): its record says so, so that a script does not read the
+    last run's success as this one's; what earlier connects may have left is carried on.
+    A run of another process that holds the machine keeps its record."""
+    from cmagent.machine import lock
+
+    run_log = log.current()
+    if run_log is not None and command in run_log.records_begun:
+        return
+    try:
+        with lock.exclusive(paths, command):
+            details: dict[str, Any] = {"phase": "not-started"}
+            if command == "connect":
+                from cmagent.agent.commands.connect_undo import unfinished
+
+                details["earlierUnfinished"] = unfinished(previous(paths, command))
+            write(paths, command, code, time.monotonic(), details)
+    except (AzcmError, OSError):  # another run is on (AZCM0027), or no lock can be had
+        return
 
 
 def _machine_state(paths: Paths) -> dict[str, Any]:

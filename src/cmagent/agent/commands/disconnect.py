@@ -39,7 +39,13 @@ def run(context: Context[DisconnectOptions]) -> Result:
         except AzcmError as error:
             _record(context, saved, error.exit_status, started)
             raise
-        _record(context, saved, codes.SUCCESS, started)
+        except KeyboardInterrupt:  # (Ctrl+C, SIGTERM: the record must not stay 'running')
+            _record(context, saved, codes.CANCELLED, started)
+            raise
+        except Exception:
+            _record(context, saved, codes.UNKNOWN, started)
+            raise
+        _record(context, saved, codes.SUCCESS, started, result.data.get("resourceInAzure"))
         return result
 
 
@@ -169,8 +175,9 @@ def _forget(context: Context[DisconnectOptions]) -> None:
 
 
 def _record(context: Context[DisconnectOptions], saved: Connection | None, code: int,
-            started: float) -> None:
+            started: float, in_azure: str | None = None) -> None:
     results.write(context.paths, "disconnect", code, started, {
         "resourceId": saved.resource_id if saved else "",
         "correlationId": saved.correlation_id if saved else "",
-        "forceLocalOnly": context.options.force_local_only})
+        "forceLocalOnly": context.options.force_local_only,
+        **({"resourceInAzure": in_azure} if in_azure else {})})
