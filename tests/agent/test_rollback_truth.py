@@ -294,3 +294,21 @@ def test_an_interrupted_disconnect_finishes_its_record(
     assert azcmagent("disconnect", "--json").status == 11
     record = json.loads((agent_root / "var/opt/azcmagent/result/disconnect.json").read_text())
     assert record["status"] == "failed" and record["code"] == "AZCM0011"
+
+
+def test_a_name_taken_between_the_check_and_the_create_is_azcm0044(
+        azcmagent, agent_root, himds, trusting, tmp_path, monkeypatch) -> None:
+    """Two machines racing for one name: the loser's create is refused by the winner's vmId;
+    that is 'the resource exists', not a missing role, and the winner's resource stays."""
+    onboarding = trusting.quickstart(ADMINISTRATOR)
+    monkeypatch.setattr(connect_module.Onboarding, "_check_free", lambda self: None)
+    trusting.admin.call("POST", "/machines", {
+        "subscriptionId": onboarding["subscriptionId"], "name": "web01",
+        "resourceGroup": onboarding["resourceGroup"], "location": onboarding["location"]})
+    run = azcmagent("connect", "--config", flags_file(tmp_path, onboarding), "--json")
+    error = json.loads(run.stdout)["error"]
+    assert run.status == 44 and "created by another machine while this connect ran" \
+        in error["message"], error
+    assert "resourceLeftBehind" not in error
+    assert [m["name"] for m in machines(trusting, onboarding)] == ["web01"]
+    assert _result(agent_root)["code"] == "AZCM0044"

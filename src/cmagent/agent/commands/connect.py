@@ -173,6 +173,14 @@ class Onboarding:
             created = self.arm.put_machine(self.resource_id,
                                            _body(self.flags, self.vm_id, public_key))
         except ArmError as error:
+            if self.phase == "create" and _taken_meanwhile(error):
+                self.sent_create = False  # refused: nothing of this run's was made
+                raise AzcmError(codes.RESOURCE_EXISTS, Localized(
+                    f"{self.resource_id} was created by another machine while this connect "
+                    "ran (after the name was found free).",
+                    f"{self.resource_id} は、この connect の実行中 (名前が使用されていないことを"
+                    "確認した後) に別のマシンによって作成されました。"),
+                    quoted=f"{error.code}: {error.message}") from None
             raise azure.arm_failure(error, "get" if self.phase == "resource-exists"
                                     else "create") from None
         self.created = True
@@ -281,6 +289,11 @@ def run(context: Context[ConnectOptions]) -> Result:
         onboarding.end_progress(True)
         _record(context, onboarding, codes.SUCCESS)
         return result
+
+
+def _taken_meanwhile(error: ArmError) -> bool:
+    """The create met a machine of another vmId under the name: two machines raced for it."""
+    return error.status == 400 and "vmid" in error.message.lower()
 
 
 def _warn_first_heartbeat(first: dict[str, Any]) -> None:
