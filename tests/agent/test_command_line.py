@@ -440,3 +440,31 @@ def test_a_log_record_stays_one_record() -> None:
     assert one_record("a\nINFO    forged") == "a\n    INFO    forged"
     assert one_record("red \x1b[31m, bell \x07, byte \udcff") == \
         "red \\x1b[31m, bell \\x07, byte \\xff"
+
+
+def test_tags_as_a_mapping_in_a_config_file(tmp_path) -> None:
+    from cmagent.agent import cli
+    from cmagent.agent.commands.connect_flags import parse_tags
+
+    config = tmp_path / "flags.yaml"
+    needed = "location: westeurope\nresource-group: g\nsubscription-id: s\ntenant-id: t\n"
+    config.write_text(needed + "tags:\n  env: prod\n  'cost=center': 'a,b'\n"
+                      "  owner: \"O'Brien\"\n")
+    record = cli.parse(["connect", "--config", str(config)], ROOT, "en").record
+    assert parse_tags(record.tags) == {"env": "prod", "cost=center": "a,b", "owner": "O'Brien"}
+    config.write_text(needed + "tags:\n  port: 8080\n")
+    with pytest.raises(Exception, match="must be text in quotes"):
+        cli.parse(["connect", "--config", str(config)], ROOT, "en")
+
+
+@pytest.mark.parametrize("tags, said", [
+    ("a=b=c", "single-quote a name or value that holds spaces, '=' or ','"),
+    ("a/b=c", "does not allow in tag names"), ("a=" + "x" * 257, "values of up to 256"),
+    (",".join(f"t{i}=v" for i in range(51)), "51 tags are more than Azure allows")])
+def test_tags_azure_would_refuse_are_refused_first(tags, said) -> None:
+    from cmagent.agent.commands.connect_flags import parse_tags
+    from cmagent.errors import AzcmError
+
+    with pytest.raises(AzcmError) as refused:
+        parse_tags(tags)
+    assert refused.value.code == "AZCM0023" and said in refused.value.message("en")

@@ -710,6 +710,8 @@ def _config_value(path: str, option: Option, value: Any) -> Any:
     493 and 1.10 as 1.1, so it would not be what was written."""
     if option.kind == "bool" and isinstance(value, bool):
         return value
+    if option.name == "tags" and isinstance(value, dict):
+        return _tags_text(path, value)
     text = isinstance(value, str) and option.kind != "bool"
     number = option.kind == "int" and isinstance(value, int) and not isinstance(value, bool)
     if text or number:
@@ -723,6 +725,21 @@ def _config_value(path: str, option: Option, value: Any) -> Any:
         f"--config {path}: key '{option.name}' must be {expected.en}.",
         f"--config {path}: キー '{option.name}' の値は{expected.ja}である必要があります。",
     ))
+
+
+def _tags_text(path: str, tags: dict[Any, Any]) -> str:
+    """Tags written as a mapping in a --config file, as --tags takes them on the command line
+    (each name and value escaped, so that ',', '=' and quotes in them stay theirs)."""
+    if not all(isinstance(part, str) for pair in tags.items() for part in pair):
+        raise AzcmError(codes.INVALID_ARGUMENT, Localized(
+            f"--config {path}: every tag name and value under 'tags' must be text in quotes.",
+            f"--config {path}: 'tags' のタグ名と値は、すべて引用符で囲んだテキストである必要が"
+            "あります。"))
+
+    def escaped(text: str) -> str:
+        return "".join("\\" + c if c in "\\,='" else c for c in text)
+
+    return ",".join(f"{escaped(name)}={escaped(value)}" for name, value in tags.items())
 
 
 def _check(command: Command, options: dict[str, Any]) -> None:

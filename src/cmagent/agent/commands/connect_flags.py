@@ -133,10 +133,10 @@ def parse_tags(text: str | None) -> dict[str, str]:
     for pair, fields in _pairs(text or ""):
         if len(fields) != 2 or not fields[0]:
             raise _tags_error(
-                f"'{pair}' is not Name=Value; separate pairs with commas and single-quote "
-                "names or values with spaces.",
-                f"'{pair}' は Name=Value の形式ではありません。組はコンマで区切り、空白を含む"
-                "名前や値は単一引用符で囲んでください。")
+                f"'{pair}' is not Name=Value; separate pairs with commas, and single-quote a "
+                "name or value that holds spaces, '=' or ',' (or write them as \\= and \\,).",
+                f"'{pair}' は Name=Value の形式ではありません。組はコンマで区切り、空白、'='、',' "
+                "を含む名前や値は単一引用符で囲んでください (または \\= や \\, と書きます)。")
         same = next((name for name in tags if name.lower() == fields[0].lower()), None)
         if same is not None:
             raise _tags_error(
@@ -144,8 +144,33 @@ def parse_tags(text: str | None) -> dict[str, str]:
                 "give each tag once.",
                 f"'{same}' と '{fields[0]}' は同じタグです (Azure のタグ名は大文字と小文字を区別"
                 "しません)。各タグは 1 回だけ指定してください。")
-        tags[fields[0]] = fields[1]
+        tags[fields[0]] = _within_arm_rules(*fields)
+    if len(tags) > MAX_TAGS:
+        raise _tags_error(f"{len(tags)} tags are more than Azure allows on a resource "
+                          f"({MAX_TAGS}).",
+                          f"{len(tags)} 個のタグは、Azure がリソースに許可する数 ({MAX_TAGS}) を"
+                          "超えています。")
     return tags
+
+
+MAX_TAGS = 50
+_TAG_NAME_FORBIDDEN = frozenset("<>%&\\?/")
+
+
+def _within_arm_rules(name: str, value: str) -> str:
+    """ARM's tag rules, checked before anything is made (ARM's refusal would come after the
+    resource group, as a 400 read as a missing permission)."""
+    if set(name) & _TAG_NAME_FORBIDDEN:
+        raise _tags_error(f"the tag name '{name[:40]}' holds one of < > % & \\ ? /, which "
+                          "Azure does not allow in tag names.",
+                          f"タグ名 '{name[:40]}' に、Azure のタグ名で使用できない文字 "
+                          "(< > % & \\ ? /) が含まれています。")
+    if len(name) > 512 or len(value) > 256:
+        raise _tags_error(f"the tag '{name[:40]}' is too long: Azure allows names of up to 512 "
+                          "characters and values of up to 256.",
+                          f"タグ '{name[:40]}' が長すぎます。Azure で使用できるのは、名前が "
+                          "512 文字まで、値が 256 文字までです。")
+    return value
 
 
 def _tags_error(en: str, ja: str) -> AzcmError:
