@@ -147,3 +147,14 @@ def test_the_last_results_are_in_the_bundle(azcmagent, planted, tmp_path) -> Non
     run = azcmagent("logs", "--output", str(tmp_path / "b.zip"), "--json")
     assert "var/opt/azcmagent/result/connect.json" in run.json["files"]
     assert "AZCM0041" in _contents(tmp_path / "b.zip")["var/opt/azcmagent/result/connect.json"]
+
+
+def test_a_name_of_our_making_is_taken_as_it_is_chosen(tmp_path) -> None:
+    """Two runs in one second, side by side: the first choice takes the name at once, so
+    the second cannot choose it too (one bundle would replace the other)."""
+    from cmagent.agent.commands.logs import _unused
+
+    target = tmp_path / "azcmagent-20261206T000000-host.zip"
+    first, second = _unused(target), _unused(target)
+    assert first == target and second.name == "azcmagent-20261206T000000-host-2.zip"
+    assert first.exists() and second.exists()

@@ -7,6 +7,7 @@ every collected file passes through the redactor.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
@@ -43,6 +44,10 @@ def run(context: Context[LogsOptions]) -> Result:
     try:
         atomic_write(target, archive, 0o600)
     except OSError as error:
+        if not context.options.output or Path(context.options.output).is_dir():
+            with contextlib.suppress(OSError):  # the name this run took, empty
+                if target.stat().st_size == 0:
+                    target.unlink()
         raise AzcmError(codes.INVALID_ARGUMENT, Localized(
             f"--output {target} cannot be written.", f"--output {target} に書き込めません。"),
             quoted=error.strerror, remedy="output-path") from None
@@ -52,12 +57,19 @@ def run(context: Context[LogsOptions]) -> Result:
 
 
 def _unused(target: Path) -> Path:
-    """``target``, or ``...-2.zip``, ``-3``... when a bundle of that name exists already."""
+    """``target``, or ``...-2.zip``, ``-3``... when a bundle of that name exists already;
+    the name is taken at once (an empty file, replaced by the bundle), so that two runs in
+    one second cannot both choose it."""
     candidate, number = target, 1
-    while candidate.exists():
-        number += 1
-        candidate = target.with_name(f"{target.stem}-{number}{target.suffix}")
-    return candidate
+    while True:
+        try:
+            os.close(os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+            return candidate
+        except FileExistsError:
+            number += 1
+            candidate = target.with_name(f"{target.stem}-{number}{target.suffix}")
+        except OSError:  # (a directory that cannot be written: said when the bundle is)
+            return candidate
 
 
 def _redactor(context: Context[LogsOptions]) -> Redactor:
