@@ -190,6 +190,9 @@ class Onboarding:
         existing = self.arm.machine(self.resource_id)
         if existing is not None:
             earlier = connect_undo.earlier_run_sentence(existing, self.earlier)
+            if earlier is not None and connect_undo.clear_earlier(self.arm, self.resource_id,
+                                                                  existing):
+                return  # what an unfinished connect of this machine left is gone: free now
             raise AzcmError(codes.RESOURCE_EXISTS, joined(Localized(
                 f"{self.resource_id} already exists.", f"{self.resource_id} は既に存在します。"),
                 earlier))

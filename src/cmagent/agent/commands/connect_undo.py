@@ -64,6 +64,25 @@ def undo_create(arm: Arm, resource_id: str, vm_id: str, created: bool) -> Undo:
     return outcome
 
 
+def clear_earlier(arm: Arm, resource_id: str, existing: dict[str, Any]) -> bool:
+    """Delete the resource an unfinished earlier connect of this machine left under the name
+    (its vmId is in this machine's result file: no other machine holds its identity, whose
+    key was lost with that run); False when it cannot be (the onboarding role may not
+    delete), and the caller says what to do."""
+    vm_id = str((existing.get("properties") or {}).get("vmId", ""))
+    try:
+        _delete(arm, resource_id, vm_id)
+    except ArmError as error:
+        log.info(Localized("%s, left by an earlier unfinished connect, could not be deleted: %s",
+                           "以前の完了していない connect が残した %s を削除できませんでした: %s"),
+                 resource_id, error.message)
+        return False
+    log.info(Localized("Deleted %s, left by an earlier connect of this machine that did not "
+                       "finish", "このマシンの以前の完了していない connect が残した %s を削除"
+                       "しました"), resource_id)
+    return True
+
+
 def _delete(arm: Arm, resource_id: str, vm_id: str) -> None:
     """Delete the resource; when the answer is lost (a timeout: the cloud may have carried it
     out), read it back before calling it left."""
