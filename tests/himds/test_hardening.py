@@ -161,6 +161,11 @@ def test_a_crowded_user_is_told_when_there_is_room(monkeypatch, tmp_path) -> Non
     with pytest.raises(TooMany) as crowded:
         pending.issue(1000)
     assert pending.retry_after(crowded.value) == challenge_module.CHALLENGE_SECONDS - 50 + 1
+    busy = Challenges(str(tmp_path), per_user=1)
+    busy.issue(7)
+    with pytest.raises(TooMany) as starting:  # its first is being answered: try again soon
+        busy.issue(7)
+    assert busy.retry_after(starting.value) == 1
     full = Challenges(str(tmp_path), per_user=5, in_total=2)
     full.issue(1)
     now[0] += 20
@@ -262,3 +267,19 @@ def test_http09_is_refused_with_a_status_line(machine) -> None:  # noqa: F811
     head, _, body = answer.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 400")
     assert json.loads(body)["error"] == "invalid_request"
+
+
+def test_a_proof_whose_answer_failed_on_the_clouds_side_gets_a_new_minute(
+        monkeypatch, tmp_path) -> None:
+    """Two 30 s attempts at an unreachable cloud must not outlast the proof the SDK retries
+    with (its third try would get a fresh 401 and hide the real cause)."""
+    now = [1000.0]
+    monkeypatch.setattr(challenge_module, "time", SimpleNamespace(monotonic=lambda: now[0]))
+    pending = Challenges(str(tmp_path))
+    proof = Path(pending.issue(0)).read_text()
+    now[0] += 50
+    pending.renew(proof)  # the first attempt's 503
+    now[0] += 50
+    assert pending.holds(proof)
+    now[0] += 11
+    assert not pending.holds(proof)

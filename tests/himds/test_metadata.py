@@ -106,6 +106,11 @@ def test_instance_document(machine) -> None:
     ("/metadata/identity/oauth2/token?api-version=2020-06-01&resource=x&client_id=y", {}, 400,
      "User-assigned identities are not supported"),
     ("/metadata/unknown?api-version=2020-06-01", {}, 404, "not served"),
+    # two of a kind: which counts would differ between parsers
+    ("/metadata/instance?api-version=bad&api-version=2020-06-01", {}, 400, "more than once"),
+    ("/metadata/identity/oauth2/token?api-version=2020-06-01&resource=https://x.example/"
+     ".default?x=1&resource=https://management.azure.com", {}, 400,
+     "'resource' is given more than once"),
     # no redirect to the slashless path: it would be built from the Host header
     ("/metadata/instance/?api-version=2020-06-01", {"Host": "attacker.example"}, 404,
      "not served"),
@@ -114,6 +119,32 @@ def test_guards_answer_imds_style_errors(machine, path, headers, status, words) 
     response = machine.get(path, **headers)
     assert response.status_code == status
     assert words in json.dumps(response.json())
+
+
+def test_no_api_version_lists_the_versions_served(machine) -> None:
+    answer = machine.get("/metadata/instance").json()
+    assert "2020-06-01" in answer["newest-versions"]  # as Azure IMDS, for discovery scripts
+
+
+def test_every_metadata_header_must_say_true(machine) -> None:
+    import http.client
+
+    for values in (("false", "true"), ("true", "false")):
+        connection = http.client.HTTPConnection("127.0.0.1", int(machine.url.rsplit(":", 1)[1]))
+        connection.putrequest("GET", "/metadata/instance?api-version=2020-06-01")
+        for value in values:
+            connection.putheader("Metadata", value)
+        connection.endheaders()
+        assert connection.getresponse().status == 400
+        connection.close()
+
+
+def test_a_resource_keeps_its_trailing_slash_in_the_tokens_audience(machine) -> None:
+    resource = "https://management.core.windows.net/"
+    token = machine.token(resource).json()
+    claims = validate(machine.cloud.session(), machine.cloud.url,
+                      machine.onboarding["tenantId"], token["access_token"], audience=resource)
+    assert claims["aud"] == resource and token["resource"] == resource
 
 
 def test_challenge_response(machine) -> None:

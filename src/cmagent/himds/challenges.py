@@ -22,6 +22,7 @@ import uuid
 from collections import Counter
 
 CHALLENGE_SECONDS = 60
+FRESH_SECONDS = 5  # a challenge this young is still being answered, most likely
 PER_USER = 32
 IN_TOTAL = 1024
 
@@ -87,6 +88,15 @@ class Challenges:
         self.spend(proof)  # expired: gone now rather than at the next sweep
         return False
 
+    def renew(self, proof: str) -> None:
+        """A minute from now for a live proof whose answer failed on the cloud's side: two
+        slow attempts of the SDK's must not outlast it."""
+        with self._lock:
+            entry = self._open.get(_digest(proof))
+            if entry is not None:
+                self._open[_digest(proof)] = (entry[0], entry[1],
+                                              time.monotonic() + CHALLENGE_SECONDS)
+
     def spend(self, proof: str) -> None:
         """The challenge has been answered: its file goes, and the proof is no longer good."""
         with self._lock:
@@ -97,13 +107,18 @@ class Challenges:
             _remove(entry[0])
 
     def retry_after(self, crowded: TooMany) -> int:
-        """Seconds until a challenge that makes room expires: the user's first, or when all
-        are full, the first of all."""
+        """Seconds until room is likely: for one user's crowd, 1 while some of their challenges
+        are fresh (an SDK answers its 401 within milliseconds: forty workers starting at once
+        must not wait a minute); else until the first of them expires (abandoned ones hold
+        their room)."""
+        now = time.monotonic()
         with self._lock:
             ends = [end for _, owner, end in self._open.values()
                     if crowded.uid is None or owner == crowded.uid]
-        wait = min(ends, default=time.monotonic()) - time.monotonic()
-        return max(1, min(CHALLENGE_SECONDS, int(wait) + 1))
+        fresh = any(end - CHALLENGE_SECONDS > now - FRESH_SECONDS for end in ends)
+        if fresh and crowded.uid is not None:  # (all full is a flood: room comes by expiry)
+            return 1
+        return max(1, min(CHALLENGE_SECONDS, int(min(ends, default=now) - now) + 1))
 
     def sweep(self) -> None:
         with self._lock:

@@ -112,6 +112,7 @@ class Service:
 
     async def _token(self, request: Request) -> Response:
         _api_version(request)
+        _once(request, "resource")
         resource = request.query_params.get("resource", "")
         if not resource:
             raise Refusal(400, "Required audience parameter not specified")
@@ -125,8 +126,10 @@ class Service:
         try:
             answer = await self._answer(resource)
         except Refusal as refused:
-            if refused.status < 500:  # a 5xx may be retried with the same proof
+            if refused.status < 500:
                 self.challenges.spend(proof)
+            else:  # the SDK retries a 5xx with the same proof: it gets a minute from now
+                self.challenges.renew(proof)
             raise
         self.challenges.spend(proof)
         return JSONResponse(answer)
@@ -192,10 +195,20 @@ def _token_answer(resource: str, token: Token) -> dict[str, Any]:
 
 
 def _api_version(request: Request) -> None:
+    _once(request, "api-version")
     version = request.query_params.get("api-version", "")
     if version not in API_VERSIONS:
         problem = "was not specified in" if not version else "is invalid or not supported by"
-        raise Refusal(400, f"Bad request. api-version {problem} the request.")
+        refusal = Refusal(400, f"Bad request. api-version {problem} the request.")
+        refusal.body["newest-versions"] = sorted(API_VERSIONS, reverse=True)  # as Azure IMDS
+        raise refusal
+
+
+def _once(request: Request, name: str) -> None:
+    """A parameter given twice is refused: which one counts would differ between parsers (a
+    scope an SDK put in the URL unencoded can carry a second 'resource')."""
+    if len(request.query_params.getlist(name)) > 1:
+        raise Refusal(400, f"Bad request. The parameter '{name}' is given more than once.")
 
 
 def _caller_uid(scope: Scope) -> int | None:
@@ -260,8 +273,9 @@ def _guard(scope: Scope) -> Refusal | None:
     if forwarded:
         return Refusal(400, f"Bad request. Requests carrying {', '.join(forwarded)} are not "
                             "allowed.")
-    if scope["path"].rstrip("/") != "/agentstatus" and \
-            dict(scope["headers"]).get(b"metadata", b"").lower() != b"true":
+    # every Metadata header must say true: which of two counts would differ between parsers
+    said = {value.strip().lower() for name, value in scope["headers"] if name == b"metadata"}
+    if scope["path"].rstrip("/") != "/agentstatus" and said != {b"true"}:
         return Refusal(400, "Bad request. Required metadata header not specified")
     return None
 

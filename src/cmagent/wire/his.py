@@ -79,4 +79,7 @@ def identity_token(session: requests.Session, authority: str, client_id: str, ke
     app = msal.ConfidentialClientApplication(
         client_id, authority=authority, http_client=session, instance_discovery=False,
         client_credential={"private_key": key_pem, "public_certificate": cert_pem})
-    return dict(app.acquire_token_for_client([f"{resource.rstrip('/')}/.default"]))
+    # The resource as given, slash and all: Entra's token then names it so in 'aud'
+    # ('https://management.core.windows.net/' asks for '...windows.net//.default').
+    scope = resource if resource.endswith("/.default") else f"{resource}/.default"
+    return dict(app.acquire_token_for_client([scope]))
