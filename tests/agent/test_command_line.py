@@ -434,7 +434,7 @@ def test_a_control_character_in_a_value_is_refused_and_cannot_forge_a_log_line(
 
 
 def test_a_log_record_stays_one_record() -> None:
-    from cmagent.agent.log import one_record
+    from cmagent.records import one_record
 
     assert one_record("plain 日本語\u3000text\twith tab") == "plain 日本語\u3000text\twith tab"
     assert one_record("a\nINFO    forged") == "a\n    INFO    forged"

@@ -121,6 +121,15 @@ def test_guards_answer_imds_style_errors(machine, path, headers, status, words) 
     assert words in json.dumps(response.json())
 
 
+def test_a_path_cannot_forge_a_record_in_himds_log(machine) -> None:
+    forged = "2026-12-06 13:40:00,000 INFO cmagent.himds: himds stopped"
+    path = "/x%0A" + forged.replace(" ", "%20") + "%1B%5B2J%00"
+    assert machine.get(path).status_code == 404
+    logged = (machine.root / "var/opt/azcmagent/log/himds.log").read_text()
+    assert "\n" + forged not in logged and "\x1b" not in logged and "\x00" not in logged
+    assert "\n    " + forged in logged  # said, as the rest of the path's record
+
+
 def test_no_api_version_lists_the_versions_served(machine) -> None:
     answer = machine.get("/metadata/instance").json()
     assert "2020-06-01" in answer["newest-versions"]  # as Azure IMDS, for discovery scripts

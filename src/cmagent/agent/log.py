@@ -16,6 +16,8 @@ import os
 import time
 from typing import TYPE_CHECKING
 
+from cmagent.records import one_record
+
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
@@ -105,30 +107,6 @@ class RunLog:
             self._file.close()
             self._file = None
         self._console = None
-
-
-def one_record(text: str) -> str:
-    """A message as one log record, whatever values it quotes: control characters (an
-    escape sequence, a carriage return) escaped, lines after the first indented so that a
-    value holding a newline cannot forge a record, and a byte that was not UTF-8 (a surrogate
-    from the command line) shown as ``\\xff`` instead of failing the write."""
-    if not any(unusual(c) for c in text):
-        return text
-    return "\n    ".join("".join(_escaped(c) for c in line) for line in text.split("\n"))
-
-
-def unusual(character: str) -> bool:
-    """A control character other than tab (C0, DEL, C1), or a byte that was not UTF-8."""
-    code = ord(character)
-    return (code < 32 and character != "\t") or 127 <= code < 160 or 0xDC80 <= code <= 0xDCFF
-
-
-def _escaped(character: str) -> str:
-    if not unusual(character):
-        return character
-    if ord(character) >= 0xDC80:  # (how Python keeps a byte that was not UTF-8)
-        return f"\\x{ord(character) - 0xDC00:02x}"
-    return character.encode("unicode_escape").decode("ascii")
 
 
 _current: list[RunLog] = []

@@ -27,6 +27,8 @@ from cmagent.errors import Localized
 from cmagent.errors import codes
 from cmagent.machine import paths as machine_paths
 from cmagent.machine.redact import Redactor
+from cmagent.records import one_record
+from cmagent.records import unusual
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -177,7 +179,7 @@ def _refuse_unreadable(args: list[str]) -> None:
     (a newline, an escape sequence), before anything is parsed or saved. The value itself is
     not shown (it may be a secret); its flag or place is."""
     for place, arg in enumerate(args):
-        odd = [c for c in arg if log.unusual(c)]
+        odd = [c for c in arg if unusual(c)]
         if not odd:
             continue
         broken = any(ord(c) >= 0xDC80 for c in odd)
@@ -194,10 +196,10 @@ def _refuse_unreadable(args: list[str]) -> None:
 def _argument_name(args: list[str], place: int) -> Localized:
     arg, before = args[place], args[place - 1] if place else ""
     if arg.startswith("-") and "=" in arg:
-        flag = log.one_record(arg.partition("=")[0][:40])
+        flag = one_record(arg.partition("=")[0][:40])
         return Localized(f"The value of {flag}", f"{flag} の値")
     if not arg.startswith("-") and before.startswith("-") and "=" not in before:
-        flag = log.one_record(before[:40])
+        flag = one_record(before[:40])
         return Localized(f"The value of {flag}", f"{flag} の値")
     return Localized(f"Argument {place + 1}", f"{place + 1} 番目の引数")
 

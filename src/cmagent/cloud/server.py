@@ -38,6 +38,7 @@ from cmagent.cloud.pki import PkiError
 from cmagent.cloud.pki import ServerTLS
 from cmagent.cloud.store import Store
 from cmagent.cloud.store import StoreError
+from cmagent.records import log_formatter
 
 logger = logging.getLogger("cmagent.cloud")
 STARTUP_FAILURE = 3
@@ -195,8 +196,7 @@ def open_services(options: ServeOptions) -> Services:
 def configure_logging(options: ServeOptions) -> None:
     """The cloud's log: stderr and ``cloud.log`` in the data directory (every worker appends;
     the directory was checked first, ``prepare_data_dir``)."""
-    formatter = logging.Formatter("%(asctime)s %(levelname)s [%(process)d] %(name)s: "
-                                  "%(message)s")
+    formatter = log_formatter("%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s")
     log_file = _private(options.data_dir / "cloud.log")
     handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr),
                                        logging.FileHandler(log_file)]

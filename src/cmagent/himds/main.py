@@ -39,6 +39,7 @@ from cmagent.machine import settings
 from cmagent.machine.files import timestamp
 from cmagent.machine.paths import Paths
 from cmagent.machine.redact import Redactor
+from cmagent.records import log_formatter
 from cmagent.wire.http import AgentSession
 
 logger = logging.getLogger("cmagent.himds")
@@ -134,7 +135,7 @@ def _logging(log_dir: str) -> None:
                                        logging.StreamHandler(sys.stderr)]
     for handler in handlers:
         handler.addFilter(_Redacting())
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        handler.setFormatter(log_formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=handlers, force=True)
 
 
