@@ -249,3 +249,8 @@ def test_certificate_renewal_on_the_clouds_clock(machine) -> None:
         assert machine.token("https://vault.azure.net").status_code == 200
     finally:
         machine.cloud.admin.call("POST", "/clock", {"reset": True})
+
+
+def test_a_managed_identitys_token_lasts_about_a_day(machine) -> None:
+    token = machine.token("https://vault.azure.net").json()
+    assert 86000 < int(token["expires_in"]) <= 86400  # as Azure's (the reference: ~24 h)

@@ -14,6 +14,7 @@ from typing import Any
 from cmagent.cloud.identity.keys import SigningKeys
 
 ACCESS_TOKEN_SECONDS = 3600
+MANAGED_IDENTITY_TOKEN_SECONDS = 86400  # managed identities' tokens last about a day
 
 
 class Principal:
@@ -44,7 +45,8 @@ def access_token(keys: SigningKeys, principal: Principal, audience: str,
                  now: float) -> tuple[str, int]:
     """A signed access token and its expiry (epoch seconds)."""
     issued = int(now)
-    expires = issued + ACCESS_TOKEN_SECONDS
+    expires = issued + (MANAGED_IDENTITY_TOKEN_SECONDS if principal.managed_identity
+                        else ACCESS_TOKEN_SECONDS)
     claims: dict[str, Any] = {
         "aud": audience, "iss": issuer_v1(principal.tenant_id), "iat": issued,
         "nbf": issued, "exp": expires, "tid": principal.tenant_id, "oid": principal.object_id,
