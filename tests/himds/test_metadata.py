@@ -251,6 +251,9 @@ def test_certificate_renewal_on_the_clouds_clock(machine) -> None:
         machine.cloud.admin.call("POST", "/clock", {"reset": True})
 
 
-def test_a_managed_identitys_token_lasts_about_a_day(machine) -> None:
-    token = machine.token("https://vault.azure.net").json()
+@pytest.mark.parametrize("resource", ["https://vault.azure.net",
+                                      "https://myaccount.blob.core.windows.net",
+                                      "https://eventhubs.azure.net"])
+def test_a_managed_identitys_token_lasts_about_a_day(machine, resource) -> None:
+    token = machine.token(resource).json()
     assert 86000 < int(token["expires_in"]) <= 86400  # as Azure's (the reference: ~24 h)

@@ -35,7 +35,16 @@ WELL_KNOWN_RESOURCES = (
     "https://database.windows.net",
     "https://monitor.azure.com",
     "https://his.arc.azure.com",
+    "https://eventhubs.azure.net",
+    "https://servicebus.azure.net",
+    "https://cognitiveservices.azure.com",
+    "https://ossrdbms-aad.database.windows.net",
+    "https://api.loganalytics.io",
+    "https://api.applicationinsights.io",
 )
+# A storage account's own endpoints are audiences Entra issues Azure Storage tokens for.
+_STORAGE_ACCOUNT = re.compile(r"^https://[a-z0-9]{3,24}\.(blob|queue|table|file|dfs)"
+                              r"\.core\.windows\.net\Z")
 ARM_AUDIENCES = ("https://management.azure.com", "https://management.core.windows.net")
 MULTI_TENANT = ("common", "organizations", "consumers")
 OIDC_SCOPES = ("openid", "profile", "offline_access", "email")
@@ -89,7 +98,7 @@ def normalize_resource(resource: str) -> str:
 def known_resource(session: Session, tenant_id: str, resource: str) -> bool:
     """Well-known resources, the tenant's application ids and their ``api://`` URIs."""
     plain = normalize_resource(resource)
-    if plain.lower() in WELL_KNOWN_RESOURCES:
+    if plain.lower() in WELL_KNOWN_RESOURCES or _STORAGE_ACCOUNT.match(plain.lower()):
         return True
     app_id = plain[len("api://"):] if plain.lower().startswith("api://") else plain
     return application(session, tenant_id, app_id) is not None
