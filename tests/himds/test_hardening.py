@@ -283,3 +283,24 @@ def test_a_proof_whose_answer_failed_on_the_clouds_side_gets_a_new_minute(
     assert pending.holds(proof)
     now[0] += 11
     assert not pending.holds(proof)
+
+
+def test_an_answer_cut_by_the_shutdown_is_imds_json_not_plain_text() -> None:
+    """SIGTERM while a token waits on a slow cloud: past the grace period the request is
+    cancelled; the caller gets a JSON 503 to retry, never uvicorn's text 500."""
+    from cmagent.himds.metadata import Guard
+
+    async def slow_token(scope, receive, send):
+        raise asyncio.CancelledError
+
+    sent: list[dict] = []
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/metadata/identity/oauth2/token",
+             "headers": [(b"metadata", b"true")], "client": ("127.0.0.1", 5000),
+             "server": ("127.0.0.1", 40342), "query_string": b""}
+    asyncio.run(Guard(slow_token)(scope, None, send))
+    assert sent[0]["status"] == 503
+    assert json.loads(sent[1]["body"])["error"] == "service_unavailable"

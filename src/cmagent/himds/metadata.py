@@ -12,6 +12,7 @@ Azure IMDS's shape ``{"error", "error_description"}``.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import time
@@ -246,6 +247,9 @@ class Guard:
             return refusal
         except HTTPException as error:
             return _router_refusal(scope, error)
+        except asyncio.CancelledError:  # stopping, and this answer outlasted the grace period
+            return Refusal(503, "himds is stopping; ask again once it is back.",
+                           "service_unavailable", {"Retry-After": "5"})
         except Exception as error:  # always answer; the details go to himds.log
             logging.getLogger("cmagent.himds").exception("Request for %s failed", scope["path"])
             return Refusal(500, f"{type(error).__name__}: see himds.log", "internal_error")
