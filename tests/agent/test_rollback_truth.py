@@ -313,30 +313,3 @@ def test_a_name_taken_between_the_check_and_the_create_is_azcm0044(
     assert [m["name"] for m in machines(trusting, onboarding)] == ["web01"]
     assert _result(agent_root)["code"] == "AZCM0044"
 
-
-def test_a_rerun_clears_what_a_killed_connect_left_when_it_may_delete(
-        azcmagent, agent_root, himds, trusting, tmp_path, monkeypatch) -> None:
-    """SIGKILL after the create (here: an exit nothing catches): the resource stays, the
-    record says 'running'. A plain re-run whose principal may delete removes it (its vmId is
-    the killed run's) and connects."""
-    import pytest
-
-    onboarding = trusting.quickstart(ADMINISTRATOR)
-    flags = flags_file(tmp_path, onboarding)
-
-    def killed(self, *args):
-        raise SystemExit(137)
-
-    finish = connect_module.Onboarding._finish
-    monkeypatch.setattr(connect_module.Onboarding, "_finish", killed)
-    with pytest.raises(SystemExit):
-        azcmagent("connect", "--config", flags)
-    assert _result(agent_root)["status"] == "running"
-    assert [m["name"] for m in machines(trusting, onboarding)] == ["web01"]
-    monkeypatch.setattr(connect_module.Onboarding, "_finish", finish)
-    again = azcmagent("connect", "--config", flags, "--json")
-    assert again.status == 0, again.stdout
-    assert "left by an earlier connect of this machine that did not finish" in \
-        (agent_root / "var/opt/azcmagent/log/azcmagent.log").read_text()
-    assert _result(agent_root)["earlierUnfinished"] == []
-    assert azcmagent("disconnect", "--config", flags).status == 0
