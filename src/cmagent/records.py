@@ -18,9 +18,11 @@ def one_record(text: str) -> str:
 
 
 def unusual(character: str) -> bool:
-    """A control character other than tab (C0, DEL, C1), or a byte that was not UTF-8."""
+    """A control character other than tab (C0, DEL, C1), a line or paragraph separator
+    (readers split lines there too), or a byte that was not UTF-8."""
     code = ord(character)
-    return (code < 32 and character != "\t") or 127 <= code < 160 or 0xDC80 <= code <= 0xDCFF
+    return (code < 32 and character != "\t") or 127 <= code < 160 or code in (0x2028, 0x2029) \
+        or 0xDC80 <= code <= 0xDCFF
 
 
 def _escaped(character: str) -> str:
@@ -32,12 +34,17 @@ def _escaped(character: str) -> str:
 
 
 def log_formatter(layout: str) -> Any:
-    """A ``logging.Formatter`` for ``layout`` whose messages stay one record each (a
-    traceback after one keeps its lines)."""
+    """A ``logging.Formatter`` for ``layout`` whose messages stay one record each; a
+    traceback after one keeps its lines, each indented (an exception's text may quote a
+    path with a newline in it, too)."""
     import logging
 
     class OneRecordFormatter(logging.Formatter):
         def formatMessage(self, record: logging.LogRecord) -> str:
             return one_record(super().formatMessage(record))
+
+        def formatException(self, ei: Any) -> str:
+            lines = super().formatException(ei).split("\n")
+            return "\n".join("    " + "".join(_escaped(c) for c in line) for line in lines)
 
     return OneRecordFormatter(layout)

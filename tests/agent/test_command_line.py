@@ -468,3 +468,20 @@ def test_tags_azure_would_refuse_are_refused_first(tags, said) -> None:
     with pytest.raises(AzcmError) as refused:
         parse_tags(tags)
     assert refused.value.code == "AZCM0023" and said in refused.value.message("en")
+
+
+def test_a_traceback_cannot_forge_a_record_either() -> None:
+    import logging
+    import sys
+
+    from cmagent.records import log_formatter
+
+    formatter = log_formatter("%(levelname)s %(message)s")
+    try:
+        raise ValueError("/x\nINFO forged\u2028INFO too")
+    except ValueError:
+        record = logging.LogRecord("t", logging.ERROR, "f", 1, "failed", None,
+                                   exc_info=sys.exc_info())
+    lines = formatter.format(record).split("\n")
+    assert lines[0] == "ERROR failed" and all(line.startswith("    ") for line in lines[1:])
+    assert "\u2028" not in formatter.format(record)

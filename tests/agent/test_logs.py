@@ -158,3 +158,15 @@ def test_a_name_of_our_making_is_taken_as_it_is_chosen(tmp_path) -> None:
     first, second = _unused(target), _unused(target)
     assert first == target and second.name == "azcmagent-20261206T000000-host-2.zip"
     assert first.exists() and second.exists()
+
+
+def test_a_bundle_that_fails_leaves_no_empty_zip(azcmagent, agent_root, tmp_path,
+                                                 monkeypatch) -> None:
+    from cmagent.agent.commands import logs
+
+    def interrupted(*args):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(logs, "_archive", interrupted)
+    assert azcmagent("logs", "--output", str(tmp_path)).status == 11
+    assert list(tmp_path.glob("*.zip")) == []

@@ -153,6 +153,7 @@ def test_a_connect_killed_outright_is_never_taken_for_the_last_success(
     assert "left by an earlier connect of this machine that did not finish" in \
         (agent_root / "var/opt/azcmagent/log/azcmagent.log").read_text()
     assert _result(agent_root)["earlierUnfinished"] == []
+    assert _result(agent_root)["deletedEarlier"] == [machines_id(onboarding)]
     assert azcmagent("disconnect", "--config", flags).status == 0
 
 

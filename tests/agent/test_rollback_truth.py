@@ -313,3 +313,17 @@ def test_a_name_taken_between_the_check_and_the_create_is_azcm0044(
     assert [m["name"] for m in machines(trusting, onboarding)] == ["web01"]
     assert _result(agent_root)["code"] == "AZCM0044"
 
+
+
+def test_a_dry_run_or_a_bad_root_leaves_the_record_alone(azcmagent, agent_root, tmp_path,
+                                                         monkeypatch) -> None:
+    paths = Paths(str(agent_root))
+    results.write(paths, "connect", 0, time.monotonic(), {"resourceId": "/kept"})
+    config = tmp_path / "dry.json"
+    config.write_text(json.dumps({"dry-run": True}))
+    assert azcmagent("connect", "--config", str(config)).status != 0  # fails early
+    assert azcmagent("connect", "--dry-run", "--bogus").status == 101
+    assert _result(agent_root)["resourceId"] == "/kept"
+    monkeypatch.setenv("AZCMAGENT_ROOT", str(tmp_path / "missing"))
+    run = azcmagent("connect", "--json")
+    assert run.status == 6 and json.loads(run.stdout)["error"]["code"] == "AZCM0006"

@@ -729,7 +729,8 @@ def _config_value(path: str, option: Option, value: Any) -> Any:
 
 def _tags_text(path: str, tags: dict[Any, Any]) -> str:
     """Tags written as a mapping in a --config file, as --tags takes them on the command line
-    (each name and value escaped, so that ',', '=' and quotes in them stay theirs)."""
+    (each name and value escaped, so that ',', '=' and quotes in them stay theirs; spaces
+    around them go, as on the command line)."""
     if not all(isinstance(part, str) for pair in tags.items() for part in pair):
         raise AzcmError(codes.INVALID_ARGUMENT, Localized(
             f"--config {path}: every tag name and value under 'tags' must be text in quotes.",

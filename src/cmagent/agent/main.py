@@ -110,7 +110,7 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
         except Exception:
             status = _fail(unexpected_failure(), output, args)
         status = _output_lost(output, status)
-        if status and env.is_root:
+        if status and env.is_root and logs.records_wanted:
             _record_early_end(args, env, status)
         log.debug("Finished: AZCM%04d, exit status %d", status, status)
     return status
@@ -121,11 +121,23 @@ def _record_early_end(args: list[str], env: Environment, status: int) -> None:
     from cmagent.agent.table import ROOT
 
     command = cli.command_words(args, ROOT)
-    if command not in ("connect", "disconnect") or "--dry-run" in args:
+    # AZCM0027: another run holds the machine; its record is its own, even once it ends
+    if command not in ("connect", "disconnect") or status == codes.CONFIG_CONFLICT or \
+            _dry_run_asked(args):
         return
     from cmagent.agent import results
 
-    results.ended_before_start(machine_paths.from_environ(env.environ), command, status)
+    try:  # best effort: the failure being reported is the run's outcome
+        results.ended_before_start(machine_paths.from_environ(env.environ), command, status)
+    except (AzcmError, OSError, KeyboardInterrupt):
+        log.debug("The result file of this early failure could not be written")
+
+
+def _dry_run_asked(args: list[str]) -> bool:
+    """A dry run writes no result file, also when it fails before its options are read."""
+    if any(arg == "--dry-run" or arg.startswith("--dry-run=") for arg in args):
+        return True
+    return _in_config(args, "dry-run") not in (None, False)
 
 
 def _output_lost(output: Output, status: int) -> int:
@@ -160,6 +172,7 @@ def _run(args: list[str], env: Environment, output: Output, logs: log.RunLog,
                                                     "help": invocation.help_text}))
         return 0
     options = invocation.record
+    logs.records_wanted = not getattr(options, "dry_run", False)
     output.as_json, output.color = options.json, not options.no_color
     _open_console(options, env, output, logs)
     log.debug("azcmagent %s (cmagent %s) as uid %d", invocation.name, __version__, env.euid)
@@ -289,15 +302,21 @@ def _json_asked(args: list[str], switches: set[str]) -> bool:
 def _json_in_config(args: list[str]) -> bool:
     """``"json": true`` in the --config file of a command line that failed to parse (also
     when the file itself is what failed, say for a key it should not have)."""
+    return _in_config(args, "json") is True
+
+
+def _in_config(args: list[str], key: str) -> Any:
+    """``key``'s value in the command line's --config file; None when there is none or it
+    cannot be read."""
     path = next((arg.partition("=")[2] for arg in args if arg.startswith("--config=")), None)
     if path is None and "--config" in args[:-1]:
         path = args[args.index("--config") + 1]
     if not path:
-        return False
+        return None
     try:
-        return cli.config_document(path).get("json") is True
-    except Exception:  # (the file cannot be read at all: text it is)
-        return False
+        return cli.config_document(path).get(key)
+    except Exception:  # (the file cannot be read at all)
+        return None
 
 
 def _fail(error: AzcmError, output: Output, args: list[str]) -> int:

@@ -49,6 +49,7 @@ class Result:
         self.private: bool | None = None
         self.tls: str | None = None
         self.issuer: str | None = None
+        self.forged = False  # signed by an issuer this machine does not know: an interceptor
         self.http_status: int | None = None
         self.clock_offset: float | None = None  # the service's Date minus our clock
         self.layer: str | None = None
@@ -244,6 +245,9 @@ def _untrusted(result: Result, error: ssl.SSLCertVerificationError, deadline: fl
         return Localized(f"TLS certificate is not valid for {host}",
                          f"TLS 証明書は {host} に対して有効ではありません")
     result.issuer = _issuer_of(result, deadline, timeout)
+    said = str(error.verify_message or "").lower()
+    result.forged = result.issuer != "unknown" and any(
+        words in said for words in ("local issuer", "self-signed", "self signed"))
     return Localized(
         f'TLS certificate issued by "{result.issuer}", not trusted: traffic is probably being '
         "inspected",

@@ -72,6 +72,9 @@ class Heartbeat:
                 self._failed(error.code or "AZCM0026", self._explained(error))
             except (OSError, ValueError, KeyError) as error:  # files or answers not as expected
                 self._failed("AZCM0001", f"{type(error).__name__}: {error}")
+            except BaseException as error:  # (not said to be on its way any more)
+                self._failed("AZCM0001", f"{type(error).__name__}: {error}")
+                raise
             return dict(self.status)
 
     def _note_first_in_flight(self) -> None:

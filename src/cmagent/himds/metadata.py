@@ -27,6 +27,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.routing import Router
 from starlette.types import ASGIApp
+from starlette.types import Message
 from starlette.types import Receive
 from starlette.types import Scope
 from starlette.types import Send
@@ -241,13 +242,21 @@ class Guard:
 
     async def _routed(self, scope: Scope, receive: Receive, send: Send) -> Refusal | None:
         scope["app"] = self  # the router then raises its 404 and 405 instead of answering text
+        started: list[bool] = []
+
+        async def noting(message: Message) -> None:
+            started.append(True)
+            await send(message)
+
         try:
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, noting)
         except Refusal as refusal:
             return refusal
         except HTTPException as error:
             return _router_refusal(scope, error)
         except asyncio.CancelledError:  # stopping, and this answer outlasted the grace period
+            if started:  # (half sent: nothing more can be said on this connection)
+                raise
             return Refusal(503, "himds is stopping; ask again once it is back.",
                            "service_unavailable", {"Retry-After": "5"})
         except Exception as error:  # always answer; the details go to himds.log

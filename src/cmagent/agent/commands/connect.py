@@ -76,6 +76,7 @@ class Onboarding:
         self.bar: Bar | None = None  # the progress bar, on a terminal
         self.earlier = results.previous(context.paths, "connect")  # before this run's record
         self.unfinished = connect_undo.unfinished(self.earlier)  # carried until seen gone
+        self.deleted_earlier: list[str] = []  # what this run deleted of an unfinished one's
         self.flags: connect_flags.Flags
         self.http: AgentSession
         self.cloud: CloudEndpoints
@@ -192,6 +193,7 @@ class Onboarding:
             earlier = connect_undo.earlier_run_sentence(existing, self.earlier)
             if earlier is not None and connect_undo.clear_earlier(self.arm, self.resource_id,
                                                                   existing):
+                self.deleted_earlier.append(self.resource_id)  # said in --json and the record
                 return  # what an unfinished connect of this machine left is gone: free now
             raise AzcmError(codes.RESOURCE_EXISTS, joined(Localized(
                 f"{self.resource_id} already exists.", f"{self.resource_id} は既に存在します。"),
@@ -199,7 +201,8 @@ class Onboarding:
 
     def facts(self) -> dict[str, Any]:
         return {"phase": self.phase, "resourceId": self.resource_id, "vmId": self.vm_id,
-                "correlationId": self.correlation_id, "earlierUnfinished": self.unfinished}
+                "correlationId": self.correlation_id, "earlierUnfinished": self.unfinished,
+                **({"deletedEarlier": self.deleted_earlier} if self.deleted_earlier else {})}
 
     def _finish(self, subscription: str, created: dict[str, Any], key_pem: bytes) -> Result:
         self.step("identity-certificate")
@@ -226,6 +229,7 @@ class Onboarding:
                  record.portal_page)
         data = {"status": "success", "resourceId": self.resource_id,
                 "correlationId": self.correlation_id, "portalPage": record.portal_page,
+                **({"deletedEarlier": self.deleted_earlier} if self.deleted_earlier else {}),
                 "agentStatus": first.get("status", "")}
         done = Localized(f"Connected machine to Azure: {self.resource_id}",
                          f"マシンを Azure に接続しました: {self.resource_id}")
@@ -329,7 +333,8 @@ def _failed(onboarding: Onboarding, error: AzcmError) -> AzcmError:
         remedy: str | None = "resource-left"
     else:
         deleted = undone.deleted and error.entry.code == codes.SIGNED_MESSAGE_FAILED
-        remedy = "resource-deleted" if deleted else None
+        # (the clock's remedy, when the clock explains the failure, stays the one to follow)
+        remedy = "resource-deleted" if deleted and error.remedy_variant != "clock-off" else None
     return error.refined(joined(error.detail, undone.sentence), remedy=remedy, **facts)
 
 

@@ -231,7 +231,7 @@ def network_precheck(context: Context[ConnectOptions], cloud: CloudEndpoints,
     blocked = [r for r in results if not r.reachable]
     if blocked:
         first = blocked[0]
-        if first.layer == "tls" and first.issuer:
+        if first.layer == "tls" and first.forged:
             raise _inspected(first)
         raise AzcmError(codes.NETWORK_ERROR, Localized(
             f"{first.endpoint.url} is not reachable ({first.blocker('en')}). Run 'azcmagent "

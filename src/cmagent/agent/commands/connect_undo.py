@@ -69,7 +69,10 @@ def clear_earlier(arm: Arm, resource_id: str, existing: dict[str, Any]) -> bool:
     (its vmId is in this machine's result file: no other machine holds its identity, whose
     key was lost with that run); False when it cannot be (the onboarding role may not
     delete), and the caller says what to do."""
-    vm_id = str((existing.get("properties") or {}).get("vmId", ""))
+    properties = existing.get("properties") or {}
+    if properties.get("status") != "AwaitingConnection":  # its identity was used since (a
+        return False  # run killed after it saved the connection, then kept by --force-local-only)
+    vm_id = str(properties.get("vmId", ""))
     try:
         _delete(arm, resource_id, vm_id)
     except ArmError as error:

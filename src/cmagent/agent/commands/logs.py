@@ -38,16 +38,23 @@ _NEVER = (".pem", ".key", ".pfx", ".p12")
 
 def run(context: Context[LogsOptions]) -> Result:
     stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-    target = _target(context.options.output, stamp)
+    target, reserved = _target(context.options.output, stamp)
+    try:
+        return _bundle(context, target, stamp)
+    except BaseException:  # (Ctrl+C too) the name this run took, still empty, goes
+        if reserved:
+            with contextlib.suppress(OSError):
+                if target.stat().st_size == 0:
+                    target.unlink()
+        raise
+
+
+def _bundle(context: Context[LogsOptions], target: Path, stamp: str) -> Result:
     archive, files = _archive(context.paths, _collect(context.paths, context.options.full),
                               _redactor(context), stamp)
     try:
         atomic_write(target, archive, 0o600)
     except OSError as error:
-        if not context.options.output or Path(context.options.output).is_dir():
-            with contextlib.suppress(OSError):  # the name this run took, empty
-                if target.stat().st_size == 0:
-                    target.unlink()
         raise AzcmError(codes.INVALID_ARGUMENT, Localized(
             f"--output {target} cannot be written.", f"--output {target} に書き込めません。"),
             quoted=error.strerror, remedy="output-path") from None
@@ -82,12 +89,14 @@ def _redactor(context: Context[LogsOptions]) -> Redactor:
     return context.redactor
 
 
-def _target(output: str | None, stamp: str) -> Path:
+def _target(output: str | None, stamp: str) -> tuple[Path, bool]:
+    """Where the bundle goes, and whether this run took that name (an empty file for now)."""
     name = f"azcmagent-{stamp}-{socket.gethostname()}.zip"
     target = Path(output) if output else Path(name)
     if target.is_dir():
         target = target / name
-    if target.name == name:  # a name of our own making replaces no bundle made this second
+    reserved = target.name == name
+    if reserved:  # a name of our own making replaces no bundle made this second
         target = _unused(target)
     target = target.absolute()
     if not target.parent.is_dir():
@@ -105,7 +114,7 @@ def _target(output: str | None, stamp: str) -> Path:
             f"--output {target} は通常のファイルではありません (デバイス、パイプ、ソケット)。"
             "バンドルで置き換えるのは通常のファイルだけです。",
         ), remedy="output-path")
-    return target
+    return target, reserved
 
 
 def _collect(paths: Paths, full: bool) -> list[Path]:
