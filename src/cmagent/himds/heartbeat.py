@@ -70,11 +70,10 @@ class Heartbeat:
                 self._send()
             except his.HisError as error:
                 self._failed(error.code or "AZCM0026", self._explained(error))
-            except (OSError, ValueError, KeyError) as error:  # files or answers not as expected
-                self._failed("AZCM0001", f"{type(error).__name__}: {error}")
-            except BaseException as error:  # (not said to be on its way any more)
-                self._failed("AZCM0001", f"{type(error).__name__}: {error}")
-                raise
+            except BaseException as error:  # files or answers not as expected, or worse:
+                self._failed("AZCM0001", f"{type(error).__name__}: {error}")  # never 'pending'
+                if not isinstance(error, (OSError, ValueError, KeyError)):
+                    raise
             return dict(self.status)
 
     def _note_first_in_flight(self) -> None:
