@@ -45,7 +45,6 @@ class RunLog:
         self.lang = "en"  # of the console; the file is always English
         self.console_lost: OSError | None = None
         self.records_begun: set[str] = set()  # result files this run began (results.py)
-        self.records_wanted = True  # False for a dry run: it writes no result file
 
     def open_file(self, path: str, required: bool) -> None:
         """Append to ``path``; failing that, AZCM0005 when ``required``, else no file log."""

@@ -110,7 +110,7 @@ def main(argv: Sequence[str] | None = None, env: Environment | None = None) -> i
         except Exception:
             status = _fail(unexpected_failure(), output, args)
         status = _output_lost(output, status)
-        if status and env.is_root and logs.records_wanted:
+        if status and env.is_root:
             _record_early_end(args, env, status)
         log.debug("Finished: AZCM%04d, exit status %d", status, status)
     return status
@@ -134,8 +134,10 @@ def _record_early_end(args: list[str], env: Environment, status: int) -> None:
 
 
 def _dry_run_asked(args: list[str]) -> bool:
-    """A dry run writes no result file, also when it fails before its options are read."""
-    if any(arg == "--dry-run" or arg.startswith("--dry-run=") for arg in args):
+    """A dry run writes no result file, also when it fails before its options are read (the
+    flag, ``--dry-run=true``, or ``"dry-run": true`` in --config)."""
+    if any(arg == "--dry-run" or (arg.startswith("--dry-run=") and
+                                  arg.partition("=")[2] in cli.TRUE_WORDS) for arg in args):
         return True
     return _in_config(args, "dry-run") not in (None, False)
 
@@ -172,7 +174,6 @@ def _run(args: list[str], env: Environment, output: Output, logs: log.RunLog,
                                                     "help": invocation.help_text}))
         return 0
     options = invocation.record
-    logs.records_wanted = not getattr(options, "dry_run", False)
     output.as_json, output.color = options.json, not options.no_color
     _open_console(options, env, output, logs)
     log.debug("azcmagent %s (cmagent %s) as uid %d", invocation.name, __version__, env.euid)

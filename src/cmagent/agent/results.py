@@ -77,16 +77,13 @@ def ended_before_start(paths: Paths, command: str, code: int) -> None:
     run_log = log.current()
     if run_log is not None and command in run_log.records_begun:
         return
-    try:
-        with lock.exclusive(paths, command):
-            details: dict[str, Any] = {"phase": "not-started"}
-            if command == "connect":
-                from cmagent.agent.commands.connect_undo import unfinished
+    with lock.exclusive(paths, command):  # AZCM0027 while another run is on: the caller's
+        details: dict[str, Any] = {"phase": "not-started"}  # best effort lets it go
+        if command == "connect":
+            from cmagent.agent.commands.connect_undo import unfinished
 
-                details["earlierUnfinished"] = unfinished(previous(paths, command))
-            write(paths, command, code, time.monotonic(), details)
-    except (AzcmError, OSError):  # another run is on (AZCM0027), or no lock can be had
-        return
+            details["earlierUnfinished"] = unfinished(previous(paths, command))
+        write(paths, command, code, time.monotonic(), details)
 
 
 def _machine_state(paths: Paths) -> dict[str, Any]:
